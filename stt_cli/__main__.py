@@ -1,0 +1,5 @@
+"""`python -m stt_cli`: the same program as the `stt` console script."""
+
+from stt_cli.app import main
+
+main()

@@ -1,0 +1,74 @@
+"""`stt auth login|status|logout`: store, show (masked) and remove the API key."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from stt_cli import output
+from stt_cli.config import KEY_ENV_VARS
+from stt_cli.credentials import clean_key, key_file, mask, remove_key, resolve_key, store_key
+from stt_cli.errors import AuthError, UsageError
+
+app = typer.Typer(help="Store, show or remove the API key.", no_args_is_help=True)
+
+
+@app.command()
+def login() -> None:
+    """Store the API key: typed at a hidden prompt, or read from stdin when it is piped.
+
+    Examples:
+
+      stt auth login
+
+      printf %s "$KEY" | stt auth login
+    """
+    if sys.stdin.isatty():
+        import getpass
+
+        raw = getpass.getpass("API key (input hidden): ", stream=sys.stderr)
+    else:
+        raw = sys.stdin.read()
+    key = clean_key(raw)
+    if not key:
+        raise UsageError("no key was given", "type it at the prompt, or pipe it: printf %s \"$KEY\" | stt auth login")
+    path = store_key(key)
+    output.info(f"stored key {mask(key)} in {path}")
+    shadow = next((name for name in KEY_ENV_VARS if os.environ.get(name, "").strip()), None)
+    if shadow:
+        output.warn(f"${shadow} is set and takes precedence over the stored key")
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object")] = False,
+    api_key: Annotated[str | None, typer.Option("--api-key", metavar="KEY", help="Check this key instead")] = None,
+) -> None:
+    """Show which key is in use and where it comes from (masked: at most its last 4 characters)."""
+    from stt_cli.config import resolve_base_url
+
+    resolved = resolve_key(api_key)
+    base = resolve_base_url(None)
+    if resolved is None:
+        raise AuthError("not logged in: no API key found", "run `stt auth login` or set AIML_API_KEY")
+    if as_json:
+        import json
+
+        output.data(json.dumps({"key": mask(resolved.value), "source": resolved.source,
+                                "base_url": base.value, "base_url_source": base.source}) + "\n")
+        return
+    output.data(f"key:      {mask(resolved.value)} (from {resolved.source})\n"
+                f"base URL: {base.value} (from {base.source})\n")
+
+
+@app.command()
+def logout() -> None:
+    """Remove the stored key file."""
+    removed = remove_key()
+    output.info(f"removed {removed}" if removed else f"no stored key ({key_file()} does not exist)")
+    shadow = next((name for name in KEY_ENV_VARS if os.environ.get(name, "").strip()), None)
+    if shadow:
+        output.warn(f"${shadow} is still set in this environment")

@@ -1,0 +1,77 @@
+"""`stt emulator`: run the local stand-in of the API in the foreground."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stt_cli import output
+from stt_cli.config import is_loopback_host
+from stt_cli.errors import UsageError
+
+EMULATOR_HELP = """Run a local emulator of the speech-to-text API, for trying stt and for CI.
+
+It speaks both endpoints, checks the bearer key, transcribes its sample recording (--write-sample) with
+real words and timings, and gives any other audio a labelled placeholder transcript spanning its length.
+
+Examples:
+
+  stt emulator --port 8750 &
+
+  export AIML_API_BASE=http://127.0.0.1:8750/v1 AIML_API_KEY=anything
+
+  stt emulator --write-sample talk.wav && stt run talk.wav
+"""
+
+
+class Envelope(str, Enum):
+    a = "a"
+    b = "b"
+
+
+def emulator(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0: any free port)")] = 8750,
+    processing_time: Annotated[float, typer.Option("--processing-time", min=0.0, metavar="SECONDS",
+                                                   help="How long each job takes")] = 2.0,
+    api_key: Annotated[str | None, typer.Option("--api-key", metavar="KEY",
+                                                help="Accept only this key (default: any non-empty key)")] = None,
+    envelope: Annotated[Envelope, typer.Option("--envelope", help="Poll answer shape: a {status, result} or "
+                                               "b {id, status, output, error}")] = Envelope.a,
+    write_sample: Annotated[Path | None, typer.Option("--write-sample", metavar="PATH", dir_okay=False,
+                                                      help="Write the sample recording to PATH and exit")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite PATH with --write-sample")] = False,
+) -> None:
+    if write_sample is not None:
+        from stt_cli.emulator.results import sample_wav
+        from stt_cli.fsutil import atomic_write_bytes, check_output_path
+
+        check_output_path(write_sample, force=force)
+        atomic_write_bytes(write_sample, sample_wav())
+        output.info(f"wrote {write_sample} (the emulator knows its words)")
+        return
+    from stt_cli.emulator.server import Emulator
+
+    try:
+        server = Emulator(host, port, processing_time=processing_time, api_key=api_key, envelope=envelope.value)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                         "pick another --port, or stop what is using it") from None
+    if not is_loopback_host(host):
+        output.warn(f"listening on {host}: other machines can reach the emulator; stt itself only speaks "
+                    "plain http to loopback addresses")
+    output.info(f"stt emulator listening on {server.base_url}")
+    output.info(f"  export AIML_API_BASE={server.base_url} AIML_API_KEY={api_key or 'anything'}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        output.info("emulator stopped")
+    finally:
+        server.stop_serving()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("emulator", help=EMULATOR_HELP, short_help="Run a local emulator of the API")(emulator)

@@ -1,0 +1,104 @@
+"""The API key: where it comes from (flag > env > key file) and the key file itself (0600 in a 0700 dir)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+from stt_cli.config import KEY_ENV_VARS, Resolved, config_dir
+from stt_cli.errors import AuthError, UsageError
+from stt_cli.fsutil import atomic_write_bytes
+
+KEY_FILE_NAME = "credentials.json"
+MASK_MIN_LENGTH = 16  # below this, showing even the last 4 characters gives too much away
+
+
+def key_file() -> Path:
+    return config_dir() / KEY_FILE_NAME
+
+
+def mask(key: str) -> str:
+    return f"****{key[-4:]}" if len(key) >= MASK_MIN_LENGTH else "****"
+
+
+def clean_key(raw: str) -> str:
+    """Trim whitespace and newlines (a pasted or piped key often ends in one); refuse inner whitespace."""
+    key = raw.strip()
+    if any(ch.isspace() or not ch.isprintable() for ch in key):
+        raise UsageError("the API key contains whitespace or control characters", "check what was pasted or piped")
+    return key
+
+
+def read_stored_key() -> str | None:
+    path = key_file()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    if os.name == "posix":
+        if info.st_uid != os.getuid():
+            raise AuthError(
+                f"the key file {path} belongs to another user", f"remove it (stt auth logout) and log in again"
+            )
+        if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise AuthError(
+                f"the key file {path} can be read by other users", f"restrict it: chmod 600 {path}"
+            )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        key = data["api_key"]
+        if not isinstance(key, str):
+            raise TypeError
+    except (OSError, ValueError, KeyError, TypeError):
+        raise AuthError(
+            f"the key file {path} is unreadable or corrupt", "run `stt auth logout`, then `stt auth login`"
+        ) from None
+    return clean_key(key) or None
+
+
+def store_key(key: str) -> Path:
+    directory = config_dir()
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    path = key_file()
+    atomic_write_bytes(path, json.dumps({"api_key": key}).encode("utf-8"), mode=0o600)
+    return path
+
+
+def remove_key() -> Path | None:
+    path = key_file()
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return None
+    return path
+
+
+def resolve_key(flag: str | None) -> Resolved | None:
+    """The key in use and its source, or None when there is none anywhere."""
+    if flag is not None:
+        key = clean_key(flag)
+        if not key:
+            raise UsageError("--api-key was given an empty value", "pass the key, or leave the flag out")
+        return Resolved(key, "--api-key")
+    for name in KEY_ENV_VARS:
+        value = os.environ.get(name)
+        if value is not None and value.strip():
+            return Resolved(clean_key(value), f"${name}")
+    stored = read_stored_key()
+    if stored:
+        return Resolved(stored, f"key file {key_file()}")
+    return None
+
+
+def require_key(flag: str | None) -> str:
+    resolved = resolve_key(flag)
+    if resolved is None:
+        raise AuthError(
+            "no API key found",
+            "set AIML_API_KEY, pass --api-key, or run `stt auth login` "
+            "(to try stt without an account: stt emulator)",
+        )
+    return resolved.value

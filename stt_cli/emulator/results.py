@@ -1,0 +1,313 @@
+"""The emulator's transcripts: deterministic Deepgram, AssemblyAI and text-only results for an audio input."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import wave
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from stt_cli.models import ALL_MODELS, FAMILIES
+
+PLACEHOLDER_SENTENCES = (
+    "This is a placeholder transcript from the stt emulator.",
+    "The audio was not recognised, so these words only mark time.",
+    "Use the real service for a real transcript of your recording.",
+)
+PLACEHOLDER_WORDS_PER_SECOND = 2.5
+PLACEHOLDER_SENTENCE_PAUSE = 0.5  # s
+MAX_PLACEHOLDER_WORD_LENGTH = 0.6  # s
+MAX_PLACEHOLDER_WORDS = 3000  # longer audio spreads these over its length instead
+ASSUMED_BYTES_PER_SECOND = 16000  # 128 kbit/s: the duration guessed for audio that is not WAV
+URL_SOURCE_DURATION = 30.0  # s: the emulator never downloads, so a URL source gets a fixed length
+DEFAULT_UTT_SPLIT = 0.8  # s, as the service documents
+
+MODELS = ALL_MODELS
+ASSEMBLYAI = next(f.models for f in FAMILIES if f.name == "AssemblyAI")
+TEXT_ONLY = tuple(m for f in FAMILIES if not f.word_timings for m in f.models)
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What the emulator learned from the upload (or URL) without keeping it."""
+
+    duration: float
+    channels: int
+    sha256: str
+    size: int
+    recognised: bool  # the shipped sample: real words with real timings
+
+
+@dataclass(frozen=True)
+class SpokenWord:
+    word: str
+    punctuated: str
+    start: float
+    end: float
+    speaker: int
+
+
+@cache
+def sample() -> dict[str, Any]:
+    data = resources.files("stt_cli.emulator").joinpath("data/talk.json").read_text(encoding="utf-8")
+    result: dict[str, Any] = json.loads(data)
+    return result
+
+
+def sample_wav() -> bytes:
+    return resources.files("stt_cli.emulator").joinpath("data/talk.wav").read_bytes()
+
+
+def audio_info(head: bytes, size: int, sha256: str) -> AudioInfo:
+    """Duration and channels from a WAV header (the first bytes suffice), else a guess from the size."""
+    recognised = sha256 == sample()["sha256"]
+    try:
+        with wave.open(io.BytesIO(head)) as handle:
+            frame = handle.getsampwidth() * handle.getnchannels()
+            frames = handle.getnframes()
+            # A streamed WAV declares no length; the bytes we counted then tell it.
+            by_size = max(0, size - 44) // frame if frame else 0
+            if frames <= 0 or frames >= 0xFFFFFFF0 // max(frame, 1):
+                frames = by_size
+            duration = min(frames, by_size or frames) / handle.getframerate()
+            return AudioInfo(round(duration, 3), handle.getnchannels(), sha256, size, recognised)
+    except (wave.Error, EOFError, ZeroDivisionError, ValueError):
+        return AudioInfo(round(max(1.0, size / ASSUMED_BYTES_PER_SECOND), 3), 1, sha256, size, recognised)
+
+
+def url_info(url: str) -> AudioInfo:
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()
+    return AudioInfo(URL_SOURCE_DURATION, 1, digest, 0, False)
+
+
+def spoken_words(info: AudioInfo) -> list[SpokenWord]:
+    if info.recognised:
+        return [
+            SpokenWord(w["word"], w["punctuated_word"], w["start"], w["end"], w["speaker"]) for w in sample()["words"]
+        ]
+    return placeholder_words(info.duration)
+
+
+def placeholder_words(duration: float) -> list[SpokenWord]:
+    """Clearly labelled filler words whose timings span the audio, alternating two speakers per sentence."""
+    step = 1.0 / PLACEHOLDER_WORDS_PER_SECOND
+    count = max(1, min(int(duration * PLACEHOLDER_WORDS_PER_SECOND), MAX_PLACEHOLDER_WORDS))
+    step = max(step, duration / count)
+    words: list[SpokenWord] = []
+    t = 0.0
+    sentence = 0
+    length = min(step * 0.8, MAX_PLACEHOLDER_WORD_LENGTH)
+    while len(words) < count and t + length <= duration:
+        for token in PLACEHOLDER_SENTENCES[sentence % len(PLACEHOLDER_SENTENCES)].split():
+            if len(words) >= count or t + length > duration:
+                break
+            words.append(SpokenWord(token.strip(".,").lower(), token, round(t, 3), round(t + length, 3), sentence % 2))
+            t += step
+        t += PLACEHOLDER_SENTENCE_PAUSE
+        sentence += 1
+    return words or [SpokenWord("placeholder", "Placeholder.", 0.0, min(duration, 0.5), 0)]
+
+
+def _flag(options: dict[str, Any], name: str) -> bool:
+    value = options.get(name)
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _confidence(seed: str, index: int) -> float:
+    digest = hashlib.sha256(f"{seed}:{index}".encode()).digest()
+    return round(0.85 + digest[0] / 255 * 0.149, 4)
+
+
+def build_result(model: str, options: dict[str, Any], info: AudioInfo, job_id: str, created: str) -> dict[str, Any]:
+    words = spoken_words(info)
+    if model in ASSEMBLYAI:
+        return _assemblyai(words, options, info, job_id)
+    if model in TEXT_ONLY:
+        text = " ".join(w.punctuated for w in words)
+        return {"text": text, "usage": {"type": "tokens", "input_tokens": len(words) * 4, "output_tokens": len(words),
+                                        "total_tokens": len(words) * 5}}
+    return _deepgram(model, words, options, info, job_id, created)
+
+
+def _deepgram(
+    model: str, words: list[SpokenWord], options: dict[str, Any], info: AudioInfo, job_id: str, created: str
+) -> dict[str, Any]:
+    punctuate = str(options.get("punctuate", "true")).lower() != "false" or _flag(options, "smart_format")
+    diarize = _flag(options, "diarize")
+    channels_count = info.channels if (_flag(options, "multi_channel") or _flag(options, "multichannel")) else 1
+    seed = info.sha256
+
+    def word_obj(index: int, w: SpokenWord) -> dict[str, Any]:
+        obj: dict[str, Any] = {"word": w.word, "start": w.start, "end": w.end, "confidence": _confidence(seed, index)}
+        if punctuate:
+            obj["punctuated_word"] = w.punctuated
+        if diarize:
+            obj["speaker"] = w.speaker
+            obj["speaker_confidence"] = round(_confidence(seed, -index) - 0.2, 4)
+        return obj
+
+    word_objs = [word_obj(i, w) for i, w in enumerate(words)]
+    transcript = " ".join((w.punctuated if punctuate else w.word) for w in words)
+    overall = round(sum(o["confidence"] for o in word_objs) / len(word_objs), 4) if word_objs else 0.0
+    channels = []
+    for channel in range(channels_count):
+        alternative: dict[str, Any] = {"transcript": transcript, "confidence": overall, "words": word_objs}
+        if _flag(options, "paragraphs"):
+            alternative["paragraphs"] = _paragraphs(words, punctuate, diarize)
+        entry: dict[str, Any] = {"alternatives": [alternative]}
+        if _flag(options, "detect_language"):
+            entry["detected_language"] = "en"
+            entry["language_confidence"] = 0.9921
+        queries = options.get("search")
+        if queries:
+            entry["search"] = [_search(q, words) for q in (queries if isinstance(queries, list) else [queries])]
+        channels.append(entry)
+    results: dict[str, Any] = {"channels": channels}
+    if _flag(options, "utterances"):
+        try:
+            split = float(options.get("utt_split", DEFAULT_UTT_SPLIT))
+        except (TypeError, ValueError):
+            split = DEFAULT_UTT_SPLIT
+        results["utterances"] = _utterances(words, word_objs, split, punctuate, diarize, seed, channels_count)
+    if options.get("summarize") not in (None, False, "false"):
+        results["summary"] = {"result": "success", "short": " ".join(w.punctuated for w in words[:12])}
+    if _flag(options, "topics") or _flag(options, "detect_topics"):
+        results["topics"] = {"segments": [{"text": transcript, "start_word": 0, "end_word": max(0, len(words) - 1),
+                                           "topics": [{"topic": "Speech technology", "confidence_score": 0.81}]}]}
+    if _flag(options, "intents"):
+        results["intents"] = {"segments": [{"text": transcript, "start_word": 0, "end_word": max(0, len(words) - 1),
+                                            "intents": [{"intent": "Inform about a tool", "confidence_score": 0.77}]}]}
+    if _flag(options, "sentiment"):
+        results["sentiments"] = {"segments": [{"text": transcript, "start_word": 0, "end_word": max(0, len(words) - 1),
+                                               "sentiment": "positive", "sentiment_score": 0.41}],
+                                 "average": {"sentiment": "positive", "sentiment_score": 0.41}}
+    metadata: dict[str, Any] = {
+        "transaction_key": "deprecated",
+        "request_id": job_id,
+        "sha256": info.sha256,
+        "created": created,
+        "duration": info.duration,
+        "channels": channels_count,
+        "models": [hashlib.sha256(model.encode()).hexdigest()[:32]],
+        "model_info": {hashlib.sha256(model.encode()).hexdigest()[:32]: {"name": model, "version": "emulator",
+                                                                         "arch": model.split("-")[0].lstrip("#")}},
+        "emulator": True,
+    }
+    tags = options.get("tag")
+    if tags:
+        metadata["tags"] = tags if isinstance(tags, list) else [tags]
+    extra = options.get("extra")
+    if extra:
+        pairs = extra if isinstance(extra, list) else [extra]
+        metadata["extra"] = dict(p.split(":", 1) if ":" in p else (p, "") for p in map(str, pairs))
+    return {"metadata": metadata, "results": results}
+
+
+def _sentences(words: list[SpokenWord]) -> list[list[SpokenWord]]:
+    sentences: list[list[SpokenWord]] = [[]]
+    for w in words:
+        sentences[-1].append(w)
+        if w.punctuated.endswith((".", "?", "!")):
+            sentences.append([])
+    return [s for s in sentences if s]
+
+
+def _paragraphs(words: list[SpokenWord], punctuate: bool, diarize: bool) -> dict[str, Any]:
+    paragraphs: list[list[list[SpokenWord]]] = []
+    for sentence in _sentences(words):
+        if paragraphs and paragraphs[-1][-1][-1].speaker == sentence[0].speaker:
+            paragraphs[-1].append(sentence)
+        else:
+            paragraphs.append([sentence])
+    out = []
+    text_parts = []
+    for para in paragraphs:
+        sentences = [
+            {"text": " ".join(w.punctuated if punctuate else w.word for w in s), "start": s[0].start, "end": s[-1].end}
+            for s in para
+        ]
+        body = " ".join(s["text"] for s in sentences)
+        entry: dict[str, Any] = {"sentences": sentences, "num_words": sum(len(s) for s in para),
+                                 "start": para[0][0].start, "end": para[-1][-1].end}
+        if diarize:
+            entry["speaker"] = para[0][0].speaker
+            text_parts.append(f"Speaker {para[0][0].speaker}: {body}")
+        else:
+            text_parts.append(body)
+        out.append(entry)
+    return {"transcript": "\n" + "\n\n".join(text_parts), "paragraphs": out}
+
+
+def _utterances(
+    words: list[SpokenWord], word_objs: list[dict[str, Any]], split: float, punctuate: bool, diarize: bool,
+    seed: str, channels: int,
+) -> list[dict[str, Any]]:
+    groups: list[list[int]] = []
+    for i, w in enumerate(words):
+        if groups and w.start - words[groups[-1][-1]].end < split and w.speaker == words[groups[-1][-1]].speaker:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    out = []
+    for channel in range(channels):
+        for n, group in enumerate(groups):
+            entry: dict[str, Any] = {
+                "start": words[group[0]].start,
+                "end": words[group[-1]].end,
+                "confidence": round(sum(word_objs[i]["confidence"] for i in group) / len(group), 4),
+                "channel": channel,
+                "transcript": " ".join(words[i].punctuated if punctuate else words[i].word for i in group),
+                "words": [word_objs[i] for i in group],
+                "id": hashlib.sha256(f"{seed}:{channel}:{n}".encode()).hexdigest()[:32],
+            }
+            if diarize:
+                entry["speaker"] = words[group[0]].speaker
+            out.append(entry)
+    return out
+
+
+def _search(query: Any, words: list[SpokenWord]) -> dict[str, Any]:
+    needle = str(query).lower()
+    hits = [
+        {"confidence": 1.0, "start": w.start, "end": w.end, "snippet": w.punctuated}
+        for w in words
+        if w.word == needle
+    ]
+    return {"query": str(query), "hits": hits}
+
+
+def _assemblyai(words: list[SpokenWord], options: dict[str, Any], info: AudioInfo, job_id: str) -> dict[str, Any]:
+    labels = _flag(options, "speaker_labels") or _flag(options, "diarize")
+    letters = "ABCDEFGH"
+
+    def word(index: int, w: SpokenWord) -> dict[str, Any]:
+        return {"text": w.punctuated, "start": round(w.start * 1000), "end": round(w.end * 1000),
+                "confidence": _confidence(info.sha256, index), "speaker": letters[w.speaker] if labels else None}
+
+    items = [word(i, w) for i, w in enumerate(words)]
+    result: dict[str, Any] = {
+        "id": job_id,
+        "status": "completed",
+        "text": " ".join(w.punctuated for w in words),
+        "words": items,
+        "audio_duration": info.duration,
+        "language_code": "en_us",
+        "confidence": round(sum(i["confidence"] for i in items) / len(items), 4) if items else 0.0,
+    }
+    if labels:
+        turns: list[list[dict[str, Any]]] = []
+        for item in items:
+            if turns and turns[-1][-1]["speaker"] == item["speaker"]:
+                turns[-1].append(item)
+            else:
+                turns.append([item])
+        result["utterances"] = [
+            {"speaker": t[0]["speaker"], "start": t[0]["start"], "end": t[-1]["end"],
+             "text": " ".join(i["text"] for i in t), "confidence": t[0]["confidence"], "words": t}
+            for t in turns
+        ]
+    return result

@@ -1,0 +1,557 @@
+"""A local stand-in of the speech-to-text API (stdlib only): both endpoints, streaming uploads, fault injection.
+
+Control endpoints under /_emulator/ let tests and users' CI script faults and inspect requests:
+  POST /_emulator/faults     {"endpoint": "create"|"poll", "responses": [{"status", "headers", "body",
+                              "delay", "action": "close"|"truncate"|"malformed"|"redirect"}]}
+  POST /_emulator/next-job   {"fail": "message", "processing_time": 2.0}   (applies to the next created job)
+  POST /_emulator/expire     {"generation_id": "..."}                       (its result is now gone: 404)
+  POST /_emulator/reset      forget jobs, faults and the request log
+  GET  /_emulator/requests   the request log, oldest first
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+
+from stt_cli.emulator.results import MODELS, AudioInfo, audio_info, build_result, url_info
+
+API_PREFIX = "/v1"
+READ_CHUNK = 256 * 1024
+HEAD_BYTES = 64 * 1024  # enough of a WAV to read its header
+MAX_FIELD_BYTES = 64 * 1024
+MAX_JSON_BYTES = 1024 * 1024
+RESULT_TTL = 3600.0  # s: the service keeps finished results for one hour
+ENUMS = {"custom_topic_mode": ("strict", "extended"), "custom_intent_mode": ("strict", "extended")}
+BOOLEAN_FIELDS = (
+    "detect_language", "punctuate", "smart_format", "diarize", "paragraphs", "utterances", "multi_channel",
+    "multichannel", "numerals", "measurements", "dictation", "filler_words", "profanity_filter", "topics",
+    "intents", "sentiment", "detect_entities", "detect_topics",
+)
+
+
+@dataclass
+class Job:
+    generation_id: str
+    created: float
+    created_iso: str
+    processing_time: float
+    model: str
+    options: dict[str, Any]
+    info: AudioInfo
+    fail: str | None = None
+    expired: bool = False
+    result: dict[str, Any] | None = None
+
+
+@dataclass
+class EmulatorState:
+    processing_time: float
+    api_key: str | None
+    envelope: str
+    clock: Callable[[], float] = time.monotonic
+    jobs: dict[str, Job] = field(default_factory=dict)
+    faults: dict[str, deque[dict[str, Any]]] = field(default_factory=lambda: {"create": deque(), "poll": deque()})
+    next_job: dict[str, Any] = field(default_factory=dict)
+    idempotency: dict[str, str] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def status_of(self, job: Job) -> str:
+        elapsed = self.clock() - job.created
+        if elapsed < job.processing_time / 3:
+            return "queued"
+        if elapsed < job.processing_time:
+            return "processing" if self.envelope == "a" else "generating"
+        return "error" if job.fail else "completed"
+
+
+class HttpError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class BodyReader:
+    """The request body as a stream, whether sized by Content-Length or chunked."""
+
+    def __init__(self, handler: BaseHTTPRequestHandler) -> None:
+        self._rfile = handler.rfile
+        self._chunked = "chunked" in handler.headers.get("Transfer-Encoding", "").lower()
+        length = handler.headers.get("Content-Length")
+        self._remaining = int(length) if length and not self._chunked else 0
+        self._chunk_left = 0
+        self._done = not self._chunked and self._remaining == 0
+        self.truncated = False
+
+    def read(self, size: int = READ_CHUNK) -> bytes:
+        if self._done:
+            return b""
+        if not self._chunked:
+            data = self._rfile.read(min(size, self._remaining))
+            self._remaining -= len(data)
+            if not data and self._remaining:
+                self.truncated = True
+            if not data or self._remaining == 0:
+                self._done = True
+            return data
+        if self._chunk_left == 0:
+            line = self._rfile.readline(1024).strip()
+            if not line:
+                self._done = self.truncated = True
+                return b""
+            self._chunk_left = int(line.split(b";")[0], 16)
+            if self._chunk_left == 0:
+                while self._rfile.readline(1024).strip():
+                    pass
+                self._done = True
+                return b""
+        data = self._rfile.read(min(size, self._chunk_left))
+        self._chunk_left -= len(data)
+        if self._chunk_left == 0:
+            self._rfile.readline(8)
+        if not data:
+            self._done = self.truncated = True
+        return data
+
+    def drain(self) -> None:
+        while self.read():
+            pass
+
+
+def iter_multipart(read: Callable[[], bytes], boundary: bytes) -> Iterator[tuple[str, Any]]:
+    """Stream a multipart body as events: ("part", headers), ("data", bytes)..., without holding it whole."""
+    sep = b"\r\n--" + boundary
+    keep = len(sep) - 1
+    buf = b"\r\n"  # lets the first delimiter, which has no CRLF before it, match like the others
+    eof = False
+
+    def fill() -> None:
+        nonlocal buf, eof
+        chunk = read()
+        if chunk:
+            buf += chunk
+        else:
+            eof = True
+
+    while (index := buf.find(sep)) < 0:
+        if eof:
+            raise HttpError(400, "Body validation error! multipart body has no boundary")
+        buf = buf[-keep:]
+        fill()
+    buf = buf[index + len(sep) :]
+    while True:
+        while len(buf) < 2 and not eof:
+            fill()
+        if buf.startswith(b"--"):
+            return
+        while (end := buf.find(b"\r\n\r\n")) < 0:
+            if eof or len(buf) > 16384:
+                raise HttpError(400, "Body validation error! malformed multipart headers")
+            fill()
+        headers: dict[str, str] = {}
+        for line in buf[:end].split(b"\r\n"):
+            if b":" in line:
+                name, value = line.split(b":", 1)
+                headers[name.strip().lower().decode("latin-1")] = value.strip().decode("utf-8", "replace")
+        buf = buf[end + 4 :]
+        yield "part", headers
+        while True:
+            index = buf.find(sep)
+            if index >= 0:
+                if index:
+                    yield "data", buf[:index]
+                buf = buf[index + len(sep) :]
+                break
+            if len(buf) > keep:
+                yield "data", buf[:-keep]
+                buf = buf[-keep:]
+            if eof:
+                raise HttpError(400, "Body validation error! multipart body is truncated")
+            fill()
+
+
+def _disposition(value: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for item in value.split(";")[1:]:
+        if "=" in item:
+            key, raw = item.strip().split("=", 1)
+            params[key.lower()] = raw.strip().strip('"')
+    return params
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "stt-emulator"
+    state: EmulatorState  # set on the subclass made per server
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+        pass  # the request log at /_emulator/requests replaces the stderr chatter
+
+    # --- plumbing ------------------------------------------------------------------------------------
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None, close: bool = False) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _error(self, status: int, message: str) -> None:
+        self._send(status, {
+            "message": message,
+            "path": self.path,
+            "requestId": str(uuid.uuid4()),
+            "statusCode": status,
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        })
+
+    def _log(self, **extra: Any) -> None:
+        entry = {"method": self.command, "path": self.path, "time": time.time(),
+                 "idempotency_key": self.headers.get("Idempotency-Key"),
+                 "user_agent": self.headers.get("User-Agent"), **extra}
+        with self.state.lock:
+            self.state.requests.append(entry)
+
+    def _take_fault(self, endpoint: str) -> dict[str, Any] | None:
+        with self.state.lock:
+            queue = self.state.faults[endpoint]
+            return queue.popleft() if queue else None
+
+    def _play_fault(self, fault: dict[str, Any], body: BodyReader | None) -> None:
+        if body is not None:
+            body.drain()
+        time.sleep(float(fault.get("delay", 0)))
+        action = fault.get("action")
+        if action == "close":
+            self.close_connection = True
+            return
+        status = int(fault.get("status", 500))
+        headers = {str(k): str(v) for k, v in (fault.get("headers") or {}).items()}
+        payload = fault.get("body", {"message": "Injected fault", "statusCode": status})
+        data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+        if action == "malformed":
+            data = b'{"status": "compl'
+        if action == "redirect":
+            status = 302
+            headers.setdefault("Location", "http://127.0.0.1:9/elsewhere")
+        if action == "truncate":
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data) + 100))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            self.close_connection = True
+            return
+        self._send(status, data, headers)
+
+    def _authorised(self) -> bool:
+        header = self.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return False
+        return self.state.api_key is None or secrets.compare_digest(token.strip(), self.state.api_key)
+
+    # --- routes --------------------------------------------------------------------------------------
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+        try:
+            self._route_get()
+        except HttpError as exc:
+            self._error(exc.status, exc.message)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = BodyReader(self)
+        try:
+            self._route_post(body)
+        except HttpError as exc:
+            body.drain()
+            self._error(exc.status, exc.message)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _route_get(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path == "/_emulator/requests":
+            with self.state.lock:
+                self._send(200, list(self.state.requests))
+            return
+        if path == f"{API_PREFIX}/models":
+            self._send(200, {"data": [{"id": m, "type": "stt"} for m in MODELS]})
+            return
+        if not path.startswith(f"{API_PREFIX}/stt/") or path.count("/") != 3:
+            raise HttpError(404, f"Cannot GET {path}")
+        job_id = unquote(path.rsplit("/", 1)[1])
+        self._log(generation_id=job_id)
+        if not self._authorised():
+            raise HttpError(401, "Unauthorized: a valid API key is required (Authorization: Bearer <key>)")
+        if (fault := self._take_fault("poll")) is not None:
+            self._play_fault(fault, None)
+            return
+        self._send(200, self._poll(job_id))
+
+    def _poll(self, job_id: str) -> dict[str, Any]:
+        state = self.state
+        with state.lock:
+            job = state.jobs.get(job_id)
+            if job is None or job.expired or state.clock() - job.created > job.processing_time + RESULT_TTL:
+                raise HttpError(404, f"Generation {job_id} not found")
+            status = state.status_of(job)
+            if status == "completed" and job.result is None:
+                job.result = build_result(job.model, job.options, job.info, job.generation_id, job.created_iso)
+        payload = job.result if status == "completed" else None
+        error = {"name": "GenerationError", "message": job.fail} if status == "error" else None
+        if state.envelope == "b":
+            return {"id": job_id, "status": status, "output": payload, "error": error}
+        body: dict[str, Any] = {"generation_id": job_id, "status": status}
+        if payload is not None:
+            body["result"] = payload
+        if error is not None:
+            body["error"] = error["message"]
+        return body
+
+    def _route_post(self, body: BodyReader) -> None:
+        path = self.path.split("?", 1)[0]
+        if path.startswith("/_emulator/"):
+            self._control(path, self._read_json(body))
+            return
+        if path != f"{API_PREFIX}/stt/create":
+            raise HttpError(404, f"Cannot POST {path}")
+        if not self._authorised():
+            self._log(kind="create", outcome=401)
+            raise HttpError(401, "Unauthorized: a valid API key is required (Authorization: Bearer <key>)")
+        if (fault := self._take_fault("create")) is not None:
+            self._log(kind="create", outcome="fault")
+            self._play_fault(fault, body)
+            return
+        content_type = self.headers.get("Content-Type", "")
+        if content_type.startswith("multipart/form-data"):
+            options, info = self._read_upload(body, content_type)
+            source = "upload"
+        elif content_type.startswith("application/json"):
+            options = self._read_json(body)
+            if not isinstance(options, dict):
+                raise HttpError(400, "Body validation error! the body must be a JSON object")
+            url = options.pop("url", None)
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                raise HttpError(400, "Body validation error!\nurl: a http(s) URL is required")
+            info = url_info(url)
+            source = url
+        else:
+            raise HttpError(400, "Body validation error! send multipart/form-data (audio) or application/json (url)")
+        model = options.pop("model", None)
+        self._validate(model, options)
+        key = self.headers.get("Idempotency-Key")
+        with self.state.lock:
+            if key and key in self.state.idempotency:
+                job_id = self.state.idempotency[key]
+            else:
+                job_id = self._new_job(str(model), options, info)
+                if key:
+                    self.state.idempotency[key] = job_id
+        self._log(kind="create", outcome="created", generation_id=job_id, model=model, options=options,
+                  source=source, size=info.size, sha256=info.sha256)
+        self._send(201 if self.state.envelope == "b" else 200, {"generation_id": job_id, "status": "queued"})
+
+    def _new_job(self, model: str, options: dict[str, Any], info: AudioInfo) -> str:
+        state = self.state
+        job_id = secrets.token_hex(6) if state.envelope == "b" else str(uuid.uuid4())
+        overrides, state.next_job = state.next_job, {}
+        state.jobs[job_id] = Job(
+            generation_id=job_id,
+            created=state.clock(),
+            created_iso=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            processing_time=float(overrides.get("processing_time", state.processing_time)),
+            model=model,
+            options=options,
+            info=info,
+            fail=overrides.get("fail"),
+        )
+        return job_id
+
+    def _validate(self, model: Any, options: dict[str, Any]) -> None:
+        problems = []
+        if not isinstance(model, str) or not model:
+            problems.append("model: is required")
+        elif model not in MODELS:
+            problems.append(f"model: {model!r} is not one of the available models")
+        for name, allowed in ENUMS.items():
+            if name in options and str(options[name]) not in allowed:
+                problems.append(f"{name}: must be one of {', '.join(allowed)}")
+        for name in BOOLEAN_FIELDS:
+            if name in options and str(options[name]).lower() not in ("true", "false"):
+                problems.append(f"{name}: must be a boolean")
+        if "utt_split" in options:
+            try:
+                float(options["utt_split"])
+            except (TypeError, ValueError):
+                problems.append("utt_split: must be a number")
+        if problems:
+            raise HttpError(400, "Body validation error!\n" + "\n".join(problems))
+
+    def _read_json(self, body: BodyReader) -> Any:
+        data = b""
+        while chunk := body.read():
+            data += chunk
+            if len(data) > MAX_JSON_BYTES:
+                raise HttpError(413, "Request body too large")
+        if not data:
+            return {}
+        try:
+            return json.loads(data)
+        except ValueError:
+            raise HttpError(400, "Body validation error! the body is not valid JSON") from None
+
+    def _read_upload(self, body: BodyReader, content_type: str) -> tuple[dict[str, Any], AudioInfo]:
+        boundary = _disposition("x;" + content_type.split(";", 1)[1]).get("boundary") if ";" in content_type else None
+        if not boundary:
+            raise HttpError(400, "Body validation error! multipart boundary missing")
+        options: dict[str, Any] = {}
+        info: AudioInfo | None = None
+        name = ""
+        is_file = False
+        value = b""
+        digest = hashlib.sha256()
+        head = b""
+        size = 0
+
+        def finish_part() -> None:
+            nonlocal info
+            if not name:
+                return
+            if is_file:
+                if info is not None:
+                    raise HttpError(400, "Body validation error! more than one audio file")
+                if size == 0:
+                    raise HttpError(400, "Body validation error!\naudio: the file is empty")
+                info = audio_info(head, size, digest.hexdigest())
+                return
+            text = value.decode("utf-8", "replace")
+            if name in options:
+                previous = options[name]
+                options[name] = [*previous, text] if isinstance(previous, list) else [previous, text]
+            else:
+                options[name] = text
+
+        for kind, item in iter_multipart(body.read, boundary.encode("latin-1")):
+            if kind == "part":
+                finish_part()
+                params = _disposition(item.get("content-disposition", ""))
+                name = params.get("name", "")
+                is_file = "filename" in params and name in ("audio", "file")
+                value, head, size, digest = b"", b"", 0, hashlib.sha256()
+                continue
+            if is_file:
+                digest.update(item)
+                size += len(item)
+                if len(head) < HEAD_BYTES:
+                    head += item[: HEAD_BYTES - len(head)]
+            else:
+                value += item
+                if len(value) > MAX_FIELD_BYTES:
+                    raise HttpError(413, f"Body validation error! field {name} is too large")
+        finish_part()
+        body.drain()
+        if body.truncated:
+            raise HttpError(400, "Body validation error! the body ended early")
+        if info is None:
+            raise HttpError(400, "Body validation error!\naudio: a file is required")
+        return options, info
+
+    def _control(self, path: str, data: Any) -> None:
+        state = self.state
+        with state.lock:
+            if path == "/_emulator/faults":
+                endpoint = data.get("endpoint")
+                if endpoint not in state.faults:
+                    raise HttpError(400, "endpoint must be create or poll")
+                state.faults[endpoint].extend(data.get("responses", []))
+            elif path == "/_emulator/next-job":
+                state.next_job = dict(data)
+            elif path == "/_emulator/expire":
+                job = state.jobs.get(str(data.get("generation_id")))
+                if job is None:
+                    raise HttpError(404, "no such job")
+                job.expired = True
+            elif path == "/_emulator/reset":
+                state.jobs.clear()
+                state.requests.clear()
+                state.next_job = {}
+                state.idempotency.clear()
+                for queue in state.faults.values():
+                    queue.clear()
+            else:
+                raise HttpError(404, f"Cannot POST {path}")
+        self._send(200, {"ok": True})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+class Emulator:
+    """A running emulator on a loopback port, in a background thread (tests) or in the foreground (CLI)."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8750,
+        *,
+        processing_time: float = 2.0,
+        api_key: str | None = None,
+        envelope: str = "a",
+    ) -> None:
+        self.state = EmulatorState(processing_time=processing_time, api_key=api_key, envelope=envelope)
+        handler = type("BoundHandler", (Handler,), {"state": self.state})
+        server_class = _Server6 if ":" in host else _Server
+        self.httpd = server_class((host, port), handler)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        shown = f"[{host}]" if ":" in str(host) else host
+        return f"http://{shown}:{port}{API_PREFIX}"
+
+    def start(self) -> Emulator:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def stop_serving(self) -> None:
+        self.httpd.server_close()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -1,0 +1,1 @@
+"""Pure renderers: a normalised Transcript (or the raw payload, for json) in, a string out."""

@@ -1,0 +1,35 @@
+"""One entry point from a payload to the bytes of the chosen format (renderers picked from a dict)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from stt_cli.errors import UsageError
+from stt_cli.formats.subtitles import SubtitleOptions, render_srt, render_vtt
+from stt_cli.formats.text import render_text
+from stt_cli.transcript import Transcript, normalise
+
+FORMATS = ("text", "json", "srt", "vtt")
+EXTENSIONS = {"text": "txt", "json": "json", "srt": "srt", "vtt": "vtt"}
+
+_SUBTITLES: dict[str, Callable[[Transcript, SubtitleOptions], str]] = {"srt": render_srt, "vtt": render_vtt}
+
+
+def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None = None) -> tuple[str, list[str]]:
+    """The rendered document and any warnings about the payload (shown on stderr by the caller)."""
+    if fmt == "json":
+        return json.dumps(payload, ensure_ascii=False, indent=2) + "\n", []
+    transcript = normalise(payload)
+    options = subtitles or SubtitleOptions()
+    if fmt == "text":
+        return render_text(transcript, dict(options.speaker_names)), transcript.warnings
+    if fmt in _SUBTITLES:
+        if not transcript.has_timings and transcript.text:
+            raise UsageError(
+                f"this result has no word timings, so it cannot be rendered as {fmt}",
+                "use -f text or -f json, or a model with timestamps (Whisper, Nova, AssemblyAI)",
+            )
+        return _SUBTITLES[fmt](transcript, options), transcript.warnings
+    raise UsageError(f"unknown format {fmt!r}", f"use one of: {', '.join(FORMATS)}")

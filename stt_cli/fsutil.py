@@ -1,0 +1,40 @@
+"""File-system helpers that keep the user's data safe: atomic writes and output checks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from stt_cli.errors import UsageError
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Write to a temp file beside `path`, fsync, then rename over it: readers see old or new, never half."""
+    directory = path.parent
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def check_output_path(path: Path, *, force: bool) -> None:
+    """Refuse, before anything is uploaded, an output we could not or should not write."""
+    if path.is_dir():
+        raise UsageError(f"the output {path} is a directory", "name a file, or use --output-dir")
+    if path.exists() and not force:
+        raise UsageError(f"the output file {path} already exists", "pass --force to overwrite it, or pick another name")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"the output directory {parent} does not exist", f"create it first: mkdir -p {parent}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"the output directory {parent} is not writable", "pick another output path")

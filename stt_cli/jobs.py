@@ -1,0 +1,217 @@
+"""The use cases, free of UI: read sources, submit jobs, wait for them, fetch results, keep the ledger."""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from stt_cli.errors import Interrupted, JobFailed, StillPending, UsageError
+from stt_cli.protocol import JobState, OptionValue, Status, form_fields
+
+if TYPE_CHECKING:
+    from stt_cli.client import ApiClient, Progress
+    from stt_cli.ledger import Ledger
+
+# --- The poll schedule: fast at first (short jobs finish in seconds), then backing off ------------------
+FIRST_POLL_DELAY = 0.25  # s
+POLL_BACKOFF = 1.4  # each gap this much longer than the last...
+DEFAULT_POLL_INTERVAL = 5.0  # ...up to --poll-interval
+DEFAULT_TIMEOUT = 3600.0  # s; 0 waits for ever
+STDIN_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    """A SOURCE argument: a local file, stdin (`-`) or a URL the service fetches itself."""
+
+    raw: str
+    kind: str  # "file" | "stdin" | "url"
+    path: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return "stdin" if self.kind == "stdin" else self.raw
+
+    @property
+    def stem(self) -> str:
+        if self.kind == "url":
+            name = Path(urlsplit(self.raw).path).stem
+            return name or "transcript"
+        if self.kind == "stdin":
+            return "stdin"
+        assert self.path is not None
+        return self.path.stem
+
+
+def parse_source(raw: str) -> Source:
+    """Check a SOURCE before anything is sent: an URL, `-`, or a readable, non-empty regular file."""
+    if raw == "-":
+        return Source(raw, "stdin")
+    lowered = raw.lower()
+    if lowered.startswith(("http://", "https://")):
+        parts = urlsplit(raw)
+        if not parts.hostname:
+            raise UsageError(f"the source URL {raw!r} has no host", "give a full http(s):// URL")
+        return Source(raw, "url")
+    if "://" in raw:
+        raise UsageError(f"the source {raw!r} is not a local file or an http(s) URL", "the service fetches http(s) only")
+    path = Path(raw).expanduser()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {raw}", "check the path, or pass - to read audio from stdin") from None
+    except OSError as exc:
+        raise UsageError(f"cannot access {raw}: {exc.strerror}", "check the path and its permissions") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"{raw} is a directory, not an audio file", "pass the audio files inside it")
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{raw} is not a regular file", "save the audio to a file, or pipe it in with -")
+    if info.st_size == 0:
+        raise UsageError(f"{raw} is empty", "check that the recording finished writing")
+    if not os.access(path, os.R_OK):
+        raise UsageError(f"{raw} is not readable", f"check its permissions (ls -l {raw})")
+    return Source(raw, "file", path)
+
+
+def content_type_for(name: str) -> str:
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+@contextlib.contextmanager
+def spooled_stdin() -> Iterator[Path]:
+    """Stdin copied to a private temp file (0600) so the upload has a known length; removed afterwards."""
+    stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+    if stream is None or sys.stdin.isatty():
+        raise UsageError("SOURCE is - but stdin is a terminal", "pipe the audio in: cat talk.wav | stt run -")
+    fd, name = tempfile.mkstemp(prefix="stt-stdin-", suffix=".audio")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            shutil.copyfileobj(stream, handle, STDIN_CHUNK)
+        if path.stat().st_size == 0:
+            raise UsageError("stdin was empty", "pipe the audio in: cat talk.wav | stt run -")
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+@dataclass(frozen=True)
+class Submitted:
+    generation_id: str
+    source: Source
+
+
+def submit(
+    client: ApiClient,
+    ledger: Ledger,
+    source: Source,
+    model: str,
+    options: dict[str, OptionValue],
+    progress: Callable[[int], Progress | None] | None = None,
+) -> Submitted:
+    """Create one job and record it in the ledger; the id is returned the moment the service gives it."""
+    from stt_cli.client import UploadFile
+
+    host = host_of(client.base_url)
+    try:
+        if source.kind == "url":
+            created = client.create_from_url({"model": model, "url": source.raw, **options})
+        else:
+            with contextlib.ExitStack() as stack:
+                path = source.path if source.kind == "file" else stack.enter_context(spooled_stdin())
+                assert path is not None
+                name = path.name if source.kind == "file" else "stdin.audio"
+                upload = UploadFile(path, name, content_type_for(name))
+                fields = form_fields({"model": model, **options})
+                size = path.stat().st_size
+                callback = progress(size) if progress is not None else None
+                created = client.create_from_file(upload, fields, callback)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted while sending {source.label}; no job was created") from None
+    recorded = str(source.path.resolve()) if source.path is not None else source.label
+    ledger.add(created.generation_id, host, recorded, model, dict(options), created.size, created.sha256)
+    return Submitted(created.generation_id, source)
+
+
+def host_of(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    return parts.netloc.lower()
+
+
+def poll_delays(poll_interval: float) -> Iterator[float]:
+    """The gaps between polls: a quarter second, growing by 40% each time, capped at poll_interval."""
+    delay = min(FIRST_POLL_DELAY, poll_interval)
+    while True:
+        yield delay
+        delay = min(delay * POLL_BACKOFF, poll_interval)
+
+
+def wait(
+    client: ApiClient,
+    ledger: Ledger,
+    job_id: str,
+    *,
+    timeout: float,
+    poll_interval: float,
+    on_status: Callable[[JobState], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    no_wait: bool = False,
+) -> dict[str, Any]:
+    """Poll until the job completes (its payload), fails (JobFailed) or the deadline passes (StillPending)."""
+    host = host_of(client.base_url)
+    deadline = clock() + timeout if timeout > 0 else None
+    delays = poll_delays(poll_interval)
+    warned: set[str] = set()
+    try:
+        while True:
+            state = client.get_job(job_id)
+            if on_status is not None:
+                on_status(state)
+            if state.status is Status.UNKNOWN and state.raw_status not in warned:
+                warned.add(state.raw_status)
+                from stt_cli.output import warn
+
+                warn(f"the service reported an unknown status {state.raw_status!r}; still waiting")
+            if state.status is Status.COMPLETED:
+                if state.payload is None:
+                    raise JobFailed(f"job {job_id} completed without a result", "see the raw answer: stt status --json")
+                ledger.update(job_id, host, status=Status.COMPLETED.value, result=state.payload)
+                return state.payload
+            if state.status is Status.FAILED:
+                message = state.error or f"status {state.raw_status}"
+                ledger.update(job_id, host, status=Status.FAILED.value, error=message)
+                from stt_cli.protocol import sanitize
+
+                raise JobFailed(f"job {job_id} failed on the server: {sanitize(message)}",
+                                "check the source and options, then submit again")
+            ledger.update(job_id, host, status=state.status.shown)
+            if no_wait:
+                raise StillPending(f"job {job_id} is still {state.status.shown}", f"fetch it later: stt fetch {job_id}")
+            delay = next(delays)
+            if deadline is not None:
+                remaining = deadline - clock()
+                if remaining <= 0:
+                    raise StillPending(
+                        f"gave up waiting after {timeout:g} s; job {job_id} is still {state.status.shown}",
+                        f"resume with: stt fetch {job_id}",
+                    )
+                delay = min(delay, remaining)
+            sleep(delay)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"interrupted; job {job_id} goes on running on the server", f"resume with: stt fetch {job_id}"
+        ) from None

@@ -1,0 +1,179 @@
+"""The local job ledger: one SQLite row per job (WAL, versioned schema), so every job can be found again."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stt_cli.config import data_dir
+from stt_cli.errors import UsageError
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT = 10.0  # s: several stt processes may write at once
+LEDGER_NAME = "ledger.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id            TEXT NOT NULL,
+    host          TEXT NOT NULL,
+    created_at    REAL NOT NULL,
+    updated_at    REAL NOT NULL,
+    source        TEXT NOT NULL,
+    source_size   INTEGER,
+    source_sha256 TEXT,
+    model         TEXT NOT NULL,
+    options       TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    error         TEXT,
+    outputs       TEXT NOT NULL DEFAULT '[]',
+    result        TEXT,
+    PRIMARY KEY (host, id)
+);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
+"""
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    id: str
+    host: str
+    created_at: float
+    updated_at: float
+    source: str
+    source_size: int | None
+    source_sha256: str | None
+    model: str
+    options: dict[str, Any]
+    status: str
+    error: str | None
+    outputs: list[str]
+    result: dict[str, Any] | None
+
+
+def ledger_path() -> Path:
+    return data_dir() / LEDGER_NAME
+
+
+class Ledger:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or ledger_path()
+        self._db: sqlite3.Connection | None = None
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            if self._db is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+                db.execute("PRAGMA journal_mode=WAL")
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise UsageError(
+                        f"the job ledger {self.path} was written by a newer stt (schema {version})",
+                        "upgrade stt-cli, or move the file aside",
+                    )
+                if version < SCHEMA_VERSION:
+                    db.executescript(_SCHEMA)
+                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self._db = db
+            yield self._db
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(
+                f"the job ledger {self.path} cannot be used ({exc})",
+                f"if it is corrupt, move it aside (mv {self.path} {self.path}.bak); stt starts a new one",
+            ) from None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def add(
+        self,
+        job_id: str,
+        host: str,
+        source: str,
+        model: str,
+        options: dict[str, Any],
+        size: int | None = None,
+        sha256: str | None = None,
+        status: str = "queued",
+    ) -> None:
+        now = time.time()
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO jobs (id, host, created_at, updated_at, source, source_size, source_sha256,"
+                " model, options, status) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (job_id, host, now, now, source, size, sha256, model, json.dumps(options), status),
+            )
+
+    def update(
+        self,
+        job_id: str,
+        host: str,
+        *,
+        status: str | None = None,
+        error: str | None = None,
+        result: dict[str, Any] | None = None,
+        output: str | None = None,
+    ) -> None:
+        with self._connect() as db:
+            row = db.execute("SELECT outputs FROM jobs WHERE host=? AND id=?", (host, job_id)).fetchone()
+            if row is None:
+                return
+            outputs = json.loads(row[0])
+            if output is not None and output not in outputs:
+                outputs.append(output)
+            db.execute(
+                "UPDATE jobs SET updated_at=?, status=COALESCE(?, status), error=COALESCE(?, error),"
+                " result=COALESCE(?, result), outputs=? WHERE host=? AND id=?",
+                (
+                    time.time(),
+                    status,
+                    error,
+                    None if result is None else json.dumps(result, ensure_ascii=False),
+                    json.dumps(outputs),
+                    host,
+                    job_id,
+                ),
+            )
+
+    def get(self, job_id: str, host: str) -> JobRecord | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM jobs WHERE host=? AND id=?", (host, job_id)).fetchone()
+        return _record(row) if row else None
+
+    def latest(self, host: str) -> JobRecord | None:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT * FROM jobs WHERE host=? ORDER BY created_at DESC, rowid DESC LIMIT 1", (host,)
+            ).fetchone()
+        return _record(row) if row else None
+
+    def list(self, limit: int | None = None, status: str | None = None) -> list[JobRecord]:
+        query = "SELECT * FROM jobs"
+        args: list[Any] = []
+        if status:
+            query += " WHERE status=?"
+            args.append(status)
+        query += " ORDER BY created_at DESC, rowid DESC"
+        if limit:
+            query += " LIMIT ?"
+            args.append(limit)
+        with self._connect() as db:
+            rows = db.execute(query, args).fetchall()
+        return [_record(r) for r in rows]
+
+
+def _record(row: tuple[Any, ...]) -> JobRecord:
+    (job_id, host, created, updated, source, size, sha, model, options, status, error, outputs, result) = row
+    return JobRecord(
+        job_id, host, created, updated, source, size, sha, model, json.loads(options), status, error,
+        json.loads(outputs), json.loads(result) if result else None,
+    )

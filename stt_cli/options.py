@@ -1,0 +1,285 @@
+"""Shared command options, declared once and attached to commands in groups (each group becomes one object)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from stt_cli.errors import UsageError
+from stt_cli.formats.subtitles import MAX_LINE_WIDTH, MAX_LINES, SubtitleOptions
+from stt_cli.jobs import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from stt_cli.models import DEFAULT_MODEL
+from stt_cli.protocol import OptionValue
+
+TRANSCRIPTION = "Transcription"
+OUTPUT = "Output"
+WAITING = "Waiting"
+CONNECTION = "Connection"
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    srt = "srt"
+    vtt = "vtt"
+
+
+class Mode(str, Enum):
+    strict = "strict"
+    extended = "extended"
+
+
+@dataclass(frozen=True)
+class Opt:
+    name: str
+    annotation: Any
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    opts: tuple[Opt, ...]
+    build: Callable[[dict[str, Any]], Any]
+
+
+def use(*groups: Group) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add each group's options to a command; the command receives one built object per group instead."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(func, eval_str=True)
+        keys = {g.key for g in groups}
+        params = [p for p in signature.parameters.values() if p.name not in keys]
+        for group in groups:
+            params += [
+                inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.default, annotation=o.annotation)
+                for o in group.opts
+            ]
+
+        @functools.wraps(func)
+        def wrapper(**kwargs: Any) -> Any:
+            for group in groups:
+                kwargs[group.key] = group.build({o.name: kwargs.pop(o.name) for o in group.opts})
+            return func(**kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper
+
+    return decorate
+
+
+# --- Transcription --------------------------------------------------------------------------------------
+def _flag(field: str, help_text: str) -> Opt:
+    flag = "--" + field.replace("_", "-")
+    return Opt(field, Annotated[bool | None, typer.Option(flag, help=help_text, rich_help_panel=TRANSCRIPTION,
+                                                          show_default=False)])
+
+
+def _text(field: str, help_text: str, metavar: str = "TEXT") -> Opt:
+    flag = "--" + field.replace("_", "-")
+    return Opt(field, Annotated[str | None, typer.Option(flag, help=help_text, metavar=metavar,
+                                                         rich_help_panel=TRANSCRIPTION, show_default=False)])
+
+
+def _many(field: str, help_text: str, metavar: str = "TEXT") -> Opt:
+    flag = "--" + field.replace("_", "-")
+    return Opt(field, Annotated[list[str] | None, typer.Option(flag, help=help_text + " (repeatable)", metavar=metavar,
+                                                               rich_help_panel=TRANSCRIPTION, show_default=False)])
+
+
+def _mode(field: str, help_text: str) -> Opt:
+    flag = "--" + field.replace("_", "-")
+    return Opt(field, Annotated[Mode | None, typer.Option(flag, help=help_text, case_sensitive=False,
+                                                          rich_help_panel=TRANSCRIPTION, show_default=False)])
+
+
+TRANSCRIPTION_OPTS = (
+    Opt("model", Annotated[str, typer.Option("--model", "-m", help="Model id (see the README for the list)",
+                                             rich_help_panel=TRANSCRIPTION)], DEFAULT_MODEL),
+    _text("language", "Language hint, BCP-47 (en, de-CH, ...)", "LANG"),
+    _flag("detect_language", "Detect the spoken language"),
+    Opt("punctuate", Annotated[bool | None, typer.Option("--punctuate/--no-punctuate", help="Punctuation and capitals",
+                                                         rich_help_panel=TRANSCRIPTION, show_default=False)]),
+    _flag("smart_format", "Format numbers, dates and more for reading"),
+    _flag("diarize", "Label speakers"),
+    _text("diarize_version", "Pin a diarizer version", "VERSION"),
+    _flag("paragraphs", "Split the transcript into paragraphs"),
+    _flag("utterances", "Split into utterances"),
+    Opt("utt_split", Annotated[float | None, typer.Option("--utt-split", min=0.0, metavar="SECONDS",
+                                                          help="Pause that splits utterances (default 0.8)",
+                                                          rich_help_panel=TRANSCRIPTION, show_default=False)]),
+    _flag("numerals", "Write numbers as digits"),
+    _flag("measurements", "Write measurements as abbreviations"),
+    _flag("dictation", "Turn spoken punctuation commands into marks"),
+    _flag("profanity_filter", "Mask profanity"),
+    _flag("filler_words", "Keep filler words (uh, um)"),
+    _flag("multi_channel", "Transcribe each audio channel on its own"),
+    _many("keywords", "Boost or suppress a term, WORD:BOOST", "WORD:BOOST"),
+    _many("search", "Search the audio for a term", "TERM"),
+    _flag("summarize", "Add a summary (v2)"),
+    _flag("topics", "Detect topics"),
+    _flag("detect_topics", "Detect topics (older models)"),
+    _flag("intents", "Detect intents"),
+    _flag("sentiment", "Analyse sentiment"),
+    _flag("detect_entities", "Detect entities"),
+    _many("custom_topic", "A topic to look for", "TOPIC"),
+    _mode("custom_topic_mode", "strict: only your topics; extended: yours and the model's"),
+    _many("custom_intent", "An intent to look for", "INTENT"),
+    _mode("custom_intent_mode", "strict: only your intents; extended: yours and the model's"),
+    _many("tag", "A usage label, echoed in the result's metadata", "TAG"),
+    _many("extra", "KEY:VALUE echoed in the result's metadata", "KEY:VALUE"),
+    Opt("param", Annotated[list[str] | None, typer.Option(
+        "--param", metavar="KEY=VALUE", rich_help_panel=TRANSCRIPTION, show_default=False,
+        help="Any other API field (repeatable); true/false, numbers and JSON are typed, the rest sent as text")]),
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    """The model and the API fields the user set, in their JSON types."""
+
+    model: str
+    options: dict[str, OptionValue]
+
+
+def parse_param(item: str) -> tuple[str, OptionValue]:
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise UsageError(f"--param {item!r} is not KEY=VALUE", "write it as --param name=value")
+    value: OptionValue = raw
+    if raw in ("true", "false") or raw[:1] in "[{-0123456789":
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            parsed = raw
+        if isinstance(parsed, (bool, int, float, str)):
+            value = parsed
+        elif isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
+            value = parsed
+        elif isinstance(parsed, (list, dict)):
+            value = json.dumps(parsed)
+    return key, value
+
+
+def build_request(values: dict[str, Any]) -> Request:
+    model = str(values.pop("model") or "").strip()
+    if not model:
+        raise UsageError("--model was given an empty value", "pass a model id, e.g. --model #g1_whisper-large")
+    params = values.pop("param") or []
+    options: dict[str, OptionValue] = {}
+    for name, value in values.items():
+        if value is None or value == []:
+            continue
+        if isinstance(value, Enum):
+            value = value.value
+        if name == "summarize":
+            if value:
+                options[name] = "v2"
+            continue
+        if isinstance(value, bool) and not value and name != "punctuate":
+            continue
+        if isinstance(value, list) and name in ("search", "extra") and len(value) == 1:
+            value = value[0]
+        options[name] = value
+    repeated: set[str] = set()
+    for item in params:
+        key, parsed = parse_param(item)
+        if key == "model":
+            raise UsageError("use --model, not --param model=...", "e.g. --model nova-3")
+        if key in repeated:  # a field given twice with --param becomes a list, as repeated form fields
+            previous = options[key]
+            options[key] = [*(previous if isinstance(previous, list) else [str(previous)]), str(parsed)]
+        else:
+            options[key] = parsed  # --param wins over a first-class flag for the same field
+            repeated.add(key)
+    return Request(model, options)
+
+
+TRANSCRIPTION_GROUP = Group("request", TRANSCRIPTION_OPTS, build_request)
+
+
+# --- Output ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OutputOptions:
+    format: str
+    output: str | None
+    output_dir: Path | None
+    force: bool
+    subtitles: SubtitleOptions
+
+
+def build_output(values: dict[str, Any]) -> OutputOptions:
+    subtitles = SubtitleOptions(
+        max_line_width=values["max_line_width"],
+        max_lines=values["max_lines"],
+        speaker_labels=values["speaker_labels"],
+    )
+    return OutputOptions(values["format"].value, values["output"], values["output_dir"], values["force"], subtitles)
+
+
+OUTPUT_OPTS = (
+    Opt("format", Annotated[Format, typer.Option("--format", "-f", case_sensitive=False, rich_help_panel=OUTPUT,
+                                                 help="Result format")], Format.text),
+    Opt("output", Annotated[str | None, typer.Option("--output", "-o", metavar="PATH", rich_help_panel=OUTPUT,
+                                                     help="Write the result to PATH (- for stdout)",
+                                                     show_default=False)]),
+    Opt("output_dir", Annotated[Path | None, typer.Option("--output-dir", metavar="DIR", rich_help_panel=OUTPUT,
+                                                          help="Write each result to DIR/<name>.<ext>",
+                                                          file_okay=False, show_default=False)]),
+    Opt("force", Annotated[bool, typer.Option("--force", rich_help_panel=OUTPUT,
+                                              help="Overwrite existing output files")], False),
+    Opt("max_line_width", Annotated[int, typer.Option("--max-line-width", min=10, metavar="CHARS",
+                                                      rich_help_panel=OUTPUT, help="Subtitle line width")],
+        MAX_LINE_WIDTH),
+    Opt("max_lines", Annotated[int, typer.Option("--max-lines", min=1, metavar="N", rich_help_panel=OUTPUT,
+                                                 help="Subtitle lines per cue")], MAX_LINES),
+    Opt("speaker_labels", Annotated[bool, typer.Option("--speaker-labels/--no-speaker-labels", rich_help_panel=OUTPUT,
+                                                       help="Label speakers in subtitles")], True),
+)
+OUTPUT_GROUP = Group("out", OUTPUT_OPTS, build_output)
+
+
+# --- Waiting --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WaitOptions:
+    poll_interval: float
+    timeout: float
+
+
+WAIT_OPTS = (
+    Opt("poll_interval", Annotated[float, typer.Option("--poll-interval", min=0.05, metavar="SECONDS",
+                                                       rich_help_panel=WAITING,
+                                                       help="Longest gap between status polls")],
+        DEFAULT_POLL_INTERVAL),
+    Opt("timeout", Annotated[float, typer.Option("--timeout", min=0.0, metavar="SECONDS", rich_help_panel=WAITING,
+                                                 help="Give up waiting after this long (0: never); exit 7")],
+        DEFAULT_TIMEOUT),
+)
+WAIT_GROUP = Group("waiting", WAIT_OPTS, lambda v: WaitOptions(v["poll_interval"], v["timeout"]))
+
+
+# --- Connection -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConnectionOptions:
+    base_url: str | None
+    api_key: str | None
+
+
+CONNECTION_OPTS = (
+    Opt("base_url", Annotated[str | None, typer.Option("--base-url", metavar="URL", rich_help_panel=CONNECTION,
+                                                       help="API base URL [env: AIML_API_BASE]", show_default=False)]),
+    Opt("api_key", Annotated[str | None, typer.Option("--api-key", metavar="KEY", rich_help_panel=CONNECTION,
+                                                      help="API key [env: AIML_API_KEY]; prefer the env var or "
+                                                           "`stt auth login`", show_default=False)]),
+)
+CONNECTION_GROUP = Group("conn", CONNECTION_OPTS, lambda v: ConnectionOptions(v["base_url"], v["api_key"]))
