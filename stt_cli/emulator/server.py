@@ -337,8 +337,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         if path != f"{API_PREFIX}/stt/create":
             raise HttpError(404, f"Cannot POST {path}")
+        try:
+            self._create(body)
+        except HttpError as exc:
+            self._log(kind="create", outcome=exc.status, message=exc.message)
+            raise
+
+    def _create(self, body: BodyReader) -> None:
         if not self._authorised():
-            self._log(kind="create", outcome=401)
             raise HttpError(401, "Unauthorized: a valid API key is required (Authorization: Bearer <key>)")
         if (fault := self._take_fault("create")) is not None:
             self._log(kind="create", outcome="fault")

@@ -1,0 +1,124 @@
+"""Shared fixtures: an isolated home for every test, a real emulator on a loopback port, an in-process CLI."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from stt_cli.app import app
+from stt_cli.emulator.results import sample_wav
+from stt_cli.emulator.server import Emulator
+
+SAMPLE_TEXT = (
+    "Welcome to the speech to text command line tool. Thanks. This recording was made offline, with a speech "
+    "synthesizer. Every word you hear has a known start and end time. So subtitles and speaker labels work "
+    "without an account."
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Config, key file and ledger under the test's own temp dir; no key or base URL from the outside."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    for name in ("AIML_API_KEY", "AIMLAPI_API_KEY", "AIML_API_BASE", "AIMLAPI_API_BASE", "STT_DEBUG",
+                 "NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries keep their count and logic; only the sleeping between them shrinks."""
+    monkeypatch.setattr("stt_cli.client.BACKOFF_BASE", 0.001)
+    monkeypatch.setattr("stt_cli.client.BACKOFF_CAP", 0.005)
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+    stdout_bytes: bytes
+
+
+class EmulatorHandle:
+    def __init__(self, server: Emulator) -> None:
+        self.server = server
+        self.base_url = server.base_url
+        self.root = self.base_url.removesuffix("/v1")
+
+    def control(self, path: str, body: Any) -> Any:
+        request = urllib.request.Request(
+            f"{self.root}/_emulator/{path}", data=json.dumps(body).encode(), method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.loads(response.read())
+
+    def fault(self, endpoint: str, *responses: dict[str, Any]) -> None:
+        self.control("faults", {"endpoint": endpoint, "responses": list(responses)})
+
+    def next_job(self, **settings: Any) -> None:
+        self.control("next-job", settings)
+
+    def requests(self) -> list[dict[str, Any]]:
+        with urllib.request.urlopen(f"{self.root}/_emulator/requests", timeout=5) as response:
+            result: list[dict[str, Any]] = json.loads(response.read())
+            return result
+
+    def creates(self) -> list[dict[str, Any]]:
+        return [r for r in self.requests() if r.get("kind") == "create"]
+
+    def polls(self) -> list[dict[str, Any]]:
+        return [r for r in self.requests() if r["method"] == "GET" and r["path"].startswith("/v1/stt/")]
+
+
+def start_emulator(**kwargs: Any) -> Emulator:
+    kwargs.setdefault("processing_time", 0.2)
+    return Emulator("127.0.0.1", 0, **kwargs).start()
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorHandle]:
+    server = start_emulator()
+    handle = EmulatorHandle(server)
+    monkeypatch.setenv("AIML_API_BASE", handle.base_url)
+    monkeypatch.setenv("AIML_API_KEY", "test-key-0123456789abcdef")
+    yield handle
+    server.stop()
+
+
+@pytest.fixture
+def emulator_b(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorHandle]:
+    server = start_emulator(envelope="b")
+    handle = EmulatorHandle(server)
+    monkeypatch.setenv("AIML_API_BASE", handle.base_url)
+    monkeypatch.setenv("AIML_API_KEY", "test-key-0123456789abcdef")
+    yield handle
+    server.stop()
+
+
+@pytest.fixture
+def talk(tmp_path: Path) -> Path:
+    path = tmp_path / "talk.wav"
+    path.write_bytes(sample_wav())
+    return path
+
+
+def run_cli(*args: str, input: bytes | str | None = None, env: dict[str, str] | None = None) -> Result:
+    result = CliRunner().invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+    return Result(result.exit_code, result.stdout, result.stderr, result.stdout_bytes)
+
+
+@pytest.fixture
+def cli() -> Any:
+    return run_cli

@@ -1,0 +1,172 @@
+"""`stt run` end to end against a real emulator on loopback: sources, formats, outputs, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import SAMPLE_TEXT, EmulatorHandle
+
+from stt_cli.emulator.results import sample
+
+
+def test_run_prints_the_transcript_and_the_job_id(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", str(talk))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == SAMPLE_TEXT + "\n"
+    [create] = emulator.creates()
+    assert create["generation_id"] in result.stderr
+    assert f"stt fetch {create['generation_id']}" in result.stderr
+    assert create["sha256"] == sample()["sha256"]
+
+
+def test_run_from_stdin_uploads_the_exact_bytes(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", "-", input=talk.read_bytes())
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == SAMPLE_TEXT + "\n"
+    [create] = emulator.creates()
+    assert create["size"] == talk.stat().st_size
+
+
+def test_run_url_source_is_sent_as_json_not_downloaded(cli, emulator: EmulatorHandle) -> None:
+    result = cli("run", "https://media.example.com/talk.mp3", "-f", "srt", "-o", "talk.srt")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    [create] = emulator.creates()
+    assert create["source"] == "https://media.example.com/talk.mp3"
+    text = Path("talk.srt").read_text(encoding="utf-8")
+    assert text.startswith("1\n00:00:00,000 --> ")
+    assert "placeholder transcript" in text
+
+
+def test_json_is_the_payload_verbatim_in_utf8(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", str(talk), "-f", "json", "--tag", "naïve-ünïcode")
+    assert result.exit_code == 0, result.stderr
+    assert "naïve-ünïcode".encode() in result.stdout_bytes  # not \u-escaped
+    payload = json.loads(result.stdout)
+    assert payload["metadata"]["tags"] == ["naïve-ünïcode"]
+    assert payload["results"]["channels"][0]["alternatives"][0]["transcript"] == SAMPLE_TEXT
+    [poll] = [p for p in emulator.polls()][-1:]
+    assert poll["generation_id"] == payload["metadata"]["request_id"]
+
+
+def test_srt_and_vtt_from_word_timings(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    srt = cli("run", str(talk), "-f", "srt", "--diarize")
+    assert srt.exit_code == 0, srt.stderr
+    assert srt.stdout.startswith("1\n00:00:00,300 --> 00:00:")
+    assert "Speaker 0: Welcome" in srt.stdout and "Speaker 1: Thanks." in srt.stdout
+    vtt = cli("run", str(talk), "-f", "vtt", "--diarize")
+    assert vtt.exit_code == 0, vtt.stderr
+    assert vtt.stdout.startswith("WEBVTT\n\n00:00:00.300 --> ")
+    assert "<v Speaker 1>Thanks." in vtt.stdout
+
+
+def test_text_with_diarization_gives_speaker_turns(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", str(talk), "--diarize")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Speaker 0: Welcome to the speech to text command line tool."
+    assert lines[1].startswith("Speaker 1: Thanks.")
+    assert len(lines) == 4
+
+
+def test_existing_output_is_refused_before_any_upload(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    Path("out.txt").write_text("precious", encoding="utf-8")
+    result = cli("run", str(talk), "-o", "out.txt")
+    assert result.exit_code == 2
+    assert "already exists" in result.stderr and "--force" in result.stderr
+    assert Path("out.txt").read_text(encoding="utf-8") == "precious"
+    assert emulator.requests() == []
+    forced = cli("run", str(talk), "-o", "out.txt", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert Path("out.txt").read_text(encoding="utf-8") == SAMPLE_TEXT + "\n"
+
+
+def test_output_dash_means_stdout(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", str(talk), "-o", "-")
+    assert result.exit_code == 0
+    assert result.stdout == SAMPLE_TEXT + "\n"
+    assert not Path("-").exists()
+
+
+def test_several_sources_go_to_the_output_dir(cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
+    other = tmp_path / "sub" / "talk.wav"
+    other.parent.mkdir()
+    other.write_bytes(talk.read_bytes())
+    out = tmp_path / "out"
+    out.mkdir()
+    result = cli("run", str(talk), str(other), "--output-dir", str(out), "-f", "vtt")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["talk-2.vtt", "talk.vtt"]
+    assert result.stdout == ""
+
+
+def test_o_with_several_sources_is_a_usage_error(cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
+    other = tmp_path / "b.wav"
+    other.write_bytes(talk.read_bytes())
+    result = cli("run", str(talk), str(other), "-o", "x.txt")
+    assert result.exit_code == 2
+    assert "--output-dir" in result.stderr
+    assert emulator.requests() == []
+
+
+def test_a_source_listed_twice_is_transcribed_once(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("submit", str(talk), str(talk))
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.split()) == 1
+    assert len(emulator.creates()) == 1
+
+
+def test_text_only_model_cannot_make_subtitles_and_says_so_before_upload(cli, emulator: EmulatorHandle,
+                                                                         talk: Path) -> None:
+    result = cli("run", str(talk), "--model", "openai/gpt-4o-transcribe", "-f", "srt")
+    assert result.exit_code == 2
+    assert "no word timings" in result.stderr or "without word timings" in result.stderr
+    assert emulator.requests() == []
+    text = cli("run", str(talk), "--model", "openai/gpt-4o-transcribe")
+    assert text.exit_code == 0, text.stderr
+    assert text.stdout == SAMPLE_TEXT + "\n"
+
+
+def test_assemblyai_results_render_with_millisecond_times(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", str(talk), "--model", "aai/universal", "-f", "srt")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("1\n00:00:00,300 --> ")
+
+
+def test_unknown_model_is_passed_through_and_the_servers_400_shown(cli, emulator: EmulatorHandle,
+                                                                   talk: Path) -> None:
+    result = cli("run", str(talk), "--model", "whisper-huge-9000")
+    assert result.exit_code == 4
+    assert "HTTP 400" in result.stderr and "whisper-huge-9000" in result.stderr
+    assert len(emulator.creates()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_job_failure_exits_6_with_the_servers_message(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    emulator.next_job(fail="Audio could not be decoded")
+    result = cli("run", str(talk))
+    assert result.exit_code == 6
+    assert "Audio could not be decoded" in result.stderr
+    assert result.stdout == ""
+
+
+def test_timeout_exits_7_with_the_resume_command(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    emulator.next_job(processing_time=60)
+    result = cli("run", str(talk), "--timeout", "0.6")
+    assert result.exit_code == 7
+    [create] = emulator.creates()
+    assert f"stt fetch {create['generation_id']}" in result.stderr
+    assert result.stdout == ""
+
+
+def test_envelope_b_with_short_ids(cli, emulator_b: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", str(talk))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == SAMPLE_TEXT + "\n"
+    [create] = emulator_b.creates()
+    assert len(create["generation_id"]) == 12  # not a UUID: the id's shape is never validated
+    emulator_b.next_job(fail="upstream exploded")
+    failed = cli("run", str(talk))
+    assert failed.exit_code == 6
+    assert "upstream exploded" in failed.stderr
