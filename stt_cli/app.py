@@ -27,6 +27,8 @@ def _boundary(call: Callable[[], Any]) -> int:
     except SttError as exc:
         output.error(exc.message, exc.hint)
         return exc.exit_code
+    except click_exceptions.NoArgsIsHelpError:
+        return ExitCode.USAGE  # the help has been shown; a bare `stt` is not a successful run
     except click_exceptions.UsageError as exc:
         where = f"{exc.ctx.command_path} --help" if exc.ctx is not None else "stt --help"
         output.error(exc.format_message(), f"see '{where}'")
@@ -34,7 +36,7 @@ def _boundary(call: Callable[[], Any]) -> int:
     except click_exceptions.ClickException as exc:
         output.error(exc.format_message())
         return ExitCode.USAGE
-    except (click_exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         output.error("interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:

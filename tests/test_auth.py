@@ -1,0 +1,113 @@
+"""`stt auth`: the key file (0600 in 0700, atomic), masked display, sources in order, never the key itself."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import EmulatorHandle
+
+KEY = "sk-live-abcdefghijklmnopqrstuvwxyz-9876"
+
+
+def _key_file(home: Path) -> Path:
+    return home / "config" / "stt-cli" / "credentials.json"
+
+
+def test_login_from_stdin_stores_the_key_privately(cli, isolated_home: Path) -> None:
+    result = cli("auth", "login", input=KEY + "\n")
+    assert result.exit_code == 0, result.stderr
+    path = _key_file(isolated_home)
+    assert json.loads(path.read_text())["api_key"] == KEY  # the trailing newline was trimmed
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert KEY not in result.stdout + result.stderr
+    assert "****9876" in result.stderr
+    assert [p.name for p in path.parent.iterdir()] == ["credentials.json"]  # no temp file left behind
+
+
+def test_status_names_the_source_and_masks_the_key(cli, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli("auth", "login", input=KEY)
+    stored = cli("auth", "status")
+    assert stored.exit_code == 0
+    assert "****9876" in stored.stdout and "key file" in stored.stdout
+    assert KEY not in stored.stdout
+    monkeypatch.setenv("AIMLAPI_API_KEY", "env-key-two-0000000000001111")
+    assert "$AIMLAPI_API_KEY" in cli("auth", "status").stdout
+    monkeypatch.setenv("AIML_API_KEY", "env-key-one-0000000000002222")
+    env = cli("auth", "status", "--json")
+    body = json.loads(env.stdout)
+    assert body["source"] == "$AIML_API_KEY" and body["key"] == "****2222"
+    flag = cli("auth", "status", "--api-key", "flag-key-000000000000003333")
+    assert "--api-key" in flag.stdout and "****3333" in flag.stdout
+
+
+def test_short_keys_show_no_characters(cli) -> None:
+    cli("auth", "login", input="zq9xw")
+    line = cli("auth", "status").stdout.splitlines()[0]
+    assert line.startswith("key:      **** (from key file")
+    assert "q9xw" not in line
+
+
+def test_logout_removes_the_file(cli, isolated_home: Path) -> None:
+    cli("auth", "login", input=KEY)
+    result = cli("auth", "logout")
+    assert result.exit_code == 0
+    assert not _key_file(isolated_home).exists()
+    status = cli("auth", "status")
+    assert status.exit_code == 3
+    assert "stt auth login" in status.stderr
+    again = cli("auth", "logout")
+    assert again.exit_code == 0 and "no stored key" in again.stderr
+
+
+def test_login_with_nothing_piped_is_refused(cli) -> None:
+    result = cli("auth", "login", input="\n")
+    assert result.exit_code == 2
+    assert "no key was given" in result.stderr
+
+
+def test_stored_key_is_used_for_requests(cli, emulator: EmulatorHandle, talk: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIML_API_KEY")
+    cli("auth", "login", input=KEY)
+    emulator.server.state.api_key = KEY
+    assert cli("submit", str(talk)).exit_code == 0
+
+
+def test_a_key_file_others_can_read_is_refused(cli, isolated_home: Path, emulator: EmulatorHandle, talk: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIML_API_KEY")
+    cli("auth", "login", input=KEY)
+    _key_file(isolated_home).chmod(0o644)
+    result = cli("run", str(talk))
+    assert result.exit_code == 3
+    assert "chmod 600" in result.stderr
+    assert emulator.requests() == []
+
+
+def test_a_corrupt_key_file_is_reported(cli, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli("auth", "login", input=KEY)
+    _key_file(isolated_home).write_text("{not json", encoding="utf-8")
+    result = cli("auth", "status")
+    assert result.exit_code == 3
+    assert "corrupt" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_wrong_key_gives_401_exit_3_and_never_echoes_the_key(cli, emulator: EmulatorHandle, talk: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    emulator.server.state.api_key = "the-right-key"
+    monkeypatch.setenv("AIML_API_KEY", KEY)
+    result = cli("run", str(talk))
+    assert result.exit_code == 3
+    assert "401" in result.stderr
+    assert KEY not in result.stdout + result.stderr
+
+
+def test_403_out_of_credits_exits_3(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    emulator.fault("create", {"status": 403, "body": {"message": "Insufficient credits", "statusCode": 403}})
+    result = cli("run", str(talk))
+    assert result.exit_code == 3
+    assert "Insufficient credits" in result.stderr

@@ -1,0 +1,175 @@
+"""Bad input: one line on stderr naming the problem and the fix, the documented exit code, nothing sent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import EmulatorHandle
+
+
+def _one_line_error(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (lambda tmp: str(tmp / "missing.wav"), "no such file"),
+        (lambda tmp: (tmp / "empty.wav").write_bytes(b"") or str(tmp / "empty.wav"), "is empty"),
+        (lambda tmp: (tmp / "adir").mkdir() or str(tmp / "adir"), "is a directory"),
+        (lambda tmp: os.mkfifo(tmp / "fifo") or str(tmp / "fifo"), "not a regular file"),
+        (lambda tmp: "ftp://example.com/a.wav", "not a local file or an http(s) URL"),
+    ],
+    ids=["missing", "empty", "directory", "fifo", "ftp-url"],
+)
+def test_bad_sources(cli, emulator: EmulatorHandle, tmp_path: Path, make, needle: str) -> None:
+    source = make(tmp_path)
+    for command in ("run", "submit"):
+        result = cli(command, source)
+        assert result.exit_code == 2, result.stderr
+        assert needle in _one_line_error(result.stderr)
+        assert result.stdout == ""
+    assert emulator.requests() == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_source(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    talk.chmod(0)
+    result = cli("run", str(talk))
+    assert result.exit_code == 2
+    assert "not readable" in _one_line_error(result.stderr)
+    assert emulator.requests() == []
+
+
+def test_empty_stdin(cli, emulator: EmulatorHandle) -> None:
+    result = cli("run", "-", input=b"")
+    assert result.exit_code == 2
+    assert "stdin was empty" in _one_line_error(result.stderr)
+    assert emulator.creates() == []
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["-f", "docx"], "'docx' is not one of"),
+        (["--param", "novalue"], "is not KEY=VALUE"),
+        (["--param", "=x"], "is not KEY=VALUE"),
+        (["--utt-split", "soon"], "'soon' is not a valid float"),
+        (["--custom-topic-mode", "loose"], "'loose' is not one of 'strict', 'extended'"),
+        (["--custom-intent-mode", "x"], "is not one of 'strict', 'extended'"),
+        (["--max-line-width", "5"], "--max-line-width"),
+        (["--max-lines", "0"], "--max-lines"),
+        (["--timeout", "-1"], "--timeout"),
+        (["--no-such-flag"], "No such option"),
+        (["--model", ""], "--model was given an empty value"),
+    ],
+)
+def test_bad_options(cli, emulator: EmulatorHandle, talk: Path, args: list[str], needle: str) -> None:
+    result = cli("run", str(talk), *args)
+    assert result.exit_code == 2, result.stderr
+    assert needle in _one_line_error(result.stderr)
+    assert emulator.requests() == []
+
+
+def test_unknown_command_suggests_the_nearest(cli) -> None:
+    result = cli("fetc")
+    assert result.exit_code == 2
+    assert "Did you mean 'fetch'" in _one_line_error(result.stderr)
+
+
+def test_no_key_exits_3_and_sends_nothing(cli, emulator: EmulatorHandle, talk: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIML_API_KEY")
+    result = cli("run", str(talk))
+    assert result.exit_code == 3
+    line = _one_line_error(result.stderr)
+    assert "no API key" in line and "stt auth login" in line
+    assert emulator.requests() == []
+
+
+def test_empty_api_key_flag(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", str(talk), "--api-key", "  ")
+    assert result.exit_code == 2
+    assert "--api-key was given an empty value" in _one_line_error(result.stderr)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.example.com/v1",
+        "http://localhost:1@evil.com/v1",
+        "http://127.0.0.1.nip.io/v1",
+        "http://[::2]/v1",
+        "ftp://127.0.0.1/v1",
+        "https://user:pw@api.example.com/v1",
+        "not a url",
+    ],
+)
+def test_refused_base_urls(cli, emulator: EmulatorHandle, talk: Path, url: str) -> None:
+    result = cli("run", str(talk), "--base-url", url)
+    assert result.exit_code == 2, result.stderr
+    _one_line_error(result.stderr)
+    assert emulator.requests() == []
+
+
+def test_base_url_from_the_second_env_var(cli, emulator: EmulatorHandle, talk: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIML_API_BASE")
+    monkeypatch.setenv("AIMLAPI_API_BASE", emulator.base_url)
+    monkeypatch.delenv("AIML_API_KEY")
+    monkeypatch.setenv("AIMLAPI_API_KEY", "second-var-key")
+    assert cli("submit", str(talk)).exit_code == 0
+    assert len(emulator.creates()) == 1
+
+
+def test_base_url_from_the_config_file(cli, emulator: EmulatorHandle, talk: Path, isolated_home: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIML_API_BASE")
+    config = isolated_home / "config" / "stt-cli" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'base_url = "{emulator.base_url}"\n', encoding="utf-8")
+    assert cli("submit", str(talk)).exit_code == 0
+    assert len(emulator.creates()) == 1
+
+
+def test_corrupt_config_file(cli, emulator: EmulatorHandle, talk: Path, isolated_home: Path,
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AIML_API_BASE")
+    config = isolated_home / "config" / "stt-cli" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("base_url = [unclosed", encoding="utf-8")
+    result = cli("run", str(talk))
+    assert result.exit_code == 2
+    assert "config.toml" in _one_line_error(result.stderr)
+
+
+def test_flag_beats_env(cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIML_API_BASE", "http://127.0.0.1:9/v1")  # nothing listens there
+    result = cli("submit", str(talk), "--base-url", emulator.base_url)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_unreachable_server_exits_5(cli, talk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIML_API_KEY", "k")
+    result = cli("run", str(talk), "--base-url", "http://127.0.0.1:9/v1")
+    assert result.exit_code == 5
+    assert "could not connect" in _one_line_error(result.stderr)
+
+
+def test_unexpected_errors_exit_1_in_one_line_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    from stt_cli.app import _boundary
+
+    def broken() -> None:
+        secret = "do-not-show-locals"  # noqa: F841 - a local that must never be printed
+        raise RuntimeError("boom")
+
+    assert _boundary(broken) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: unexpected RuntimeError: boom")
+    assert "Traceback" not in err and "do-not-show-locals" not in err
