@@ -55,12 +55,19 @@ def main() -> None:
             audio.extend(clip)
             end = len(audio) / RATE
             words.append(
-                {"word": bare, "punctuated_word": token, "start": round(start, 3), "end": round(end, 3),
-                 "speaker": speaker}
+                {
+                    "word": bare,
+                    "punctuated_word": token,
+                    "start": round(start, 3),
+                    "end": round(end, 3),
+                    "speaker": speaker,
+                }
             )
             last = index == len(tokens) - 1
-            gap = (TURN_GAP if turn_index < len(TURNS) - 1 else 0.3) if last else (
-                SENTENCE_GAP if token.endswith(".") else 0.18 if token.endswith(",") else WORD_GAP
+            gap = (
+                (TURN_GAP if turn_index < len(TURNS) - 1 else 0.3)
+                if last
+                else (SENTENCE_GAP if token.endswith(".") else 0.18 if token.endswith(",") else WORD_GAP)
             )
             audio.extend([0] * int(gap * RATE))
     OUT.mkdir(parents=True, exist_ok=True)

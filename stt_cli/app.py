@@ -67,7 +67,11 @@ class SttGroup(TyperGroup):
     ) -> Any:
         code = _boundary(
             lambda: super(SttGroup, self).main(
-                args=args, prog_name=prog_name or "stt", complete_var=complete_var, standalone_mode=False, **extra
+                args=args,
+                prog_name=prog_name or "stt",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
             )
         )
         if standalone_mode:

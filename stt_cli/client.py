@@ -95,7 +95,11 @@ class ApiClient:
         self._key = api_key
         self._sleep = sleep
         self._http = httpx.Client(
-            headers={"Authorization": f"Bearer {api_key}", "User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={
+                "Authorization": f"Bearer {api_key}",
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+            },
             timeout=httpx.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT, write=WRITE_TIMEOUT, pool=POOL_TIMEOUT),
             follow_redirects=False,
             transport=transport,
@@ -253,12 +257,20 @@ class ApiClient:
             return AuthError(f"the API key was refused (HTTP 401): {message}", "check it with `stt auth status`")
         if code == 403:
             return AuthError(
-                f"access denied (HTTP 403): {message}", "check your account's credits and the key's permissions"
+                f"access denied (HTTP 403): {message}",
+                "check your account's credits and the key's permissions",
             )
         if code == 404 and job_id is not None:
             return RequestRejected(
                 f"job {job_id} was not found (HTTP 404): {message}",
                 "results are kept for one hour only; check the id with `stt jobs`",
+                status_code=code,
+            )
+        if code in (408, 429):
+            return RequestRejected(
+                f"the service is busy or rate-limiting (HTTP {code}) and kept refusing after {MAX_ATTEMPTS} tries: "
+                f"{message}",
+                "wait a minute and try again, or lower the number of jobs in flight",
                 status_code=code,
             )
         if 400 <= code < 500:
@@ -338,7 +350,7 @@ def _multipart(
     head += (
         f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="{_quote_header(upload.filename)}"\r\n'
         f"Content-Type: {upload.content_type}\r\n\r\n"
-    ).encode("utf-8")
+    ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     size = os.stat(upload.path).st_size
 

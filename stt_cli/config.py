@@ -49,7 +49,8 @@ def load_config() -> dict[str, Any]:
         return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(
-            f"the config file {path} is not valid TOML ({exc})", f"fix it, or move it aside: mv {path} {path}.bak"
+            f"the config file {path} is not valid TOML ({exc})",
+            f"fix it, or move it aside: mv {path} {path}.bak",
         ) from None
 
 
@@ -94,7 +95,9 @@ def validate_base_url(resolved: Resolved) -> str:
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise UsageError(f"the base URL {url!r} is not a valid URL {where}", "use e.g. https://api.aimlapi.com/v1") from None
+        raise UsageError(
+            f"the base URL {url!r} is not a valid URL {where}", "use e.g. https://api.aimlapi.com/v1"
+        ) from None
     if parts.scheme not in ("http", "https") or not host:
         raise UsageError(
             f"the base URL {url!r} must start with https:// and name a host {where}",
@@ -102,10 +105,13 @@ def validate_base_url(resolved: Resolved) -> str:
         )
     if parts.username is not None or parts.password is not None:
         raise UsageError(
-            f"the base URL must not carry user credentials {where}", "pass the key with --api-key or AIML_API_KEY"
+            f"the base URL must not carry user credentials {where}",
+            "pass the key with --api-key or AIML_API_KEY",
         )
     if parts.query or parts.fragment:
-        raise UsageError(f"the base URL {url!r} must not have a query or fragment {where}", "remove the part after ? or #")
+        raise UsageError(
+            f"the base URL {url!r} must not have a query or fragment {where}", "remove the part after ? or #"
+        )
     if parts.scheme == "http" and not is_loopback_host(host):
         raise UsageError(
             f"refusing plain http:// to {host}: the key would travel unencrypted {where}",

@@ -40,12 +40,11 @@ def read_stored_key() -> str | None:
     if os.name == "posix":
         if info.st_uid != os.getuid():
             raise AuthError(
-                f"the key file {path} belongs to another user", f"remove it (stt auth logout) and log in again"
+                f"the key file {path} belongs to another user",
+                "remove it (stt auth logout) and log in again",
             )
         if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise AuthError(
-                f"the key file {path} can be read by other users", f"restrict it: chmod 600 {path}"
-            )
+            raise AuthError(f"the key file {path} can be read by other users", f"restrict it: chmod 600 {path}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         key = data["api_key"]
@@ -98,7 +97,6 @@ def require_key(flag: str | None) -> str:
     if resolved is None:
         raise AuthError(
             "no API key found",
-            "set AIML_API_KEY, pass --api-key, or run `stt auth login` "
-            "(to try stt without an account: stt emulator)",
+            "set AIML_API_KEY, pass --api-key, or run `stt auth login` (to try stt without an account: stt emulator)",
         )
     return resolved.value

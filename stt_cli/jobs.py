@@ -65,7 +65,9 @@ def parse_source(raw: str) -> Source:
             raise UsageError(f"the source URL {raw!r} has no host", "give a full http(s):// URL")
         return Source(raw, "url")
     if "://" in raw:
-        raise UsageError(f"the source {raw!r} is not a local file or an http(s) URL", "the service fetches http(s) only")
+        raise UsageError(
+            f"the source {raw!r} is not a local file or an http(s) URL", "the service fetches http(s) only"
+        )
     path = Path(raw).expanduser()
     try:
         info = path.stat()
@@ -196,8 +198,10 @@ def wait(
                 ledger.update(job_id, host, status=Status.FAILED.value, error=message)
                 from stt_cli.protocol import sanitize
 
-                raise JobFailed(f"job {job_id} failed on the server: {sanitize(message)}",
-                                "check the source and options, then submit again")
+                raise JobFailed(
+                    f"job {job_id} failed on the server: {sanitize(message)}",
+                    "check the source and options, then submit again",
+                )
             ledger.update(job_id, host, status=state.status.shown)
             if no_wait:
                 raise StillPending(f"job {job_id} is still {state.status.shown}", f"fetch it later: stt fetch {job_id}")

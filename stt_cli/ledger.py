@@ -174,6 +174,17 @@ class Ledger:
 def _record(row: tuple[Any, ...]) -> JobRecord:
     (job_id, host, created, updated, source, size, sha, model, options, status, error, outputs, result) = row
     return JobRecord(
-        job_id, host, created, updated, source, size, sha, model, json.loads(options), status, error,
-        json.loads(outputs), json.loads(result) if result else None,
+        job_id,
+        host,
+        created,
+        updated,
+        source,
+        size,
+        sha,
+        model,
+        json.loads(options),
+        status,
+        error,
+        json.loads(outputs),
+        json.loads(result) if result else None,
     )

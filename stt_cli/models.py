@@ -22,8 +22,16 @@ FAMILIES = (
         tuple(
             f"#g1_nova-2-{k}"
             for k in (
-                "automotive", "conversationalai", "drivethru", "finance", "general",
-                "medical", "meeting", "phonecall", "video", "voicemail",
+                "automotive",
+                "conversationalai",
+                "drivethru",
+                "finance",
+                "general",
+                "medical",
+                "meeting",
+                "phonecall",
+                "video",
+                "voicemail",
             )
         ),
         True,

@@ -7,7 +7,7 @@ import inspect
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,14 +25,14 @@ WAITING = "Waiting"
 CONNECTION = "Connection"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     srt = "srt"
     vtt = "vtt"
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     strict = "strict"
     extended = "extended"
 
@@ -80,43 +80,93 @@ def use(*groups: Group) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 # --- Transcription --------------------------------------------------------------------------------------
 def _flag(field: str, help_text: str) -> Opt:
     flag = "--" + field.replace("_", "-")
-    return Opt(field, Annotated[bool | None, typer.Option(flag, help=help_text, rich_help_panel=TRANSCRIPTION,
-                                                          show_default=False)])
+    return Opt(
+        field,
+        Annotated[bool | None, typer.Option(flag, help=help_text, rich_help_panel=TRANSCRIPTION, show_default=False)],
+    )
 
 
 def _text(field: str, help_text: str, metavar: str = "TEXT") -> Opt:
     flag = "--" + field.replace("_", "-")
-    return Opt(field, Annotated[str | None, typer.Option(flag, help=help_text, metavar=metavar,
-                                                         rich_help_panel=TRANSCRIPTION, show_default=False)])
+    return Opt(
+        field,
+        Annotated[
+            str | None,
+            typer.Option(flag, help=help_text, metavar=metavar, rich_help_panel=TRANSCRIPTION, show_default=False),
+        ],
+    )
 
 
 def _many(field: str, help_text: str, metavar: str = "TEXT") -> Opt:
     flag = "--" + field.replace("_", "-")
-    return Opt(field, Annotated[list[str] | None, typer.Option(flag, help=help_text + " (repeatable)", metavar=metavar,
-                                                               rich_help_panel=TRANSCRIPTION, show_default=False)])
+    return Opt(
+        field,
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                flag,
+                help=help_text + " (repeatable)",
+                metavar=metavar,
+                rich_help_panel=TRANSCRIPTION,
+                show_default=False,
+            ),
+        ],
+    )
 
 
 def _mode(field: str, help_text: str) -> Opt:
     flag = "--" + field.replace("_", "-")
-    return Opt(field, Annotated[Mode | None, typer.Option(flag, help=help_text, case_sensitive=False,
-                                                          rich_help_panel=TRANSCRIPTION, show_default=False)])
+    return Opt(
+        field,
+        Annotated[
+            Mode | None,
+            typer.Option(flag, help=help_text, case_sensitive=False, rich_help_panel=TRANSCRIPTION, show_default=False),
+        ],
+    )
 
 
 TRANSCRIPTION_OPTS = (
-    Opt("model", Annotated[str, typer.Option("--model", "-m", help="Model id (see the README for the list)",
-                                             rich_help_panel=TRANSCRIPTION)], DEFAULT_MODEL),
+    Opt(
+        "model",
+        Annotated[
+            str,
+            typer.Option("--model", "-m", help="Model id (see the README for the list)", rich_help_panel=TRANSCRIPTION),
+        ],
+        DEFAULT_MODEL,
+    ),
     _text("language", "Language hint, BCP-47 (en, de-CH, ...)", "LANG"),
     _flag("detect_language", "Detect the spoken language"),
-    Opt("punctuate", Annotated[bool | None, typer.Option("--punctuate/--no-punctuate", help="Punctuation and capitals",
-                                                         rich_help_panel=TRANSCRIPTION, show_default=False)]),
+    Opt(
+        "punctuate",
+        Annotated[
+            bool | None,
+            typer.Option(
+                "--punctuate/--no-punctuate",
+                help="Punctuation and capitals",
+                rich_help_panel=TRANSCRIPTION,
+                show_default=False,
+            ),
+        ],
+    ),
     _flag("smart_format", "Format numbers, dates and more for reading"),
     _flag("diarize", "Label speakers"),
     _text("diarize_version", "Pin a diarizer version", "VERSION"),
     _flag("paragraphs", "Split the transcript into paragraphs"),
     _flag("utterances", "Split into utterances"),
-    Opt("utt_split", Annotated[float | None, typer.Option("--utt-split", min=0.0, metavar="SECONDS",
-                                                          help="Pause that splits utterances (default 0.8)",
-                                                          rich_help_panel=TRANSCRIPTION, show_default=False)]),
+    Opt(
+        "utt_split",
+        Annotated[
+            float | None,
+            typer.Option(
+                "--utt-split",
+                min=0.0,
+                metavar="SECONDS",
+                help="Pause that splits utterances (default 0.8)",
+                rich_help_panel=TRANSCRIPTION,
+                show_default=False,
+            ),
+        ],
+    ),
     _flag("numerals", "Write numbers as digits"),
     _flag("measurements", "Write measurements as abbreviations"),
     _flag("dictation", "Turn spoken punctuation commands into marks"),
@@ -137,9 +187,19 @@ TRANSCRIPTION_OPTS = (
     _mode("custom_intent_mode", "strict: only your intents; extended: yours and the model's"),
     _many("tag", "A usage label, echoed in the result's metadata", "TAG"),
     _many("extra", "KEY:VALUE echoed in the result's metadata", "KEY:VALUE"),
-    Opt("param", Annotated[list[str] | None, typer.Option(
-        "--param", metavar="KEY=VALUE", rich_help_panel=TRANSCRIPTION, show_default=False,
-        help="Any other API field (repeatable); true/false, numbers and JSON are typed, the rest sent as text")]),
+    Opt(
+        "param",
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                "--param",
+                metavar="KEY=VALUE",
+                rich_help_panel=TRANSCRIPTION,
+                show_default=False,
+                help="Any other API field (repeatable); true/false, numbers and JSON are typed, the rest sent as text",
+            ),
+        ],
+    ),
 )
 
 
@@ -164,8 +224,8 @@ def parse_param(item: str) -> tuple[str, OptionValue]:
             parsed = raw
         if isinstance(parsed, (bool, int, float, str)):
             value = parsed
-        elif isinstance(parsed, list) and all(isinstance(v, str) for v in parsed):
-            value = parsed
+        elif isinstance(parsed, list) and all(isinstance(v, (str, int, float, bool)) for v in parsed):
+            value = [v if isinstance(v, str) else json.dumps(v) for v in parsed]
         elif isinstance(parsed, (list, dict)):
             value = json.dumps(parsed)
     return key, value
@@ -228,23 +288,81 @@ def build_output(values: dict[str, Any]) -> OutputOptions:
 
 
 OUTPUT_OPTS = (
-    Opt("format", Annotated[Format, typer.Option("--format", "-f", case_sensitive=False, rich_help_panel=OUTPUT,
-                                                 help="Result format")], Format.text),
-    Opt("output", Annotated[str | None, typer.Option("--output", "-o", metavar="PATH", rich_help_panel=OUTPUT,
-                                                     help="Write the result to PATH (- for stdout)",
-                                                     show_default=False)]),
-    Opt("output_dir", Annotated[Path | None, typer.Option("--output-dir", metavar="DIR", rich_help_panel=OUTPUT,
-                                                          help="Write each result to DIR/<name>.<ext>",
-                                                          file_okay=False, show_default=False)]),
-    Opt("force", Annotated[bool, typer.Option("--force", rich_help_panel=OUTPUT,
-                                              help="Overwrite existing output files")], False),
-    Opt("max_line_width", Annotated[int, typer.Option("--max-line-width", min=10, metavar="CHARS",
-                                                      rich_help_panel=OUTPUT, help="Subtitle line width")],
-        MAX_LINE_WIDTH),
-    Opt("max_lines", Annotated[int, typer.Option("--max-lines", min=1, metavar="N", rich_help_panel=OUTPUT,
-                                                 help="Subtitle lines per cue")], MAX_LINES),
-    Opt("speaker_labels", Annotated[bool, typer.Option("--speaker-labels/--no-speaker-labels", rich_help_panel=OUTPUT,
-                                                       help="Label speakers in subtitles")], True),
+    Opt(
+        "format",
+        Annotated[
+            Format,
+            typer.Option("--format", "-f", case_sensitive=False, rich_help_panel=OUTPUT, help="Result format"),
+        ],
+        Format.text,
+    ),
+    Opt(
+        "output",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--output",
+                "-o",
+                metavar="PATH",
+                rich_help_panel=OUTPUT,
+                help="Write the result to PATH (- for stdout)",
+                show_default=False,
+            ),
+        ],
+    ),
+    Opt(
+        "output_dir",
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--output-dir",
+                metavar="DIR",
+                rich_help_panel=OUTPUT,
+                help="Write each result to DIR/<name>.<ext>",
+                file_okay=False,
+                show_default=False,
+            ),
+        ],
+    ),
+    Opt(
+        "force",
+        Annotated[bool, typer.Option("--force", rich_help_panel=OUTPUT, help="Overwrite existing output files")],
+        False,
+    ),
+    Opt(
+        "max_line_width",
+        Annotated[
+            int,
+            typer.Option(
+                "--max-line-width",
+                min=10,
+                metavar="CHARS",
+                rich_help_panel=OUTPUT,
+                help="Subtitle line width",
+            ),
+        ],
+        MAX_LINE_WIDTH,
+    ),
+    Opt(
+        "max_lines",
+        Annotated[
+            int,
+            typer.Option("--max-lines", min=1, metavar="N", rich_help_panel=OUTPUT, help="Subtitle lines per cue"),
+        ],
+        MAX_LINES,
+    ),
+    Opt(
+        "speaker_labels",
+        Annotated[
+            bool,
+            typer.Option(
+                "--speaker-labels/--no-speaker-labels",
+                rich_help_panel=OUTPUT,
+                help="Label speakers in subtitles",
+            ),
+        ],
+        True,
+    ),
 )
 OUTPUT_GROUP = Group("out", OUTPUT_OPTS, build_output)
 
@@ -257,13 +375,34 @@ class WaitOptions:
 
 
 WAIT_OPTS = (
-    Opt("poll_interval", Annotated[float, typer.Option("--poll-interval", min=0.05, metavar="SECONDS",
-                                                       rich_help_panel=WAITING,
-                                                       help="Longest gap between status polls")],
-        DEFAULT_POLL_INTERVAL),
-    Opt("timeout", Annotated[float, typer.Option("--timeout", min=0.0, metavar="SECONDS", rich_help_panel=WAITING,
-                                                 help="Give up waiting after this long (0: never); exit 7")],
-        DEFAULT_TIMEOUT),
+    Opt(
+        "poll_interval",
+        Annotated[
+            float,
+            typer.Option(
+                "--poll-interval",
+                min=0.05,
+                metavar="SECONDS",
+                rich_help_panel=WAITING,
+                help="Longest gap between status polls",
+            ),
+        ],
+        DEFAULT_POLL_INTERVAL,
+    ),
+    Opt(
+        "timeout",
+        Annotated[
+            float,
+            typer.Option(
+                "--timeout",
+                min=0.0,
+                metavar="SECONDS",
+                rich_help_panel=WAITING,
+                help="Give up waiting after this long (0: never); exit 7",
+            ),
+        ],
+        DEFAULT_TIMEOUT,
+    ),
 )
 WAIT_GROUP = Group("waiting", WAIT_OPTS, lambda v: WaitOptions(v["poll_interval"], v["timeout"]))
 
@@ -276,10 +415,31 @@ class ConnectionOptions:
 
 
 CONNECTION_OPTS = (
-    Opt("base_url", Annotated[str | None, typer.Option("--base-url", metavar="URL", rich_help_panel=CONNECTION,
-                                                       help="API base URL [env: AIML_API_BASE]", show_default=False)]),
-    Opt("api_key", Annotated[str | None, typer.Option("--api-key", metavar="KEY", rich_help_panel=CONNECTION,
-                                                      help="API key [env: AIML_API_KEY]; prefer the env var or "
-                                                           "`stt auth login`", show_default=False)]),
+    Opt(
+        "base_url",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--base-url",
+                metavar="URL",
+                rich_help_panel=CONNECTION,
+                help="API base URL [env: AIML_API_BASE]",
+                show_default=False,
+            ),
+        ],
+    ),
+    Opt(
+        "api_key",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--api-key",
+                metavar="KEY",
+                rich_help_panel=CONNECTION,
+                help="API key [env: AIML_API_KEY]; prefer the env var or `stt auth login`",
+                show_default=False,
+            ),
+        ],
+    ),
 )
 CONNECTION_GROUP = Group("conn", CONNECTION_OPTS, lambda v: ConnectionOptions(v["base_url"], v["api_key"]))

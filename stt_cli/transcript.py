@@ -69,9 +69,7 @@ def normalise(payload: dict[str, Any]) -> Transcript:
         return _assemblyai(payload)
     if isinstance(payload.get("text"), str):
         return Transcript([Channel(0, payload["text"].strip())])
-    raise UnknownShape(
-        "the result has no transcript in a shape stt understands", "see the raw result with -f json"
-    )
+    raise UnknownShape("the result has no transcript in a shape stt understands", "see the raw result with -f json")
 
 
 def _time(value: Any, scale: float, warnings: list[str]) -> float | None:
@@ -134,8 +132,9 @@ def _deepgram(results: dict[str, Any]) -> Transcript:
                     continue
                 sentences = [s.get("text", "") for s in para.get("sentences") or [] if isinstance(s, dict)]
                 speaker = para.get("speaker")
-                paragraphs.append(Paragraph(" ".join(s for s in sentences if s).strip(),
-                                            None if speaker is None else str(speaker)))
+                paragraphs.append(
+                    Paragraph(" ".join(s for s in sentences if s).strip(), None if speaker is None else str(speaker))
+                )
         language = entry.get("detected_language")
         channels.append(Channel(index, text, words, paragraphs, str(language) if language else None))
     return Transcript(channels, warnings)

@@ -28,8 +28,15 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Config, key file and ledger under the test's own temp dir; no key or base URL from the outside."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    for name in ("AIML_API_KEY", "AIMLAPI_API_KEY", "AIML_API_BASE", "AIMLAPI_API_BASE", "STT_DEBUG",
-                 "NO_COLOR", "FORCE_COLOR"):
+    for name in (
+        "AIML_API_KEY",
+        "AIMLAPI_API_KEY",
+        "AIML_API_BASE",
+        "AIMLAPI_API_BASE",
+        "STT_DEBUG",
+        "NO_COLOR",
+        "FORCE_COLOR",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -58,7 +65,9 @@ class EmulatorHandle:
 
     def control(self, path: str, body: Any) -> Any:
         request = urllib.request.Request(
-            f"{self.root}/_emulator/{path}", data=json.dumps(body).encode(), method="POST",
+            f"{self.root}/_emulator/{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=5) as response:

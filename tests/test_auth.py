@@ -69,16 +69,18 @@ def test_login_with_nothing_piped_is_refused(cli) -> None:
     assert "no key was given" in result.stderr
 
 
-def test_stored_key_is_used_for_requests(cli, emulator: EmulatorHandle, talk: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stored_key_is_used_for_requests(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AIML_API_KEY")
     cli("auth", "login", input=KEY)
     emulator.server.state.api_key = KEY
     assert cli("submit", str(talk)).exit_code == 0
 
 
-def test_a_key_file_others_can_read_is_refused(cli, isolated_home: Path, emulator: EmulatorHandle, talk: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_key_file_others_can_read_is_refused(
+    cli, isolated_home: Path, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AIML_API_KEY")
     cli("auth", "login", input=KEY)
     _key_file(isolated_home).chmod(0o644)
@@ -96,8 +98,9 @@ def test_a_corrupt_key_file_is_reported(cli, isolated_home: Path, monkeypatch: p
     assert "corrupt" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_wrong_key_gives_401_exit_3_and_never_echoes_the_key(cli, emulator: EmulatorHandle, talk: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_key_gives_401_exit_3_and_never_echoes_the_key(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     emulator.server.state.api_key = "the-right-key"
     monkeypatch.setenv("AIML_API_KEY", KEY)
     result = cli("run", str(talk))

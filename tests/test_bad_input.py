@@ -83,8 +83,9 @@ def test_unknown_command_suggests_the_nearest(cli) -> None:
     assert "Did you mean 'fetch'" in _one_line_error(result.stderr)
 
 
-def test_no_key_exits_3_and_sends_nothing(cli, emulator: EmulatorHandle, talk: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_key_exits_3_and_sends_nothing(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AIML_API_KEY")
     result = cli("run", str(talk))
     assert result.exit_code == 3
@@ -118,8 +119,9 @@ def test_refused_base_urls(cli, emulator: EmulatorHandle, talk: Path, url: str) 
     assert emulator.requests() == []
 
 
-def test_base_url_from_the_second_env_var(cli, emulator: EmulatorHandle, talk: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_url_from_the_second_env_var(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AIML_API_BASE")
     monkeypatch.setenv("AIMLAPI_API_BASE", emulator.base_url)
     monkeypatch.delenv("AIML_API_KEY")
@@ -128,8 +130,9 @@ def test_base_url_from_the_second_env_var(cli, emulator: EmulatorHandle, talk: P
     assert len(emulator.creates()) == 1
 
 
-def test_base_url_from_the_config_file(cli, emulator: EmulatorHandle, talk: Path, isolated_home: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_url_from_the_config_file(
+    cli, emulator: EmulatorHandle, talk: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AIML_API_BASE")
     config = isolated_home / "config" / "stt-cli" / "config.toml"
     config.parent.mkdir(parents=True)
@@ -138,8 +141,9 @@ def test_base_url_from_the_config_file(cli, emulator: EmulatorHandle, talk: Path
     assert len(emulator.creates()) == 1
 
 
-def test_corrupt_config_file(cli, emulator: EmulatorHandle, talk: Path, isolated_home: Path,
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_corrupt_config_file(
+    cli, emulator: EmulatorHandle, talk: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("AIML_API_BASE")
     config = isolated_home / "config" / "stt-cli" / "config.toml"
     config.parent.mkdir(parents=True)

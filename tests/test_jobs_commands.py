@@ -49,20 +49,36 @@ def test_status_of_a_failed_job(cli, emulator: EmulatorHandle, talk: Path) -> No
     job_id = cli("submit", str(talk)).stdout.strip()
     result = cli("status", job_id, "--json")
     assert result.exit_code == 0
-    assert json.loads(result.stdout) == {"generation_id": job_id, "status": "failed", "raw_status": "error",
-                                         "error": "bad audio"}
+    assert json.loads(result.stdout) == {
+        "generation_id": job_id,
+        "status": "failed",
+        "raw_status": "error",
+        "error": "bad audio",
+    }
     fetched = cli("fetch", job_id)
     assert fetched.exit_code == 6
     assert "bad audio" in fetched.stderr
 
 
 def test_every_documented_status_word_maps_to_the_four_printed(cli, emulator: EmulatorHandle) -> None:
-    expected = {"queued": "queued", "waiting": "queued", "generating": "processing", "active": "processing",
-                "processing": "processing", "completed": "completed", "COMPLETED": "completed", "error": "failed",
-                "failed": "failed", "cancelled": "failed", "canceled": "failed", "timeout": "failed"}
+    expected = {
+        "queued": "queued",
+        "waiting": "queued",
+        "generating": "processing",
+        "active": "processing",
+        "processing": "processing",
+        "completed": "completed",
+        "COMPLETED": "completed",
+        "error": "failed",
+        "failed": "failed",
+        "cancelled": "failed",
+        "canceled": "failed",
+        "timeout": "failed",
+    }
     for raw, shown in expected.items():
-        body = {"status": raw, "result": {"results": {"channels": []}}} if raw.lower() == "completed" else {
-            "status": raw}
+        body = (
+            {"status": raw, "result": {"results": {"channels": []}}} if raw.lower() == "completed" else {"status": raw}
+        )
         emulator.fault("poll", {"status": 200, "body": body})
         result = cli("status", "some-id")
         assert (result.exit_code, result.stdout) == (0, shown + "\n"), raw
@@ -70,8 +86,11 @@ def test_every_documented_status_word_maps_to_the_four_printed(cli, emulator: Em
 
 def test_unknown_status_warns_and_keeps_waiting(cli, emulator: EmulatorHandle, talk: Path) -> None:
     job_id = cli("submit", str(talk)).stdout.strip()
-    emulator.fault("poll", {"status": 200, "body": {"status": "thinking"}},
-                   {"status": 200, "body": {"status": "thinking"}})
+    emulator.fault(
+        "poll",
+        {"status": 200, "body": {"status": "thinking"}},
+        {"status": 200, "body": {"status": "thinking"}},
+    )
     result = cli("fetch", job_id)
     assert result.exit_code == 0, result.stderr
     assert result.stdout == SAMPLE_TEXT + "\n"

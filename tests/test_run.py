@@ -117,8 +117,9 @@ def test_a_source_listed_twice_is_transcribed_once(cli, emulator: EmulatorHandle
     assert len(emulator.creates()) == 1
 
 
-def test_text_only_model_cannot_make_subtitles_and_says_so_before_upload(cli, emulator: EmulatorHandle,
-                                                                         talk: Path) -> None:
+def test_text_only_model_cannot_make_subtitles_and_says_so_before_upload(
+    cli, emulator: EmulatorHandle, talk: Path
+) -> None:
     result = cli("run", str(talk), "--model", "openai/gpt-4o-transcribe", "-f", "srt")
     assert result.exit_code == 2
     assert "no word timings" in result.stderr or "without word timings" in result.stderr
@@ -134,8 +135,7 @@ def test_assemblyai_results_render_with_millisecond_times(cli, emulator: Emulato
     assert result.stdout.startswith("1\n00:00:00,300 --> ")
 
 
-def test_unknown_model_is_passed_through_and_the_servers_400_shown(cli, emulator: EmulatorHandle,
-                                                                   talk: Path) -> None:
+def test_unknown_model_is_passed_through_and_the_servers_400_shown(cli, emulator: EmulatorHandle, talk: Path) -> None:
     result = cli("run", str(talk), "--model", "whisper-huge-9000")
     assert result.exit_code == 4
     assert "HTTP 400" in result.stderr and "whisper-huge-9000" in result.stderr
@@ -170,3 +170,33 @@ def test_envelope_b_with_short_ids(cli, emulator_b: EmulatorHandle, talk: Path) 
     failed = cli("run", str(talk))
     assert failed.exit_code == 6
     assert "upstream exploded" in failed.stderr
+
+
+def test_other_audio_gets_a_labelled_placeholder_spanning_its_length(
+    cli, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    import wave
+
+    path = tmp_path / "silence.wav"
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(2)
+        handle.setsampwidth(2)
+        handle.setframerate(8000)
+        handle.writeframes(b"\0\0\0\0" * 8000 * 12)
+    first = cli("run", str(path), "-f", "json", "--multi-channel")
+    second = cli("run", str(path), "-f", "json", "--multi-channel")
+    assert first.exit_code == second.exit_code == 0
+    payload = json.loads(first.stdout)
+    assert payload["metadata"]["duration"] == 12.0
+    assert len(payload["results"]["channels"]) == 2
+    words = payload["results"]["channels"][0]["alternatives"][0]["words"]
+    assert words[0]["start"] == 0.0 and 10.0 < words[-1]["end"] <= 12.0
+    assert (
+        "placeholder transcript from the stt emulator"
+        in payload["results"]["channels"][0]["alternatives"][0]["transcript"]
+    )
+    again = json.loads(second.stdout)
+    for doc in (payload, again):  # deterministic apart from the job's own id and time
+        doc["metadata"].pop("request_id")
+        doc["metadata"].pop("created")
+    assert payload == again

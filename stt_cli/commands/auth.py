@@ -34,7 +34,7 @@ def login() -> None:
         raw = sys.stdin.read()
     key = clean_key(raw)
     if not key:
-        raise UsageError("no key was given", "type it at the prompt, or pipe it: printf %s \"$KEY\" | stt auth login")
+        raise UsageError("no key was given", 'type it at the prompt, or pipe it: printf %s "$KEY" | stt auth login')
     path = store_key(key)
     output.info(f"stored key {mask(key)} in {path}")
     shadow = next((name for name in KEY_ENV_VARS if os.environ.get(name, "").strip()), None)
@@ -57,11 +57,21 @@ def status(
     if as_json:
         import json
 
-        output.data(json.dumps({"key": mask(resolved.value), "source": resolved.source,
-                                "base_url": base.value, "base_url_source": base.source}) + "\n")
+        output.data(
+            json.dumps(
+                {
+                    "key": mask(resolved.value),
+                    "source": resolved.source,
+                    "base_url": base.value,
+                    "base_url_source": base.source,
+                }
+            )
+            + "\n"
+        )
         return
-    output.data(f"key:      {mask(resolved.value)} (from {resolved.source})\n"
-                f"base URL: {base.value} (from {base.source})\n")
+    output.data(
+        f"key:      {mask(resolved.value)} (from {resolved.source})\nbase URL: {base.value} (from {base.source})\n"
+    )
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +27,7 @@ Examples:
 """
 
 
-class Envelope(str, Enum):
+class Envelope(StrEnum):
     a = "a"
     b = "b"
 
@@ -35,14 +35,26 @@ class Envelope(str, Enum):
 def emulator(
     host: Annotated[str, typer.Option("--host", help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0: any free port)")] = 8750,
-    processing_time: Annotated[float, typer.Option("--processing-time", min=0.0, metavar="SECONDS",
-                                                   help="How long each job takes")] = 2.0,
-    api_key: Annotated[str | None, typer.Option("--api-key", metavar="KEY",
-                                                help="Accept only this key (default: any non-empty key)")] = None,
-    envelope: Annotated[Envelope, typer.Option("--envelope", help="Poll answer shape: a {status, result} or "
-                                               "b {id, status, output, error}")] = Envelope.a,
-    write_sample: Annotated[Path | None, typer.Option("--write-sample", metavar="PATH", dir_okay=False,
-                                                      help="Write the sample recording to PATH and exit")] = None,
+    processing_time: Annotated[
+        float, typer.Option("--processing-time", min=0.0, metavar="SECONDS", help="How long each job takes")
+    ] = 2.0,
+    api_key: Annotated[
+        str | None,
+        typer.Option("--api-key", metavar="KEY", help="Accept only this key (default: any non-empty key)"),
+    ] = None,
+    envelope: Annotated[
+        Envelope,
+        typer.Option("--envelope", help="Poll answer shape: a {status, result} or b {id, status, output, error}"),
+    ] = Envelope.a,
+    write_sample: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-sample",
+            metavar="PATH",
+            dir_okay=False,
+            help="Write the sample recording to PATH and exit",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite PATH with --write-sample")] = False,
 ) -> None:
     if write_sample is not None:
@@ -58,11 +70,14 @@ def emulator(
     try:
         server = Emulator(host, port, processing_time=processing_time, api_key=api_key, envelope=envelope.value)
     except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}",
-                         "pick another --port, or stop what is using it") from None
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror}", "pick another --port, or stop what is using it"
+        ) from None
     if not is_loopback_host(host):
-        output.warn(f"listening on {host}: other machines can reach the emulator; stt itself only speaks "
-                    "plain http to loopback addresses")
+        output.warn(
+            f"listening on {host}: other machines can reach the emulator; stt itself only speaks "
+            "plain http to loopback addresses"
+        )
     output.info(f"stt emulator listening on {server.base_url}")
     output.info(f"  export AIML_API_BASE={server.base_url} AIML_API_KEY={api_key or 'anything'}")
     try:

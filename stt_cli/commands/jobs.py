@@ -9,16 +9,34 @@ from typing import Annotated
 import typer
 
 from stt_cli import output
-from stt_cli.commands.common import deliver, output_targets, render_payload, resolve_connection, resolve_job_id, session
+from stt_cli.commands.common import (
+    deliver,
+    output_targets,
+    render_payload,
+    resolve_connection,
+    resolve_job_id,
+    session,
+)
 from stt_cli.jobs import wait
 from stt_cli.ledger import Ledger
-from stt_cli.options import CONNECTION_GROUP, OUTPUT_GROUP, WAIT_GROUP, ConnectionOptions, OutputOptions, WaitOptions, use
+from stt_cli.options import (
+    CONNECTION_GROUP,
+    OUTPUT_GROUP,
+    WAIT_GROUP,
+    ConnectionOptions,
+    OutputOptions,
+    WaitOptions,
+    use,
+)
 from stt_cli.protocol import Status
 
 IdArg = Annotated[
     str | None,
-    typer.Argument(metavar="[ID]", help="Job id (default: the newest job submitted from this machine)",
-                   show_default=False),
+    typer.Argument(
+        metavar="[ID]",
+        help="Job id (default: the newest job submitted from this machine)",
+        show_default=False,
+    ),
 ]
 
 STATUS_HELP = """Ask the service once for a job's status: queued, processing, completed or failed.
@@ -43,19 +61,31 @@ Examples:
 
 
 @use(CONNECTION_GROUP)
-def status(job_id: IdArg = None, as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object")] = False,
-           *, conn: ConnectionOptions) -> None:
+def status(
+    job_id: IdArg = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object")] = False,
+    *,
+    conn: ConnectionOptions,
+) -> None:
     base_url, key = resolve_connection(conn)
     with session(base_url, key) as sess:
         job = resolve_job_id(job_id, sess.ledger, sess.host)
         state = sess.client.get_job(job)
-        sess.ledger.update(job, sess.host, status=state.status.shown,
-                           error=state.error if state.status is Status.FAILED else None,
-                           result=state.payload if state.status is Status.COMPLETED else None)
+        sess.ledger.update(
+            job,
+            sess.host,
+            status=state.status.shown,
+            error=state.error if state.status is Status.FAILED else None,
+            result=state.payload if state.status is Status.COMPLETED else None,
+        )
     if state.status is Status.UNKNOWN:
         output.warn(f"the service reported an unknown status {state.raw_status!r}; shown as processing")
     if as_json:
-        body = {"generation_id": state.generation_id, "status": state.status.shown, "raw_status": state.raw_status}
+        body = {
+            "generation_id": state.generation_id,
+            "status": state.status.shown,
+            "raw_status": state.raw_status,
+        }
         if state.error and state.status is Status.FAILED:
             body["error"] = state.error
         output.data(json.dumps(body, ensure_ascii=False) + "\n")
@@ -68,12 +98,20 @@ def status(job_id: IdArg = None, as_json: Annotated[bool, typer.Option("--json",
 
 
 @use(OUTPUT_GROUP, WAIT_GROUP, CONNECTION_GROUP)
-def fetch(job_id: IdArg = None,
-          no_wait: Annotated[bool, typer.Option("--no-wait", help="Do not wait: exit 7 if the job is pending",
-                                                rich_help_panel="Waiting")] = False,
-          refresh: Annotated[bool, typer.Option("--refresh", help="Ask the service even if the ledger has the result")]
-          = False,
-          *, out: OutputOptions, waiting: WaitOptions, conn: ConnectionOptions) -> None:
+def fetch(
+    job_id: IdArg = None,
+    no_wait: Annotated[
+        bool,
+        typer.Option("--no-wait", help="Do not wait: exit 7 if the job is pending", rich_help_panel="Waiting"),
+    ] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Ask the service even if the ledger has the result")
+    ] = False,
+    *,
+    out: OutputOptions,
+    waiting: WaitOptions,
+    conn: ConnectionOptions,
+) -> None:
     base_url, key = resolve_connection(conn)
     with session(base_url, key) as sess:
         job = resolve_job_id(job_id, sess.ledger, sess.host)
@@ -83,17 +121,25 @@ def fetch(job_id: IdArg = None,
             payload = record.result
         else:
             with output.Waiter(job) as waiter:
-                payload = wait(sess.client, sess.ledger, job, timeout=waiting.timeout,
-                               poll_interval=waiting.poll_interval, no_wait=no_wait,
-                               on_status=lambda s: waiter.update(s.status.shown))
+                payload = wait(
+                    sess.client,
+                    sess.ledger,
+                    job,
+                    timeout=waiting.timeout,
+                    poll_interval=waiting.poll_interval,
+                    no_wait=no_wait,
+                    on_status=lambda s: waiter.update(s.status.shown),
+                )
         text = render_payload(payload, out, job)
         deliver(text, target)
         if target is not None:
             sess.ledger.update(job, sess.host, output=str(target.resolve()))
 
 
-def jobs(as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
-         limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N jobs")] = 20) -> None:
+def jobs(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N jobs")] = 20,
+) -> None:
     """List the jobs submitted from this machine, newest first."""
     ledger = Ledger()
     try:
@@ -101,12 +147,25 @@ def jobs(as_json: Annotated[bool, typer.Option("--json", help="One JSON object p
     finally:
         ledger.close()
     if as_json:
-        output.data("".join(
-            json.dumps({"generation_id": r.id, "host": r.host, "created_at": r.created_at, "source": r.source,
-                        "model": r.model, "status": r.status, "error": r.error, "outputs": r.outputs},
-                       ensure_ascii=False) + "\n"
-            for r in records
-        ))
+        output.data(
+            "".join(
+                json.dumps(
+                    {
+                        "generation_id": r.id,
+                        "host": r.host,
+                        "created_at": r.created_at,
+                        "source": r.source,
+                        "model": r.model,
+                        "status": r.status,
+                        "error": r.error,
+                        "outputs": r.outputs,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+                for r in records
+            )
+        )
         return
     if not records:
         output.info("no jobs yet: stt run FILE, or stt submit FILE")

@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 
 from stt_cli import output
-from stt_cli.commands.common import Session, deliver, output_targets, render_payload, resolve_connection, session
+from stt_cli.commands.common import (
+    Session,
+    deliver,
+    output_targets,
+    render_payload,
+    resolve_connection,
+    session,
+)
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError
 from stt_cli.jobs import Source, parse_source, submit, wait
 from stt_cli.models import family_of
@@ -28,8 +35,11 @@ from stt_cli.options import (
 
 SourcesArg = Annotated[
     list[str],
-    typer.Argument(metavar="SOURCE...", help="Audio file, - for stdin, or an http(s) URL the service fetches",
-                   show_default=False),
+    typer.Argument(
+        metavar="SOURCE...",
+        help="Audio file, - for stdin, or an http(s) URL the service fetches",
+        show_default=False,
+    ),
 ]
 
 RUN_HELP = """Transcribe: upload or send each SOURCE, wait for the result, and write it.
@@ -75,17 +85,35 @@ def _check_format(request: Request, fmt: str) -> None:
         )
 
 
-def _run_one(sess: Session, source: Source, target: Path | None, request: Request, out: OutputOptions,
-             waiting: WaitOptions) -> None:
+def _run_one(
+    sess: Session,
+    source: Source,
+    target: Path | None,
+    request: Request,
+    out: OutputOptions,
+    waiting: WaitOptions,
+) -> None:
     size = source.path.stat().st_size if source.path is not None else 0
     with output.uploading(source.label, size) as advance:
-        submitted = submit(sess.client, sess.ledger, source, request.model, request.options,
-                           progress=(lambda _size: advance) if advance is not None else None)
+        submitted = submit(
+            sess.client,
+            sess.ledger,
+            source,
+            request.model,
+            request.options,
+            progress=(lambda _size: advance) if advance is not None else None,
+        )
     job_id = submitted.generation_id
     output.info(f"job {job_id} created for {source.label} (if interrupted: stt fetch {job_id})")
     with output.Waiter(job_id) as waiter:
-        payload = wait(sess.client, sess.ledger, job_id, timeout=waiting.timeout,
-                       poll_interval=waiting.poll_interval, on_status=lambda s: waiter.update(s.status.shown))
+        payload = wait(
+            sess.client,
+            sess.ledger,
+            job_id,
+            timeout=waiting.timeout,
+            poll_interval=waiting.poll_interval,
+            on_status=lambda s: waiter.update(s.status.shown),
+        )
     text = render_payload(payload, out, job_id)
     deliver(text, target)
     if target is not None:
@@ -93,8 +121,9 @@ def _run_one(sess: Session, source: Source, target: Path | None, request: Reques
 
 
 @use(TRANSCRIPTION_GROUP, OUTPUT_GROUP, WAIT_GROUP, CONNECTION_GROUP)
-def run(sources: SourcesArg, request: Request, out: OutputOptions, waiting: WaitOptions,
-        conn: ConnectionOptions) -> int:
+def run(
+    sources: SourcesArg, request: Request, out: OutputOptions, waiting: WaitOptions, conn: ConnectionOptions
+) -> int:
     items = _sources(sources)
     _check_format(request, out.format)
     targets = output_targets(out, [s.stem for s in items])
@@ -118,15 +147,21 @@ def run(sources: SourcesArg, request: Request, out: OutputOptions, waiting: Wait
 def _batch_code(failures: list[tuple[Source, SttError]], total: int) -> int:
     if not failures:
         return ExitCode.OK
-    output.info(f"{total - len(failures)} of {total} succeeded; failed: "
-                + ", ".join(f"{s.label} (exit {e.exit_code})" for s, e in failures))
+    output.info(
+        f"{total - len(failures)} of {total} succeeded; failed: "
+        + ", ".join(f"{s.label} (exit {e.exit_code})" for s, e in failures)
+    )
     codes = Counter(int(e.exit_code) for _, e in failures)
     return next(iter(codes)) if len(codes) == 1 else ExitCode.UNEXPECTED
 
 
 @use(TRANSCRIPTION_GROUP, CONNECTION_GROUP)
-def submit_cmd(sources: SourcesArg, request: Request, conn: ConnectionOptions,
-               as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False) -> int:
+def submit_cmd(
+    sources: SourcesArg,
+    request: Request,
+    conn: ConnectionOptions,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+) -> int:
     items = _sources(sources)
     base_url, key = resolve_connection(conn)
     failures: list[tuple[Source, SttError]] = []
@@ -143,8 +178,17 @@ def submit_cmd(sources: SourcesArg, request: Request, conn: ConnectionOptions,
                 failures.append((source, exc))
                 continue
             if as_json:
-                output.data(json.dumps({"generation_id": submitted.generation_id, "source": source.label,
-                                        "model": request.model}, ensure_ascii=False) + "\n")
+                output.data(
+                    json.dumps(
+                        {
+                            "generation_id": submitted.generation_id,
+                            "source": source.label,
+                            "model": request.model,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
             else:
                 output.data(submitted.generation_id + "\n")
     return _batch_code(failures, len(items))

@@ -128,8 +128,15 @@ def build_result(model: str, options: dict[str, Any], info: AudioInfo, job_id: s
         return _assemblyai(words, options, info, job_id)
     if model in TEXT_ONLY:
         text = " ".join(w.punctuated for w in words)
-        return {"text": text, "usage": {"type": "tokens", "input_tokens": len(words) * 4, "output_tokens": len(words),
-                                        "total_tokens": len(words) * 5}}
+        return {
+            "text": text,
+            "usage": {
+                "type": "tokens",
+                "input_tokens": len(words) * 4,
+                "output_tokens": len(words),
+                "total_tokens": len(words) * 5,
+            },
+        }
     return _deepgram(model, words, options, info, job_id, created)
 
 
@@ -142,7 +149,12 @@ def _deepgram(
     seed = info.sha256
 
     def word_obj(index: int, w: SpokenWord) -> dict[str, Any]:
-        obj: dict[str, Any] = {"word": w.word, "start": w.start, "end": w.end, "confidence": _confidence(seed, index)}
+        obj: dict[str, Any] = {
+            "word": w.word,
+            "start": w.start,
+            "end": w.end,
+            "confidence": _confidence(seed, index),
+        }
         if punctuate:
             obj["punctuated_word"] = w.punctuated
         if diarize:
@@ -154,7 +166,7 @@ def _deepgram(
     transcript = " ".join((w.punctuated if punctuate else w.word) for w in words)
     overall = round(sum(o["confidence"] for o in word_objs) / len(word_objs), 4) if word_objs else 0.0
     channels = []
-    for channel in range(channels_count):
+    for _channel in range(channels_count):
         alternative: dict[str, Any] = {"transcript": transcript, "confidence": overall, "words": word_objs}
         if _flag(options, "paragraphs"):
             alternative["paragraphs"] = _paragraphs(words, punctuate, diarize)
@@ -176,15 +188,40 @@ def _deepgram(
     if options.get("summarize") not in (None, False, "false"):
         results["summary"] = {"result": "success", "short": " ".join(w.punctuated for w in words[:12])}
     if _flag(options, "topics") or _flag(options, "detect_topics"):
-        results["topics"] = {"segments": [{"text": transcript, "start_word": 0, "end_word": max(0, len(words) - 1),
-                                           "topics": [{"topic": "Speech technology", "confidence_score": 0.81}]}]}
+        results["topics"] = {
+            "segments": [
+                {
+                    "text": transcript,
+                    "start_word": 0,
+                    "end_word": max(0, len(words) - 1),
+                    "topics": [{"topic": "Speech technology", "confidence_score": 0.81}],
+                }
+            ]
+        }
     if _flag(options, "intents"):
-        results["intents"] = {"segments": [{"text": transcript, "start_word": 0, "end_word": max(0, len(words) - 1),
-                                            "intents": [{"intent": "Inform about a tool", "confidence_score": 0.77}]}]}
+        results["intents"] = {
+            "segments": [
+                {
+                    "text": transcript,
+                    "start_word": 0,
+                    "end_word": max(0, len(words) - 1),
+                    "intents": [{"intent": "Inform about a tool", "confidence_score": 0.77}],
+                }
+            ]
+        }
     if _flag(options, "sentiment"):
-        results["sentiments"] = {"segments": [{"text": transcript, "start_word": 0, "end_word": max(0, len(words) - 1),
-                                               "sentiment": "positive", "sentiment_score": 0.41}],
-                                 "average": {"sentiment": "positive", "sentiment_score": 0.41}}
+        results["sentiments"] = {
+            "segments": [
+                {
+                    "text": transcript,
+                    "start_word": 0,
+                    "end_word": max(0, len(words) - 1),
+                    "sentiment": "positive",
+                    "sentiment_score": 0.41,
+                }
+            ],
+            "average": {"sentiment": "positive", "sentiment_score": 0.41},
+        }
     metadata: dict[str, Any] = {
         "transaction_key": "deprecated",
         "request_id": job_id,
@@ -193,8 +230,13 @@ def _deepgram(
         "duration": info.duration,
         "channels": channels_count,
         "models": [hashlib.sha256(model.encode()).hexdigest()[:32]],
-        "model_info": {hashlib.sha256(model.encode()).hexdigest()[:32]: {"name": model, "version": "emulator",
-                                                                         "arch": model.split("-")[0].lstrip("#")}},
+        "model_info": {
+            hashlib.sha256(model.encode()).hexdigest()[:32]: {
+                "name": model,
+                "version": "emulator",
+                "arch": model.split("-")[0].lstrip("#"),
+            }
+        },
         "emulator": True,
     }
     tags = options.get("tag")
@@ -203,7 +245,7 @@ def _deepgram(
     extra = options.get("extra")
     if extra:
         pairs = extra if isinstance(extra, list) else [extra]
-        metadata["extra"] = dict(p.split(":", 1) if ":" in p else (p, "") for p in map(str, pairs))
+        metadata["extra"] = {key: value for key, _, value in (str(p).partition(":") for p in pairs)}
     return {"metadata": metadata, "results": results}
 
 
@@ -227,12 +269,20 @@ def _paragraphs(words: list[SpokenWord], punctuate: bool, diarize: bool) -> dict
     text_parts = []
     for para in paragraphs:
         sentences = [
-            {"text": " ".join(w.punctuated if punctuate else w.word for w in s), "start": s[0].start, "end": s[-1].end}
+            {
+                "text": " ".join(w.punctuated if punctuate else w.word for w in s),
+                "start": s[0].start,
+                "end": s[-1].end,
+            }
             for s in para
         ]
-        body = " ".join(s["text"] for s in sentences)
-        entry: dict[str, Any] = {"sentences": sentences, "num_words": sum(len(s) for s in para),
-                                 "start": para[0][0].start, "end": para[-1][-1].end}
+        body = " ".join(str(s["text"]) for s in sentences)
+        entry: dict[str, Any] = {
+            "sentences": sentences,
+            "num_words": sum(len(s) for s in para),
+            "start": para[0][0].start,
+            "end": para[-1][-1].end,
+        }
         if diarize:
             entry["speaker"] = para[0][0].speaker
             text_parts.append(f"Speaker {para[0][0].speaker}: {body}")
@@ -243,8 +293,13 @@ def _paragraphs(words: list[SpokenWord], punctuate: bool, diarize: bool) -> dict
 
 
 def _utterances(
-    words: list[SpokenWord], word_objs: list[dict[str, Any]], split: float, punctuate: bool, diarize: bool,
-    seed: str, channels: int,
+    words: list[SpokenWord],
+    word_objs: list[dict[str, Any]],
+    split: float,
+    punctuate: bool,
+    diarize: bool,
+    seed: str,
+    channels: int,
 ) -> list[dict[str, Any]]:
     groups: list[list[int]] = []
     for i, w in enumerate(words):
@@ -273,9 +328,7 @@ def _utterances(
 def _search(query: Any, words: list[SpokenWord]) -> dict[str, Any]:
     needle = str(query).lower()
     hits = [
-        {"confidence": 1.0, "start": w.start, "end": w.end, "snippet": w.punctuated}
-        for w in words
-        if w.word == needle
+        {"confidence": 1.0, "start": w.start, "end": w.end, "snippet": w.punctuated} for w in words if w.word == needle
     ]
     return {"query": str(query), "hits": hits}
 
@@ -285,8 +338,13 @@ def _assemblyai(words: list[SpokenWord], options: dict[str, Any], info: AudioInf
     letters = "ABCDEFGH"
 
     def word(index: int, w: SpokenWord) -> dict[str, Any]:
-        return {"text": w.punctuated, "start": round(w.start * 1000), "end": round(w.end * 1000),
-                "confidence": _confidence(info.sha256, index), "speaker": letters[w.speaker] if labels else None}
+        return {
+            "text": w.punctuated,
+            "start": round(w.start * 1000),
+            "end": round(w.end * 1000),
+            "confidence": _confidence(info.sha256, index),
+            "speaker": letters[w.speaker] if labels else None,
+        }
 
     items = [word(i, w) for i, w in enumerate(words)]
     result: dict[str, Any] = {
@@ -306,8 +364,14 @@ def _assemblyai(words: list[SpokenWord], options: dict[str, Any], info: AudioInf
             else:
                 turns.append([item])
         result["utterances"] = [
-            {"speaker": t[0]["speaker"], "start": t[0]["start"], "end": t[-1]["end"],
-             "text": " ".join(i["text"] for i in t), "confidence": t[0]["confidence"], "words": t}
+            {
+                "speaker": t[0]["speaker"],
+                "start": t[0]["start"],
+                "end": t[-1]["end"],
+                "text": " ".join(i["text"] for i in t),
+                "confidence": t[0]["confidence"],
+                "words": t,
+            }
             for t in turns
         ]
     return result

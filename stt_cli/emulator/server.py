@@ -2,7 +2,8 @@
 
 Control endpoints under /_emulator/ let tests and users' CI script faults and inspect requests:
   POST /_emulator/faults     {"endpoint": "create"|"poll", "responses": [{"status", "headers", "body",
-                              "delay", "action": "close"|"truncate"|"malformed"|"redirect"}]}
+                              "delay", "action": "close"|"truncate"|"malformed"|"redirect"|"pass"}]}
+                             ("pass" lets one request through untouched, to interleave faults and answers)
   POST /_emulator/next-job   {"fail": "message", "processing_time": 2.0}   (applies to the next created job)
   POST /_emulator/expire     {"generation_id": "..."}                       (its result is now gone: 404)
   POST /_emulator/reset      forget jobs, faults and the request log
@@ -36,9 +37,24 @@ MAX_JSON_BYTES = 1024 * 1024
 RESULT_TTL = 3600.0  # s: the service keeps finished results for one hour
 ENUMS = {"custom_topic_mode": ("strict", "extended"), "custom_intent_mode": ("strict", "extended")}
 BOOLEAN_FIELDS = (
-    "detect_language", "punctuate", "smart_format", "diarize", "paragraphs", "utterances", "multi_channel",
-    "multichannel", "numerals", "measurements", "dictation", "filler_words", "profanity_filter", "topics",
-    "intents", "sentiment", "detect_entities", "detect_topics",
+    "detect_language",
+    "punctuate",
+    "smart_format",
+    "diarize",
+    "paragraphs",
+    "utterances",
+    "multi_channel",
+    "multichannel",
+    "numerals",
+    "measurements",
+    "dictation",
+    "filler_words",
+    "profanity_filter",
+    "topics",
+    "intents",
+    "sentiment",
+    "detect_entities",
+    "detect_topics",
 )
 
 
@@ -198,7 +214,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "stt-emulator"
     state: EmulatorState  # set on the subclass made per server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # the request log at /_emulator/requests replaces the stderr chatter
 
     # --- plumbing ------------------------------------------------------------------------------------
@@ -216,18 +232,26 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _error(self, status: int, message: str) -> None:
-        self._send(status, {
-            "message": message,
-            "path": self.path,
-            "requestId": str(uuid.uuid4()),
-            "statusCode": status,
-            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        })
+        self._send(
+            status,
+            {
+                "message": message,
+                "path": self.path,
+                "requestId": str(uuid.uuid4()),
+                "statusCode": status,
+                "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            },
+        )
 
     def _log(self, **extra: Any) -> None:
-        entry = {"method": self.command, "path": self.path, "time": time.time(),
-                 "idempotency_key": self.headers.get("Idempotency-Key"),
-                 "user_agent": self.headers.get("User-Agent"), **extra}
+        entry = {
+            "method": self.command,
+            "path": self.path,
+            "time": time.time(),
+            "idempotency_key": self.headers.get("Idempotency-Key"),
+            "user_agent": self.headers.get("User-Agent"),
+            **extra,
+        }
         with self.state.lock:
             self.state.requests.append(entry)
 
@@ -272,7 +296,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.state.api_key is None or secrets.compare_digest(token.strip(), self.state.api_key)
 
     # --- routes --------------------------------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+    def do_GET(self) -> None:
         try:
             self._route_get()
         except HttpError as exc:
@@ -280,7 +304,7 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = BodyReader(self)
         try:
             self._route_post(body)
@@ -305,7 +329,8 @@ class Handler(BaseHTTPRequestHandler):
         self._log(generation_id=job_id)
         if not self._authorised():
             raise HttpError(401, "Unauthorized: a valid API key is required (Authorization: Bearer <key>)")
-        if (fault := self._take_fault("poll")) is not None:
+        fault = self._take_fault("poll")
+        if fault is not None and fault.get("action") != "pass":
             self._play_fault(fault, None)
             return
         self._send(200, self._poll(job_id))
@@ -346,7 +371,8 @@ class Handler(BaseHTTPRequestHandler):
     def _create(self, body: BodyReader) -> None:
         if not self._authorised():
             raise HttpError(401, "Unauthorized: a valid API key is required (Authorization: Bearer <key>)")
-        if (fault := self._take_fault("create")) is not None:
+        fault = self._take_fault("create")
+        if fault is not None and fault.get("action") != "pass":
             self._log(kind="create", outcome="fault")
             self._play_fault(fault, body)
             return
@@ -375,8 +401,16 @@ class Handler(BaseHTTPRequestHandler):
                 job_id = self._new_job(str(model), options, info)
                 if key:
                     self.state.idempotency[key] = job_id
-        self._log(kind="create", outcome="created", generation_id=job_id, model=model, options=options,
-                  source=source, size=info.size, sha256=info.sha256)
+        self._log(
+            kind="create",
+            outcome="created",
+            generation_id=job_id,
+            model=model,
+            options=options,
+            source=source,
+            size=info.size,
+            sha256=info.sha256,
+        )
         self._send(201 if self.state.envelope == "b" else 200, {"generation_id": job_id, "status": "queued"})
 
     def _new_job(self, model: str, options: dict[str, Any], info: AudioInfo) -> str:
@@ -541,8 +575,8 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else host
+        host, port = (str(part) for part in self.httpd.server_address[:2])
+        shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}{API_PREFIX}"
 
     def start(self) -> Emulator:

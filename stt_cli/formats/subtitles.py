@@ -20,7 +20,25 @@ SENTENCE_MIN_WORDS = 3  # a sentence end closes the cue once it holds this many 
 SENTENCE_ENDS = (".", "?", "!", "…", "。", "？", "！")
 CLAUSE_ENDS = (",", ";", ":", "—", "–", "、", "，")
 CONJUNCTIONS = frozenset(
-    "and but or so because which that who when while if although though than then nor yet".split()
+    [
+        "and",
+        "but",
+        "or",
+        "so",
+        "because",
+        "which",
+        "that",
+        "who",
+        "when",
+        "while",
+        "if",
+        "although",
+        "though",
+        "than",
+        "then",
+        "nor",
+        "yet",
+    ]
 )
 
 

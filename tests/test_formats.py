@@ -1,0 +1,158 @@
+"""Renderers: text turns, SRT/VTT structure and limits, timestamps, payload shapes (issue 3 goes deeper)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from stt_cli.emulator.results import AudioInfo, build_result, sample
+from stt_cli.errors import UsageError
+from stt_cli.formats.render import render
+from stt_cli.formats.subtitles import SubtitleOptions, timestamp
+
+TIMING = re.compile(r"^(\d{2,}):(\d{2}):(\d{2})[,.](\d{3}) --> (\d{2,}):(\d{2}):(\d{2})[,.](\d{3})$")
+
+
+def _ms(h: str, m: str, s: str, ms: str) -> int:
+    return ((int(h) * 60 + int(m)) * 60 + int(s)) * 1000 + int(ms)
+
+
+def _cues(document: str) -> list[tuple[int, int, list[str]]]:
+    cues = []
+    for block in document.strip().split("\n\n"):
+        lines = block.splitlines()
+        if lines[0] == "WEBVTT":
+            continue
+        index = next(i for i, line in enumerate(lines) if "-->" in line)
+        match = TIMING.match(lines[index])
+        assert match, lines[index]
+        g = match.groups()
+        cues.append((_ms(*g[:4]), _ms(*g[4:]), lines[index + 1 :]))
+    return cues
+
+
+def _payload(options: dict[str, str], duration: float | None = None) -> dict[str, object]:
+    recognised = duration is None
+    info = AudioInfo(duration or sample()["duration"], 1, sample()["sha256"] if recognised else "x", 1, recognised)
+    return build_result("#g1_whisper-large", options, info, "job", "2026-01-01T00:00:00Z")
+
+
+@pytest.mark.parametrize("fmt", ["srt", "vtt"])
+@pytest.mark.parametrize("duration", [None, 95.0, 4000.0])
+def test_subtitle_invariants(fmt: str, duration: float | None) -> None:
+    document, warnings = render(_payload({"diarize": "true"}, duration), fmt)
+    assert warnings == []
+    cues = _cues(document)
+    assert cues
+    previous_end = 0
+    for start, end, lines in cues:
+        assert previous_end <= start < end
+        assert 1 <= len(lines) <= 2
+        for line in lines:
+            visible = re.sub(r"^<v [^>]+>", "", line)
+            assert len(visible) <= 42, line
+        previous_end = end
+    if fmt == "srt":
+        numbers = [int(b.splitlines()[0]) for b in document.strip().split("\n\n")]
+        assert numbers == list(range(1, len(numbers) + 1))
+    else:
+        assert document.startswith("WEBVTT\n\n")
+
+
+def test_timestamps_round_once_and_allow_long_hours() -> None:
+    assert timestamp(0, ",") == "00:00:00,000"
+    assert timestamp(3_599_999, ",") == "00:59:59,999"
+    assert timestamp(360_000_000 + 1, ".") == "100:00:00.001"
+
+
+def test_a_very_long_word_is_split_to_fit_the_line() -> None:
+    payload = {
+        "results": {
+            "channels": [
+                {"alternatives": [{"transcript": "x", "words": [{"word": "a" * 200, "start": 0.0, "end": 4.0}]}]}
+            ]
+        }
+    }
+    cues = _cues(render(payload, "srt")[0])
+    assert all(len(line) <= 42 for _, _, lines in cues for line in lines)
+    assert "".join(line for _, _, lines in cues for line in lines) == "a" * 200
+
+
+def test_vtt_escapes_markup() -> None:
+    payload = {
+        "results": {
+            "channels": [
+                {
+                    "alternatives": [
+                        {
+                            "transcript": "x",
+                            "words": [
+                                {"word": "<b>&", "start": 0.0, "end": 1.0},
+                                {"word": "-->", "start": 1.0, "end": 2.0},
+                            ],
+                        }
+                    ]
+                }
+            ]
+        }
+    }
+    vtt = render(payload, "vtt")[0]
+    assert "&lt;b&gt;&amp;" in vtt and "--&gt;" in vtt
+
+
+def test_text_only_payload_cannot_be_subtitled_but_renders_as_text() -> None:
+    payload = {"text": "Hello there.", "usage": {"type": "tokens"}}
+    assert render(payload, "text")[0] == "Hello there.\n"
+    with pytest.raises(UsageError, match="no word timings"):
+        render(payload, "srt")
+
+
+def test_empty_transcripts_are_valid_documents() -> None:
+    payload = {"results": {"channels": [{"alternatives": [{"transcript": "", "words": []}]}]}}
+    assert render(payload, "srt")[0] == ""
+    assert render(payload, "vtt")[0] == "WEBVTT\n"
+    assert render(payload, "text")[0] == ""
+
+
+def test_disordered_and_broken_times_are_repaired_with_a_warning() -> None:
+    payload = {
+        "results": {
+            "channels": [
+                {
+                    "alternatives": [
+                        {
+                            "transcript": "b a c",
+                            "words": [
+                                {"word": "b", "start": 2.0, "end": 2.5},
+                                {"word": "a", "start": 1.0, "end": 1.5},
+                                {"word": "c", "start": float("nan"), "end": 3.5},
+                                {"word": "d", "start": -4, "end": None},
+                            ],
+                        }
+                    ]
+                }
+            ]
+        }
+    }
+    document, warnings = render(payload, "srt")
+    assert warnings
+    cues = _cues(document)
+    assert [c[0] for c in cues] == sorted(c[0] for c in cues)
+
+
+def test_no_speaker_labels() -> None:
+    document = render(_payload({"diarize": "true"}), "srt", SubtitleOptions(speaker_labels=False))[0]
+    assert "Speaker" not in document
+
+
+def test_multichannel_text_has_sections() -> None:
+    payload = {
+        "results": {
+            "channels": [
+                {"alternatives": [{"transcript": "left side", "words": []}]},
+                {"alternatives": [{"transcript": "right side", "words": []}]},
+            ]
+        }
+    }
+    assert render(payload, "text")[0] == "[Channel 0]\nleft side\n\n[Channel 1]\nright side\n"

@@ -1,0 +1,131 @@
+"""The real program in a subprocess: entry points, Ctrl-C and SIGTERM while waiting, spinner only on a TTY."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_TEXT, EmulatorHandle
+
+
+def _env(emulator: EmulatorHandle) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(AIML_API_BASE=emulator.base_url, AIML_API_KEY="k-0123456789abcdef")
+    env.pop("CI", None)
+    return env
+
+
+def test_python_m_and_the_console_script_agree() -> None:
+    from stt_cli import __version__
+
+    module = subprocess.run([sys.executable, "-m", "stt_cli", "--version"], capture_output=True, text=True)
+    assert (module.returncode, module.stdout) == (0, f"stt {__version__}\n")
+    script = Path(sys.executable).parent / "stt"
+    if script.exists():
+        console = subprocess.run([str(script), "--version"], capture_output=True, text=True)
+        assert (console.returncode, console.stdout) == (0, module.stdout)
+
+
+def _start_and_wait_for_job(args: list[str], env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stt_cli", *args],
+        env=env,
+        cwd=cwd,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert line.startswith("job "), line
+    time.sleep(0.3)  # now inside the polling loop
+    return proc, line.split()[1]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupt_while_waiting_prints_the_resume_command_and_exits_130(
+    emulator: EmulatorHandle, talk: Path, tmp_path: Path, sig: signal.Signals
+) -> None:
+    emulator.next_job(processing_time=60)
+    proc, job_id = _start_and_wait_for_job(["run", str(talk), "-o", "out.srt", "-f", "srt"], _env(emulator), tmp_path)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    assert f"stt fetch {job_id}" in stderr
+    assert "Traceback" not in stderr
+    assert stdout == ""
+    assert not (tmp_path / "out.srt").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_resume_after_interrupt_gets_the_result(emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
+    emulator.next_job(processing_time=1.5)
+    env = _env(emulator)
+    proc, job_id = _start_and_wait_for_job(["run", str(talk)], env, tmp_path)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=10)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "stt_cli", "fetch", job_id],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout == SAMPLE_TEXT + "\n"
+
+
+def test_no_spinner_when_stderr_is_not_a_terminal(emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
+    emulator.next_job(processing_time=1.0)
+    done = subprocess.run(
+        [sys.executable, "-m", "stt_cli", "run", str(talk)],
+        env=_env(emulator),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0
+    assert "\x1b" not in done.stderr and "⠋" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1  # just the job line
+
+
+def test_spinner_on_a_terminal_and_stdout_stays_clean(emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
+    emulator.next_job(processing_time=1.5)
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stt_cli", "run", str(talk)],
+        env=_env(emulator),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        stdin=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([controller], [], [], 10)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    stdout, _ = proc.communicate(timeout=10)
+    os.close(controller)
+    assert proc.returncode == 0
+    assert stdout.decode() == SAMPLE_TEXT + "\n"
+    text = seen.decode("utf-8", "replace")
+    assert "processing" in text or "queued" in text
+    assert "job " in text

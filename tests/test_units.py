@@ -1,0 +1,172 @@
+"""Unit tests of the pure parts: envelopes, error bodies, encodings, loopback check, poll schedule, parsers."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stt_cli.config import Resolved, is_loopback_host, validate_base_url
+from stt_cli.emulator.server import HttpError, iter_multipart
+from stt_cli.errors import UsageError
+from stt_cli.jobs import poll_delays
+from stt_cli.options import parse_param
+from stt_cli.protocol import Status, form_fields, parse_created, parse_job, server_message
+
+
+def test_envelope_a_and_b_read_the_same() -> None:
+    a = parse_job({"status": "completed", "generation_id": "g1", "result": {"x": 1}}, "req")
+    b = parse_job({"id": "g1", "status": "completed", "output": {"x": 1}, "error": None}, "req")
+    assert (
+        (a.generation_id, a.status, a.payload)
+        == (b.generation_id, b.status, b.payload)
+        == ("g1", Status.COMPLETED, {"x": 1})
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"status": "error", "error": {"name": "E", "message": "decode failed"}}, "decode failed"),
+        ({"status": "failed", "error": "plain string"}, "plain string"),
+        ({"status": "failed", "message": "from message"}, "from message"),
+        ({"status": "failed"}, None),
+    ],
+)
+def test_error_text_from_every_documented_place(body: dict[str, object], error: str | None) -> None:
+    state = parse_job(body, "id")
+    assert state.status is Status.FAILED
+    assert state.error == error
+    assert state.generation_id == "id"
+
+
+def test_malformed_poll_bodies_are_errors() -> None:
+    for body in ([], "x", {"result": {}}, {"status": "completed", "result": "text"}):
+        with pytest.raises(ValueError):
+            parse_job(body, "id")
+
+
+def test_created_ids_of_any_shape() -> None:
+    assert parse_created({"generation_id": "abc"}) == "abc"
+    assert parse_created({"id": 42, "status": "queued"}) == "42"
+    with pytest.raises(ValueError):
+        parse_created({"status": "queued"})
+
+
+def test_server_message_forms() -> None:
+    assert server_message(b'{"message": "Body validation error!", "statusCode": 400}') == "Body validation error!"
+    assert server_message(b'{"message": ["a", "b"]}') == "a; b"
+    assert server_message(b'{"error": {"message": "inner"}}') == "inner"
+    assert server_message(b"<html>Bad Gateway</html>") == "<html>Bad Gateway</html>"
+    assert server_message(b"") == ""
+    assert server_message(b'{"message": "line1\\nline2\\u001b[31m"}') == "line1 | line2[31m"
+
+
+def test_form_encoding() -> None:
+    assert form_fields({"a": True, "b": False, "n": 1.5, "i": 2, "f": 3.0, "l": ["x", "y"], "s": "é"}) == [
+        ("a", "true"),
+        ("b", "false"),
+        ("n", "1.5"),
+        ("i", "2"),
+        ("f", "3"),
+        ("l", "x"),
+        ("l", "y"),
+        ("s", "é"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("a=b", ("a", "b")),
+        ("a=true", ("a", True)),
+        ("a=-3", ("a", -3)),
+        ("a=1e3", ("a", 1000.0)),
+        ("a=0.5", ("a", 0.5)),
+        ("a=", ("a", "")),
+        ("a=[1,true]", ("a", ["1", "true"])),
+        ('a={"k":1}', ("a", '{"k": 1}')),
+        ("a=--x", ("a", "--x")),
+    ],
+)
+def test_param_parsing(item: str, expected: tuple[str, object]) -> None:
+    assert parse_param(item) == expected
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.255.0.9", True),
+        ("localhost", True),
+        ("LOCALHOST", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("128.0.0.1", False),
+        ("localhost.evil.com", False),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("example.com", False),
+        ("", False),
+    ],
+)
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert is_loopback_host(host) is loopback
+
+
+def test_base_url_normalisation() -> None:
+    assert validate_base_url(Resolved("https://api.aimlapi.com/v1/", "x")) == "https://api.aimlapi.com/v1"
+    assert validate_base_url(Resolved("http://[::1]:8750/v1", "x")) == "http://[::1]:8750/v1"
+    with pytest.raises(UsageError, match="set by \\$AIML_API_BASE"):
+        validate_base_url(Resolved("http://10.0.0.1/v1", "$AIML_API_BASE"))
+
+
+def test_poll_schedule_starts_fast_and_backs_off_to_the_interval() -> None:
+    delays = list(itertools.islice(poll_delays(5.0), 20))
+    assert delays[0] < 0.5
+    assert all(b >= a for a, b in itertools.pairwise(delays))
+    assert delays[-1] == 5.0
+    assert sum(delays[:10]) < 20
+
+
+def _multipart(fields: list[tuple[str, bytes, str | None]], boundary: str) -> bytes:
+    out = b""
+    for name, value, filename in fields:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        out += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + value + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode()
+
+
+def _parse(body: bytes, boundary: str, chunk_sizes: list[int]) -> list[tuple[str, bytes]]:
+    stream = io.BytesIO(body)
+    sizes = itertools.cycle(chunk_sizes)
+    parts: list[tuple[str, bytes]] = []
+    for kind, item in iter_multipart(lambda: stream.read(next(sizes)), boundary.encode()):
+        if kind == "part":
+            parts.append((item["content-disposition"], b""))
+        else:
+            parts[-1] = (parts[-1][0], parts[-1][1] + item)
+    return parts
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(st.binary(max_size=300), min_size=1, max_size=4),
+    chunk_sizes=st.lists(st.integers(min_value=1, max_value=97), min_size=1, max_size=5),
+)
+def test_streaming_multipart_parser_survives_any_chunking(values: list[bytes], chunk_sizes: list[int]) -> None:
+    boundary = "b0undary-XyZ"
+    # Payload bytes that look like the boundary's start must not confuse the parser.
+    values = [v.replace(b"--b0undary", b"--b0undarz") for v in values]
+    fields = [(f"f{i}", v, "a.wav" if i == 0 else None) for i, v in enumerate(values)]
+    parsed = _parse(_multipart(fields, boundary), boundary, chunk_sizes)
+    assert [p[1] for p in parsed] == values
+
+
+def test_truncated_multipart_is_an_error() -> None:
+    body = _multipart([("audio", b"x" * 100, "a.wav")], "bnd")[:-20]
+    with pytest.raises(HttpError):
+        _parse(body, "bnd", [7])

@@ -1,0 +1,175 @@
+"""Each transcription option's wire form: sent only when set, JSON-typed for URLs, form fields for uploads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import EmulatorHandle
+
+EVERY_OPTION = [
+    "--language",
+    "de-CH",
+    "--detect-language",
+    "--no-punctuate",
+    "--smart-format",
+    "--diarize",
+    "--diarize-version",
+    "2024-01-09",
+    "--paragraphs",
+    "--utterances",
+    "--utt-split",
+    "1.25",
+    "--numerals",
+    "--measurements",
+    "--dictation",
+    "--profanity-filter",
+    "--filler-words",
+    "--multi-channel",
+    "--keywords",
+    "stt:2",
+    "--keywords",
+    "cli:1.5",
+    "--search",
+    "speech",
+    "--summarize",
+    "--topics",
+    "--detect-topics",
+    "--intents",
+    "--sentiment",
+    "--detect-entities",
+    "--custom-topic",
+    "audio",
+    "--custom-topic",
+    "tools",
+    "--custom-topic-mode",
+    "strict",
+    "--custom-intent",
+    "inform",
+    "--custom-intent-mode",
+    "EXTENDED",
+    "--tag",
+    "ci",
+    "--tag",
+    "nightly",
+    "--extra",
+    "team:core",
+]
+
+JSON_FORM = {
+    "language": "de-CH",
+    "detect_language": True,
+    "punctuate": False,
+    "smart_format": True,
+    "diarize": True,
+    "diarize_version": "2024-01-09",
+    "paragraphs": True,
+    "utterances": True,
+    "utt_split": 1.25,
+    "numerals": True,
+    "measurements": True,
+    "dictation": True,
+    "profanity_filter": True,
+    "filler_words": True,
+    "multi_channel": True,
+    "keywords": ["stt:2", "cli:1.5"],
+    "search": "speech",
+    "summarize": "v2",
+    "topics": True,
+    "detect_topics": True,
+    "intents": True,
+    "sentiment": True,
+    "detect_entities": True,
+    "custom_topic": ["audio", "tools"],
+    "custom_topic_mode": "strict",
+    "custom_intent": ["inform"],
+    "custom_intent_mode": "extended",
+    "tag": ["ci", "nightly"],
+    "extra": "team:core",
+}
+
+
+def _as_form(value: object) -> object:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return [str(v) for v in value] if len(value) > 1 else str(value[0])
+    return str(value)
+
+
+def test_nothing_but_the_model_is_sent_by_default(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    assert cli("submit", str(talk)).exit_code == 0
+    assert cli("submit", "https://example.com/a.wav").exit_code == 0
+    assert [(c["model"], c["options"]) for c in emulator.creates()] == [("#g1_whisper-large", {})] * 2
+
+
+def test_every_option_as_json_types_for_a_url(cli, emulator: EmulatorHandle) -> None:
+    result = cli("submit", "https://example.com/a.wav", *EVERY_OPTION)
+    assert result.exit_code == 0, result.stderr
+    [create] = emulator.creates()
+    assert create["options"] == JSON_FORM
+
+
+def test_every_option_as_form_fields_for_an_upload(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("submit", str(talk), *EVERY_OPTION)
+    assert result.exit_code == 0, result.stderr
+    [create] = emulator.creates()
+    assert create["options"] == {k: _as_form(v) for k, v in JSON_FORM.items()}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--param", "keyterm=stt"], {"keyterm": "stt"}),
+        (["--param", "mip_opt_out=true"], {"mip_opt_out": True}),
+        (["--param", "version=2"], {"version": 2}),
+        (["--param", "temperature=0.2"], {"temperature": 0.2}),
+        (["--param", "redact=pci", "--param", "redact=ssn"], {"redact": ["pci", "ssn"]}),
+        (["--param", 'replace=["a:b"]'], {"replace": ["a:b"]}),
+        (["--param", "prompt=a=b"], {"prompt": "a=b"}),
+        (["--language", "en", "--param", "language=fr"], {"language": "fr"}),
+    ],
+)
+def test_param_values_are_typed(cli, emulator: EmulatorHandle, args: list[str], expected: dict[str, object]) -> None:
+    result = cli("submit", "https://example.com/a.wav", "--model", "nova-3", *args)
+    assert result.exit_code == 0, result.stderr
+    [create] = emulator.creates()
+    assert create["model"] == "nova-3"
+    assert create["options"] == expected
+
+
+def test_option_results_come_back_from_the_emulator(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    import json
+
+    result = cli(
+        "run",
+        str(talk),
+        "-f",
+        "json",
+        "--utterances",
+        "--paragraphs",
+        "--diarize",
+        "--detect-language",
+        "--search",
+        "speech",
+        "--summarize",
+    )
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    channel = payload["results"]["channels"][0]
+    assert channel["detected_language"] == "en"
+    assert channel["search"][0]["hits"][0]["snippet"] == "speech"
+    assert {w["speaker"] for w in channel["alternatives"][0]["words"]} == {0, 1}
+    assert len(channel["alternatives"][0]["paragraphs"]["paragraphs"]) == 4
+    assert [u["speaker"] for u in payload["results"]["utterances"]][:2] == [0, 1]
+    assert payload["results"]["summary"]["result"] == "success"
+
+
+def test_headers_user_agent_and_idempotency_key(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    from stt_cli import __version__
+
+    assert cli("run", str(talk)).exit_code == 0
+    requests = emulator.requests()
+    assert {r["user_agent"] for r in requests} == {f"stt-cli/{__version__}"}
+    [create] = emulator.creates()
+    assert len(create["idempotency_key"]) == 36
