@@ -59,8 +59,9 @@ class _UnknownOutcome(Exception):
 
 
 def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
-    """Capped exponential backoff with full jitter; Retry-After, when sent, is honoured as a floor."""
-    delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+    """Capped exponential backoff with "equal jitter" (half fixed, half random); Retry-After is a floor."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+    delay = random.uniform(ceiling / 2, ceiling)
     if retry_after is not None:
         delay = max(delay, retry_after)
     return delay
