@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -69,7 +70,10 @@ class Ledger:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
             if self._db is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # Results are the user's words: the ledger is private (0600 in a 0700 directory).
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if not self.path.exists():
+                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
                 db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 version = db.execute("PRAGMA user_version").fetchone()[0]

@@ -163,3 +163,12 @@ def test_fetch_writes_a_file_and_refuses_to_overwrite(cli, emulator: EmulatorHan
     again = cli("fetch", job_id, "-f", "vtt", "-o", "talk.vtt")
     assert again.exit_code == 2
     assert "already exists" in again.stderr
+
+
+def test_the_ledger_is_private(cli, emulator: EmulatorHandle, talk: Path, isolated_home: Path) -> None:
+    import stat
+
+    assert cli("run", str(talk)).exit_code == 0
+    ledger = isolated_home / "data" / "stt-cli" / "ledger.sqlite3"
+    assert stat.S_IMODE(ledger.stat().st_mode) == 0o600
+    assert stat.S_IMODE(ledger.parent.stat().st_mode) == 0o700
