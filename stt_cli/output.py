@@ -87,7 +87,8 @@ class Waiter:
             from rich.status import Status
 
             console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr))
-            self._status = Status(self._text(), console=console, spinner="dots")
+            # An object rendered afresh on every refresh, so the elapsed time ticks between polls.
+            self._status = Status(_LiveText(self), console=console, spinner="dots")
             self._status.start()
         return self
 
@@ -97,16 +98,18 @@ class Waiter:
 
     def update(self, word: str) -> None:
         self._word = word
-        if self._status is not None:
-            self._status.update(self._text())
-
-    def tick(self) -> None:
-        if self._status is not None:
-            self._status.update(self._text())
 
     def __exit__(self, *exc: object) -> None:
         if self._status is not None:
             self._status.stop()
+
+
+class _LiveText:
+    def __init__(self, waiter: Waiter) -> None:
+        self._waiter = waiter
+
+    def __rich__(self) -> str:
+        return self._waiter._text()
 
 
 @contextmanager
