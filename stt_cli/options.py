@@ -78,51 +78,27 @@ def use(*groups: Group) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 # --- Transcription --------------------------------------------------------------------------------------
-def _flag(field: str, help_text: str) -> Opt:
+def _api_option(field: str, kind: Any, help_text: str, **extra: Any) -> Opt:
+    """A transcription option named after its API field (detect_language -> --detect-language), unset = None."""
     flag = "--" + field.replace("_", "-")
-    return Opt(
-        field,
-        Annotated[bool | None, typer.Option(flag, help=help_text, rich_help_panel=TRANSCRIPTION, show_default=False)],
-    )
+    option = typer.Option(flag, help=help_text, rich_help_panel=TRANSCRIPTION, show_default=False, **extra)
+    return Opt(field, Annotated[kind, option])
+
+
+def _flag(field: str, help_text: str) -> Opt:
+    return _api_option(field, bool | None, help_text)
 
 
 def _text(field: str, help_text: str, metavar: str = "TEXT") -> Opt:
-    flag = "--" + field.replace("_", "-")
-    return Opt(
-        field,
-        Annotated[
-            str | None,
-            typer.Option(flag, help=help_text, metavar=metavar, rich_help_panel=TRANSCRIPTION, show_default=False),
-        ],
-    )
+    return _api_option(field, str | None, help_text, metavar=metavar)
 
 
 def _many(field: str, help_text: str, metavar: str = "TEXT") -> Opt:
-    flag = "--" + field.replace("_", "-")
-    return Opt(
-        field,
-        Annotated[
-            list[str] | None,
-            typer.Option(
-                flag,
-                help=help_text + " (repeatable)",
-                metavar=metavar,
-                rich_help_panel=TRANSCRIPTION,
-                show_default=False,
-            ),
-        ],
-    )
+    return _api_option(field, list[str] | None, help_text + " (repeatable)", metavar=metavar)
 
 
 def _mode(field: str, help_text: str) -> Opt:
-    flag = "--" + field.replace("_", "-")
-    return Opt(
-        field,
-        Annotated[
-            Mode | None,
-            typer.Option(flag, help=help_text, case_sensitive=False, rich_help_panel=TRANSCRIPTION, show_default=False),
-        ],
-    )
+    return _api_option(field, Mode | None, help_text, case_sensitive=False)
 
 
 TRANSCRIPTION_OPTS = (

@@ -96,24 +96,25 @@ def start_emulator(**kwargs: Any) -> Emulator:
     return Emulator("127.0.0.1", 0, **kwargs).start()
 
 
-@pytest.fixture
-def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorHandle]:
-    server = start_emulator()
+def _serve(monkeypatch: pytest.MonkeyPatch, **kwargs: Any) -> Iterator[EmulatorHandle]:
+    server = start_emulator(**kwargs)
     handle = EmulatorHandle(server)
     monkeypatch.setenv("AIML_API_BASE", handle.base_url)
     monkeypatch.setenv("AIML_API_KEY", "test-key-0123456789abcdef")
     yield handle
     server.stop()
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorHandle]:
+    """Envelope A ({status, result}), UUID ids, 200 on create."""
+    yield from _serve(monkeypatch)
 
 
 @pytest.fixture
 def emulator_b(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorHandle]:
-    server = start_emulator(envelope="b")
-    handle = EmulatorHandle(server)
-    monkeypatch.setenv("AIML_API_BASE", handle.base_url)
-    monkeypatch.setenv("AIML_API_KEY", "test-key-0123456789abcdef")
-    yield handle
-    server.stop()
+    """Envelope B ({id, status, output, error}), short ids, 201 on create."""
+    yield from _serve(monkeypatch, envelope="b")
 
 
 @pytest.fixture

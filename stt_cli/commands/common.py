@@ -14,7 +14,7 @@ from stt_cli.credentials import require_key
 from stt_cli.errors import UsageError
 from stt_cli.jobs import host_of
 from stt_cli.ledger import Ledger
-from stt_cli.options import ConnectionOptions, OutputOptions
+from stt_cli.options import ConnectionOptions, OutputOptions, WaitOptions
 
 if TYPE_CHECKING:
     from stt_cli.client import ApiClient
@@ -100,6 +100,22 @@ def deliver(text: str, target: Path | None) -> None:
     else:
         output.write_file(target, text)
         output.info(f"wrote {target}")
+
+
+def wait_visibly(sess: Session, job_id: str, waiting: WaitOptions, *, no_wait: bool = False) -> dict[str, Any]:
+    """Wait for a job with the spinner on stderr (on a terminal), returning its payload."""
+    from stt_cli.jobs import wait
+
+    with output.Waiter(job_id) as waiter:
+        return wait(
+            sess.client,
+            sess.ledger,
+            job_id,
+            timeout=waiting.timeout,
+            poll_interval=waiting.poll_interval,
+            no_wait=no_wait,
+            on_status=lambda state: waiter.update(state.status.shown),
+        )
 
 
 def render_payload(payload: dict[str, Any], out: OutputOptions, job_id: str) -> str:

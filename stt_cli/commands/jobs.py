@@ -16,8 +16,8 @@ from stt_cli.commands.common import (
     resolve_connection,
     resolve_job_id,
     session,
+    wait_visibly,
 )
-from stt_cli.jobs import wait
 from stt_cli.ledger import Ledger
 from stt_cli.options import (
     CONNECTION_GROUP,
@@ -120,16 +120,7 @@ def fetch(
         if record is not None and record.result is not None and not refresh:
             payload = record.result
         else:
-            with output.Waiter(job) as waiter:
-                payload = wait(
-                    sess.client,
-                    sess.ledger,
-                    job,
-                    timeout=waiting.timeout,
-                    poll_interval=waiting.poll_interval,
-                    no_wait=no_wait,
-                    on_status=lambda s: waiter.update(s.status.shown),
-                )
+            payload = wait_visibly(sess, job, waiting, no_wait=no_wait)
         text = render_payload(payload, out, job)
         deliver(text, target)
         if target is not None:

@@ -17,9 +17,10 @@ from stt_cli.commands.common import (
     render_payload,
     resolve_connection,
     session,
+    wait_visibly,
 )
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError
-from stt_cli.jobs import Source, parse_source, submit, wait
+from stt_cli.jobs import Source, parse_source, submit
 from stt_cli.models import family_of
 from stt_cli.options import (
     CONNECTION_GROUP,
@@ -105,15 +106,7 @@ def _run_one(
         )
     job_id = submitted.generation_id
     output.info(f"job {job_id} created for {source.label} (if interrupted: stt fetch {job_id})")
-    with output.Waiter(job_id) as waiter:
-        payload = wait(
-            sess.client,
-            sess.ledger,
-            job_id,
-            timeout=waiting.timeout,
-            poll_interval=waiting.poll_interval,
-            on_status=lambda s: waiter.update(s.status.shown),
-        )
+    payload = wait_visibly(sess, job_id, waiting)
     text = render_payload(payload, out, job_id)
     deliver(text, target)
     if target is not None:

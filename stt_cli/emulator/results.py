@@ -187,39 +187,19 @@ def _deepgram(
         results["utterances"] = _utterances(words, word_objs, split, punctuate, diarize, seed, channels_count)
     if options.get("summarize") not in (None, False, "false"):
         results["summary"] = {"result": "success", "short": " ".join(w.punctuated for w in words[:12])}
+
+    def segments(**fields: Any) -> list[dict[str, Any]]:
+        return [{"text": transcript, "start_word": 0, "end_word": max(0, len(words) - 1), **fields}]
+
     if _flag(options, "topics") or _flag(options, "detect_topics"):
-        results["topics"] = {
-            "segments": [
-                {
-                    "text": transcript,
-                    "start_word": 0,
-                    "end_word": max(0, len(words) - 1),
-                    "topics": [{"topic": "Speech technology", "confidence_score": 0.81}],
-                }
-            ]
-        }
+        results["topics"] = {"segments": segments(topics=[{"topic": "Speech technology", "confidence_score": 0.81}])}
     if _flag(options, "intents"):
         results["intents"] = {
-            "segments": [
-                {
-                    "text": transcript,
-                    "start_word": 0,
-                    "end_word": max(0, len(words) - 1),
-                    "intents": [{"intent": "Inform about a tool", "confidence_score": 0.77}],
-                }
-            ]
+            "segments": segments(intents=[{"intent": "Inform about a tool", "confidence_score": 0.77}])
         }
     if _flag(options, "sentiment"):
         results["sentiments"] = {
-            "segments": [
-                {
-                    "text": transcript,
-                    "start_word": 0,
-                    "end_word": max(0, len(words) - 1),
-                    "sentiment": "positive",
-                    "sentiment_score": 0.41,
-                }
-            ],
+            "segments": segments(sentiment="positive", sentiment_score=0.41),
             "average": {"sentiment": "positive", "sentiment_score": 0.41},
         }
     metadata: dict[str, Any] = {
