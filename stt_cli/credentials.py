@@ -97,6 +97,7 @@ def require_key(flag: str | None) -> str:
     if resolved is None:
         raise AuthError(
             "no API key found",
-            "set AIML_API_KEY, pass --api-key, or run `stt auth login` (to try stt without an account: stt emulator)",
+            "set AIML_API_KEY, pass --api-key, or run `stt auth login`"
+            "; to try stt without an account, see `stt emulator --help`",
         )
     return resolved.value
