@@ -1,9 +1,15 @@
-"""SRT and WebVTT from word timings: cue segmentation, balanced line breaks, millisecond timestamps."""
+"""SRT and WebVTT from word timings: cue segmentation, balanced line breaks, millisecond timestamps.
+
+Words are cut into segments at hard boundaries (a change of speaker or channel, a long pause). Inside a
+segment, cue boundaries are chosen by dynamic programming: every cue must fit its lines and its maximum
+duration; among those, cheap breaks (sentence ends, then clause ends, then before a conjunction), few
+one-word cues, sentences kept whole and a comfortable reading speed win.
+"""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -15,31 +21,22 @@ MAX_LINES = 2
 MAX_CUE_DURATION = 7.0  # s
 MIN_CUE_DURATION = 1.0  # s, where the gap to the next cue allows
 MAX_CHARS_PER_SECOND = 17.0
-PAUSE_SPLIT = 1.0  # s of silence that always starts a new cue
-SENTENCE_MIN_WORDS = 3  # a sentence end closes the cue once it holds this many words
+PAUSE_SPLIT = 1.5  # s of silence that always starts a new cue
 SENTENCE_ENDS = (".", "?", "!", "…", "。", "？", "！")
 CLAUSE_ENDS = (",", ";", ":", "—", "–", "、", "，")
 CONJUNCTIONS = frozenset(
-    [
-        "and",
-        "but",
-        "or",
-        "so",
-        "because",
-        "which",
-        "that",
-        "who",
-        "when",
-        "while",
-        "if",
-        "although",
-        "though",
-        "than",
-        "then",
-        "nor",
-        "yet",
-    ]
+    "and but or so because which that who when while if although though than then nor yet".split()
 )
+
+# --- Costs of the cue search (relative weights; only their order and ratios matter) ---------------------
+CUE_COST = 10.0  # every cue: prefer fewer, fuller cues
+ORPHAN_COST = 40.0  # a one-word cue where a neighbour could take the word
+BREAK_COST_SENTENCE = 0.0
+BREAK_COST_CLAUSE = 8.0
+BREAK_COST_CONJUNCTION = 12.0
+BREAK_COST_PLAIN = 22.0
+INNER_SENTENCE_COST = 30.0  # a sentence end inside a cue rather than at its end
+SPEED_COST = 4.0  # per character a second over the reading-speed limit
 
 
 @dataclass(frozen=True)
@@ -52,10 +49,10 @@ class SubtitleOptions:
     pause_split: float = PAUSE_SPLIT
     speaker_labels: bool = True
     speaker_names: tuple[tuple[str, str], ...] = ()
+    channel: int | None = None
 
     def speaker_name(self, speaker: str) -> str:
-        names = dict(self.speaker_names)
-        return names.get(speaker, f"Speaker {speaker}")
+        return dict(self.speaker_names).get(speaker, f"Speaker {speaker}")
 
 
 @dataclass(frozen=True)
@@ -63,12 +60,12 @@ class Cue:
     start_ms: int
     end_ms: int
     lines: tuple[str, ...]
-    speaker: str | None  # the name to show, or None when labels are off or unknown
+    speaker: str | None  # the label to show, or None when labels are off or unknown
     turn_start: bool  # the first cue of a speaker's turn
 
 
-def _split_long(words: list[Word], width: int) -> list[Word]:
-    """A word wider than a line is cut into line-sized pieces that share its time span."""
+def _split_long(words: Sequence[Word], width: int) -> list[Word]:
+    """Whitespace folded; a word wider than a line cut into line-sized pieces that share its time span."""
     out: list[Word] = []
     for word in words:
         text = " ".join(word.text.split())
@@ -84,15 +81,15 @@ def _split_long(words: list[Word], width: int) -> list[Word]:
     return out
 
 
-def _break_cost(tokens: tuple[str, ...], index: int) -> int:
-    """The cost of a line break after tokens[index]: cheap after punctuation or before a conjunction."""
-    if tokens[index].endswith(SENTENCE_ENDS):
-        return 0
-    if tokens[index].endswith(CLAUSE_ENDS):
-        return 2
-    if index + 1 < len(tokens) and tokens[index + 1].lower() in CONJUNCTIONS:
-        return 4
-    return 10
+def _break_cost(text: str, next_text: str | None) -> float:
+    """The cost of ending a line or a cue after `text`: cheap after punctuation or before a conjunction."""
+    if text.endswith(SENTENCE_ENDS):
+        return BREAK_COST_SENTENCE
+    if text.endswith(CLAUSE_ENDS):
+        return BREAK_COST_CLAUSE
+    if next_text is not None and next_text.lower() in CONJUNCTIONS:
+        return BREAK_COST_CONJUNCTION
+    return BREAK_COST_PLAIN
 
 
 @lru_cache(maxsize=8192)
@@ -100,7 +97,7 @@ def wrap(tokens: tuple[str, ...], width: int, max_lines: int) -> tuple[str, ...]
     """The best break of tokens into at most max_lines lines of at most width chars, or None if they cannot fit.
 
     Lines are balanced (the longest line as short as possible) and broken at natural points when that costs
-    little. A cue holds few tokens, so trying every set of break positions is cheap; cached for cue building.
+    little. A cue holds few tokens, so trying every set of break positions is cheap.
     """
     joined = " ".join(tokens)
     if len(joined) <= width:
@@ -115,7 +112,8 @@ def wrap(tokens: tuple[str, ...], width: int, max_lines: int) -> tuple[str, ...]
             longest = max(sum(lengths[a:b]) + (b - a - 1) for a, b in itertools.pairwise(bounds))
             if longest > width:
                 continue
-            score = longest + sum(_break_cost(tokens, b - 1) for b in breaks) * 0.8 + (lines - 2) * 6
+            penalty = sum(_break_cost(tokens[b - 1], tokens[b]) for b in breaks) / 4
+            score = longest + penalty + (lines - 2) * 6
             if best is None or score < best[0]:
                 best = (score, breaks)
     if best is None:
@@ -125,12 +123,77 @@ def wrap(tokens: tuple[str, ...], width: int, max_lines: int) -> tuple[str, ...]
 
 
 def _break_sets(count: int, lines: int) -> Iterator[tuple[int, ...]]:
-    """Every way to cut count tokens into the given number of non-empty lines (greedy beyond 3 lines)."""
+    """Every way to cut count tokens into the given number of lines (evenly spaced guesses beyond 3 lines)."""
     if lines <= 3 or count <= 12:
         yield from itertools.combinations(range(1, count), lines - 1)
     else:
-        step = count / lines
-        yield tuple(round(step * i) for i in range(1, lines))
+        for shift in range(-2, 3):
+            step = count / lines
+            cuts = tuple(min(count - 1, max(1, round(step * i) + shift)) for i in range(1, lines))
+            if len(set(cuts)) == len(cuts):
+                yield cuts
+
+
+def _fits_greedy(lengths: Sequence[int], width: int, max_lines: int) -> bool:
+    """Whether tokens of these lengths fit in max_lines lines (greedy filling is optimal for this question)."""
+    lines = 1
+    used = -1
+    for length in lengths:
+        if length > width:
+            return False
+        if used + 1 + length <= width:
+            used += 1 + length
+        else:
+            lines += 1
+            used = length
+            if lines > max_lines:
+                return False
+    return True
+
+
+def _reach(lengths: Sequence[int], lo: int, hi: int, width: int, max_lines: int) -> list[int]:
+    """reach[i] (lo < i <= hi): the smallest j >= lo such that tokens j..i-1 fit in max_lines lines.
+
+    Filling lines greedily from the end is optimal, so reach for L lines is reach for one line applied L times.
+    """
+    one = [0] * (hi + 1)
+    j = lo
+    total = -1  # characters of tokens j..i-1 joined by spaces
+    for i in range(lo + 1, hi + 1):
+        total += lengths[i - 1] + 1
+        while total > width and j < i - 1:
+            total -= lengths[j] + 1
+            j += 1
+        one[i] = j if total <= width else i  # a token wider than the line reaches nothing (cut earlier)
+    reach = list(range(hi + 1))
+    for i in range(lo + 1, hi + 1):
+        k = i
+        for _ in range(max_lines):
+            if k <= lo:
+                break
+            nxt = one[k]
+            if nxt == k:
+                break
+            k = nxt
+        reach[i] = k
+    return reach
+
+
+def _segments(words: list[Word], options: SubtitleOptions) -> list[tuple[int, int]]:
+    """Hard boundaries: a change of speaker or channel, or a pause longer than pause_split."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(words)):
+        previous, word = words[i - 1], words[i]
+        if (
+            (word.channel, word.speaker) != (previous.channel, previous.speaker)
+            or word.start - previous.end > options.pause_split
+        ):
+            bounds.append((start, i))
+            start = i
+    if words:
+        bounds.append((start, len(words)))
+    return bounds
 
 
 def _label(word: Word, options: SubtitleOptions, multichannel: bool) -> str | None:
@@ -142,69 +205,110 @@ def _label(word: Word, options: SubtitleOptions, multichannel: bool) -> str | No
     return options.speaker_name(word.speaker) if word.speaker is not None else None
 
 
+def _plan_segment(
+    words: list[Word], lo: int, hi: int, options: SubtitleOptions, label_len: int, next_start: float | None
+) -> list[int]:
+    """Cue boundaries for words[lo:hi]: the cheapest sequence of cues that all fit (dynamic programming)."""
+    lengths = [len(w.text) for w in words]
+    width, max_lines, max_dur = options.max_line_width, options.max_lines, options.max_cue_duration
+    reach = _reach(lengths, lo, hi, width, max_lines)
+    sentence_end = [w.text.endswith(SENTENCE_ENDS) for w in words]
+    # Prefix sums: characters and inner sentence ends, so each candidate cue costs O(1).
+    chars = [0] * (hi + 1)
+    ends = [0] * (hi + 1)
+    for i in range(lo, hi):
+        chars[i + 1] = chars[i] + lengths[i]
+        ends[i + 1] = ends[i] + sentence_end[i]
+    infinity = float("inf")
+    best = [infinity] * (hi + 1)
+    back = [lo] * (hi + 1)
+    best[lo] = 0.0
+    single_segment = hi - lo == 1
+    for i in range(lo + 1, hi + 1):
+        last = words[i - 1]
+        end_cost = 0.0 if i == hi else _break_cost(last.text, words[i].text)
+        display_limit = (words[i].start if i < hi else (next_start if next_start is not None else last.end + max_dur))
+        first = max(reach[i], lo)
+        if label_len:
+            # The first cue of a labelled turn carries "Name:" in front: check it with the label in place.
+            while first == lo and not _fits_greedy([label_len, *lengths[lo:i]], width, max_lines):
+                first += 1
+        candidates = range(i - 1, first - 1, -1) if first <= i - 1 else range(i - 1, i - 2, -1)
+        for j in candidates:
+            if best[j] == infinity:
+                continue
+            duration = last.end - words[j].start
+            if duration > max_dur and j < i - 1:
+                break  # earlier starts only make it longer
+            count = i - j
+            text_chars = chars[i] - chars[j] + count - 1
+            available = min(max_dur, max(display_limit - words[j].start, duration, 0.001))
+            cost = best[j] + CUE_COST + end_cost
+            if count == 1 and not single_segment:
+                cost += ORPHAN_COST
+            cost += INNER_SENTENCE_COST * (ends[i - 1] - ends[j])
+            speed = text_chars / available
+            if speed > options.max_cps:
+                cost += SPEED_COST * (speed - options.max_cps)
+            if cost < best[i]:
+                best[i] = cost
+                back[i] = j
+    cuts = []
+    i = hi
+    while i > lo:
+        cuts.append(i)
+        i = back[i]
+    return sorted(cuts)
+
+
 def build_cues(transcript: Transcript, options: SubtitleOptions, prefix_labels: bool) -> list[Cue]:
-    """Group words into cues (speaker change, pause, sentence end, size and duration limits), then time them."""
-    multichannel = len({w.channel for w in transcript.words}) > 1
-    words = sorted(_split_long(transcript.words, options.max_line_width), key=lambda w: (w.start, w.channel))
+    """Group words into cues, then time them (see the module docstring)."""
+    source = transcript.words
+    if options.channel is not None:
+        source = [w for w in source if w.channel == options.channel]
+    multichannel = len({w.channel for w in source}) > 1
+    words = sorted(_split_long(source, options.max_line_width), key=lambda w: (w.start, w.channel, w.end))
     groups: list[tuple[str | None, bool, list[Word]]] = []
-    current: list[Word] = []
-    current_label: str | None = None
-    previous_label: str | None = None
-
-    def fits(candidate: list[Word], label: str | None, turn_start: bool) -> bool:
-        tokens = tuple(w.text for w in candidate)
-        if prefix_labels and label and turn_start:
-            tokens = (f"{label}:", *tokens)
-        return wrap(tokens, options.max_line_width, options.max_lines) is not None
-
-    def close() -> None:
-        nonlocal current, previous_label
-        if current:
-            groups.append((current_label, current_label != previous_label or not groups, current))
-            previous_label = current_label
-        current = []
-
-    for word in words:
-        label = _label(word, options, multichannel)
-        speaker_key = (word.channel, word.speaker)
-        if current:
-            last = current[-1]
-            turn_start = current_label != previous_label or not groups
-            if (
-                (last.channel, last.speaker) != speaker_key
-                or word.start - last.end > options.pause_split
-                or word.end - current[0].start > options.max_cue_duration
-                or (last.text.endswith(SENTENCE_ENDS) and len(current) >= SENTENCE_MIN_WORDS)
-                or not fits([*current, word], current_label, turn_start)
-            ):
-                close()
-        if not current:
-            current_label = label
-        current.append(word)
-    close()
+    segments = _segments(words, options)
+    previous_label: object = object()
+    for n, (lo, hi) in enumerate(segments):
+        label = _label(words[lo], options, multichannel)
+        turn_start = label != previous_label
+        previous_label = label
+        label_len = len(label) + 1 if (prefix_labels and label and turn_start) else 0
+        if label_len > options.max_line_width:
+            label_len = 0  # a label wider than a line is left out of the text (see _timed)
+        next_start = words[segments[n + 1][0]].start if n + 1 < len(segments) else None
+        start = lo
+        for cut in _plan_segment(words, lo, hi, options, label_len, next_start):
+            groups.append((label, turn_start and start == lo, words[start:cut]))
+            start = cut
     return _timed(groups, options, prefix_labels)
 
 
 def _timed(
     groups: list[tuple[str | None, bool, list[Word]]], options: SubtitleOptions, prefix_labels: bool
 ) -> list[Cue]:
-    """Millisecond times, rounded once: extended for reading speed and minimum length, never overlapping."""
+    """Millisecond times, rounded once: lengthened for reading speed and minimum length, never overlapping."""
     cues: list[Cue] = []
     starts = [round(g[2][0].start * 1000) for g in groups]
+    max_ms = round(options.max_cue_duration * 1000)
     previous_end = 0
     for index, (label, turn_start, words) in enumerate(groups):
         tokens = tuple(w.text for w in words)
+        lines = None
         if prefix_labels and label and turn_start:
-            tokens = (f"{label}:", *tokens)
-        lines = wrap(tokens, options.max_line_width, options.max_lines) or (" ".join(tokens),)
+            lines = wrap((f"{label}:", *tokens), options.max_line_width, options.max_lines)
+        if lines is None:
+            lines = wrap(tokens, options.max_line_width, options.max_lines) or (" ".join(tokens),)
         start = max(starts[index], previous_end)
         end = max(round(max(w.end for w in words) * 1000), start)
         chars = sum(len(line) for line in lines)
-        wanted = max(options.min_cue_duration * 1000, chars / options.max_cps * 1000)
+        wanted = start + min(max_ms, round(max(options.min_cue_duration * 1000, chars / options.max_cps * 1000)))
         limit = starts[index + 1] if index + 1 < len(groups) else None
-        target = start + min(wanted, options.max_cue_duration * 1000)
-        if end < target:
-            end = round(target if limit is None else max(end, min(target, limit)))
+        if end < wanted:
+            end = wanted if limit is None else max(end, min(wanted, limit))
+        end = min(end, start + max_ms)
         if end <= start:
             end = start + 1
         cues.append(Cue(start, end, lines, label, turn_start))
