@@ -23,6 +23,14 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
         return json.dumps(payload, ensure_ascii=False, indent=2) + "\n", []
     transcript = normalise(payload)
     options = subtitles or SubtitleOptions()
+    if options.channel is not None:
+        indexes = [c.index for c in transcript.channels]
+        if options.channel not in indexes:
+            raise UsageError(
+                f"--channel {options.channel}: the result has channel(s) {', '.join(map(str, indexes)) or 'none'}",
+                "pick one of those, or leave --channel out",
+            )
+        transcript = Transcript([c for c in transcript.channels if c.index == options.channel], transcript.warnings)
     if fmt == "text":
         return render_text(transcript, dict(options.speaker_names)), transcript.warnings
     if fmt in _SUBTITLES:

@@ -25,8 +25,11 @@ PAUSE_SPLIT = 1.5  # s of silence that always starts a new cue
 SENTENCE_ENDS = (".", "?", "!", "…", "。", "？", "！")
 CLAUSE_ENDS = (",", ";", ":", "—", "–", "、", "，")
 CONJUNCTIONS = frozenset(
-    "and but or so because which that who when while if although though than then nor yet".split()
-)
+    {
+        "and", "but", "or", "so", "because", "which", "that", "who", "when", "while",
+        "if", "although", "though", "than", "then", "nor", "yet",
+    }
+)  # fmt: skip
 
 # --- Costs of the cue search (relative weights; only their order and ratios matter) ---------------------
 CUE_COST = 10.0  # every cue: prefer fewer, fuller cues
@@ -185,10 +188,10 @@ def _segments(words: list[Word], options: SubtitleOptions) -> list[tuple[int, in
     start = 0
     for i in range(1, len(words)):
         previous, word = words[i - 1], words[i]
-        if (
-            (word.channel, word.speaker) != (previous.channel, previous.speaker)
-            or word.start - previous.end > options.pause_split
-        ):
+        if (word.channel, word.speaker) != (
+            previous.channel,
+            previous.speaker,
+        ) or word.start - previous.end > options.pause_split:
             bounds.append((start, i))
             start = i
     if words:
@@ -227,7 +230,7 @@ def _plan_segment(
     for i in range(lo + 1, hi + 1):
         last = words[i - 1]
         end_cost = 0.0 if i == hi else _break_cost(last.text, words[i].text)
-        display_limit = (words[i].start if i < hi else (next_start if next_start is not None else last.end + max_dur))
+        display_limit = words[i].start if i < hi else (next_start if next_start is not None else last.end + max_dur)
         first = max(reach[i], lo)
         if label_len:
             # The first cue of a labelled turn carries "Name:" in front: check it with the label in place.
