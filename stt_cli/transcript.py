@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,43 +74,54 @@ def normalise(payload: dict[str, Any]) -> Transcript:
     raise UnknownShape("the result has no transcript in a shape stt understands", "see the raw result with -f json")
 
 
-def _time(value: Any, scale: float, warnings: list[str]) -> float | None:
+def _seconds(value: Any, scale: float) -> float | None:
+    """A time in seconds, or None when missing or not a finite number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     seconds = float(value) / scale
-    if math.isnan(seconds) or math.isinf(seconds):
-        return None
-    return max(0.0, seconds)
+    return seconds if math.isfinite(seconds) else None
+
+
+OVERLAP_TOLERANCE = 0.01  # s: providers' own rounding makes touching words overlap by a hair
 
 
 def _clean_words(raw: list[Any], channel: int, scale: float, warnings: list[str]) -> list[Word]:
-    """Words with sane times: missing or bad times borrowed from neighbours, order restored, ends >= starts."""
+    """Words with sane times: bad times repaired or the word dropped, order restored; each repair reported once."""
     words: list[Word] = []
-    bad = 0
+    issues: Counter[str] = Counter()
     for item in raw:
         if not isinstance(item, dict):
             continue
         text = item.get("punctuated_word") or item.get("word") or item.get("text")
         if not isinstance(text, str) or not text.strip():
             continue
-        start = _time(item.get("start"), scale, warnings)
-        end = _time(item.get("end"), scale, warnings)
+        start, end = _seconds(item.get("start"), scale), _seconds(item.get("end"), scale)
         if start is None and end is None:
-            bad += 1
+            issues["without any valid time (dropped)"] += 1
             continue
-        if start is None or end is None or end < start:
-            bad += 1
-            start = start if start is not None else end
-            assert start is not None
-            end = max(end if end is not None else start, start)
+        if start is None or end is None:
+            issues["with a missing or invalid start or end (set equal to the other)"] += 1
+            start = end if start is None else start
+            end = start if end is None else end
+        assert start is not None and end is not None
+        if start < 0 or end < 0:
+            issues["with negative times (clamped to 0)"] += 1
+            start, end = max(0.0, start), max(0.0, end)
+        if end < start:
+            issues["ending before they start (end set to start)"] += 1
+            end = start
         speaker = item.get("speaker")
         label = None if speaker is None or isinstance(speaker, bool) else str(speaker)
         words.append(Word(text.strip(), start, end, label, channel))
     ordered = sorted(words, key=lambda w: (w.start, w.end))
     if ordered != words:
-        warnings.append(f"channel {channel}: words were out of order; sorted by start time")
-    if bad:
-        warnings.append(f"channel {channel}: {bad} word(s) had missing or invalid times; repaired or dropped")
+        issues["out of order (sorted by start time)"] += 1
+    overlaps = sum(1 for a, b in itertools.pairwise(ordered) if b.start < a.end - OVERLAP_TOLERANCE)
+    if overlaps:
+        issues["overlapping the previous word (cues are kept apart)"] += overlaps
+    for issue, count in issues.items():
+        what = "words were" if issue.startswith("out of order") else f"{count} word(s)"
+        warnings.append(f"channel {channel}: {what} {issue}")
     return ordered
 
 
