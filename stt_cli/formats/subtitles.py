@@ -9,6 +9,7 @@ one-word cues, sentences kept whole and a comfortable reading speed win.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +23,7 @@ MAX_CUE_DURATION = 7.0  # s
 MIN_CUE_DURATION = 1.0  # s, where the gap to the next cue allows
 MAX_CHARS_PER_SECOND = 17.0
 PAUSE_SPLIT = 1.5  # s of silence that always starts a new cue
+LEAD_IN_MS = 400  # a cue too short to read may appear this much before its first word, into silence
 SENTENCE_ENDS = (".", "?", "!", "…", "。", "？", "！")
 CLAUSE_ENDS = (",", ";", ":", "—", "–", "、", "，")
 CONJUNCTIONS = frozenset(
@@ -39,7 +41,8 @@ BREAK_COST_CLAUSE = 8.0
 BREAK_COST_CONJUNCTION = 12.0
 BREAK_COST_PLAIN = 22.0
 INNER_SENTENCE_COST = 30.0  # a sentence end inside a cue rather than at its end
-SPEED_COST = 4.0  # per character a second over the reading-speed limit
+SPEED_COST = 8.0  # per character a second over the reading-speed limit
+SHORT_COST = 35.0  # a cue that cannot stay up for the minimum duration
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,8 @@ def _plan_segment(
             speed = text_chars / available
             if speed > options.max_cps:
                 cost += SPEED_COST * (speed - options.max_cps)
+            if available < options.min_cue_duration:
+                cost += SHORT_COST
             if cost < best[i]:
                 best[i] = cost
                 back[i] = j
@@ -307,10 +312,13 @@ def _timed(
         start = max(starts[index], previous_end)
         end = max(round(max(w.end for w in words) * 1000), start)
         chars = sum(len(line) for line in lines)
-        wanted = start + min(max_ms, round(max(options.min_cue_duration * 1000, chars / options.max_cps * 1000)))
+        wanted = min(max_ms, math.ceil(max(options.min_cue_duration * 1000, chars / options.max_cps * 1000)))
         limit = starts[index + 1] if index + 1 < len(groups) else None
-        if end < wanted:
-            end = wanted if limit is None else max(end, min(wanted, limit))
+        if end - start < wanted:
+            end = start + wanted if limit is None else max(end, min(start + wanted, limit))
+        if end - start < wanted:
+            # Still too short to read: appear a little early, into the silence before the words.
+            start -= min(wanted - (end - start), start - previous_end, LEAD_IN_MS)
         end = min(end, start + max_ms)
         if end <= start:
             end = start + 1
