@@ -125,39 +125,44 @@ def _clean_words(raw: list[Any], channel: int, scale: float, warnings: list[str]
     return ordered
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _deepgram(results: dict[str, Any]) -> Transcript:
     warnings: list[str] = []
     channels: list[Channel] = []
-    for index, entry in enumerate(results["channels"]):
-        if not isinstance(entry, dict):
-            continue
-        alternatives = entry.get("alternatives") or [{}]
-        best = alternatives[0] if isinstance(alternatives[0], dict) else {}
-        words = _clean_words(best.get("words") or [], index, 1.0, warnings)
-        text = str(best.get("transcript") or "").strip()
+    for index, entry in enumerate(_list(results.get("channels"))):
+        entry = _dict(entry)
+        best = _dict((_list(entry.get("alternatives")) or [{}])[0])
+        words = _clean_words(_list(best.get("words")), index, 1.0, warnings)
+        transcript = best.get("transcript")
+        text = transcript.strip() if isinstance(transcript, str) else ""
         if not text and words:
             text = " ".join(w.text for w in words)
         paragraphs = []
-        block = best.get("paragraphs")
-        if isinstance(block, dict) and isinstance(block.get("paragraphs"), list):
-            for para in block["paragraphs"]:
-                if not isinstance(para, dict):
-                    continue
-                sentences = [s.get("text", "") for s in para.get("sentences") or [] if isinstance(s, dict)]
-                speaker = para.get("speaker")
-                paragraphs.append(
-                    Paragraph(" ".join(s for s in sentences if s).strip(), None if speaker is None else str(speaker))
-                )
+        for para in _list(_dict(best.get("paragraphs")).get("paragraphs")):
+            para = _dict(para)
+            sentences = [_dict(s).get("text") for s in _list(para.get("sentences"))]
+            body = " ".join(s for s in sentences if isinstance(s, str) and s).strip()
+            speaker = para.get("speaker")
+            paragraphs.append(Paragraph(body, None if speaker is None or isinstance(speaker, bool) else str(speaker)))
         language = entry.get("detected_language")
-        channels.append(Channel(index, text, words, paragraphs, str(language) if language else None))
+        channels.append(Channel(index, text, words, paragraphs, language if isinstance(language, str) else None))
     return Transcript(channels, warnings)
 
 
 def _assemblyai(payload: dict[str, Any]) -> Transcript:
     warnings: list[str] = []
-    raw_words = payload.get("words")
-    if not isinstance(raw_words, list) or not raw_words:
-        raw_words = [w for u in payload.get("utterances") or [] if isinstance(u, dict) for w in u.get("words") or []]
+    raw_words = _list(payload.get("words"))
+    if not raw_words:
+        raw_words = [w for u in _list(payload.get("utterances")) for w in _list(_dict(u).get("words"))]
     words = _clean_words(raw_words, 0, 1000.0, warnings)
-    text = str(payload.get("text") or "").strip() or " ".join(w.text for w in words)
-    return Transcript([Channel(0, text, words, [], payload.get("language_code"))], warnings)
+    text = payload.get("text")
+    text = text.strip() if isinstance(text, str) and text.strip() else " ".join(w.text for w in words)
+    language = payload.get("language_code")
+    return Transcript([Channel(0, text, words, [], language if isinstance(language, str) else None)], warnings)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stt_cli.emulator.results import AudioInfo, build_result, sample
 from stt_cli.errors import UsageError
@@ -156,3 +158,107 @@ def test_multichannel_text_has_sections() -> None:
         }
     }
     assert render(payload, "text")[0] == "[Channel 0]\nleft side\n\n[Channel 1]\nright side\n"
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "results",
+                    "channels",
+                    "alternatives",
+                    "words",
+                    "word",
+                    "start",
+                    "end",
+                    "speaker",
+                    "transcript",
+                    "text",
+                    "utterances",
+                    "paragraphs",
+                    "punctuated_word",
+                    "sentences",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+def _shaped(leaf: st.SearchStrategy[object]) -> st.SearchStrategy[dict[str, object]]:
+    """Payloads in the providers' shapes with any value anywhere: every level may be the wrong type."""
+
+    def some(**fields: st.SearchStrategy[object]) -> st.SearchStrategy[dict[str, object]]:
+        return st.fixed_dictionaries({}, optional=fields)
+
+    word = some(word=leaf, punctuated_word=leaf, text=leaf, start=leaf, end=leaf, speaker=leaf)
+    words = st.lists(word, max_size=4) | leaf
+    sentence = some(text=leaf)
+    paragraph = some(sentences=st.lists(sentence, max_size=2) | leaf, speaker=leaf)
+    paragraphs = some(paragraphs=st.lists(paragraph, max_size=3) | leaf) | leaf
+    alternative = some(transcript=leaf, words=words, paragraphs=paragraphs)
+    channel = some(alternatives=st.lists(alternative | leaf, max_size=2) | leaf, detected_language=leaf)
+    deepgram = st.fixed_dictionaries({"results": st.fixed_dictionaries({"channels": st.lists(channel | leaf)}) | leaf})
+    utterance = some(words=words)
+    assembly = some(words=words, text=leaf, language_code=leaf, utterances=st.lists(utterance | leaf) | leaf)
+    return deepgram | assembly | st.fixed_dictionaries({"text": leaf})
+
+
+@settings(max_examples=400, deadline=None)
+@given(payload=_shaped(JSON))
+def test_any_payload_renders_or_fails_cleanly(payload: dict[str, object]) -> None:
+    from stt_cli.errors import SttError
+
+    for fmt in ("text", "srt", "vtt", "json"):
+        try:
+            document, _ = render(payload, fmt)
+        except SttError as exc:
+            assert exc.exit_code in (1, 2)
+        else:
+            assert isinstance(document, str)
+
+
+def test_assemblyai_payload_with_speakers_and_speaker_names() -> None:
+    payload = {
+        "id": "x",
+        "status": "completed",
+        "text": "Hi there. Hello.",
+        "words": [
+            {"text": "Hi", "start": 100, "end": 300, "speaker": "A"},
+            {"text": "there.", "start": 320, "end": 700, "speaker": "A"},
+            {"text": "Hello.", "start": 1500, "end": 1900, "speaker": "B"},
+        ],
+    }
+    names = SubtitleOptions(speaker_names=(("A", "Alice"), ("B", "Bob")))
+    assert render(payload, "text", names)[0] == "Alice: Hi there.\nBob: Hello.\n"
+    srt_text = render(payload, "srt", names)[0]
+    assert srt_text.startswith("1\n00:00:00,100 --> ")
+    assert "Alice: Hi there." in srt_text and "Bob: Hello." in srt_text
+    assert "<v Bob>Hello." in render(payload, "vtt", names)[0]
+
+
+def test_deepgram_paragraphs_are_kept_in_text() -> None:
+    payload = {
+        "results": {
+            "channels": [
+                {
+                    "alternatives": [
+                        {
+                            "transcript": "One. Two.",
+                            "paragraphs": {
+                                "transcript": "x",
+                                "paragraphs": [{"sentences": [{"text": "One."}]}, {"sentences": [{"text": "Two."}]}],
+                            },
+                        }
+                    ]
+                }
+            ]
+        }
+    }
+    assert render(payload, "text")[0] == "One.\n\nTwo.\n"

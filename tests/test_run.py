@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import SAMPLE_TEXT, EmulatorHandle
 
 from stt_cli.emulator.results import sample
@@ -200,3 +201,37 @@ def test_other_audio_gets_a_labelled_placeholder_spanning_its_length(
         doc["metadata"].pop("request_id")
         doc["metadata"].pop("created")
     assert payload == again
+
+
+def test_speaker_names_and_channel_selection(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    named = cli("run", str(talk), "--diarize", "--speaker-names", "0=Ada,1=Grace")
+    assert named.exit_code == 0, named.stderr
+    assert named.stdout.splitlines()[0].startswith("Ada: Welcome")
+    assert named.stdout.splitlines()[1].startswith("Grace: Thanks.")
+    job_id = emulator.creates()[-1]["generation_id"]
+    vtt = cli("fetch", job_id, "-f", "vtt", "--speaker-names", "1=Grace")
+    assert "<v Speaker 0>Welcome" in vtt.stdout and "<v Grace>Thanks." in vtt.stdout
+    picked = cli("fetch", job_id, "--channel", "0")
+    assert picked.exit_code == 0
+    missing = cli("fetch", job_id, "--channel", "3")
+    assert missing.exit_code == 2
+    assert "channel(s) 0" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--speaker-names", "Ada"], "ID=NAME"),
+        (["--speaker-names", "0=Ada,=Bob"], "ID=NAME"),
+        (["--min-cue-duration", "8"], "--min-cue-duration is longer than --max-cue-duration"),
+        (["--max-cps", "0"], "--max-cps"),
+        (["--channel", "-1"], "--channel"),
+    ],
+)
+def test_bad_subtitle_options_are_refused_before_upload(
+    cli, emulator: EmulatorHandle, talk: Path, args: list[str], needle: str
+) -> None:
+    result = cli("run", str(talk), "-f", "srt", *args)
+    assert result.exit_code == 2
+    assert needle in result.stderr
+    assert emulator.requests() == []
