@@ -157,30 +157,28 @@ def _fits_greedy(lengths: Sequence[int], width: int, max_lines: int) -> bool:
     return True
 
 
-def _reach(lengths: Sequence[int], lo: int, hi: int, width: int, max_lines: int) -> list[int]:
-    """reach[i] (lo < i <= hi): the smallest j >= lo such that tokens j..i-1 fit in max_lines lines.
+def _reach(lengths: Sequence[int], width: int, max_lines: int) -> list[int]:
+    """reach[i]: the smallest j such that tokens j..i-1 fit in max_lines lines.
 
     Filling lines greedily from the end is optimal, so reach for L lines is reach for one line applied L times.
     """
-    one = [0] * (hi + 1)
-    j = lo
+    count = len(lengths)
+    one = [0] * (count + 1)
+    j = 0
     total = -1  # characters of tokens j..i-1 joined by spaces
-    for i in range(lo + 1, hi + 1):
+    for i in range(1, count + 1):
         total += lengths[i - 1] + 1
         while total > width and j < i - 1:
             total -= lengths[j] + 1
             j += 1
         one[i] = j if total <= width else i  # a token wider than the line reaches nothing (cut earlier)
-    reach = list(range(hi + 1))
-    for i in range(lo + 1, hi + 1):
+    reach = list(range(count + 1))
+    for i in range(1, count + 1):
         k = i
         for _ in range(max_lines):
-            if k <= lo:
+            if k <= 0 or one[k] == k:
                 break
-            nxt = one[k]
-            if nxt == k:
-                break
-            k = nxt
+            k = one[k]
         reach[i] = k
     return reach
 
@@ -211,48 +209,42 @@ def _label(word: Word, options: SubtitleOptions, multichannel: bool) -> str | No
     return options.speaker_name(word.speaker) if word.speaker is not None else None
 
 
-def _plan_segment(
-    words: list[Word], lo: int, hi: int, options: SubtitleOptions, label_len: int, next_start: float | None
-) -> list[int]:
-    """Cue boundaries for words[lo:hi]: the cheapest sequence of cues that all fit (dynamic programming)."""
+def _plan_segment(words: list[Word], options: SubtitleOptions, label_len: int, next_start: float | None) -> list[int]:
+    """Cue boundaries for one segment: the cheapest sequence of cues that all fit (dynamic programming)."""
+    count = len(words)
     lengths = [len(w.text) for w in words]
     width, max_lines, max_dur = options.max_line_width, options.max_lines, options.max_cue_duration
-    reach = _reach(lengths, lo, hi, width, max_lines)
-    sentence_end = [w.text.endswith(SENTENCE_ENDS) for w in words]
-    # Prefix sums: characters and inner sentence ends, so each candidate cue costs O(1).
-    chars = [0] * (hi + 1)
-    ends = [0] * (hi + 1)
-    for i in range(lo, hi):
+    reach = _reach(lengths, width, max_lines)
+    # Prefix sums: characters and sentence ends, so each candidate cue costs O(1).
+    chars = [0] * (count + 1)
+    ends = [0] * (count + 1)
+    for i, word in enumerate(words):
         chars[i + 1] = chars[i] + lengths[i]
-        ends[i + 1] = ends[i] + sentence_end[i]
+        ends[i + 1] = ends[i] + word.text.endswith(SENTENCE_ENDS)
     infinity = float("inf")
-    best = [infinity] * (hi + 1)
-    back = [lo] * (hi + 1)
-    best[lo] = 0.0
-    single_segment = hi - lo == 1
-    for i in range(lo + 1, hi + 1):
+    best = [infinity] * (count + 1)
+    back = [0] * (count + 1)
+    best[0] = 0.0
+    for i in range(1, count + 1):
         last = words[i - 1]
-        end_cost = 0.0 if i == hi else _break_cost(last.text, words[i].text)
-        display_limit = words[i].start if i < hi else (next_start if next_start is not None else last.end + max_dur)
-        first = max(reach[i], lo)
+        end_cost = 0.0 if i == count else _break_cost(last.text, words[i].text)
+        display_limit = words[i].start if i < count else (next_start if next_start is not None else last.end + max_dur)
+        first = reach[i]
         if label_len:
             # The first cue of a labelled turn carries "Name:" in front: check it with the label in place.
-            while first == lo and not _fits_greedy([label_len, *lengths[lo:i]], width, max_lines):
+            while first == 0 and not _fits_greedy([label_len, *lengths[:i]], width, max_lines):
                 first += 1
-        candidates = range(i - 1, first - 1, -1) if first <= i - 1 else range(i - 1, i - 2, -1)
-        for j in candidates:
+        for j in range(i - 1, min(first, i - 1) - 1, -1):
             if best[j] == infinity:
                 continue
             duration = last.end - words[j].start
             if duration > max_dur and j < i - 1:
                 break  # earlier starts only make it longer
-            count = i - j
-            text_chars = chars[i] - chars[j] + count - 1
+            text_chars = chars[i] - chars[j] + i - j - 1
             available = min(max_dur, max(display_limit - words[j].start, duration, 0.001))
-            cost = best[j] + CUE_COST + end_cost
-            if count == 1 and not single_segment:
+            cost = best[j] + CUE_COST + end_cost + INNER_SENTENCE_COST * (ends[i - 1] - ends[j])
+            if i - j == 1 and count > 1:
                 cost += ORPHAN_COST
-            cost += INNER_SENTENCE_COST * (ends[i - 1] - ends[j])
             speed = text_chars / available
             if speed > options.max_cps:
                 cost += SPEED_COST * (speed - options.max_cps)
@@ -262,11 +254,11 @@ def _plan_segment(
                 best[i] = cost
                 back[i] = j
     cuts = []
-    i = hi
-    while i > lo:
+    i = count
+    while i > 0:
         cuts.append(i)
         i = back[i]
-    return sorted(cuts)
+    return cuts[::-1]
 
 
 def build_cues(transcript: Transcript, options: SubtitleOptions, prefix_labels: bool) -> list[Cue]:
@@ -287,9 +279,10 @@ def build_cues(transcript: Transcript, options: SubtitleOptions, prefix_labels: 
         if label_len > options.max_line_width:
             label_len = 0  # a label wider than a line is left out of the text (see _timed)
         next_start = words[segments[n + 1][0]].start if n + 1 < len(segments) else None
-        start = lo
-        for cut in _plan_segment(words, lo, hi, options, label_len, next_start):
-            groups.append((label, turn_start and start == lo, words[start:cut]))
+        segment = words[lo:hi]
+        start = 0
+        for cut in _plan_segment(segment, options, label_len, next_start):
+            groups.append((label, turn_start and start == 0, segment[start:cut]))
             start = cut
     return _timed(groups, options, prefix_labels)
 
