@@ -172,3 +172,18 @@ def test_the_ledger_is_private(cli, emulator: EmulatorHandle, talk: Path, isolat
     ledger = isolated_home / "data" / "stt-cli" / "ledger.sqlite3"
     assert stat.S_IMODE(ledger.stat().st_mode) == 0o600
     assert stat.S_IMODE(ledger.parent.stat().st_mode) == 0o700
+
+
+def test_broken_word_timings_render_with_a_warning(cli, emulator: EmulatorHandle) -> None:
+    words = [
+        {"word": "b.", "start": 2.0, "end": 2.5},
+        {"word": "a", "start": 1.0, "end": 1.4},
+        {"word": "c", "start": None, "end": 3.0},
+        {"word": "d", "start": -1.0, "end": 0.5},
+    ]
+    payload = {"results": {"channels": [{"alternatives": [{"transcript": "a b. c d", "words": words}]}]}}
+    emulator.fault("poll", {"status": 200, "body": {"status": "completed", "result": payload}})
+    result = cli("fetch", "any-id", "-f", "srt")
+    assert result.exit_code == 0, result.stderr
+    assert "out of order" in result.stderr and "negative" in result.stderr and "missing" in result.stderr
+    assert result.stdout.startswith("1\n00:00:00,000 --> ")
