@@ -122,7 +122,7 @@ def submit(
     source: Source,
     model: str,
     options: dict[str, OptionValue],
-    progress: Callable[[int], Progress | None] | None = None,
+    progress: Progress | None = None,
 ) -> Submitted:
     """Create one job and record it in the ledger; the id is returned the moment the service gives it."""
     from stt_cli.client import UploadFile
@@ -138,9 +138,7 @@ def submit(
                 name = path.name if source.kind == "file" else "stdin.audio"
                 upload = UploadFile(path, name, content_type_for(name))
                 fields = form_fields({"model": model, **options})
-                size = path.stat().st_size
-                callback = progress(size) if progress is not None else None
-                created = client.create_from_file(upload, fields, callback)
+                created = client.create_from_file(upload, fields, progress)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted while sending {source.label}; no job was created") from None
     recorded = str(source.path.resolve()) if source.path is not None else source.label
@@ -178,6 +176,7 @@ def wait(
     deadline = clock() + timeout if timeout > 0 else None
     delays = poll_delays(poll_interval)
     warned: set[str] = set()
+    last_recorded: str | None = None
     try:
         while True:
             state = client.get_job(job_id)
@@ -202,7 +201,9 @@ def wait(
                     f"job {job_id} failed on the server: {sanitize(message)}",
                     "check the source and options, then submit again",
                 )
-            ledger.update(job_id, host, status=state.status.shown)
+            if state.status.shown != last_recorded:
+                ledger.update(job_id, host, status=state.status.shown)
+                last_recorded = state.status.shown
             if no_wait:
                 raise StillPending(f"job {job_id} is still {state.status.shown}", f"fetch it later: stt fetch {job_id}")
             delay = next(delays)

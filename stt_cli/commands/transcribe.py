@@ -102,7 +102,7 @@ def _run_one(
             source,
             request.model,
             request.options,
-            progress=(lambda _size: advance) if advance is not None else None,
+            progress=advance,
         )
     job_id = submitted.generation_id
     output.info(f"job {job_id} created for {source.label} (if interrupted: stt fetch {job_id})")
