@@ -119,11 +119,19 @@ def _register() -> None:
 _register()
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
+def _exit_now(signum: int, frame: object) -> None:
+    os._exit(ExitCode.INTERRUPTED)
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    """The first Ctrl-C or SIGTERM unwinds cleanly (temp files removed, resume hint shown); a second exits at once."""
+    signal.signal(signal.SIGINT, _exit_now)
+    signal.signal(signal.SIGTERM, _exit_now)
     raise KeyboardInterrupt
 
 
 def main() -> None:
-    """The console script: SIGTERM is treated like Ctrl-C, so both leave nothing half-done."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    """The console script."""
+    signal.signal(signal.SIGINT, _on_interrupt)
+    signal.signal(signal.SIGTERM, _on_interrupt)
     app()

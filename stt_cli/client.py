@@ -179,17 +179,15 @@ class ApiClient:
             headers = {**headers, "Content-Length": str(length), "Idempotency-Key": idempotency_key}
             try:
                 response = self._http.post(self.base_url + "/stt/create", content=iter(sent), headers=headers)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.WriteError, httpx.WriteTimeout) as exc:
-                if _is_tls_error(exc) or last or sent.finished:
-                    if sent.finished:
-                        raise self._unknown_outcome(idempotency_key, upload) from None
+            except httpx.TransportError as exc:
+                # What decides is how far the body got, not the exception's type: a server cannot act on a
+                # request it never fully received, so a failure before the last byte is safe to retry.
+                if sent.finished:
+                    raise self._unknown_outcome(idempotency_key, upload) from None
+                if _is_tls_error(exc) or last:
                     raise self._network_error(exc) from None
                 self._sleep(backoff_delay(attempt))
                 continue
-            except httpx.TransportError as exc:
-                if sent.count > 0:
-                    raise self._unknown_outcome(idempotency_key, upload) from None
-                raise self._network_error(exc) from None
             if response.status_code in CREATE_RETRY_STATUSES and not last:
                 self._wait_retry(response, attempt)
                 continue

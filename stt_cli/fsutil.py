@@ -36,5 +36,11 @@ def check_output_path(path: Path, *, force: bool) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise UsageError(f"the output directory {parent} does not exist", f"create it first: mkdir -p {parent}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"the output directory {parent} is not writable", "pick another output path")
+    try:  # a real probe: permission bits say nothing for root, or on a read-only file system
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".stt-probe-")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write in the output directory {parent} ({exc.strerror})", "pick another output path"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)

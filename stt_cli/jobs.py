@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import mimetypes
 import os
-import shutil
 import stat
 import sys
 import tempfile
@@ -91,8 +90,40 @@ def content_type_for(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
+# Leading bytes of the containers the service may accept (audio and video); anything else earns a warning.
+MEDIA_SIGNATURES = (
+    (0, b"RIFF"),
+    (0, b"ID3"),
+    (0, b"fLaC"),
+    (0, b"OggS"),
+    (4, b"ftyp"),
+    (0, b"\x1a\x45\xdf\xa3"),
+    (0, b"#!AMR"),
+    (0, b"FORM"),
+    (0, b".snd"),
+    (0, b"MThd"),
+    (0, b"\x30\x26\xb2\x75"),
+    (0, b"caff"),
+)
+
+
+def looks_like_media(head: bytes) -> bool:
+    """True when the first bytes match a known audio/video container, or an MPEG/AAC frame sync."""
+    if any(head[offset : offset + len(magic)] == magic for offset, magic in MEDIA_SIGNATURES):
+        return True
+    return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+
+
+def check_size(source: Source, max_size: int | None) -> None:
+    if max_size is not None and source.path is not None and source.path.stat().st_size > max_size:
+        size = source.path.stat().st_size
+        raise UsageError(
+            f"{source.raw} is {size:,} bytes, over the --max-size of {max_size:,}", "raise --max-size, or leave it out"
+        )
+
+
 @contextlib.contextmanager
-def spooled_stdin() -> Iterator[Path]:
+def spooled_stdin(max_size: int | None = None) -> Iterator[Path]:
     """Stdin copied to a private temp file (0600) so the upload has a known length; removed afterwards."""
     stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
     if stream is None or sys.stdin.isatty():
@@ -101,7 +132,12 @@ def spooled_stdin() -> Iterator[Path]:
     path = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            shutil.copyfileobj(stream, handle, STDIN_CHUNK)
+            copied = 0
+            while chunk := stream.read(STDIN_CHUNK):
+                copied += len(chunk)
+                if max_size is not None and copied > max_size:
+                    raise UsageError(f"stdin is over the --max-size of {max_size:,} bytes", "raise --max-size")
+                handle.write(chunk)
         if path.stat().st_size == 0:
             raise UsageError("stdin was empty", "pipe the audio in: cat talk.wav | stt run -")
         yield path
@@ -123,6 +159,7 @@ def submit(
     model: str,
     options: dict[str, OptionValue],
     progress: Progress | None = None,
+    max_size: int | None = None,
 ) -> Submitted:
     """Create one job and record it in the ledger; the id is returned the moment the service gives it."""
     from stt_cli.client import UploadFile
@@ -133,7 +170,7 @@ def submit(
             created = client.create_from_url({"model": model, "url": source.raw, **options})
         else:
             with contextlib.ExitStack() as stack:
-                path = source.path if source.kind == "file" else stack.enter_context(spooled_stdin())
+                path = source.path if source.kind == "file" else stack.enter_context(spooled_stdin(max_size))
                 assert path is not None
                 name = path.name if source.kind == "file" else "stdin.audio"
                 upload = UploadFile(path, name, content_type_for(name))

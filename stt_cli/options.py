@@ -453,6 +453,61 @@ WAIT_OPTS = (
 WAIT_GROUP = Group("waiting", WAIT_OPTS, lambda v: WaitOptions(v["poll_interval"], v["timeout"]))
 
 
+# --- Sources --------------------------------------------------------------------------------------------
+SIZE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+}
+
+
+def parse_size(raw: str) -> int:
+    """`500M`, `2GB`, `1.5GiB`, `123456` -> bytes."""
+    text = raw.strip().lower().replace(" ", "")
+    number = text.rstrip("kmgib")
+    unit = text[len(number) :]
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if unit not in SIZE_UNITS or value <= 0:
+        raise UsageError(f"--max-size {raw!r} is not a size", "write e.g. 500M, 2G or 1.5GiB")
+    return int(value * SIZE_UNITS[unit])
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    max_size: int | None
+
+
+SOURCE_OPTS = (
+    Opt(
+        "max_size",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--max-size",
+                metavar="SIZE",
+                rich_help_panel="Source",
+                show_default=False,
+                help="Refuse sources larger than this (e.g. 500M, 2G) before uploading",
+            ),
+        ],
+    ),
+)
+SOURCE_GROUP = Group(
+    "limits", SOURCE_OPTS, lambda v: SourceOptions(parse_size(v["max_size"]) if v["max_size"] else None)
+)
+
+
 # --- Connection -----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ConnectionOptions:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import ssl
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -56,6 +58,20 @@ def emulator(
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite PATH with --write-sample")] = False,
+    faults: Annotated[
+        Path | None,
+        typer.Option(
+            "--faults",
+            metavar="FILE",
+            dir_okay=False,
+            help='Faults to play first, as JSON: {"create": [...], "poll": [...]} (see the README)',
+        ),
+    ] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option("--tls-cert", metavar="PEM", help="Serve https with this certificate (with --tls-key)"),
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", metavar="PEM", help="The certificate's key")] = None,
 ) -> None:
     if write_sample is not None:
         from stt_cli.emulator.results import sample_wav
@@ -67,8 +83,20 @@ def emulator(
         return
     from stt_cli.emulator.server import Emulator
 
+    if (tls_cert is None) != (tls_key is None):
+        raise UsageError("--tls-cert and --tls-key go together", "pass both, or neither for plain http")
     try:
-        server = Emulator(host, port, processing_time=processing_time, api_key=api_key, envelope=envelope.value)
+        server = Emulator(
+            host,
+            port,
+            processing_time=processing_time,
+            api_key=api_key,
+            envelope=envelope.value,
+            tls=(str(tls_cert), str(tls_key)) if tls_cert and tls_key else None,
+            faults=_read_faults(faults) if faults else None,
+        )
+    except ssl.SSLError as exc:
+        raise UsageError(f"cannot use the TLS certificate or key: {exc}", "check --tls-cert and --tls-key") from None
     except OSError as exc:
         raise UsageError(
             f"cannot listen on {host}:{port}: {exc.strerror}", "pick another --port, or stop what is using it"
@@ -86,6 +114,19 @@ def emulator(
         output.info("emulator stopped")
     finally:
         server.stop_serving()
+
+
+def _read_faults(path: Path) -> dict[str, list[dict[str, Any]]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read the faults file {path}: {exc}", "it must be JSON, see the README") from None
+    if not isinstance(data, dict) or not all(
+        key in ("create", "poll") and isinstance(value, list) and all(isinstance(v, dict) for v in value)
+        for key, value in data.items()
+    ):
+        raise UsageError(f"the faults file {path} must map create/poll to lists of responses", "see the README")
+    return data
 
 
 def register(app: typer.Typer) -> None:

@@ -20,16 +20,18 @@ from stt_cli.commands.common import (
     wait_visibly,
 )
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError
-from stt_cli.jobs import Source, parse_source, submit
+from stt_cli.jobs import Source, check_size, looks_like_media, parse_source, submit
 from stt_cli.models import family_of
 from stt_cli.options import (
     CONNECTION_GROUP,
     OUTPUT_GROUP,
+    SOURCE_GROUP,
     TRANSCRIPTION_GROUP,
     WAIT_GROUP,
     ConnectionOptions,
     OutputOptions,
     Request,
+    SourceOptions,
     WaitOptions,
     use,
 )
@@ -66,7 +68,8 @@ Examples:
 """
 
 
-def _sources(raw: list[str]) -> list[Source]:
+def _sources(raw: list[str], limits: SourceOptions) -> list[Source]:
+    """Every source checked before anything is sent; a file that does not look like media is only warned of."""
     if raw.count("-") > 1:
         raise UsageError("stdin (-) can be given only once", "pass the other sources as files")
     seen: dict[str, Source] = {}
@@ -74,6 +77,13 @@ def _sources(raw: list[str]) -> list[Source]:
         source = parse_source(item)
         key = str(source.path.resolve()) if source.path is not None else source.raw
         seen.setdefault(key, source)  # a source listed twice is transcribed once
+    for source in seen.values():
+        check_size(source, limits.max_size)
+        if source.path is not None:
+            with source.path.open("rb") as handle:
+                head = handle.read(16)
+            if not looks_like_media(head):
+                output.warn(f"{source.raw} does not look like audio or video; sending it anyway (the service decides)")
     return list(seen.values())
 
 
@@ -93,16 +103,12 @@ def _run_one(
     request: Request,
     out: OutputOptions,
     waiting: WaitOptions,
+    limits: SourceOptions,
 ) -> None:
     size = source.path.stat().st_size if source.path is not None else 0
     with output.uploading(source.label, size) as advance:
         submitted = submit(
-            sess.client,
-            sess.ledger,
-            source,
-            request.model,
-            request.options,
-            progress=advance,
+            sess.client, sess.ledger, source, request.model, request.options, progress=advance, max_size=limits.max_size
         )
     job_id = submitted.generation_id
     output.info(f"job {job_id} created for {source.label} (if interrupted: stt fetch {job_id})")
@@ -113,11 +119,16 @@ def _run_one(
         sess.ledger.update(job_id, sess.host, output=str(target.resolve()))
 
 
-@use(TRANSCRIPTION_GROUP, OUTPUT_GROUP, WAIT_GROUP, CONNECTION_GROUP)
+@use(SOURCE_GROUP, TRANSCRIPTION_GROUP, OUTPUT_GROUP, WAIT_GROUP, CONNECTION_GROUP)
 def run(
-    sources: SourcesArg, request: Request, out: OutputOptions, waiting: WaitOptions, conn: ConnectionOptions
+    sources: SourcesArg,
+    limits: SourceOptions,
+    request: Request,
+    out: OutputOptions,
+    waiting: WaitOptions,
+    conn: ConnectionOptions,
 ) -> int:
-    items = _sources(sources)
+    items = _sources(sources, limits)
     _check_format(request, out.format)
     targets = output_targets(out, [s.stem for s in items])
     base_url, key = resolve_connection(conn)
@@ -125,10 +136,10 @@ def run(
     with session(base_url, key) as sess:
         for source, target in zip(items, targets, strict=True):
             if len(items) == 1:
-                _run_one(sess, source, target, request, out, waiting)
+                _run_one(sess, source, target, request, out, waiting, limits)
                 continue
             try:
-                _run_one(sess, source, target, request, out, waiting)
+                _run_one(sess, source, target, request, out, waiting, limits)
             except Interrupted:
                 raise
             except SttError as exc:  # one failure never stops the other sources
@@ -148,20 +159,23 @@ def _batch_code(failures: list[tuple[Source, SttError]], total: int) -> int:
     return next(iter(codes)) if len(codes) == 1 else ExitCode.UNEXPECTED
 
 
-@use(TRANSCRIPTION_GROUP, CONNECTION_GROUP)
+@use(SOURCE_GROUP, TRANSCRIPTION_GROUP, CONNECTION_GROUP)
 def submit_cmd(
     sources: SourcesArg,
+    limits: SourceOptions,
     request: Request,
     conn: ConnectionOptions,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
 ) -> int:
-    items = _sources(sources)
+    items = _sources(sources, limits)
     base_url, key = resolve_connection(conn)
     failures: list[tuple[Source, SttError]] = []
     with session(base_url, key) as sess:
         for source in items:
             try:
-                submitted = submit(sess.client, sess.ledger, source, request.model, request.options)
+                submitted = submit(
+                    sess.client, sess.ledger, source, request.model, request.options, max_size=limits.max_size
+                )
             except Interrupted:
                 raise
             except SttError as exc:

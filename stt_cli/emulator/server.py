@@ -2,8 +2,10 @@
 
 Control endpoints under /_emulator/ let tests and users' CI script faults and inspect requests:
   POST /_emulator/faults     {"endpoint": "create"|"poll", "responses": [{"status", "headers", "body",
-                              "delay", "action": "close"|"truncate"|"malformed"|"redirect"|"pass"}]}
-                             ("pass" lets one request through untouched, to interleave faults and answers)
+                              "delay", "action": "close"|"truncate"|"malformed"|"redirect"|"stall"|"reset"|"pass"}]}
+                             close: drop the connection after reading the request; truncate: a body shorter than
+                             its Content-Length; stall: stop reading the upload for `delay` s; reset: read
+                             `after_bytes` of the upload, then reset; pass: let one request through untouched
   POST /_emulator/next-job   {"fail": "message", "processing_time": 2.0}   (applies to the next created job)
   POST /_emulator/expire     {"generation_id": "..."}                       (its result is now gone: 404)
   POST /_emulator/reset      forget jobs, faults and the request log
@@ -16,6 +18,8 @@ import hashlib
 import json
 import secrets
 import socket
+import ssl
+import struct
 import threading
 import time
 import uuid
@@ -261,10 +265,20 @@ class Handler(BaseHTTPRequestHandler):
             return queue.popleft() if queue else None
 
     def _play_fault(self, fault: dict[str, Any], body: BodyReader | None) -> None:
+        action = fault.get("action")
+        delay = float(fault.get("delay", 0))
+        if action == "stall":  # stop reading the upload for a while: the client blocks mid-body
+            time.sleep(delay)
+            delay = 0.0
+        if action == "reset":  # read part of the upload, then reset the connection: a failure mid-body
+            if body is not None:
+                body.read(int(fault.get("after_bytes", 64 * 1024)))
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
         if body is not None:
             body.drain()
-        time.sleep(float(fault.get("delay", 0)))
-        action = fault.get("action")
+        time.sleep(delay)
         if action == "close":
             self.close_connection = True
             return
@@ -549,6 +563,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
+    accepted = 0  # connections accepted (counted before any TLS handshake), for tests of retry behaviour
+
+    def get_request(self) -> tuple[Any, Any]:
+        self.accepted += 1
+        return super().get_request()
 
 
 class _Server6(_Server):
@@ -566,18 +585,30 @@ class Emulator:
         processing_time: float = 2.0,
         api_key: str | None = None,
         envelope: str = "a",
+        tls: tuple[str, str] | None = None,
+        faults: dict[str, list[dict[str, Any]]] | None = None,
     ) -> None:
         self.state = EmulatorState(processing_time=processing_time, api_key=api_key, envelope=envelope)
+        for endpoint, responses in (faults or {}).items():
+            if endpoint not in self.state.faults:
+                raise ValueError(f"unknown fault endpoint {endpoint!r} (create or poll)")
+            self.state.faults[endpoint].extend(responses)
         handler = type("BoundHandler", (Handler,), {"state": self.state})
         server_class = _Server6 if ":" in host else _Server
         self.httpd = server_class((host, port), handler)
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
         host, port = (str(part) for part in self.httpd.server_address[:2])
         shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{port}{API_PREFIX}"
+        return f"{self.scheme}://{shown}:{port}{API_PREFIX}"
 
     def start(self) -> Emulator:
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
