@@ -130,3 +130,18 @@ def test_a_large_upload_streams_and_arrives_intact(cli, emulator: EmulatorHandle
     [create] = emulator.creates()
     assert create["size"] == big.stat().st_size
     assert create["sha256"] == hashlib.sha256(big.read_bytes()).hexdigest()
+
+
+def test_a_slow_answer_times_out_and_the_poll_is_retried(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("stt_cli.client.READ_TIMEOUT", 0.3)
+    job_id = cli("submit", str(talk)).stdout.strip()
+    emulator.fault("poll", {"status": 200, "delay": 1.0, "body": {"status": "processing"}})
+    result = cli("fetch", job_id)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == SAMPLE_TEXT + "\n"
+    emulator.fault("poll", *[{"status": 200, "delay": 0.6, "body": {"status": "processing"}}] * MAX_ATTEMPTS)
+    gave_up = cli("fetch", job_id, "--refresh")
+    assert gave_up.exit_code == 5
+    assert "timed out waiting for" in gave_up.stderr
