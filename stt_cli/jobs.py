@@ -57,6 +57,8 @@ def parse_source(raw: str) -> Source:
     """Check a SOURCE before anything is sent: an URL, `-`, or a readable, non-empty regular file."""
     if raw == "-":
         return Source(raw, "stdin")
+    if not raw.strip() or "\x00" in raw:
+        raise UsageError(f"{raw!r} is not a file name or URL", "pass a path, an http(s) URL or -")
     lowered = raw.lower()
     if lowered.startswith(("http://", "https://")):
         parts = urlsplit(raw)
@@ -75,7 +77,7 @@ def parse_source(raw: str) -> Source:
     except OSError as exc:
         raise UsageError(f"cannot access {raw}: {exc.strerror}", "check the path and its permissions") from None
     if stat.S_ISDIR(info.st_mode):
-        raise UsageError(f"{raw} is a directory, not an audio file", "pass the audio files inside it")
+        raise UsageError(f"{raw} is a directory, not an audio file", "pass --recursive to transcribe the media in it")
     if not stat.S_ISREG(info.st_mode):
         raise UsageError(f"{raw} is not a regular file", "save the audio to a file, or pipe it in with -")
     if info.st_size == 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,19 +63,26 @@ def ledger_path() -> Path:
 
 
 class Ledger:
+    """The ledger of one process: one connection, shared by its threads under a lock."""
+
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or ledger_path()
         self._db: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield from self._open()
+
+    def _open(self) -> Iterator[sqlite3.Connection]:
         try:
             if self._db is None:
                 # Results are the user's words: the ledger is private (0600 in a 0700 directory).
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 if not self.path.exists():
                     os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-                db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+                db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
@@ -87,6 +95,16 @@ class Ledger:
                     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 self._db = db
             yield self._db
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise UsageError(
+                    f"the job ledger {self.path} stayed locked for {BUSY_TIMEOUT:g} s by another process",
+                    "wait for the other stt to finish, then try again",
+                ) from None
+            raise UsageError(
+                f"the job ledger {self.path} cannot be used ({exc})",
+                f"if it is corrupt, move it aside (mv {self.path} {self.path}.bak); stt starts a new one",
+            ) from None
         except sqlite3.DatabaseError as exc:
             raise UsageError(
                 f"the job ledger {self.path} cannot be used ({exc})",
@@ -159,6 +177,26 @@ class Ledger:
                 "SELECT * FROM jobs WHERE host=? ORDER BY created_at DESC, rowid DESC LIMIT 1", (host,)
             ).fetchone()
         return _record(row) if row else None
+
+    def candidates(
+        self, host: str, model: str, *, size: int | None = None, source: str | None = None
+    ) -> list[JobRecord]:
+        """Jobs that may be the same work: same host and model, and the same file size or the same URL."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM jobs WHERE host=? AND model=? AND status != 'failed' AND (source_size=? OR source=?)"
+                " ORDER BY created_at DESC, rowid DESC",
+                (host, model, size, source),
+            ).fetchall()
+        return [_record(r) for r in rows]
+
+    def remove(self, job_id: str) -> int:
+        with self._connect() as db:
+            return db.execute("DELETE FROM jobs WHERE id=?", (job_id,)).rowcount
+
+    def prune(self, older_than: float) -> int:
+        with self._connect() as db:
+            return db.execute("DELETE FROM jobs WHERE created_at < ?", (time.time() - older_than,)).rowcount
 
     def list(self, limit: int | None = None, status: str | None = None) -> list[JobRecord]:
         query = "SELECT * FROM jobs"

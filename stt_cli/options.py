@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from stt_cli.batch import DEFAULT_CONCURRENCY
 from stt_cli.errors import UsageError
 from stt_cli.formats.subtitles import (
     MAX_CHARS_PER_SECOND,
@@ -486,26 +487,70 @@ def parse_size(raw: str) -> int:
 @dataclass(frozen=True)
 class SourceOptions:
     max_size: int | None
+    from_file: str | None
+    recursive: bool
+    concurrency: int
+    skip_existing: bool
+    resubmit: bool
+
+
+def _source_option(
+    name: str, kind: Any, flag: str, help_text: str, default: Any, panel: str = "Source", **extra: Any
+) -> Opt:
+    option = typer.Option(flag, help=help_text, rich_help_panel=panel, show_default=bool(default), **extra)
+    return Opt(name, Annotated[kind, option], default)
 
 
 SOURCE_OPTS = (
-    Opt(
-        "max_size",
-        Annotated[
-            str | None,
-            typer.Option(
-                "--max-size",
-                metavar="SIZE",
-                rich_help_panel="Source",
-                show_default=False,
-                help="Refuse sources larger than this (e.g. 500M, 2G) before uploading",
-            ),
-        ],
+    _source_option(
+        "max_size", str | None, "--max-size", "Refuse sources larger than this (e.g. 500M, 2G)", None, metavar="SIZE"
+    ),
+    _source_option(
+        "from_file",
+        str | None,
+        "--from-file",
+        "Read more sources from LIST, one a line (- for stdin)",
+        None,
+        metavar="LIST",
+    ),
+    _source_option("recursive", bool, "--recursive", "Walk directories for audio and video files", False),
+    _source_option(
+        "concurrency",
+        int,
+        "--concurrency",
+        "Jobs in flight at once",
+        DEFAULT_CONCURRENCY,
+        "Batch",
+        min=1,
+        max=64,
+        metavar="N",
+    ),
+    _source_option(
+        "skip_existing", bool, "--skip-existing", "Skip sources whose output file already exists", False, "Batch"
+    ),
+    _source_option(
+        "resubmit",
+        bool,
+        "--resubmit",
+        "Always create new jobs, even where the ledger has one for the same audio and options",
+        False,
+        "Batch",
     ),
 )
-SOURCE_GROUP = Group(
-    "limits", SOURCE_OPTS, lambda v: SourceOptions(parse_size(v["max_size"]) if v["max_size"] else None)
-)
+
+
+def build_sources(values: dict[str, Any]) -> SourceOptions:
+    return SourceOptions(
+        max_size=parse_size(values["max_size"]) if values["max_size"] else None,
+        from_file=values["from_file"],
+        recursive=values["recursive"],
+        concurrency=values["concurrency"],
+        skip_existing=values["skip_existing"],
+        resubmit=values["resubmit"],
+    )
+
+
+SOURCE_GROUP = Group("limits", SOURCE_OPTS, build_sources)
 
 
 # --- Connection -----------------------------------------------------------------------------------------

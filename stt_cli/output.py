@@ -68,6 +68,27 @@ def data(text: str) -> None:
         sys.stdout.flush()
 
 
+def table(headers: list[str], rows: list[list[str]]) -> None:
+    """A table of data on stdout: rich on a terminal, plain aligned columns for scripts and pipes."""
+    if _is_tty(sys.stdout):
+        from rich.console import Console
+        from rich.table import Table
+
+        view = Table(box=None, header_style="bold", pad_edge=False)
+        for header in headers:
+            view.add_column(header, overflow="fold")
+        for row in rows:
+            view.add_row(*row)
+        Console(file=sys.stdout, no_color=not color_enabled(sys.stdout)).print(view)
+        return
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
+        for cells in [[h.upper() for h in headers], *rows]
+    ]
+    data("\n".join(lines) + "\n")
+
+
 def write_file(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
@@ -140,3 +161,157 @@ def uploading(label: str, total: int) -> Iterator[Any]:
     ) as progress:
         task = progress.add_task(label, total=total)
         yield lambda sent: progress.update(task, completed=sent)
+
+
+# --- What one source shows while it is transcribed: on its own (single) or as a row of a batch ---------
+class SingleView:
+    """One source: upload bar, the job line, the spinner, `wrote PATH`; the job id always stays on screen."""
+
+    def __init__(self, label: str, size: int) -> None:
+        self.label = label
+        self.size = size
+
+    @contextmanager
+    def uploading(self) -> Iterator[Any]:
+        with uploading(self.label, self.size) as advance:
+            yield advance
+
+    def created(self, job_id: str, reused_at: float | None) -> None:
+        if reused_at is None:
+            info(f"job {job_id} created for {self.label} (if interrupted: stt fetch {job_id})")
+        else:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(reused_at))
+            info(f"reusing job {job_id} from {when} for {self.label} (--resubmit makes a new one)")
+
+    @contextmanager
+    def waiting(self, job_id: str) -> Iterator[Any]:
+        with Waiter(job_id) as waiter:
+            yield lambda state: waiter.update(state.status.shown)
+
+    def done(self, target: Path | None) -> None:
+        if target is not None:
+            info(f"wrote {target}")
+
+
+class _Row:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.state = "queued"
+        self.detail = ""
+        self.job_id = ""
+        self.sent = 0
+        self.total = 0
+        self.started = 0.0
+
+
+class BatchView:
+    """Many sources: a live table on a terminal (state, bytes and rate, job id), plain lines elsewhere."""
+
+    STATES = ("queued", "uploading", "waiting", "done", "failed", "skipped")
+
+    def __init__(self, labels: list[str], cancelled: Any = None) -> None:
+        self.rows = [_Row(label) for label in labels]
+        self._live: Any = None
+        self._cancelled = cancelled
+
+    def __enter__(self) -> BatchView:
+        if live_enabled(sys.stderr):
+            from rich.console import Console
+            from rich.live import Live
+
+            console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr))
+            self._live = Live(_LiveTable(self), console=console, refresh_per_second=4, transient=False)
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
+
+    def _line(self, text: str) -> None:
+        if self._live is None:
+            info(text)
+
+    def row(self, index: int) -> RowView:
+        return RowView(self, self.rows[index])
+
+    def skip(self, index: int, reason: str) -> None:
+        row = self.rows[index]
+        row.state, row.detail = "skipped", reason
+        self._line(f"skipped {row.label}: {reason}")
+
+    def fail(self, index: int, message: str) -> None:
+        row = self.rows[index]
+        row.state, row.detail = "failed", message
+        suffix = f" (job {row.job_id}: stt fetch {row.job_id})" if row.job_id else ""
+        self._line(f"failed {row.label}: {message}{suffix}")
+
+    def totals(self) -> str:
+        counts = {state: sum(1 for r in self.rows if r.state == state) for state in self.STATES}
+        return " · ".join(f"{n} {state}" for state, n in counts.items() if n)
+
+    def render(self) -> Any:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False, show_header=True, header_style="bold", caption=self.totals())
+        table.add_column("source", overflow="ellipsis", max_width=48, no_wrap=True)
+        table.add_column("state")
+        table.add_column("detail", overflow="ellipsis", no_wrap=True)
+        table.add_column("job", overflow="fold")
+        for row in self.rows:
+            detail = row.detail
+            if row.state == "uploading" and row.total:
+                elapsed = max(time.monotonic() - row.started, 1e-3)
+                detail = f"{row.sent / 1e6:.1f}/{row.total / 1e6:.1f} MB  {row.sent / elapsed / 1e6:.1f} MB/s"
+            table.add_row(row.label, row.state, detail, row.job_id)
+        return table
+
+
+class _LiveTable:
+    def __init__(self, view: BatchView) -> None:
+        self._view = view
+
+    def __rich__(self) -> Any:
+        return self._view.render()
+
+
+class RowView:
+    """The same hooks as SingleView, reporting into one row of a BatchView."""
+
+    def __init__(self, view: BatchView, row: _Row) -> None:
+        self._view = view
+        self._row = row
+
+    @contextmanager
+    def uploading(self) -> Iterator[Any]:
+        row = self._row
+        row.state, row.started = "uploading", time.monotonic()
+
+        def advance(sent: int) -> None:
+            if self._view._cancelled is not None:
+                self._view._cancelled()
+            row.sent = sent
+
+        yield advance
+
+    def set_total(self, total: int) -> None:
+        self._row.total = total
+
+    def created(self, job_id: str, reused_at: float | None) -> None:
+        row = self._row
+        row.job_id, row.state = job_id, "waiting"
+        row.detail = "reused from the ledger" if reused_at is not None else "submitted"
+        verb = "reusing" if reused_at is not None else "created"
+        self._view._line(f"job {job_id} {verb} for {row.label}")
+
+    @contextmanager
+    def waiting(self, job_id: str) -> Iterator[Any]:
+        def on_status(state: Any) -> None:
+            self._row.detail = state.status.shown
+
+        yield on_status
+
+    def done(self, target: Path | None) -> None:
+        row = self._row
+        row.state, row.detail = "done", str(target) if target else ""
+        self._view._line(f"done {row.label} -> {target}")

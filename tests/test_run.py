@@ -168,7 +168,7 @@ def test_envelope_b_with_short_ids(cli, emulator_b: EmulatorHandle, talk: Path) 
     [create] = emulator_b.creates()
     assert len(create["generation_id"]) == 12  # not a UUID: the id's shape is never validated
     emulator_b.next_job(fail="upstream exploded")
-    failed = cli("run", str(talk))
+    failed = cli("run", str(talk), "--resubmit")
     assert failed.exit_code == 6
     assert "upstream exploded" in failed.stderr
 

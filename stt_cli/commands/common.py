@@ -55,7 +55,7 @@ def resolve_job_id(job_id: str | None, ledger: Ledger, host: str) -> str:
     return latest.id
 
 
-def output_targets(out: OutputOptions, stems: list[str]) -> list[Path | None]:
+def output_targets(out: OutputOptions, stems: list[str], *, skip_existing: bool = False) -> list[Path | None]:
     """Where each result goes (None: stdout), checked before anything is uploaded.
 
     One result goes to stdout unless -o or --output-dir says otherwise; several go to --output-dir (default:
@@ -74,7 +74,7 @@ def output_targets(out: OutputOptions, stems: list[str]) -> list[Path | None]:
         if out.output is None or out.output == "-":
             return [None]
         path = Path(out.output).expanduser()
-        check_output_path(path, force=out.force)
+        check_output_path(path, force=out.force or (skip_existing and path.exists()))
         return [path]
     directory = out.output_dir or Path(".")
     if not directory.is_dir():
@@ -89,7 +89,7 @@ def output_targets(out: OutputOptions, stems: list[str]) -> list[Path | None]:
             name = f"{stem}-{n}.{EXTENSIONS[out.format]}"
         taken.add(name)
         path = directory / name
-        check_output_path(path, force=out.force)
+        check_output_path(path, force=out.force or (skip_existing and path.exists()))
         targets.append(path)
     return targets
 

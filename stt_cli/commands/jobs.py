@@ -18,7 +18,8 @@ from stt_cli.commands.common import (
     session,
     wait_visibly,
 )
-from stt_cli.ledger import Ledger
+from stt_cli.errors import UsageError
+from stt_cli.ledger import JobRecord, Ledger
 from stt_cli.options import (
     CONNECTION_GROUP,
     OUTPUT_GROUP,
@@ -127,48 +128,135 @@ def fetch(
             sess.ledger.update(job, sess.host, output=str(target.resolve()))
 
 
+jobs_app = typer.Typer(help="The jobs submitted from this machine (the local ledger).")
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_age(raw: str) -> float:
+    """`30d`, `12h`, `90m`, `2w`, `45s` -> seconds."""
+    text = raw.strip().lower()
+    try:
+        value = float(text[:-1]) * DURATION_UNITS[text[-1]]
+    except (KeyError, ValueError, IndexError):
+        raise UsageError(f"--older-than {raw!r} is not an age", "write e.g. 30d, 12h or 90m") from None
+    if value < 0:
+        raise UsageError(f"--older-than {raw!r} is negative", "write e.g. 30d")
+    return value
+
+
+def _audio_seconds(record: JobRecord) -> float | None:
+    result = record.result or {}
+    metadata = result.get("metadata")
+    for value in (
+        (metadata or {}).get("duration") if isinstance(metadata, dict) else None,
+        result.get("audio_duration"),
+    ):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+def _row(record: JobRecord) -> dict[str, object]:
+    return {
+        "generation_id": record.id,
+        "host": record.host,
+        "created_at": record.created_at,
+        "source": record.source,
+        "source_size": record.source_size,
+        "source_sha256": record.source_sha256,
+        "model": record.model,
+        "options": record.options,
+        "status": record.status,
+        "error": record.error,
+        "outputs": record.outputs,
+        "audio_seconds": _audio_seconds(record),
+    }
+
+
+@jobs_app.callback(invoke_without_command=True)
 def jobs(
+    ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N jobs")] = 20,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only jobs in this status (queued, processing, completed, failed)")
+    ] = None,
 ) -> None:
-    """List the jobs submitted from this machine, newest first."""
+    """List the jobs submitted from this machine, newest first.
+
+    Examples:
+
+      stt jobs
+
+      stt jobs --status failed --json | jq -r .source
+
+      stt jobs prune --older-than 30d
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     ledger = Ledger()
     try:
-        records = ledger.list(limit=limit)
+        records = ledger.list(limit=limit, status=status)
     finally:
         ledger.close()
     if as_json:
-        output.data(
-            "".join(
-                json.dumps(
-                    {
-                        "generation_id": r.id,
-                        "host": r.host,
-                        "created_at": r.created_at,
-                        "source": r.source,
-                        "model": r.model,
-                        "status": r.status,
-                        "error": r.error,
-                        "outputs": r.outputs,
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-                for r in records
-            )
-        )
+        output.data("".join(json.dumps(_row(r), ensure_ascii=False) + "\n" for r in records))
         return
     if not records:
         output.info("no jobs yet: stt run FILE, or stt submit FILE")
         return
-    lines = [f"{'ID':<38} {'WHEN':<16} {'STATUS':<11} {'MODEL':<22} SOURCE"]
-    for r in records:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at))
-        lines.append(f"{r.id:<38} {when:<16} {r.status:<11} {r.model:<22} {r.source}")
-    output.data("\n".join(lines) + "\n")
+    output.table(
+        ["id", "when", "source", "model", "status", "audio"],
+        [
+            [
+                r.id,
+                time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)),
+                r.source,
+                r.model,
+                r.status,
+                _clock(_audio_seconds(r)),
+            ]
+            for r in records
+        ],
+    )
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+@jobs_app.command("rm")
+def rm(ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids to forget")]) -> None:
+    """Forget jobs: remove them from the local ledger (the service is not asked)."""
+    ledger = Ledger()
+    try:
+        missing = [job_id for job_id in ids if ledger.remove(job_id) == 0]
+    finally:
+        ledger.close()
+    removed = len(ids) - len(missing)
+    output.info(f"removed {removed} job(s)")
+    if missing:
+        raise UsageError(f"not in the ledger: {', '.join(missing)}", "see the ids with `stt jobs`")
+
+
+@jobs_app.command("prune")
+def prune(
+    older_than: Annotated[str, typer.Option("--older-than", metavar="AGE", help="e.g. 30d, 12h, 90m")] = "30d",
+) -> None:
+    """Forget the jobs older than AGE (default 30d)."""
+    ledger = Ledger()
+    try:
+        removed = ledger.prune(parse_age(older_than))
+    finally:
+        ledger.close()
+    output.info(f"removed {removed} job(s) older than {older_than}")
 
 
 def register(app: typer.Typer) -> None:
     app.command("status", help=STATUS_HELP, short_help="Show a job's status")(status)
     app.command("fetch", help=FETCH_HELP, short_help="Get a job's result (waits while it is pending)")(fetch)
-    app.command("jobs", short_help="List the jobs submitted from this machine")(jobs)
+    app.add_typer(jobs_app, name="jobs", short_help="List and tidy the jobs submitted from this machine")

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from stt_cli import output
+from stt_cli.batch import Pool, expand, find_reusable, read_list
 from stt_cli.commands.common import (
     Session,
-    deliver,
     output_targets,
     render_payload,
     resolve_connection,
     session,
-    wait_visibly,
 )
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError
-from stt_cli.jobs import Source, check_size, looks_like_media, parse_source, submit
+from stt_cli.jobs import Source, check_size, looks_like_media, submit, wait
 from stt_cli.models import family_of
 from stt_cli.options import (
     CONNECTION_GROUP,
@@ -37,10 +39,10 @@ from stt_cli.options import (
 )
 
 SourcesArg = Annotated[
-    list[str],
+    list[str] | None,
     typer.Argument(
         metavar="SOURCE...",
-        help="Audio file, - for stdin, or an http(s) URL the service fetches",
+        help="Audio file, directory (with --recursive), - for stdin, or an http(s) URL the service fetches",
         show_default=False,
     ),
 ]
@@ -56,6 +58,11 @@ Examples:
   stt run https://example.com/talk.mp3 -f srt -o talk.srt
 
   cat talk.wav | stt run - --diarize -f vtt > talk.vtt
+
+  stt run recordings/ --recursive -f srt --output-dir subs/ --concurrency 8
+
+Re-running a batch reuses the jobs of the ledger for the same audio, model and options: finished ones are
+rendered locally, pending ones waited on, and only the rest uploaded (--resubmit forces new jobs).
 """
 
 SUBMIT_HELP = """Create a job for each SOURCE and return at once, printing one job id per line.
@@ -68,23 +75,24 @@ Examples:
 """
 
 
-def _sources(raw: list[str], limits: SourceOptions) -> list[Source]:
+def _sources(raw: list[str] | None, limits: SourceOptions) -> list[Source]:
     """Every source checked before anything is sent; a file that does not look like media is only warned of."""
-    if raw.count("-") > 1:
-        raise UsageError("stdin (-) can be given only once", "pass the other sources as files")
-    seen: dict[str, Source] = {}
-    for item in raw:
-        source = parse_source(item)
-        key = str(source.path.resolve()) if source.path is not None else source.raw
-        seen.setdefault(key, source)  # a source listed twice is transcribed once
-    for source in seen.values():
+    items = list(raw or [])
+    if limits.from_file is not None:
+        if limits.from_file == "-" and "-" in items:
+            raise UsageError("stdin cannot be both a source (-) and the --from-file list", "pick one")
+        items += read_list(limits.from_file)
+    if not items:
+        raise UsageError("no sources given", "pass files, directories (--recursive) or URLs, or --from-file LIST")
+    sources = expand(items, limits.recursive)
+    for source in sources:
         check_size(source, limits.max_size)
         if source.path is not None:
             with source.path.open("rb") as handle:
                 head = handle.read(16)
             if not looks_like_media(head):
                 output.warn(f"{source.raw} does not look like audio or video; sending it anyway (the service decides)")
-    return list(seen.values())
+    return sources
 
 
 def _check_format(request: Request, fmt: str) -> None:
@@ -96,7 +104,27 @@ def _check_format(request: Request, fmt: str) -> None:
         )
 
 
-def _run_one(
+def _obtain(sess: Session, source: Source, request: Request, limits: SourceOptions, view: Any) -> tuple[str, bool]:
+    """The job for this source: one of the ledger's for the same work, or a new one. True when reused."""
+    record = None if limits.resubmit else find_reusable(sess.ledger, sess.host, source, request.model, request.options)
+    if record is not None:
+        view.created(record.id, record.created_at)
+        return record.id, True
+    with view.uploading() as progress:
+        submitted = submit(
+            sess.client,
+            sess.ledger,
+            source,
+            request.model,
+            request.options,
+            progress=progress,
+            max_size=limits.max_size,
+        )
+    view.created(submitted.generation_id, None)
+    return submitted.generation_id, False
+
+
+def _transcribe(
     sess: Session,
     source: Source,
     target: Path | None,
@@ -104,101 +132,161 @@ def _run_one(
     out: OutputOptions,
     waiting: WaitOptions,
     limits: SourceOptions,
+    view: Any,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    size = source.path.stat().st_size if source.path is not None else 0
-    with output.uploading(source.label, size) as advance:
-        submitted = submit(
-            sess.client, sess.ledger, source, request.model, request.options, progress=advance, max_size=limits.max_size
-        )
-    job_id = submitted.generation_id
-    output.info(f"job {job_id} created for {source.label} (if interrupted: stt fetch {job_id})")
-    payload = wait_visibly(sess, job_id, waiting)
+    job_id, reused = _obtain(sess, source, request, limits, view)
+    record = sess.ledger.get(job_id, sess.host) if reused else None
+    if record is not None and record.result is not None:
+        payload = record.result
+    else:
+        with view.waiting(job_id) as on_status:
+            payload = wait(
+                sess.client,
+                sess.ledger,
+                job_id,
+                timeout=waiting.timeout,
+                poll_interval=waiting.poll_interval,
+                on_status=on_status,
+                sleep=sleep,
+            )
     text = render_payload(payload, out, job_id)
-    deliver(text, target)
-    if target is not None:
+    if target is None:
+        output.data(text)
+    else:
+        output.write_file(target, text)
         sess.ledger.update(job_id, sess.host, output=str(target.resolve()))
+    view.done(target)
 
 
 @use(SOURCE_GROUP, TRANSCRIPTION_GROUP, OUTPUT_GROUP, WAIT_GROUP, CONNECTION_GROUP)
 def run(
-    sources: SourcesArg,
     limits: SourceOptions,
     request: Request,
     out: OutputOptions,
     waiting: WaitOptions,
     conn: ConnectionOptions,
+    sources: SourcesArg = None,
 ) -> int:
     items = _sources(sources, limits)
     _check_format(request, out.format)
-    targets = output_targets(out, [s.stem for s in items])
+    targets = output_targets(out, [s.stem for s in items], skip_existing=limits.skip_existing)
     base_url, key = resolve_connection(conn)
-    failures: list[tuple[Source, SttError]] = []
     with session(base_url, key) as sess:
-        for source, target in zip(items, targets, strict=True):
-            if len(items) == 1:
-                _run_one(sess, source, target, request, out, waiting, limits)
-                continue
+        if len(items) == 1:
+            [source], [target] = items, targets
+            if target is not None and limits.skip_existing and target.exists():
+                output.info(f"skipped {source.label}: {target} exists (--skip-existing)")
+                return ExitCode.OK
+            size = source.path.stat().st_size if source.path is not None else 0
+            _transcribe(sess, source, target, request, out, waiting, limits, output.SingleView(source.label, size))
+            return ExitCode.OK
+        return _run_batch(sess, items, targets, request, out, waiting, limits)
+
+
+def _run_batch(
+    sess: Session,
+    items: list[Source],
+    targets: list[Path | None],
+    request: Request,
+    out: OutputOptions,
+    waiting: WaitOptions,
+    limits: SourceOptions,
+) -> int:
+    pool = Pool(limits.concurrency)
+    started = time.monotonic()
+    with output.BatchView([s.label for s in items], cancelled=pool.check) as view:
+        todo = []
+        for index, target in enumerate(targets):
+            if target is not None and limits.skip_existing and target.exists():
+                view.skip(index, f"{target} exists")
+            else:
+                todo.append(index)
+
+        def task(position: int, source: Source) -> None:
+            index = todo[position]
+            row = view.row(index)
+            if source.path is not None:
+                row.set_total(source.path.stat().st_size)
             try:
-                _run_one(sess, source, target, request, out, waiting, limits)
-            except Interrupted:
+                _transcribe(sess, source, targets[index], request, out, waiting, limits, row, sleep=pool.sleep)
+            except SttError as exc:
+                view.fail(index, exc.message)
                 raise
-            except SttError as exc:  # one failure never stops the other sources
-                output.error(f"{source.label}: {exc.message}", exc.hint)
-                failures.append((source, exc))
-    return _batch_code(failures, len(items))
 
-
-def _batch_code(failures: list[tuple[Source, SttError]], total: int) -> int:
-    if not failures:
-        return ExitCode.OK
+        try:
+            outcomes = pool.run([items[i] for i in todo], task)
+        except Interrupted:
+            created = [r for r in view.rows if r.job_id and r.state not in ("done", "failed")]
+            raise Interrupted(
+                f"interrupted; {len(created)} job(s) go on running on the server",
+                "run the same command again: finished and pending jobs are reused, nothing is paid for twice",
+            ) from None
+    failures = [(o.source, o.error) for o in outcomes if o.error is not None]
+    done = sum(1 for r in view.rows if r.state == "done")
+    skipped = sum(1 for r in view.rows if r.state == "skipped")
     output.info(
-        f"{total - len(failures)} of {total} succeeded; failed: "
-        + ", ".join(f"{s.label} (exit {e.exit_code})" for s, e in failures)
+        f"{done} done, {len(failures)} failed, {skipped} skipped of {len(items)} in {time.monotonic() - started:.1f} s"
     )
-    codes = Counter(int(e.exit_code) for _, e in failures)
+    for source, error in failures:
+        output.info(f"  failed: {source.label}: {error.message} (exit {error.exit_code})")
+    return _batch_code([e for _, e in failures])
+
+
+def _batch_code(errors: list[SttError]) -> int:
+    """0 when all succeeded; else the failures' shared exit code, or 1 when they differ."""
+    if not errors:
+        return ExitCode.OK
+    codes = Counter(int(e.exit_code) for e in errors)
     return next(iter(codes)) if len(codes) == 1 else ExitCode.UNEXPECTED
 
 
 @use(SOURCE_GROUP, TRANSCRIPTION_GROUP, CONNECTION_GROUP)
 def submit_cmd(
-    sources: SourcesArg,
     limits: SourceOptions,
     request: Request,
     conn: ConnectionOptions,
+    sources: SourcesArg = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
 ) -> int:
     items = _sources(sources, limits)
     base_url, key = resolve_connection(conn)
-    failures: list[tuple[Source, SttError]] = []
+    errors: list[SttError] = []
     with session(base_url, key) as sess:
         for source in items:
             try:
-                submitted = submit(
-                    sess.client, sess.ledger, source, request.model, request.options, max_size=limits.max_size
-                )
+                job_id, reused = _obtain(sess, source, request, limits, _QuietView(source.label, reused_note=True))
             except Interrupted:
                 raise
             except SttError as exc:
                 if len(items) == 1:
                     raise
                 output.error(f"{source.label}: {exc.message}", exc.hint)
-                failures.append((source, exc))
+                errors.append(exc)
                 continue
             if as_json:
-                output.data(
-                    json.dumps(
-                        {
-                            "generation_id": submitted.generation_id,
-                            "source": source.label,
-                            "model": request.model,
-                        },
-                        ensure_ascii=False,
-                    )
-                    + "\n"
-                )
+                line = {"generation_id": job_id, "source": source.label, "model": request.model, "reused": reused}
+                output.data(json.dumps(line, ensure_ascii=False) + "\n")
             else:
-                output.data(submitted.generation_id + "\n")
-    return _batch_code(failures, len(items))
+                output.data(job_id + "\n")
+    return _batch_code(errors)
+
+
+class _QuietView:
+    """`stt submit` shows only the ids (on stdout) and, on stderr, which jobs were reused."""
+
+    def __init__(self, label: str, reused_note: bool) -> None:
+        self.label = label
+        self.reused_note = reused_note
+
+    @contextmanager
+    def uploading(self) -> Iterator[None]:
+        yield None
+
+    def created(self, job_id: str, reused_at: float | None) -> None:
+        if reused_at is not None and self.reused_note:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(reused_at))
+            output.info(f"reusing job {job_id} from {when} for {self.label} (--resubmit makes a new one)")
 
 
 def register(app: typer.Typer) -> None:
