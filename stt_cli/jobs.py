@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from stt_cli.errors import Interrupted, JobFailed, StillPending, UsageError
+from stt_cli.errors import Interrupted, JobFailed, StillPending, SttError, UsageError
 from stt_cli.protocol import JobState, OptionValue, Status, form_fields
 
 if TYPE_CHECKING:
@@ -181,8 +181,19 @@ def submit(
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted while sending {source.label}; no job was created") from None
     recorded = str(source.path.resolve()) if source.path is not None else source.label
-    ledger.add(created.generation_id, host, recorded, model, dict(options), created.size, created.sha256)
+    job_id = created.generation_id
+    keep_in_ledger(job_id, ledger.add, job_id, host, recorded, model, dict(options), created.size, created.sha256)
     return Submitted(created.generation_id, source)
+
+
+def keep_in_ledger(job_id: str, write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+    """A ledger write that cannot fail the job: the job exists on the server whatever the ledger says."""
+    try:
+        write(*args, **kwargs)
+    except SttError as exc:
+        from stt_cli.output import warn
+
+        warn(f"job {job_id} is fine, but the ledger could not record it: {exc.message}; keep the id to fetch it")
 
 
 def host_of(base_url: str) -> str:
@@ -229,11 +240,11 @@ def wait(
             if state.status is Status.COMPLETED:
                 if state.payload is None:
                     raise JobFailed(f"job {job_id} completed without a result", "see the raw answer: stt status --json")
-                ledger.update(job_id, host, status=Status.COMPLETED.value, result=state.payload)
+                keep_in_ledger(job_id, ledger.update, job_id, host, status=Status.COMPLETED.value, result=state.payload)
                 return state.payload
             if state.status is Status.FAILED:
                 message = state.error or f"status {state.raw_status}"
-                ledger.update(job_id, host, status=Status.FAILED.value, error=message)
+                keep_in_ledger(job_id, ledger.update, job_id, host, status=Status.FAILED.value, error=message)
                 from stt_cli.protocol import sanitize
 
                 raise JobFailed(
@@ -241,7 +252,8 @@ def wait(
                     "check the source and options, then submit again",
                 )
             if state.status.shown != last_recorded:
-                ledger.update(job_id, host, status=state.status.shown)
+                shown = state.status.shown
+                keep_in_ledger(job_id, ledger.update, job_id, host, status=shown)
                 last_recorded = state.status.shown
             if no_wait:
                 raise StillPending(f"job {job_id} is still {state.status.shown}", f"fetch it later: stt fetch {job_id}")

@@ -159,7 +159,7 @@ def uploading(label: str, total: int) -> Iterator[Any]:
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task(label, total=total)
+        task = progress.add_task(label.rsplit("/", 1)[-1], total=total)  # the file name: the bar must fit
         yield lambda sent: progress.update(task, completed=sent)
 
 
@@ -207,7 +207,7 @@ class _Row:
 class BatchView:
     """Many sources: a live table on a terminal (state, bytes and rate, job id), plain lines elsewhere."""
 
-    STATES = ("queued", "uploading", "waiting", "done", "failed", "skipped")
+    STATES = ("queued", "uploading", "waiting", "done", "failed", "skipped", "interrupted")
 
     def __init__(self, labels: list[str], cancelled: Any = None) -> None:
         self.rows = [_Row(label) for label in labels]
@@ -245,6 +245,16 @@ class BatchView:
         row.state, row.detail = "failed", message
         suffix = f" (job {row.job_id}: stt fetch {row.job_id})" if row.job_id else ""
         self._line(f"failed {row.label}: {message}{suffix}")
+
+    def interrupt(self, index: int) -> None:
+        row = self.rows[index]
+        row.state = "interrupted"
+        if row.job_id:
+            row.detail = "goes on on the server"
+            self._line(f"interrupted {row.label}: job {row.job_id} goes on (stt fetch {row.job_id})")
+        else:
+            row.detail = "no job created"
+            self._line(f"interrupted {row.label}: no job was created")
 
     def totals(self) -> str:
         counts = {state: sum(1 for r in self.rows if r.state == state) for state in self.STATES}

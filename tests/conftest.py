@@ -79,6 +79,10 @@ class EmulatorHandle:
     def next_job(self, **settings: Any) -> None:
         self.control("next-job", settings)
 
+    def advance(self, seconds: float) -> None:
+        """Move the emulator's clock ahead: pending jobs finish sooner."""
+        self.control("advance", {"seconds": seconds})
+
     def requests(self) -> list[dict[str, Any]]:
         with urllib.request.urlopen(f"{self.root}/_emulator/requests", timeout=5) as response:
             result: list[dict[str, Any]] = json.loads(response.read())
@@ -121,6 +125,20 @@ def emulator_b(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorHandle]:
 def talk(tmp_path: Path) -> Path:
     path = tmp_path / "talk.wav"
     path.write_bytes(sample_wav())
+    return path
+
+
+def write_wav(path: Path, seconds: float, tone: int = 0) -> Path:
+    """A small mono 8 kHz WAV; different lengths or tones make different files (different sha256)."""
+    import wave
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames = int(8000 * seconds)
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(8000)
+        handle.writeframes(bytes([tone % 256, 0]) * frames)
     return path
 
 

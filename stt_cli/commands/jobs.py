@@ -19,6 +19,7 @@ from stt_cli.commands.common import (
     wait_visibly,
 )
 from stt_cli.errors import UsageError
+from stt_cli.jobs import keep_in_ledger
 from stt_cli.ledger import JobRecord, Ledger
 from stt_cli.options import (
     CONNECTION_GROUP,
@@ -72,7 +73,9 @@ def status(
     with session(base_url, key) as sess:
         job = resolve_job_id(job_id, sess.ledger, sess.host)
         state = sess.client.get_job(job)
-        sess.ledger.update(
+        keep_in_ledger(
+            job,
+            sess.ledger.update,
             job,
             sess.host,
             status=state.status.shown,
@@ -125,11 +128,12 @@ def fetch(
         text = render_payload(payload, out, job)
         deliver(text, target)
         if target is not None:
-            sess.ledger.update(job, sess.host, output=str(target.resolve()))
+            keep_in_ledger(job, sess.ledger.update, job, sess.host, output=str(target.resolve()))
 
 
 jobs_app = typer.Typer(help="The jobs submitted from this machine (the local ledger).")
 
+STATUS_WORDS = ("queued", "processing", "completed", "failed")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -195,6 +199,8 @@ def jobs(
     """
     if ctx.invoked_subcommand is not None:
         return
+    if status is not None and status not in STATUS_WORDS:
+        raise UsageError(f"--status {status!r} is not a status", f"use one of: {', '.join(STATUS_WORDS)}")
     ledger = Ledger()
     try:
         records = ledger.list(limit=limit, status=status)
@@ -207,7 +213,7 @@ def jobs(
         output.info("no jobs yet: stt run FILE, or stt submit FILE")
         return
     output.table(
-        ["id", "when", "source", "model", "status", "audio"],
+        ["id", "when", "source", "model", "status", "duration"],
         [
             [
                 r.id,

@@ -22,7 +22,7 @@ from stt_cli.commands.common import (
     session,
 )
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError
-from stt_cli.jobs import Source, check_size, looks_like_media, submit, wait
+from stt_cli.jobs import Source, check_size, keep_in_ledger, looks_like_media, submit, wait
 from stt_cli.models import family_of
 from stt_cli.options import (
     CONNECTION_GROUP,
@@ -155,7 +155,7 @@ def _transcribe(
         output.data(text)
     else:
         output.write_file(target, text)
-        sess.ledger.update(job_id, sess.host, output=str(target.resolve()))
+        keep_in_ledger(job_id, sess.ledger.update, job_id, sess.host, output=str(target.resolve()))
     view.done(target)
 
 
@@ -210,6 +210,9 @@ def _run_batch(
                 row.set_total(source.path.stat().st_size)
             try:
                 _transcribe(sess, source, targets[index], request, out, waiting, limits, row, sleep=pool.sleep)
+            except Interrupted:
+                view.interrupt(index)
+                raise
             except SttError as exc:
                 view.fail(index, exc.message)
                 raise
@@ -255,7 +258,8 @@ def submit_cmd(
     with session(base_url, key) as sess:
         for source in items:
             try:
-                job_id, reused = _obtain(sess, source, request, limits, _QuietView(source.label, reused_note=True))
+                size = source.path.stat().st_size if source.path is not None else 0
+                job_id, reused = _obtain(sess, source, request, limits, _QuietView(source.label, size))
             except Interrupted:
                 raise
             except SttError as exc:
@@ -273,18 +277,19 @@ def submit_cmd(
 
 
 class _QuietView:
-    """`stt submit` shows only the ids (on stdout) and, on stderr, which jobs were reused."""
+    """`stt submit`: the ids on stdout; on stderr, the upload bar (on a terminal) and which jobs were reused."""
 
-    def __init__(self, label: str, reused_note: bool) -> None:
+    def __init__(self, label: str, size: int) -> None:
         self.label = label
-        self.reused_note = reused_note
+        self.size = size
 
     @contextmanager
-    def uploading(self) -> Iterator[None]:
-        yield None
+    def uploading(self) -> Iterator[Any]:
+        with output.uploading(self.label, self.size) as advance:
+            yield advance
 
     def created(self, job_id: str, reused_at: float | None) -> None:
-        if reused_at is not None and self.reused_note:
+        if reused_at is not None:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(reused_at))
             output.info(f"reusing job {job_id} from {when} for {self.label} (--resubmit makes a new one)")
 

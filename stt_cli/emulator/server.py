@@ -4,10 +4,12 @@ Control endpoints under /_emulator/ let tests and users' CI script faults and in
   POST /_emulator/faults     {"endpoint": "create"|"poll", "responses": [{"status", "headers", "body",
                               "delay", "action": "close"|"truncate"|"malformed"|"redirect"|"stall"|"reset"|"pass"}]}
                              close: drop the connection after reading the request; truncate: a body shorter than
-                             its Content-Length; stall: stop reading the upload for `delay` s; reset: read
+                             its Content-Length; stall: stop reading the upload for `delay` s, then serve it (or answer
+                             `status` if given); reset: read
                              `after_bytes` of the upload, then reset; pass: let one request through untouched
   POST /_emulator/next-job   {"fail": "message", "processing_time": 2.0}   (applies to the next created job)
   POST /_emulator/expire     {"generation_id": "..."}                       (its result is now gone: 404)
+  POST /_emulator/advance    {"seconds": 30}          (the emulator's clock jumps ahead: pending jobs finish sooner)
   POST /_emulator/reset      forget jobs, faults and the request log
   GET  /_emulator/requests   the request log, oldest first
 """
@@ -82,6 +84,7 @@ class EmulatorState:
     api_key: str | None
     envelope: str
     clock: Callable[[], float] = time.monotonic
+    skew: float = 0.0  # seconds added to the clock by /_emulator/advance
     jobs: dict[str, Job] = field(default_factory=dict)
     faults: dict[str, deque[dict[str, Any]]] = field(default_factory=lambda: {"create": deque(), "poll": deque()})
     next_job: dict[str, Any] = field(default_factory=dict)
@@ -89,8 +92,11 @@ class EmulatorState:
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def now(self) -> float:
+        return self.clock() + self.skew
+
     def status_of(self, job: Job) -> str:
-        elapsed = self.clock() - job.created
+        elapsed = self.now() - job.created
         if elapsed < job.processing_time / 3:
             return "queued"
         if elapsed < job.processing_time:
@@ -247,7 +253,7 @@ class Handler(BaseHTTPRequestHandler):
             },
         )
 
-    def _log(self, **extra: Any) -> None:
+    def _log(self, **extra: Any) -> dict[str, Any]:
         entry = {
             "method": self.command,
             "path": self.path,
@@ -258,6 +264,7 @@ class Handler(BaseHTTPRequestHandler):
         }
         with self.state.lock:
             self.state.requests.append(entry)
+        return entry
 
     def _take_fault(self, endpoint: str) -> dict[str, Any] | None:
         with self.state.lock:
@@ -340,20 +347,23 @@ class Handler(BaseHTTPRequestHandler):
         if not path.startswith(f"{API_PREFIX}/stt/") or path.count("/") != 3:
             raise HttpError(404, f"Cannot GET {path}")
         job_id = unquote(path.rsplit("/", 1)[1])
-        self._log(generation_id=job_id)
+        entry = self._log(generation_id=job_id)
         if not self._authorised():
             raise HttpError(401, "Unauthorized: a valid API key is required (Authorization: Bearer <key>)")
         fault = self._take_fault("poll")
         if fault is not None and fault.get("action") != "pass":
             self._play_fault(fault, None)
             return
-        self._send(200, self._poll(job_id))
+        body = self._poll(job_id)
+        with self.state.lock:
+            entry["status"] = body["status"]  # what this poll answered, for tests of timing and concurrency
+        self._send(200, body)
 
     def _poll(self, job_id: str) -> dict[str, Any]:
         state = self.state
         with state.lock:
             job = state.jobs.get(job_id)
-            if job is None or job.expired or state.clock() - job.created > job.processing_time + RESULT_TTL:
+            if job is None or job.expired or state.now() - job.created > job.processing_time + RESULT_TTL:
                 raise HttpError(404, f"Generation {job_id} not found")
             status = state.status_of(job)
             if status == "completed" and job.result is None:
@@ -386,6 +396,9 @@ class Handler(BaseHTTPRequestHandler):
         if not self._authorised():
             raise HttpError(401, "Unauthorized: a valid API key is required (Authorization: Bearer <key>)")
         fault = self._take_fault("create")
+        if fault is not None and fault.get("action") == "stall" and "status" not in fault:
+            time.sleep(float(fault.get("delay", 0)))  # a slow reader, then the request is served as usual
+            fault = None
         if fault is not None and fault.get("action") != "pass":
             self._log(kind="create", outcome="fault")
             self._play_fault(fault, body)
@@ -433,7 +446,7 @@ class Handler(BaseHTTPRequestHandler):
         overrides, state.next_job = state.next_job, {}
         state.jobs[job_id] = Job(
             generation_id=job_id,
-            created=state.clock(),
+            created=state.now(),
             created_iso=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             processing_time=float(overrides.get("processing_time", state.processing_time)),
             model=model,
@@ -542,6 +555,11 @@ class Handler(BaseHTTPRequestHandler):
                 state.faults[endpoint].extend(data.get("responses", []))
             elif path == "/_emulator/next-job":
                 state.next_job = dict(data)
+            elif path == "/_emulator/advance":
+                seconds = data.get("seconds") if isinstance(data, dict) else None
+                if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds < 1e9:
+                    raise HttpError(400, "seconds must be a number >= 0")
+                state.skew += float(seconds)
             elif path == "/_emulator/expire":
                 job = state.jobs.get(str(data.get("generation_id")))
                 if job is None:
@@ -551,6 +569,7 @@ class Handler(BaseHTTPRequestHandler):
                 state.jobs.clear()
                 state.requests.clear()
                 state.next_job = {}
+                state.skew = 0.0
                 state.idempotency.clear()
                 for queue in state.faults.values():
                     queue.clear()
