@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -46,6 +45,8 @@ def _boundary(call: Callable[[], Any]) -> int:
         return ExitCode.OK
     except Exception as exc:  # the last resort: never a traceback unless asked for
         if os.environ.get("STT_DEBUG"):
+            import traceback
+
             traceback.print_exception(exc, limit=None, chain=True)
         output.error(
             f"unexpected {type(exc).__name__}: {exc}",
@@ -54,8 +55,76 @@ def _boundary(call: Callable[[], Any]) -> int:
         return ExitCode.UNEXPECTED
 
 
+# Every command, loaded only when it is used: `stt --help` and `stt status` import nothing they do not need.
+# name: (module, attribute holding its Typer, one-line summary shown by `stt --help`)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("stt_cli.commands.transcribe", "run_app", "Transcribe audio and wait for the result"),
+    "submit": ("stt_cli.commands.transcribe", "submit_app", "Create jobs and print their ids at once"),
+    "status": ("stt_cli.commands.status", "status_app", "Show a job's status"),
+    "fetch": ("stt_cli.commands.jobs", "fetch_app", "Get a job's result (waits while it is pending)"),
+    "jobs": ("stt_cli.commands.jobs", "jobs_app", "List and tidy the jobs submitted from this machine"),
+    "auth": ("stt_cli.commands.auth", "app", "Store, show or remove the API key"),
+    "emulator": ("stt_cli.commands.emulator", "emulator_app", "Run a local emulator of the API"),
+}
+
+
+class LazyCommands(MutableMapping[str, Any]):
+    """The root group's commands: names known up front, each built from its module on first use."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            import importlib
+
+            from typer.main import get_command
+
+            module, attribute, _ = COMMANDS[name]
+            built = get_command(getattr(importlib.import_module(module), attribute))
+            built.name = name
+            self._built[name] = built
+        return self._built[name]
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._built[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*COMMANDS, *(n for n in self._built if n not in COMMANDS)])
+
+    def __len__(self) -> int:
+        return len(set(COMMANDS) | set(self._built))
+
+
 class SttGroup(TyperGroup):
-    """The root group: same boundary for the console script and for in-process test runners."""
+    """The root group: lazy commands, plain help, and the same boundary for the console script and tests."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = LazyCommands()
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
+    def format_help_text(self, ctx: Any, formatter: Any) -> None:
+        from stt_cli.cli_kit import _write_help_text
+
+        _write_help_text(self, formatter)
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        from stt_cli.cli_kit import _write_options
+
+        _write_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, _, summary) in COMMANDS.items()])
 
     def main(  # type: ignore[override]
         self,
@@ -79,15 +148,25 @@ class SttGroup(TyperGroup):
         return code
 
 
+ROOT_HELP = """Transcribe audio with the AI/ML API speech-to-text service.
+
+Examples:
+  stt run talk.wav                          transcript on stdout
+  stt run talk.wav -f srt -o talk.srt       subtitles
+  id=$(stt submit talk.wav); stt fetch "$id" -f json
+
+No account yet? Start `stt emulator` and point AIML_API_BASE at it: see the README's quick start.
+"""
+
 app = typer.Typer(
     cls=SttGroup,
     name="stt",
-    help="Transcribe audio with the AI/ML API speech-to-text service.",
-    epilog="Try it without an account: `stt emulator` in one terminal, then see the README's quick start.",
+    help=ROOT_HELP,
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 
 
@@ -104,19 +183,7 @@ def _root(
         typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit"),
     ] = None,
 ) -> None:
-    """Transcribe audio with the AI/ML API speech-to-text service."""
-
-
-def _register() -> None:
-    from stt_cli.commands import auth, emulator, jobs, transcribe
-
-    transcribe.register(app)
-    jobs.register(app)
-    app.add_typer(auth.app, name="auth")
-    emulator.register(app)
-
-
-_register()
+    pass
 
 
 def _exit_now(signum: int, frame: object) -> None:

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from stt_cli.errors import Interrupted, SttError, UsageError
 from stt_cli.jobs import Source, parse_source
 from stt_cli.protocol import OptionValue, Status
+from stt_cli.settings import DEFAULT_CONCURRENCY  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from stt_cli.ledger import JobRecord, Ledger
 
-DEFAULT_CONCURRENCY = 4
 HASH_CHUNK = 1024 * 1024
 # What a recursive walk picks up: the audio and video files the service is likely to take.
 MEDIA_EXTENSIONS = frozenset(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from stt_cli.errors import UsageError
@@ -45,6 +43,8 @@ def load_config() -> dict[str, Any]:
         raise UsageError(
             f"cannot read the config file {path}: {exc.strerror}", "fix its permissions or move it aside"
         ) from None
+    import tomllib  # only when a config file exists
+
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -54,8 +54,7 @@ def load_config() -> dict[str, Any]:
         ) from None
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     """A setting's value and where it came from (shown by `stt auth status`, used in error hints)."""
 
     value: str
@@ -118,3 +117,8 @@ def validate_base_url(resolved: Resolved) -> str:
             "use https://, or http:// only for a loopback host such as 127.0.0.1",
         )
     return url.rstrip("/")
+
+
+def host_of(base_url: str) -> str:
+    """The host:port a job belongs to: jobs of the emulator and of the service never mix in the ledger."""
+    return urlsplit(base_url).netloc.lower()

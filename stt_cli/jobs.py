@@ -15,18 +15,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from stt_cli.errors import Interrupted, JobFailed, StillPending, SttError, UsageError
+from stt_cli.config import host_of
+from stt_cli.errors import Interrupted, JobFailed, StillPending, UsageError
+from stt_cli.ledger import keep_in_ledger
 from stt_cli.protocol import JobState, OptionValue, Status, form_fields
+from stt_cli.settings import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from stt_cli.client import ApiClient, Progress
     from stt_cli.ledger import Ledger
 
-# --- The poll schedule: fast at first (short jobs finish in seconds), then backing off ------------------
-FIRST_POLL_DELAY = 0.25  # s
-POLL_BACKOFF = 1.4  # each gap this much longer than the last...
-DEFAULT_POLL_INTERVAL = 5.0  # ...up to --poll-interval
-DEFAULT_TIMEOUT = 3600.0  # s; 0 waits for ever
+# --- The poll schedule: fast at first (short clips finish in seconds), then in proportion to the wait ----
+# Polls at 0.5, 1, 1.5, 2, 3, 4, 5, 6, 7.2, 8.6 s, ... : 10 in the first 10 s, 26 in the first 2 minutes,
+# and a result is seen at most a fifth of the time already waited after it is ready (bench/run.py ttr).
+EARLY_POLL_GAP = 0.5  # s, for the first...
+EARLY_POLL_SPAN = 2.0  # ...2 s
+POLL_GAP_MIN = 1.0  # s; after that, gaps of a fifth of the time waited so far, at least 1 s...
+POLL_GAP_SHARE = 0.2
+# ...and at most --poll-interval (settings.DEFAULT_POLL_INTERVAL)
 STDIN_CHUNK = 1024 * 1024
 
 
@@ -186,27 +192,14 @@ def submit(
     return Submitted(created.generation_id, source)
 
 
-def keep_in_ledger(job_id: str, write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
-    """A ledger write that cannot fail the job: the job exists on the server whatever the ledger says."""
-    try:
-        write(*args, **kwargs)
-    except SttError as exc:
-        from stt_cli.output import warn
-
-        warn(f"job {job_id} is fine, but the ledger could not record it: {exc.message}; keep the id to fetch it")
-
-
-def host_of(base_url: str) -> str:
-    parts = urlsplit(base_url)
-    return parts.netloc.lower()
-
-
 def poll_delays(poll_interval: float) -> Iterator[float]:
-    """The gaps between polls: a quarter second, growing by 40% each time, capped at poll_interval."""
-    delay = min(FIRST_POLL_DELAY, poll_interval)
+    """The gaps between polls: every half second for 2 s, then a fifth of the wait so far, capped at poll_interval."""
+    waited = 0.0
     while True:
+        early = waited < EARLY_POLL_SPAN - 1e-9
+        delay = min(EARLY_POLL_GAP if early else max(POLL_GAP_MIN, POLL_GAP_SHARE * waited), poll_interval)
+        waited += delay
         yield delay
-        delay = min(delay * POLL_BACKOFF, poll_interval)
 
 
 def wait(
@@ -220,14 +213,21 @@ def wait(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     no_wait: bool = False,
+    fresh: bool = False,
 ) -> dict[str, Any]:
-    """Poll until the job completes (its payload), fails (JobFailed) or the deadline passes (StillPending)."""
+    """Poll until the job completes (its payload), fails (JobFailed) or the deadline passes (StillPending).
+
+    A job known to be running is asked at once; a `fresh` one (just created) only after the first gap.
+    """
     host = host_of(client.base_url)
     deadline = clock() + timeout if timeout > 0 else None
     delays = poll_delays(poll_interval)
     warned: set[str] = set()
     last_recorded: str | None = None
     try:
+        if fresh:
+            first = next(delays)
+            sleep(first if deadline is None else max(0.0, min(first, deadline - clock())))
         while True:
             state = client.get_job(job_id)
             if on_status is not None:

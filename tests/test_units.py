@@ -13,7 +13,7 @@ from stt_cli.config import Resolved, is_loopback_host, validate_base_url
 from stt_cli.emulator.server import HttpError, iter_multipart
 from stt_cli.errors import UsageError
 from stt_cli.jobs import poll_delays
-from stt_cli.options import parse_param
+from stt_cli.options.request import parse_param
 from stt_cli.protocol import Status, form_fields, parse_created, parse_job, server_message
 
 
@@ -125,11 +125,17 @@ def test_base_url_normalisation() -> None:
 
 
 def test_poll_schedule_starts_fast_and_backs_off_to_the_interval() -> None:
-    delays = list(itertools.islice(poll_delays(5.0), 20))
-    assert delays[0] < 0.5
+    delays = list(itertools.islice(poll_delays(8.0), 40))
+    assert delays[:4] == [0.5, 0.5, 0.5, 0.5]
     assert all(b >= a for a, b in itertools.pairwise(delays))
-    assert delays[-1] == 5.0
-    assert sum(delays[:10]) < 20
+    assert delays[-1] == 8.0
+    moments = list(itertools.accumulate(delays))
+    assert sum(1 for m in moments if m <= 10) <= 10  # no more than one poll a second over the first 10 s
+    assert sum(1 for m in moments if m <= 120) < 30
+    for before, after in itertools.pairwise(moments):
+        if before >= 2:  # a result is seen at most a fifth of the wait (or 1 s, or the interval) after it is ready
+            assert after - before <= max(1.0, 0.2 * before) + 1e-9
+    assert list(itertools.islice(poll_delays(0.2), 3)) == [0.2, 0.2, 0.2]  # --poll-interval caps every gap
 
 
 def _multipart(fields: list[tuple[str, bytes, str | None]], boundary: str) -> bytes:

@@ -9,14 +9,15 @@ from typing import Annotated
 import typer
 
 from stt_cli import output
+from stt_cli.cli_kit import group, sub_command
 from stt_cli.config import KEY_ENV_VARS
 from stt_cli.credentials import clean_key, key_file, mask, remove_key, resolve_key, store_key
 from stt_cli.errors import AuthError, UsageError
 
-app = typer.Typer(help="Store, show or remove the API key.", no_args_is_help=True)
+app = group("auth", "Store, show or remove the API key.", no_args_is_help=True)
 
 
-@app.command()
+@sub_command(app)
 def login() -> None:
     """Store the API key: typed at a hidden prompt, or read from stdin when it is piped.
 
@@ -42,7 +43,7 @@ def login() -> None:
         output.warn(f"${shadow} is set and takes precedence over the stored key")
 
 
-@app.command()
+@sub_command(app)
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object")] = False,
     api_key: Annotated[str | None, typer.Option("--api-key", metavar="KEY", help="Check this key instead")] = None,
@@ -74,7 +75,7 @@ def status(
     )
 
 
-@app.command()
+@sub_command(app)
 def logout() -> None:
     """Remove the stored key file."""
     removed = remove_key()

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stt_cli import output
-from stt_cli.config import resolve_base_url, validate_base_url
+from stt_cli.config import host_of, resolve_base_url, validate_base_url
 from stt_cli.credentials import require_key
 from stt_cli.errors import UsageError
-from stt_cli.jobs import host_of
 from stt_cli.ledger import Ledger
-from stt_cli.options import ConnectionOptions, OutputOptions, WaitOptions
 
 if TYPE_CHECKING:
     from stt_cli.client import ApiClient
+    from stt_cli.options import ConnectionOptions, WaitOptions
+    from stt_cli.options.output import OutputOptions
 
 
-@dataclass
-class Session:
+class Session(NamedTuple):
     client: ApiClient
     ledger: Ledger
     host: str
@@ -36,9 +34,11 @@ def resolve_connection(conn: ConnectionOptions) -> tuple[str, str]:
 @contextmanager
 def session(base_url: str, key: str) -> Iterator[Session]:
     from stt_cli.client import ApiClient
+    from stt_cli.entry import started
 
     ledger = Ledger()
     client = ApiClient(base_url, key)
+    started()
     try:
         yield Session(client, ledger, host_of(base_url))
     finally:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli import output
+from stt_cli.cli_kit import command
 from stt_cli.config import is_loopback_host
 from stt_cli.errors import UsageError
 
@@ -82,6 +83,9 @@ def emulator(
         output.info(f"wrote {write_sample} (the emulator knows its words)")
         return
     from stt_cli.emulator.server import Emulator
+    from stt_cli.entry import started
+
+    started()  # a long-running server: the collector runs as usual
 
     if (tls_cert is None) != (tls_key is None):
         raise UsageError("--tls-cert and --tls-key go together", "pass both, or neither for plain http")
@@ -129,5 +133,4 @@ def _read_faults(path: Path) -> dict[str, list[dict[str, Any]]]:
     return data
 
 
-def register(app: typer.Typer) -> None:
-    app.command("emulator", help=EMULATOR_HELP, short_help="Run a local emulator of the API")(emulator)
+emulator_app = command("emulator", emulator, EMULATOR_HELP, "Run a local emulator of the API")

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from stt_cli import output
+from stt_cli.cli_kit import command, group, sub_command
 from stt_cli.commands.common import (
     deliver,
     output_targets,
@@ -18,37 +19,11 @@ from stt_cli.commands.common import (
     session,
     wait_visibly,
 )
+from stt_cli.commands.status import IdArg
 from stt_cli.errors import UsageError
-from stt_cli.jobs import keep_in_ledger
-from stt_cli.ledger import JobRecord, Ledger
-from stt_cli.options import (
-    CONNECTION_GROUP,
-    OUTPUT_GROUP,
-    WAIT_GROUP,
-    ConnectionOptions,
-    OutputOptions,
-    WaitOptions,
-    use,
-)
-from stt_cli.protocol import Status
-
-IdArg = Annotated[
-    str | None,
-    typer.Argument(
-        metavar="[ID]",
-        help="Job id (default: the newest job submitted from this machine)",
-        show_default=False,
-    ),
-]
-
-STATUS_HELP = """Ask the service once for a job's status: queued, processing, completed or failed.
-
-Examples:
-
-  stt status 3f1c9a2e-...
-
-  stt status --json | jq -r .status
-"""
+from stt_cli.ledger import JobRecord, Ledger, keep_in_ledger
+from stt_cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
+from stt_cli.options.output import OUTPUT_GROUP, OutputOptions
 
 FETCH_HELP = """Get a job's result, waiting while it is pending (unless --no-wait).
 
@@ -60,45 +35,6 @@ Examples:
 
   stt fetch -f json | jq .results.channels[0].alternatives[0].transcript
 """
-
-
-@use(CONNECTION_GROUP)
-def status(
-    job_id: IdArg = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object")] = False,
-    *,
-    conn: ConnectionOptions,
-) -> None:
-    base_url, key = resolve_connection(conn)
-    with session(base_url, key) as sess:
-        job = resolve_job_id(job_id, sess.ledger, sess.host)
-        state = sess.client.get_job(job)
-        keep_in_ledger(
-            job,
-            sess.ledger.update,
-            job,
-            sess.host,
-            status=state.status.shown,
-            error=state.error if state.status is Status.FAILED else None,
-            result=state.payload if state.status is Status.COMPLETED else None,
-        )
-    if state.status is Status.UNKNOWN:
-        output.warn(f"the service reported an unknown status {state.raw_status!r}; shown as processing")
-    if as_json:
-        body = {
-            "generation_id": state.generation_id,
-            "status": state.status.shown,
-            "raw_status": state.raw_status,
-        }
-        if state.error and state.status is Status.FAILED:
-            body["error"] = state.error
-        output.data(json.dumps(body, ensure_ascii=False) + "\n")
-        return
-    output.data(state.status.shown + "\n")
-    if state.status is Status.FAILED and state.error:
-        from stt_cli.protocol import sanitize
-
-        output.info(f"job {state.generation_id} failed: {sanitize(state.error)}")
 
 
 @use(OUTPUT_GROUP, WAIT_GROUP, CONNECTION_GROUP)
@@ -131,7 +67,7 @@ def fetch(
             keep_in_ledger(job, sess.ledger.update, job, sess.host, output=str(target.resolve()))
 
 
-jobs_app = typer.Typer(help="The jobs submitted from this machine (the local ledger).")
+jobs_app = group("jobs", "The jobs submitted from this machine (the local ledger).")
 
 STATUS_WORDS = ("queued", "processing", "completed", "failed")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -235,7 +171,7 @@ def _clock(seconds: float | None) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-@jobs_app.command("rm")
+@sub_command(jobs_app, "rm")
 def rm(ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids to forget")]) -> None:
     """Forget jobs: remove them from the local ledger (the service is not asked)."""
     ledger = Ledger()
@@ -249,7 +185,7 @@ def rm(ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids t
         raise UsageError(f"not in the ledger: {', '.join(missing)}", "see the ids with `stt jobs`")
 
 
-@jobs_app.command("prune")
+@sub_command(jobs_app, "prune")
 def prune(
     older_than: Annotated[str, typer.Option("--older-than", metavar="AGE", help="e.g. 30d, 12h, 90m")] = "30d",
 ) -> None:
@@ -262,7 +198,4 @@ def prune(
     output.info(f"removed {removed} job(s) older than {older_than}")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("status", help=STATUS_HELP, short_help="Show a job's status")(status)
-    app.command("fetch", help=FETCH_HELP, short_help="Get a job's result (waits while it is pending)")(fetch)
-    app.add_typer(jobs_app, name="jobs", short_help="List and tidy the jobs submitted from this machine")
+fetch_app = command("fetch", fetch, FETCH_HELP, "Get a job's result (waits while it is pending)")

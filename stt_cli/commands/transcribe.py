@@ -14,6 +14,7 @@ import typer
 
 from stt_cli import output
 from stt_cli.batch import Pool, expand, find_reusable, read_list
+from stt_cli.cli_kit import command
 from stt_cli.commands.common import (
     Session,
     output_targets,
@@ -22,21 +23,12 @@ from stt_cli.commands.common import (
     session,
 )
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError
-from stt_cli.jobs import Source, check_size, keep_in_ledger, looks_like_media, submit, wait
+from stt_cli.jobs import Source, check_size, looks_like_media, submit, wait
+from stt_cli.ledger import keep_in_ledger
 from stt_cli.models import family_of
-from stt_cli.options import (
-    CONNECTION_GROUP,
-    OUTPUT_GROUP,
-    SOURCE_GROUP,
-    TRANSCRIPTION_GROUP,
-    WAIT_GROUP,
-    ConnectionOptions,
-    OutputOptions,
-    Request,
-    SourceOptions,
-    WaitOptions,
-    use,
-)
+from stt_cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
+from stt_cli.options.output import OUTPUT_GROUP, OutputOptions
+from stt_cli.options.request import SOURCE_GROUP, TRANSCRIPTION_GROUP, Request, SourceOptions
 
 SourcesArg = Annotated[
     list[str] | None,
@@ -149,6 +141,7 @@ def _transcribe(
                 poll_interval=waiting.poll_interval,
                 on_status=on_status,
                 sleep=sleep,
+                fresh=not reused,
             )
     text = render_payload(payload, out, job_id)
     if target is None:
@@ -294,6 +287,5 @@ class _QuietView:
             output.info(f"reusing job {job_id} from {when} for {self.label} (--resubmit makes a new one)")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("run", help=RUN_HELP, short_help="Transcribe audio and wait for the result")(run)
-    app.command("submit", help=SUBMIT_HELP, short_help="Create jobs and return their ids at once")(submit_cmd)
+run_app = command("run", run, RUN_HELP, "Transcribe audio and wait for the result")
+submit_app = command("submit", submit_cmd, SUBMIT_HELP, "Create jobs and print their ids at once")

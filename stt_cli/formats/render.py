@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from stt_cli.errors import UsageError
-from stt_cli.formats.subtitles import SubtitleOptions, render_srt, render_vtt
+from stt_cli.formats.limits import SubtitleOptions
+from stt_cli.formats.subtitles import render_srt, render_vtt
 from stt_cli.formats.text import render_text
 from stt_cli.transcript import Transcript, normalise
 

@@ -14,15 +14,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from stt_cli.formats.limits import SubtitleOptions
+from stt_cli.settings import (  # noqa: F401 - the limits are part of this module's interface
+    MAX_CHARS_PER_SECOND,
+    MAX_CUE_DURATION,
+    MAX_LINE_WIDTH,
+    MAX_LINES,
+    MIN_CUE_DURATION,
+    PAUSE_SPLIT,
+)
 from stt_cli.transcript import Transcript, Word
 
-# --- The subtitle knobs and their broadcast-practice defaults -------------------------------------------
-MAX_LINE_WIDTH = 42
-MAX_LINES = 2
-MAX_CUE_DURATION = 7.0  # s
-MIN_CUE_DURATION = 1.0  # s, where the gap to the next cue allows
-MAX_CHARS_PER_SECOND = 17.0
-PAUSE_SPLIT = 1.5  # s of silence that always starts a new cue
 LEAD_IN_MS = 400  # a cue too short to read may appear this much before its first word, into silence
 SENTENCE_ENDS = (".", "?", "!", "…", "。", "？", "！")
 CLAUSE_ENDS = (",", ";", ":", "—", "–", "、", "，")
@@ -43,22 +45,6 @@ BREAK_COST_PLAIN = 22.0
 INNER_SENTENCE_COST = 30.0  # a sentence end inside a cue rather than at its end
 SPEED_COST = 8.0  # per character a second over the reading-speed limit
 SHORT_COST = 35.0  # a cue that cannot stay up for the minimum duration
-
-
-@dataclass(frozen=True)
-class SubtitleOptions:
-    max_line_width: int = MAX_LINE_WIDTH
-    max_lines: int = MAX_LINES
-    max_cue_duration: float = MAX_CUE_DURATION
-    min_cue_duration: float = MIN_CUE_DURATION
-    max_cps: float = MAX_CHARS_PER_SECOND
-    pause_split: float = PAUSE_SPLIT
-    speaker_labels: bool = True
-    speaker_names: tuple[tuple[str, str], ...] = ()
-    channel: int | None = None
-
-    def speaker_name(self, speaker: str) -> str:
-        return dict(self.speaker_names).get(speaker, f"Speaker {speaker}")
 
 
 @dataclass(frozen=True)

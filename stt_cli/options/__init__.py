@@ -1,0 +1,148 @@
+"""Shared command options, declared once and attached to commands in groups (each group becomes one object).
+
+The groups live in submodules so that a command imports only the ones it uses: `stt status` needs the
+connection options, not the sixty of `stt run` (start-up time is a feature).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated, Any, NamedTuple
+
+import typer
+
+from stt_cli.settings import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+
+TRANSCRIPTION = "Transcription"
+OUTPUT = "Output"
+WAITING = "Waiting"
+CONNECTION = "Connection"
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    srt = "srt"
+    vtt = "vtt"
+
+
+class Mode(StrEnum):
+    strict = "strict"
+    extended = "extended"
+
+
+class Opt(NamedTuple):
+    name: str
+    annotation: Any
+    default: Any = None
+
+
+class Group(NamedTuple):
+    key: str
+    opts: tuple[Opt, ...]
+    build: Callable[[dict[str, Any]], Any]
+
+
+def use(*groups: Group) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add each group's options to a command; the command receives one built object per group instead."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(func, eval_str=True)
+        keys = {g.key for g in groups}
+        params = [p for p in signature.parameters.values() if p.name not in keys]
+        for group in groups:
+            params += [
+                inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.default, annotation=o.annotation)
+                for o in group.opts
+            ]
+
+        @functools.wraps(func)
+        def wrapper(**kwargs: Any) -> Any:
+            for group in groups:
+                kwargs[group.key] = group.build({o.name: kwargs.pop(o.name) for o in group.opts})
+            return func(**kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper
+
+    return decorate
+
+
+# --- Waiting --------------------------------------------------------------------------------------------
+class WaitOptions(NamedTuple):
+    poll_interval: float
+    timeout: float
+
+
+WAIT_OPTS = (
+    Opt(
+        "poll_interval",
+        Annotated[
+            float,
+            typer.Option(
+                "--poll-interval",
+                min=0.05,
+                metavar="SECONDS",
+                rich_help_panel=WAITING,
+                help="Longest gap between status polls",
+            ),
+        ],
+        DEFAULT_POLL_INTERVAL,
+    ),
+    Opt(
+        "timeout",
+        Annotated[
+            float,
+            typer.Option(
+                "--timeout",
+                min=0.0,
+                metavar="SECONDS",
+                rich_help_panel=WAITING,
+                help="Give up waiting after this long (0: never); exit 7",
+            ),
+        ],
+        DEFAULT_TIMEOUT,
+    ),
+)
+WAIT_GROUP = Group("waiting", WAIT_OPTS, lambda v: WaitOptions(v["poll_interval"], v["timeout"]))
+
+
+# --- Connection -----------------------------------------------------------------------------------------
+class ConnectionOptions(NamedTuple):
+    base_url: str | None
+    api_key: str | None
+
+
+CONNECTION_OPTS = (
+    Opt(
+        "base_url",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--base-url",
+                metavar="URL",
+                rich_help_panel=CONNECTION,
+                help="API base URL [env: AIML_API_BASE]",
+                show_default=False,
+            ),
+        ],
+    ),
+    Opt(
+        "api_key",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--api-key",
+                metavar="KEY",
+                rich_help_panel=CONNECTION,
+                help="API key [env: AIML_API_KEY]; prefer the env var or `stt auth login`",
+                show_default=False,
+            ),
+        ],
+    ),
+)
+CONNECTION_GROUP = Group("conn", CONNECTION_OPTS, lambda v: ConnectionOptions(v["base_url"], v["api_key"]))

@@ -1,0 +1,182 @@
+"""The output options: format, destination, and the subtitle limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from stt_cli.errors import UsageError
+from stt_cli.formats.limits import SubtitleOptions
+from stt_cli.options import OUTPUT, Format, Group, Opt
+from stt_cli.settings import (
+    MAX_CHARS_PER_SECOND,
+    MAX_CUE_DURATION,
+    MAX_LINE_WIDTH,
+    MAX_LINES,
+    MIN_CUE_DURATION,
+)
+
+
+# --- Output ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OutputOptions:
+    format: str
+    output: str | None
+    output_dir: Path | None
+    force: bool
+    subtitles: SubtitleOptions
+
+
+def parse_speaker_names(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """`0=Alice,1=Bob` -> (("0", "Alice"), ("1", "Bob")); speakers are keyed as the payload names them."""
+    if not raw:
+        return ()
+    pairs = []
+    for item in raw.split(","):
+        key, sep, name = item.partition("=")
+        if not sep or not key.strip() or not name.strip():
+            raise UsageError(f"--speaker-names {raw!r} is not a list of ID=NAME", "write e.g. 0=Alice,1=Bob")
+        pairs.append((key.strip(), name.strip()))
+    return tuple(pairs)
+
+
+def build_output(values: dict[str, Any]) -> OutputOptions:
+    if values["min_cue_duration"] > values["max_cue_duration"]:
+        raise UsageError("--min-cue-duration is longer than --max-cue-duration", "lower one or raise the other")
+    subtitles = SubtitleOptions(
+        max_line_width=values["max_line_width"],
+        max_lines=values["max_lines"],
+        max_cue_duration=values["max_cue_duration"],
+        min_cue_duration=values["min_cue_duration"],
+        max_cps=values["max_cps"],
+        speaker_labels=values["speaker_labels"],
+        speaker_names=parse_speaker_names(values["speaker_names"]),
+        channel=values["channel"],
+    )
+    return OutputOptions(values["format"].value, values["output"], values["output_dir"], values["force"], subtitles)
+
+
+def _output_option(name: str, kind: Any, flag: str, help_text: str, default: Any, **extra: Any) -> Opt:
+    option = typer.Option(flag, help=help_text, rich_help_panel=OUTPUT, show_default=default is not None, **extra)
+    return Opt(name, Annotated[kind, option], default)
+
+
+OUTPUT_OPTS = (
+    Opt(
+        "format",
+        Annotated[
+            Format,
+            typer.Option("--format", "-f", case_sensitive=False, rich_help_panel=OUTPUT, help="Result format"),
+        ],
+        Format.text,
+    ),
+    Opt(
+        "output",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--output",
+                "-o",
+                metavar="PATH",
+                rich_help_panel=OUTPUT,
+                help="Write the result to PATH (- for stdout)",
+                show_default=False,
+            ),
+        ],
+    ),
+    Opt(
+        "output_dir",
+        Annotated[
+            Path | None,
+            typer.Option(
+                "--output-dir",
+                metavar="DIR",
+                rich_help_panel=OUTPUT,
+                help="Write each result to DIR/<name>.<ext>",
+                file_okay=False,
+                show_default=False,
+            ),
+        ],
+    ),
+    Opt(
+        "force",
+        Annotated[bool, typer.Option("--force", rich_help_panel=OUTPUT, help="Overwrite existing output files")],
+        False,
+    ),
+    Opt(
+        "max_line_width",
+        Annotated[
+            int,
+            typer.Option(
+                "--max-line-width",
+                min=10,
+                metavar="CHARS",
+                rich_help_panel=OUTPUT,
+                help="Subtitle line width",
+            ),
+        ],
+        MAX_LINE_WIDTH,
+    ),
+    Opt(
+        "max_lines",
+        Annotated[
+            int,
+            typer.Option("--max-lines", min=1, metavar="N", rich_help_panel=OUTPUT, help="Subtitle lines per cue"),
+        ],
+        MAX_LINES,
+    ),
+    Opt(
+        "speaker_labels",
+        Annotated[
+            bool,
+            typer.Option(
+                "--speaker-labels/--no-speaker-labels",
+                rich_help_panel=OUTPUT,
+                help="Label speakers in subtitles",
+            ),
+        ],
+        True,
+    ),
+    _output_option(
+        "max_cue_duration",
+        float,
+        "--max-cue-duration",
+        "Longest a subtitle cue stays up",
+        MAX_CUE_DURATION,
+        min=0.5,
+        metavar="SECONDS",
+    ),
+    _output_option(
+        "min_cue_duration",
+        float,
+        "--min-cue-duration",
+        "Shortest a cue stays up, gaps allowing",
+        MIN_CUE_DURATION,
+        min=0.0,
+        metavar="SECONDS",
+    ),
+    _output_option(
+        "max_cps",
+        float,
+        "--max-cps",
+        "Reading speed to keep under, in characters a second",
+        MAX_CHARS_PER_SECOND,
+        min=1.0,
+        metavar="CPS",
+    ),
+    _output_option(
+        "speaker_names",
+        str | None,
+        "--speaker-names",
+        "Names for speakers, e.g. 0=Alice,1=Bob",
+        None,
+        metavar="ID=NAME,...",
+    ),
+    _output_option(
+        "channel", int | None, "--channel", "Only this audio channel (default: all, labelled)", None, min=0, metavar="N"
+    ),
+)
+OUTPUT_GROUP = Group("out", OUTPUT_OPTS, build_output)
