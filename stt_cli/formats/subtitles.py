@@ -96,16 +96,17 @@ def wrap(tokens: tuple[str, ...], width: int, max_lines: int) -> tuple[str, ...]
         return (joined,)
     if max_lines < 2 or len(tokens) < 2:
         return None
-    lengths = [len(t) for t in tokens]
+    count = len(tokens)
+    prefix = [0, *itertools.accumulate(len(t) for t in tokens)]  # a line a..b is prefix[b]-prefix[a]+(b-a-1) wide
+    costs = [0.0] + [_break_cost(tokens[b - 1], tokens[b]) / 4 for b in range(1, count)]
     best: tuple[float, tuple[int, ...]] | None = None
-    for lines in range(2, min(max_lines, len(tokens)) + 1):
-        for breaks in _break_sets(len(tokens), lines):
-            bounds = (0, *breaks, len(tokens))
-            longest = max(sum(lengths[a:b]) + (b - a - 1) for a, b in itertools.pairwise(bounds))
+    for lines in range(2, min(max_lines, count) + 1):
+        for breaks in _break_sets(count, lines):
+            bounds = (0, *breaks, count)
+            longest = max(prefix[b] - prefix[a] + b - a - 1 for a, b in itertools.pairwise(bounds))
             if longest > width:
                 continue
-            penalty = sum(_break_cost(tokens[b - 1], tokens[b]) for b in breaks) / 4
-            score = longest + penalty + (lines - 2) * 6
+            score = longest + sum(costs[b] for b in breaks) + (lines - 2) * 6
             if best is None or score < best[0]:
                 best = (score, breaks)
     if best is None:
@@ -211,34 +212,44 @@ def _plan_segment(words: list[Word], options: SubtitleOptions, label_len: int, n
     best = [infinity] * (count + 1)
     back = [0] * (count + 1)
     best[0] = 0.0
+    # The hot loop of every subtitle render: plain locals and conditional expressions, no calls.
+    starts = [w.start for w in words]
+    max_cps, min_dur = options.max_cps, options.min_cue_duration
+    single_word_cost = ORPHAN_COST if count > 1 else 0.0
     for i in range(1, count + 1):
-        last = words[i - 1]
-        end_cost = 0.0 if i == count else _break_cost(last.text, words[i].text)
-        display_limit = words[i].start if i < count else (next_start if next_start is not None else last.end + max_dur)
+        last_end = words[i - 1].end
+        end_cost = 0.0 if i == count else _break_cost(words[i - 1].text, words[i].text)
+        display_limit = starts[i] if i < count else (next_start if next_start is not None else last_end + max_dur)
         first = reach[i]
         if label_len:
             # The first cue of a labelled turn carries "Name:" in front: check it with the label in place.
             while first == 0 and not _fits_greedy([label_len, *lengths[:i]], width, max_lines):
                 first += 1
-        for j in range(i - 1, min(first, i - 1) - 1, -1):
-            if best[j] == infinity:
-                continue
-            duration = last.end - words[j].start
+        chars_i, ends_i, best_i, back_i = chars[i], ends[i - 1], infinity, 0
+        fixed_cost = CUE_COST + end_cost
+        for j in range(i - 1, (first if first < i - 1 else i - 1) - 1, -1):
+            base = best[j] + fixed_cost
+            if base >= best_i:
+                continue  # every other term is a penalty (>= 0): this start cannot win (also skips unreachable j)
+            start = starts[j]
+            duration = last_end - start
             if duration > max_dur and j < i - 1:
                 break  # earlier starts only make it longer
-            text_chars = chars[i] - chars[j] + i - j - 1
-            available = min(max_dur, max(display_limit - words[j].start, duration, 0.001))
-            cost = best[j] + CUE_COST + end_cost + INNER_SENTENCE_COST * (ends[i - 1] - ends[j])
-            if i - j == 1 and count > 1:
-                cost += ORPHAN_COST
-            speed = text_chars / available
-            if speed > options.max_cps:
-                cost += SPEED_COST * (speed - options.max_cps)
-            if available < options.min_cue_duration:
+            shown = display_limit - start
+            if shown < duration:
+                shown = duration
+            available = max_dur if shown > max_dur else (shown if shown > 0.001 else 0.001)
+            cost = base + INNER_SENTENCE_COST * (ends_i - ends[j])
+            if j == i - 1:
+                cost += single_word_cost
+            speed = (chars_i - chars[j] + i - j - 1) / available
+            if speed > max_cps:
+                cost += SPEED_COST * (speed - max_cps)
+            if available < min_dur:
                 cost += SHORT_COST
-            if cost < best[i]:
-                best[i] = cost
-                back[i] = j
+            if cost < best_i:
+                best_i, back_i = cost, j
+        best[i], back[i] = best_i, back_i
     cuts = []
     i = count
     while i > 0:
