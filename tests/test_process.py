@@ -155,32 +155,8 @@ def test_a_batch_shows_a_live_table_on_a_terminal(emulator: EmulatorHandle, tmp_
 
 def test_spinner_on_a_terminal_and_stdout_stays_clean(emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
     emulator.next_job(processing_time=1.5)
-    controller, terminal = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "stt_cli", "run", str(talk)],
-        env=_env(emulator),
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=terminal,
-        stdin=subprocess.DEVNULL,
-    )
-    os.close(terminal)
-    seen = b""
-    while True:
-        ready, _, _ = select.select([controller], [], [], 10)
-        if not ready:
-            break
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    stdout, _ = proc.communicate(timeout=10)
-    os.close(controller)
-    assert proc.returncode == 0
+    code, stdout, text = _stderr_on_a_terminal(["run", str(talk)], _env(emulator), tmp_path)
+    assert code == 0
     assert stdout.decode() == SAMPLE_TEXT + "\n"
-    text = seen.decode("utf-8", "replace")
     assert "processing" in text or "queued" in text
     assert "job " in text
