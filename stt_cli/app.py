@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import typer
 from typer._click import exceptions as click_exceptions
-from typer.core import TyperGroup
 
 from stt_cli import __version__
+from stt_cli.cli_kit import SttSubGroup
 from stt_cli.errors import ExitCode, SttError
 
 
@@ -101,8 +101,8 @@ class LazyCommands(MutableMapping[str, Any]):
         return len(set(COMMANDS) | set(self._built))
 
 
-class SttGroup(TyperGroup):
-    """The root group: lazy commands, plain help, and the same boundary for the console script and tests."""
+class SttGroup(SttSubGroup):
+    """The root group: lazy commands, the same plain help, and one boundary for the console script and tests."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -110,17 +110,6 @@ class SttGroup(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)
-
-    def format_help_text(self, ctx: Any, formatter: Any) -> None:
-        from stt_cli.cli_kit import _write_help_text
-
-        _write_help_text(self, formatter)
-
-    def format_options(self, ctx: Any, formatter: Any) -> None:
-        from stt_cli.cli_kit import _write_options
-
-        _write_options(self, ctx, formatter)
-        self.format_commands(ctx, formatter)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         with formatter.section("Commands"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import sys
 import threading
@@ -12,14 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stt_cli.errors import Interrupted, SttError, UsageError
+from stt_cli.fsutil import file_sha256
 from stt_cli.jobs import Source, parse_source
 from stt_cli.protocol import OptionValue, Status
-from stt_cli.settings import DEFAULT_CONCURRENCY  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from stt_cli.ledger import JobRecord, Ledger
 
-HASH_CHUNK = 1024 * 1024
 # What a recursive walk picks up: the audio and video files the service is likely to take.
 MEDIA_EXTENSIONS = frozenset(
     {
@@ -60,14 +58,6 @@ def expand(raw: Iterable[str], recursive: bool) -> list[Source]:
 
 def _is_directory(item: str) -> bool:
     return item != "-" and "://" not in item and "\x00" not in item and Path(item).expanduser().is_dir()
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def find_reusable(

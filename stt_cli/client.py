@@ -17,6 +17,7 @@ import httpx
 
 from stt_cli import __version__
 from stt_cli.errors import AuthError, RequestRejected, ServerError, UsageError
+from stt_cli.fsutil import file_sha256
 from stt_cli.protocol import JobState, parse_created, parse_job, server_message
 
 # --- Every constant that tunes the HTTP behaviour -------------------------------------------------------
@@ -219,7 +220,7 @@ class ApiClient:
         self._sleep(backoff_delay(attempt, retry_after))
 
     def _unknown_outcome(self, idempotency_key: str, upload: UploadFile | None) -> ServerError:
-        what = f" of {upload.path} (sha256 {_sha256_file(upload.path)})" if upload else ""
+        what = f" of {upload.path} (sha256 {file_sha256(upload.path)})" if upload else ""
         return ServerError(
             f"the connection failed after the request{what} was sent; the job may or may not exist "
             f"(Idempotency-Key {idempotency_key})",
@@ -305,14 +306,6 @@ def _is_tls_error(exc: Exception) -> bool:
             return True
         cause = cause.__cause__ or cause.__context__
     return "CERTIFICATE_VERIFY_FAILED" in str(exc)
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(UPLOAD_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class _SentCounter:

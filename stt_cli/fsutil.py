@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 from stt_cli.errors import UsageError
+
+HASH_CHUNK = 1024 * 1024
+
+
+def file_sha256(path: Path) -> str:
+    """The file's sha256, read in chunks (memory stays flat for any size)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:

@@ -19,7 +19,6 @@ from stt_cli.config import host_of
 from stt_cli.errors import Interrupted, JobFailed, StillPending, UsageError
 from stt_cli.ledger import keep_in_ledger
 from stt_cli.protocol import JobState, OptionValue, Status, form_fields
-from stt_cli.settings import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from stt_cli.client import ApiClient, Progress

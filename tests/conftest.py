@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,6 +128,22 @@ def talk(tmp_path: Path) -> Path:
     path = tmp_path / "talk.wav"
     path.write_bytes(sample_wav())
     return path
+
+
+def subprocess_env(emulator: EmulatorHandle) -> dict[str, str]:
+    """The environment for `python -m stt_cli` in a subprocess: this emulator, a key, and not in CI mode."""
+    env = dict(os.environ)
+    env.update(AIML_API_BASE=emulator.base_url, AIML_API_KEY="k-0123456789abcdef")
+    env.pop("CI", None)
+    return env
+
+
+def wait_until(condition: Callable[[], object], timeout: float) -> None:
+    """Poll `condition` every 50 ms; fail the test if it is not true within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.05)
 
 
 def write_wav(path: Path, seconds: float, tone: int = 0) -> Path:

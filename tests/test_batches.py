@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLE_TEXT, EmulatorHandle, start_emulator, write_wav
+from conftest import SAMPLE_TEXT, EmulatorHandle, start_emulator, subprocess_env, wait_until, write_wav
 
 
 def _sha(path: Path) -> str:
@@ -166,20 +166,6 @@ def _stt(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[st
     )
 
 
-def _env(emulator: EmulatorHandle) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(AIML_API_BASE=emulator.base_url, AIML_API_KEY="k-0123456789abcdef")
-    env.pop("CI", None)
-    return env
-
-
-def _until(condition: Any, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.05)
-
-
 def test_a_batch_killed_halfway_and_run_again_uploads_only_the_missing_files(
     cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -189,8 +175,8 @@ def test_a_batch_killed_halfway_and_run_again_uploads_only_the_missing_files(
         files = _recordings(tmp_path / "recordings", 8)
         args = ["run", "recordings", "--recursive", "--output-dir", "out", "--concurrency", "4", "-f", "srt"]
         (tmp_path / "out").mkdir()
-        proc = _stt(args, _env(emulator), tmp_path)
-        _until(lambda: len(emulator.creates()) == 4)
+        proc = _stt(args, subprocess_env(emulator), tmp_path)
+        wait_until(lambda: len(emulator.creates()) == 4, timeout=20)
         time.sleep(0.3)  # the four are being polled, the other four wait for a free worker
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=15)
@@ -401,7 +387,7 @@ def test_a_result_expired_on_the_server_is_still_served_from_the_ledger(
 
 
 def test_several_processes_write_the_ledger_at_once(emulator: EmulatorHandle, tmp_path: Path) -> None:
-    env = _env(emulator)
+    env = subprocess_env(emulator)
     groups = [_recordings(tmp_path / f"g{g}", 5) for g in range(3)]
     # the files of each group differ from the other groups' (lengths shift by group)
     for g, group in enumerate(groups):

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from stt_cli.emulator.results import AudioInfo, build_result, sample
 from stt_cli.errors import UsageError
+from stt_cli.formats.limits import SubtitleOptions
 from stt_cli.formats.render import render
-from stt_cli.formats.subtitles import SubtitleOptions, timestamp
+from stt_cli.formats.subtitles import timestamp
 
 TIMING = re.compile(r"^(\d{2,}):(\d{2}):(\d{2})[,.](\d{3}) --> (\d{2,}):(\d{2}):(\d{2})[,.](\d{3})$")
 

@@ -12,14 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_TEXT, EmulatorHandle
-
-
-def _env(emulator: EmulatorHandle) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(AIML_API_BASE=emulator.base_url, AIML_API_KEY="k-0123456789abcdef")
-    env.pop("CI", None)
-    return env
+from conftest import SAMPLE_TEXT, EmulatorHandle, subprocess_env
 
 
 def test_python_m_and_the_console_script_agree() -> None:
@@ -54,7 +47,8 @@ def test_interrupt_while_waiting_prints_the_resume_command_and_exits_130(
     emulator: EmulatorHandle, talk: Path, tmp_path: Path, sig: signal.Signals
 ) -> None:
     emulator.next_job(processing_time=60)
-    proc, job_id = _start_and_wait_for_job(["run", str(talk), "-o", "out.srt", "-f", "srt"], _env(emulator), tmp_path)
+    args = ["run", str(talk), "-o", "out.srt", "-f", "srt"]
+    proc, job_id = _start_and_wait_for_job(args, subprocess_env(emulator), tmp_path)
     proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=10)
     assert proc.returncode == 130
@@ -67,7 +61,7 @@ def test_interrupt_while_waiting_prints_the_resume_command_and_exits_130(
 
 def test_resume_after_interrupt_gets_the_result(emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
     emulator.next_job(processing_time=1.5)
-    env = _env(emulator)
+    env = subprocess_env(emulator)
     proc, job_id = _start_and_wait_for_job(["run", str(talk)], env, tmp_path)
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=10)
@@ -87,7 +81,7 @@ def test_no_spinner_when_stderr_is_not_a_terminal(emulator: EmulatorHandle, talk
     emulator.next_job(processing_time=1.0)
     done = subprocess.run(
         [sys.executable, "-m", "stt_cli", "run", str(talk)],
-        env=_env(emulator),
+        env=subprocess_env(emulator),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -131,7 +125,7 @@ def test_a_large_upload_shows_bytes_rate_and_time_left(emulator: EmulatorHandle,
     big = tmp_path / "big.wav"
     big.write_bytes(b"RIFF" + bytes(24 * 1024 * 1024))
     emulator.fault("create", {"action": "stall", "delay": 1.0})  # the server stops reading for a second
-    code, _, shown = _stderr_on_a_terminal(["submit", str(big)], _env(emulator), tmp_path)
+    code, _, shown = _stderr_on_a_terminal(["submit", str(big)], subprocess_env(emulator), tmp_path)
     assert code == 0, shown
     assert "uploading big.wav" in shown
     assert "/25.2 MB" in shown  # bytes sent of the total
@@ -144,7 +138,8 @@ def test_a_batch_shows_a_live_table_on_a_terminal(emulator: EmulatorHandle, tmp_
 
     for n in range(3):
         write_wav(tmp_path / f"rec{n}.wav", 0.5 + n / 10)
-    code, stdout, shown = _stderr_on_a_terminal(["run", "rec0.wav", "rec1.wav", "rec2.wav"], _env(emulator), tmp_path)
+    args = ["run", "rec0.wav", "rec1.wav", "rec2.wav"]
+    code, stdout, shown = _stderr_on_a_terminal(args, subprocess_env(emulator), tmp_path)
     assert code == 0, shown
     assert stdout == b""
     assert "source" in shown and "state" in shown and "job" in shown  # the table's header
@@ -155,7 +150,7 @@ def test_a_batch_shows_a_live_table_on_a_terminal(emulator: EmulatorHandle, tmp_
 
 def test_spinner_on_a_terminal_and_stdout_stays_clean(emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
     emulator.next_job(processing_time=1.5)
-    code, stdout, text = _stderr_on_a_terminal(["run", str(talk)], _env(emulator), tmp_path)
+    code, stdout, text = _stderr_on_a_terminal(["run", str(talk)], subprocess_env(emulator), tmp_path)
     assert code == 0
     assert stdout.decode() == SAMPLE_TEXT + "\n"
     assert "processing" in text or "queued" in text

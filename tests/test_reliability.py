@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_TEXT, EmulatorHandle, start_emulator
+from conftest import SAMPLE_TEXT, EmulatorHandle, start_emulator, wait_until
 
 KEY = "sk-test-0123456789abcdefSECRET"
 
@@ -125,13 +125,6 @@ def test_tls_verification_failure_is_not_retried_and_names_ssl_cert_file(
 
 
 # --- interruptions -----------------------------------------------------------------------------------------
-def _wait_for(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
 def test_interrupt_during_upload_creates_nothing_and_leaves_nothing(emulator: EmulatorHandle, tmp_path: Path) -> None:
     big = _big_file(tmp_path / "big.wav", 32)
     emulator.fault("create", {"action": "stall", "delay": 8})
@@ -143,7 +136,7 @@ def test_interrupt_during_upload_creates_nothing_and_leaves_nothing(emulator: Em
         stderr=subprocess.PIPE,
         text=True,
     )
-    _wait_for(lambda: emulator.server.httpd.accepted >= 1)
+    wait_until(lambda: emulator.server.httpd.accepted >= 1, timeout=10)
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=10)
@@ -166,7 +159,7 @@ def test_interrupt_while_reading_stdin_removes_the_spool_file(emulator: Emulator
     assert proc.stdin is not None
     proc.stdin.write(b"RIFF" + b"\0" * 100_000)
     proc.stdin.flush()
-    _wait_for(lambda: any((tmp_path / "tmp").iterdir()))
+    wait_until(lambda: any((tmp_path / "tmp").iterdir()), timeout=10)
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=10)
     assert proc.returncode == 130

@@ -16,7 +16,8 @@ import webvtt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stt_cli.formats.subtitles import SubtitleOptions, build_cues, render_srt, render_vtt, timestamp
+from stt_cli.formats.limits import SubtitleOptions
+from stt_cli.formats.subtitles import build_cues, render_srt, render_vtt, timestamp
 from stt_cli.transcript import Channel, Transcript, Word
 
 WORD_TEXT = st.one_of(

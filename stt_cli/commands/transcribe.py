@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +23,7 @@ from stt_cli.commands.common import (
 )
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError
 from stt_cli.jobs import Source, check_size, looks_like_media, submit, wait
-from stt_cli.ledger import keep_in_ledger
+from stt_cli.ledger import JobRecord, keep_in_ledger
 from stt_cli.models import family_of
 from stt_cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
 from stt_cli.options.output import OUTPUT_GROUP, OutputOptions
@@ -96,12 +95,14 @@ def _check_format(request: Request, fmt: str) -> None:
         )
 
 
-def _obtain(sess: Session, source: Source, request: Request, limits: SourceOptions, view: Any) -> tuple[str, bool]:
-    """The job for this source: one of the ledger's for the same work, or a new one. True when reused."""
+def _obtain(
+    sess: Session, source: Source, request: Request, limits: SourceOptions, view: Any
+) -> tuple[str, JobRecord | None]:
+    """The job for this source: one of the ledger's for the same work (its record), or a new one (None)."""
     record = None if limits.resubmit else find_reusable(sess.ledger, sess.host, source, request.model, request.options)
     if record is not None:
         view.created(record.id, record.created_at)
-        return record.id, True
+        return record.id, record
     with view.uploading() as progress:
         submitted = submit(
             sess.client,
@@ -113,7 +114,7 @@ def _obtain(sess: Session, source: Source, request: Request, limits: SourceOptio
             max_size=limits.max_size,
         )
     view.created(submitted.generation_id, None)
-    return submitted.generation_id, False
+    return submitted.generation_id, None
 
 
 def _transcribe(
@@ -127,8 +128,7 @@ def _transcribe(
     view: Any,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    job_id, reused = _obtain(sess, source, request, limits, view)
-    record = sess.ledger.get(job_id, sess.host) if reused else None
+    job_id, record = _obtain(sess, source, request, limits, view)
     if record is not None and record.result is not None:
         payload = record.result
     else:
@@ -141,7 +141,7 @@ def _transcribe(
                 poll_interval=waiting.poll_interval,
                 on_status=on_status,
                 sleep=sleep,
-                fresh=not reused,
+                fresh=record is None,
             )
     text = render_payload(payload, out, job_id)
     if target is None:
@@ -252,7 +252,7 @@ def submit_cmd(
         for source in items:
             try:
                 size = source.path.stat().st_size if source.path is not None else 0
-                job_id, reused = _obtain(sess, source, request, limits, _QuietView(source.label, size))
+                job_id, record = _obtain(sess, source, request, limits, _QuietView(source.label, size))
             except Interrupted:
                 raise
             except SttError as exc:
@@ -262,29 +262,24 @@ def submit_cmd(
                 errors.append(exc)
                 continue
             if as_json:
-                line = {"generation_id": job_id, "source": source.label, "model": request.model, "reused": reused}
+                line = {
+                    "generation_id": job_id,
+                    "source": source.label,
+                    "model": request.model,
+                    "reused": record is not None,
+                }
                 output.data(json.dumps(line, ensure_ascii=False) + "\n")
             else:
                 output.data(job_id + "\n")
     return _batch_code(errors)
 
 
-class _QuietView:
-    """`stt submit`: the ids on stdout; on stderr, the upload bar (on a terminal) and which jobs were reused."""
-
-    def __init__(self, label: str, size: int) -> None:
-        self.label = label
-        self.size = size
-
-    @contextmanager
-    def uploading(self) -> Iterator[Any]:
-        with output.uploading(self.label, self.size) as advance:
-            yield advance
+class _QuietView(output.SingleView):
+    """`stt submit`: the ids go to stdout, so stderr shows only the upload bar and which jobs were reused."""
 
     def created(self, job_id: str, reused_at: float | None) -> None:
         if reused_at is not None:
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(reused_at))
-            output.info(f"reusing job {job_id} from {when} for {self.label} (--resubmit makes a new one)")
+            super().created(job_id, reused_at)
 
 
 run_app = command("run", run, RUN_HELP, "Transcribe audio and wait for the result")

@@ -15,14 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from stt_cli.formats.limits import SubtitleOptions
-from stt_cli.settings import (  # noqa: F401 - the limits are part of this module's interface
-    MAX_CHARS_PER_SECOND,
-    MAX_CUE_DURATION,
-    MAX_LINE_WIDTH,
-    MAX_LINES,
-    MIN_CUE_DURATION,
-    PAUSE_SPLIT,
-)
 from stt_cli.transcript import Transcript, Word
 
 LEAD_IN_MS = 400  # a cue too short to read may appear this much before its first word, into silence
