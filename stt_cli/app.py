@@ -12,7 +12,7 @@ import typer
 from typer._click import exceptions as click_exceptions
 
 from stt_cli import __version__
-from stt_cli.cli_kit import SttSubGroup
+from stt_cli.cli_kit import QuietOpt, SttSubGroup, VerboseOpt, set_verbosity
 from stt_cli.errors import ExitCode, SttError
 
 
@@ -63,6 +63,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "status": ("stt_cli.commands.status", "status_app", "Show a job's status"),
     "fetch": ("stt_cli.commands.jobs", "fetch_app", "Get a job's result (waits while it is pending)"),
     "jobs": ("stt_cli.commands.jobs", "jobs_app", "List and tidy the jobs submitted from this machine"),
+    "models": ("stt_cli.commands.models", "models_app", "List the known model ids and what they give"),
+    "config": ("stt_cli.commands.config", "app", "Show or set defaults (model, format, ...)"),
     "auth": ("stt_cli.commands.auth", "app", "Store, show or remove the API key"),
     "emulator": ("stt_cli.commands.emulator", "emulator_app", "Run a local emulator of the API"),
 }
@@ -123,6 +125,9 @@ class SttGroup(SttSubGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        from stt_cli.config import CommandDefaults
+
+        extra.setdefault("default_map", CommandDefaults())  # flag > environment > config file > default
         code = _boundary(
             lambda: super(SttGroup, self).main(
                 args=args,
@@ -171,8 +176,10 @@ def _root(
         bool | None,
         typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit"),
     ] = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ) -> None:
-    pass
+    set_verbosity(quiet, verbose)
 
 
 def _exit_now(signum: int, frame: object) -> None:

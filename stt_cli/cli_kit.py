@@ -6,9 +6,10 @@ Help is formatted here rather than by rich: it is what people read most, it must
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer import _click as click
@@ -52,6 +53,47 @@ def _write_options(command: click.Command, ctx: click.Context, formatter: click.
             formatter.write_dl(groups[""])
 
 
+# -q / -v on every command (and on `stt` itself): how much goes to stderr, never what goes to stdout.
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Only results and errors: no progress, notes or warnings")
+]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also show each HTTP request (method, path, status, time)")
+]
+
+
+def set_verbosity(quiet: bool, verbose: bool) -> None:
+    """Apply -q / -v when given (a flag on `stt` itself stays in force when the command repeats neither)."""
+    from stt_cli import output
+    from stt_cli.errors import UsageError
+
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose cannot be used together", "pick one")
+    if quiet:
+        output.set_verbosity(output.QUIET)
+    elif verbose:
+        output.set_verbosity(output.VERBOSE)
+
+
+def with_verbosity(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add -q / -v to a command's parameters; they are applied before the command runs."""
+    signature = inspect.signature(func, eval_str=True)
+    extra = [
+        inspect.Parameter("quiet", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=QuietOpt),
+        inspect.Parameter("verbose", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=VerboseOpt),
+    ]
+    params = [*signature.parameters.values(), *extra]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, quiet: bool = False, verbose: bool = False, **kwargs: Any) -> Any:
+        set_verbosity(quiet, verbose)
+        return func(*args, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    return wrapper
+
+
 class SttCommand(TyperCommand):
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         _write_help_text(self, formatter)
@@ -88,10 +130,18 @@ def group(name: str, help: str, **extra: Any) -> typer.Typer:
 def command(name: str, function: Callable[..., Any], help: str, short_help: str) -> typer.Typer:
     """A Typer holding one command, which the root group loads only when that command is used."""
     single = typer.Typer(rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
-    single.command(name, cls=SttCommand, help=help, short_help=short_help, context_settings=CONTEXT)(function)
+    single.command(name, cls=SttCommand, help=help, short_help=short_help, context_settings=CONTEXT)(
+        with_verbosity(function)
+    )
     return single
 
 
 def sub_command(app: typer.Typer, name: str | None = None, **extra: Any) -> Callable[[Any], Any]:
-    """`@sub_command(group)`: a command of a group, with the plain grouped help."""
-    return app.command(name, cls=SttCommand, context_settings=CONTEXT, **extra)
+    """`@sub_command(group)`: a command of a group, with the plain grouped help and -q / -v."""
+    register = app.command(name, cls=SttCommand, context_settings=CONTEXT, **extra)
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        register(with_verbosity(func))
+        return func
+
+    return decorate

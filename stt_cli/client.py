@@ -90,10 +90,12 @@ class ApiClient:
         *,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._key = api_key
         self._sleep = sleep
+        self._log = log
         plain = self.base_url.startswith("http://")  # only ever loopback (config.validate_base_url)
         self._http = httpx.Client(
             headers={
@@ -144,11 +146,11 @@ class ApiClient:
         for attempt in range(MAX_ATTEMPTS):
             last = attempt == MAX_ATTEMPTS - 1
             try:
-                response = self._http.get(self.base_url + path)
+                response = self._send("GET", path)
             except httpx.TransportError as exc:
                 if _is_tls_error(exc) or last:
                     raise self._network_error(exc) from None
-                self._sleep(backoff_delay(attempt))
+                self._pause(backoff_delay(attempt), type(exc).__name__)
                 continue
             if response.status_code in POLL_RETRY_STATUSES and not last:
                 self._wait_retry(response, attempt)
@@ -162,12 +164,34 @@ class ApiClient:
                             f"the server's answer for job {job_id} could not be read ({exc})",
                             f"try again later: stt fetch {job_id}",
                         ) from None
-                    self._sleep(backoff_delay(attempt))
+                    self._pause(backoff_delay(attempt), "unreadable answer")
                     continue
             raise self._http_error(response, job_id=job_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # --- internals -----------------------------------------------------------------------------------
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request; with -v, one line for it on stderr: method, path, status or error, time (never the key)."""
+        if self._log is None:
+            return self._http.request(method, self.base_url + path, **kwargs)
+        shown = self._scrub(httpx.URL(self.base_url + path).raw_path.decode("ascii", "replace"))
+        started = time.monotonic()
+        try:
+            response = self._http.request(method, self.base_url + path, **kwargs)
+        except httpx.TransportError as exc:
+            self._log(f"http: {method} {shown} -> {type(exc).__name__} after {time.monotonic() - started:.3f} s")
+            raise
+        self._log(
+            f"http: {method} {shown} -> {response.status_code} {response.reason_phrase} "
+            f"in {time.monotonic() - started:.3f} s"
+        )
+        return response
+
+    def _pause(self, delay: float, why: str) -> None:
+        if self._log is not None:
+            self._log(f"http: {why}; retrying in {delay:.1f} s")
+        self._sleep(delay)
+
     def _create(
         self,
         make_body: Callable[[], tuple[Iterator[bytes] | list[bytes], dict[str, str], int]],
@@ -181,7 +205,7 @@ class ApiClient:
             sent = _SentCounter(stream)
             headers = {**headers, "Content-Length": str(length), "Idempotency-Key": idempotency_key}
             try:
-                response = self._http.post(self.base_url + "/stt/create", content=iter(sent), headers=headers)
+                response = self._send("POST", "/stt/create", content=iter(sent), headers=headers)
             except httpx.TransportError as exc:
                 # What decides is how far the body got, not the exception's type: a server cannot act on a
                 # request it never fully received, so a failure before the last byte is safe to retry.
@@ -189,7 +213,7 @@ class ApiClient:
                     raise self._unknown_outcome(idempotency_key, upload) from None
                 if _is_tls_error(exc) or last:
                     raise self._network_error(exc) from None
-                self._sleep(backoff_delay(attempt))
+                self._pause(backoff_delay(attempt), type(exc).__name__)
                 continue
             if response.status_code in CREATE_RETRY_STATUSES and not last:
                 self._wait_retry(response, attempt)
@@ -217,7 +241,7 @@ class ApiClient:
                 f"try again after {when}",
             )
         response.close()
-        self._sleep(backoff_delay(attempt, retry_after))
+        self._pause(backoff_delay(attempt, retry_after), f"HTTP {response.status_code}")
 
     def _unknown_outcome(self, idempotency_key: str, upload: UploadFile | None) -> ServerError:
         what = f" of {upload.path} (sha256 {file_sha256(upload.path)})" if upload else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -122,3 +123,132 @@ def validate_base_url(resolved: Resolved) -> str:
 def host_of(base_url: str) -> str:
     """The host:port a job belongs to: jobs of the emulator and of the service never mix in the ledger."""
     return urlsplit(base_url).netloc.lower()
+
+
+# --- The settings a user can keep in the config file ----------------------------------------------------
+class Setting(NamedTuple):
+    """One default a user can set: its key in config.toml, its kind and limits, and the commands it feeds."""
+
+    key: str
+    kind: type
+    default: Any
+    help: str
+    commands: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+
+    @property
+    def env(self) -> tuple[str, ...]:
+        return BASE_URL_ENV_VARS if self.key == "base_url" else (f"STT_{self.key.upper()}",)
+
+
+def _settings() -> tuple[Setting, ...]:
+    from stt_cli import settings as s
+    from stt_cli.models import DEFAULT_MODEL
+
+    transcribe, render = ("run", "submit"), ("run", "fetch")
+    return (
+        Setting("base_url", str, DEFAULT_BASE_URL, "API base URL"),
+        Setting("model", str, DEFAULT_MODEL, "Model id (stt models)", transcribe),
+        Setting("format", str, "text", "Result format", render, ("text", "json", "srt", "vtt")),
+        Setting("poll_interval", float, s.DEFAULT_POLL_INTERVAL, "Longest gap between polls (s)", render, (), 0.05),
+        Setting("timeout", float, s.DEFAULT_TIMEOUT, "Longest wait for a result (s; 0: never)", render, (), 0.0),
+        Setting("concurrency", int, s.DEFAULT_CONCURRENCY, "Jobs in flight in a batch", transcribe, (), 1),
+        Setting("max_line_width", int, s.MAX_LINE_WIDTH, "Subtitle line width (chars)", render, (), 10),
+        Setting("max_lines", int, s.MAX_LINES, "Subtitle lines per cue", render, (), 1),
+        Setting("max_cue_duration", float, s.MAX_CUE_DURATION, "Longest a cue stays up (s)", render, (), 0.5),
+        Setting("min_cue_duration", float, s.MIN_CUE_DURATION, "Shortest a cue stays up (s)", render, (), 0.0),
+        Setting("max_cps", float, s.MAX_CHARS_PER_SECOND, "Reading speed limit (chars/s)", render, (), 1.0),
+    )
+
+
+def settings_table() -> dict[str, Setting]:
+    return {s.key: s for s in _settings()}
+
+
+def find_setting(raw_key: str) -> Setting:
+    """The setting named by `raw_key` (poll-interval and poll_interval both work), or a UsageError with a guess."""
+    key = raw_key.strip().replace("-", "_").lower()
+    table = settings_table()
+    if key in table:
+        return table[key]
+    import difflib
+
+    guess = difflib.get_close_matches(key, table, n=1)
+    hint = f"did you mean {guess[0]}? " if guess else ""
+    raise UsageError(f"unknown setting {raw_key!r}", f"{hint}the settings are: {', '.join(table)}")
+
+
+def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
+    """A value from the command line (where=None), the environment or the file, checked and typed."""
+    fix = f"e.g. stt config set {setting.key} {setting.default}"
+    origin = f" (set by {where})" if where else ""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise UsageError(f"{setting.key} = {raw!r} is not a {setting.kind.__name__}{origin}", fix)
+    text = str(raw).strip()
+    what = f"{setting.key} = {text!r}"
+    if setting.kind is str:
+        if not text:
+            raise UsageError(f"{setting.key} is empty{origin}", fix)
+        if setting.choices and text.lower() not in setting.choices:
+            raise UsageError(f"{what} is not a choice{origin}", f"use one of: {', '.join(setting.choices)}")
+        if setting.key == "base_url":
+            validate_base_url(Resolved(text, where or "the command line"))
+        return text.lower() if setting.choices else text
+    try:
+        value: int | float = int(text) if setting.kind is int else float(text)
+    except ValueError:
+        kind = "whole number" if setting.kind is int else "number"
+        raise UsageError(f"{what} is not a {kind}{origin}", fix) from None
+    if not math.isfinite(value):
+        raise UsageError(f"{what} is not a finite number{origin}", fix)
+    if setting.minimum is not None and value < setting.minimum:
+        raise UsageError(f"{what} is below its minimum, {setting.minimum:g}{origin}", fix)
+    return value
+
+
+def warn_unknown_keys(config: dict[str, Any]) -> None:
+    from stt_cli import output
+
+    known = settings_table()
+    for key in config:
+        if key not in known:
+            output.warn(f"the config file {config_file()} has an unknown setting {key!r}; it is ignored")
+
+
+def effective(setting: Setting, config: dict[str, Any]) -> tuple[Any, str]:
+    """What a command uses when no flag is given, and where it comes from: environment, then file, then default."""
+    for name in setting.env:
+        raw = os.environ.get(name, "")
+        if raw.strip():
+            return parse_setting(setting, raw, f"${name}"), f"${name}"
+    if setting.key in config:
+        return parse_setting(setting, config[setting.key], f"the config file {config_file()}"), "config file"
+    return setting.default, "default"
+
+
+def command_defaults(command: str) -> dict[str, Any] | None:
+    """Defaults for one command's options from the environment and the config file (None: nothing to change).
+
+    Handed to click as the context's default_map, so a flag on the command line still wins.
+    """
+    relevant = [s for s in _settings() if command in s.commands]
+    if not relevant:
+        return None
+    if not any(os.environ.get(name, "").strip() for s in relevant for name in s.env) and not config_file().exists():
+        return None
+    config = load_config()
+    warn_unknown_keys(config)
+    defaults = {}
+    for setting in relevant:
+        value, source = effective(setting, config)
+        if source != "default":
+            defaults[setting.key] = value
+    return defaults or None
+
+
+class CommandDefaults:
+    """The root context's default_map: each command's defaults, worked out only when that command runs."""
+
+    def get(self, command: str, fallback: Any = None) -> dict[str, Any] | None:
+        return command_defaults(command)

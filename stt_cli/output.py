@@ -12,6 +12,19 @@ from typing import Any, TextIO
 
 from stt_cli.fsutil import atomic_write_bytes
 
+# How much goes to stderr: QUIET leaves results and errors, VERBOSE adds each HTTP request (set by -q / -v).
+QUIET, NORMAL, VERBOSE = 0, 1, 2
+_level = NORMAL
+
+
+def set_verbosity(level: int) -> None:
+    global _level
+    _level = level
+
+
+def verbosity() -> int:
+    return _level
+
 
 def _is_tty(stream: TextIO) -> bool:
     try:
@@ -20,17 +33,32 @@ def _is_tty(stream: TextIO) -> bool:
         return False
 
 
+def _env_flag(name: str) -> bool:
+    """NO_COLOR / FORCE_COLOR / CI count when set to anything but empty (and FORCE_COLOR=0 means no)."""
+    value = os.environ.get(name, "")
+    return bool(value) and not (name == "FORCE_COLOR" and value in ("0", "false"))
+
+
 def color_enabled(stream: TextIO) -> bool:
-    if os.environ.get("NO_COLOR"):
+    """Colour for a person at a terminal: NO_COLOR wins, FORCE_COLOR forces it, CI and pipes turn it off."""
+    if _env_flag("NO_COLOR"):
         return False
-    if os.environ.get("FORCE_COLOR"):
+    if _env_flag("FORCE_COLOR"):
         return True
-    return _is_tty(stream) and os.environ.get("TERM") != "dumb"
+    return _is_tty(stream) and not _env_flag("CI") and os.environ.get("TERM") != "dumb"
 
 
 def live_enabled(stream: TextIO) -> bool:
-    """Spinners and live tables only for a person watching a terminal, never in CI or a pipe."""
-    return _is_tty(stream) and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
+    """Spinners, bars and live tables only for a person watching a terminal: never in CI, a pipe or -q."""
+    return _level > QUIET and _is_tty(stream) and not _env_flag("CI") and os.environ.get("TERM") != "dumb"
+
+
+def _console(stream: TextIO) -> Any:
+    """A rich console that follows the same rules (rich's own FORCE_COLOR reading would make pipes live)."""
+    from rich.console import Console
+
+    color = color_enabled(stream)
+    return Console(file=stream, no_color=not color, color_system="auto" if color else None, force_terminal=True)
 
 
 def _paint(text: str, code: str, stream: TextIO) -> str:
@@ -38,6 +66,7 @@ def _paint(text: str, code: str, stream: TextIO) -> str:
 
 
 def error(message: str, hint: str | None = None) -> None:
+    """Always shown, -q or not."""
     stream = sys.stderr
     line = f"{_paint('error:', '1;31', stream)} {message}"
     if hint:
@@ -47,13 +76,25 @@ def error(message: str, hint: str | None = None) -> None:
 
 
 def warn(message: str) -> None:
+    if _level == QUIET:
+        return
     sys.stderr.write(f"{_paint('warning:', '33', sys.stderr)} {message}\n")
     sys.stderr.flush()
 
 
-def info(message: str) -> None:
+def info(message: str, *, always: bool = False) -> None:
+    """A progress or summary line on stderr; `always` for the ones -q keeps (what failed, and how to resume)."""
+    if _level == QUIET and not always:
+        return
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
+
+
+def debug(message: str) -> None:
+    """A -v line: what stt is doing on the wire."""
+    if _level >= VERBOSE:
+        sys.stderr.write(_paint(message, "2", sys.stderr) + "\n")
+        sys.stderr.flush()
 
 
 def data(text: str) -> None:
@@ -71,7 +112,6 @@ def data(text: str) -> None:
 def table(headers: list[str], rows: list[list[str]]) -> None:
     """A table of data on stdout: rich on a terminal, plain aligned columns for scripts and pipes."""
     if _is_tty(sys.stdout):
-        from rich.console import Console
         from rich.table import Table
 
         view = Table(box=None, header_style="bold", pad_edge=False)
@@ -79,7 +119,7 @@ def table(headers: list[str], rows: list[list[str]]) -> None:
             view.add_column(header, overflow="fold")
         for row in rows:
             view.add_row(*row)
-        Console(file=sys.stdout, no_color=not color_enabled(sys.stdout)).print(view)
+        _console(sys.stdout).print(view)
         return
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     lines = [
@@ -104,10 +144,9 @@ class Waiter:
 
     def __enter__(self) -> Waiter:
         if live_enabled(sys.stderr):
-            from rich.console import Console
             from rich.status import Status
 
-            console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr))
+            console = _console(sys.stderr)
             # An object rendered afresh on every refresh, so the elapsed time ticks between polls.
             self._status = Status(_LiveText(self), console=console, spinner="dots")
             self._status.start()
@@ -139,7 +178,6 @@ def uploading(label: str, total: int) -> Iterator[Any]:
     if not live_enabled(sys.stderr) or total < 1024 * 1024:
         yield None
         return
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         DownloadColumn,
@@ -149,7 +187,7 @@ def uploading(label: str, total: int) -> Iterator[Any]:
         TransferSpeedColumn,
     )
 
-    console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr))
+    console = _console(sys.stderr)
     with Progress(
         TextColumn("uploading {task.description}"),
         BarColumn(),
@@ -216,10 +254,9 @@ class BatchView:
 
     def __enter__(self) -> BatchView:
         if live_enabled(sys.stderr):
-            from rich.console import Console
             from rich.live import Live
 
-            console = Console(file=sys.stderr, no_color=not color_enabled(sys.stderr))
+            console = _console(sys.stderr)
             self._live = Live(_LiveTable(self), console=console, refresh_per_second=4, transient=False)
             self._live.start()
         return self
@@ -228,9 +265,9 @@ class BatchView:
         if self._live is not None:
             self._live.stop()
 
-    def _line(self, text: str) -> None:
+    def _line(self, text: str, *, always: bool = False) -> None:
         if self._live is None:
-            info(text)
+            info(text, always=always)
 
     def row(self, index: int) -> RowView:
         return RowView(self, self.rows[index])
@@ -244,14 +281,14 @@ class BatchView:
         row = self.rows[index]
         row.state, row.detail = "failed", message
         suffix = f" (job {row.job_id}: stt fetch {row.job_id})" if row.job_id else ""
-        self._line(f"failed {row.label}: {message}{suffix}")
+        self._line(f"failed {row.label}: {message}{suffix}", always=True)
 
     def interrupt(self, index: int) -> None:
         row = self.rows[index]
         row.state = "interrupted"
         if row.job_id:
             row.detail = "goes on on the server"
-            self._line(f"interrupted {row.label}: job {row.job_id} goes on (stt fetch {row.job_id})")
+            self._line(f"interrupted {row.label}: job {row.job_id} goes on (stt fetch {row.job_id})", always=True)
         else:
             row.detail = "no job created"
             self._line(f"interrupted {row.label}: no job was created")

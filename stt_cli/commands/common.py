@@ -27,8 +27,17 @@ class Session(NamedTuple):
 
 def resolve_connection(conn: ConnectionOptions) -> tuple[str, str]:
     """The base URL and key, checked before anything is read or sent."""
-    base_url = validate_base_url(resolve_base_url(conn.base_url))
-    return base_url, require_key(conn.api_key)
+    resolved = resolve_base_url(conn.base_url)
+    base_url = validate_base_url(resolved)
+    key = require_key(conn.api_key)
+    if output.verbosity() >= output.VERBOSE:
+        from stt_cli.credentials import mask, resolve_key
+
+        source = resolve_key(conn.api_key)
+        output.debug(
+            f"base URL {base_url} (from {resolved.source}); key {mask(key)} (from {source.source if source else '?'})"
+        )
+    return base_url, key
 
 
 @contextmanager
@@ -37,7 +46,7 @@ def session(base_url: str, key: str) -> Iterator[Session]:
     from stt_cli.entry import started
 
     ledger = Ledger()
-    client = ApiClient(base_url, key)
+    client = ApiClient(base_url, key, log=output.debug if output.verbosity() >= output.VERBOSE else None)
     started()
     try:
         yield Session(client, ledger, host_of(base_url))

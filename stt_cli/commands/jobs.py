@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from stt_cli import output
-from stt_cli.cli_kit import command, group, sub_command
+from stt_cli.cli_kit import command, group, sub_command, with_verbosity
 from stt_cli.commands.common import (
     deliver,
     output_targets,
@@ -115,6 +115,7 @@ def _row(record: JobRecord) -> dict[str, object]:
 
 
 @jobs_app.callback(invoke_without_command=True)
+@with_verbosity
 def jobs(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,

@@ -69,7 +69,7 @@ def status(
     if state.status is Status.FAILED and state.error:
         from stt_cli.protocol import sanitize
 
-        output.info(f"job {state.generation_id} failed: {sanitize(state.error)}")
+        output.info(f"job {state.generation_id} failed: {sanitize(state.error)}", always=True)
 
 
 status_app = command("status", status, STATUS_HELP, "Show a job's status")

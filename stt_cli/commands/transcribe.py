@@ -225,7 +225,7 @@ def _run_batch(
         f"{done} done, {len(failures)} failed, {skipped} skipped of {len(items)} in {time.monotonic() - started:.1f} s"
     )
     for source, error in failures:
-        output.info(f"  failed: {source.label}: {error.message} (exit {error.exit_code})")
+        output.info(f"  failed: {source.label}: {error.message} (exit {error.exit_code})", always=True)
     return _batch_code([e for _, e in failures])
 
 

@@ -1,0 +1,177 @@
+"""`stt config list|get|set|unset|path`: the defaults kept in config.toml (flag > env > file > default)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated, Any
+
+import typer
+
+from stt_cli import output
+from stt_cli.cli_kit import group, sub_command
+from stt_cli.config import (
+    config_dir,
+    config_file,
+    effective,
+    find_setting,
+    load_config,
+    parse_setting,
+    settings_table,
+    warn_unknown_keys,
+)
+from stt_cli.errors import UsageError
+
+CONFIG_HELP = """Defaults for the options you always pass, kept in a TOML file.
+
+A flag on the command line wins over an environment variable, which wins over the config file, which
+wins over the built-in default.
+
+Examples:
+
+  stt config set format srt
+
+  stt config set model '#g1_nova-2-meeting'
+
+  stt config list
+"""
+
+app = group("config", CONFIG_HELP, no_args_is_help=True)
+
+KeyArg = Annotated[str, typer.Argument(metavar="KEY", help="A setting, e.g. model (see `stt config list`)")]
+
+
+def _format(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@sub_command(app, "list")
+def list_settings(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object of key: value")] = False,
+) -> None:
+    """Show every setting, its value and where that value comes from.
+
+    Examples:
+
+      stt config list
+
+      stt config list --json | jq -r .model
+    """
+    config = load_config()
+    warn_unknown_keys(config)
+    rows = []
+    values = {}
+    for setting in settings_table().values():
+        value, source = effective(setting, config)
+        values[setting.key] = value
+        rows.append([setting.key, _format(value), source, " ".join(f"${e}" for e in setting.env)])
+    if as_json:
+        output.data(json.dumps(values, ensure_ascii=False) + "\n")
+        return
+    output.table(["key", "value", "from", "env"], rows)
+
+
+@sub_command(app)
+def get(key: KeyArg) -> None:
+    """Print the value a command uses when no flag is given (from the environment, the file or the default).
+
+    Examples:
+
+      stt config get model
+
+      fmt=$(stt config get format)
+    """
+    setting = find_setting(key)
+    value, _ = effective(setting, load_config())
+    output.data(_format(value) + "\n")
+
+
+@sub_command(app, "set")
+def set_value(
+    key: KeyArg,
+    value: Annotated[str, typer.Argument(metavar="VALUE", help="The new default")],
+) -> None:
+    """Store a default in the config file (checked first; comments and other lines are kept).
+
+    Examples:
+
+      stt config set format srt
+
+      stt config set poll-interval 5
+    """
+    setting = find_setting(key)
+    typed = parse_setting(setting, value, None)
+    if setting.key == "model":
+        from stt_cli.models import ALL_MODELS
+
+        if typed not in ALL_MODELS:
+            output.warn(f"{typed} is not one of the known model ids (stt models); stored anyway")
+    _rewrite(setting.key, typed)
+    output.info(f"{setting.key} = {_format(typed)} in {config_file()}")
+    _warn_shadowed(setting.env)
+
+
+@sub_command(app)
+def unset(key: KeyArg) -> None:
+    """Remove a default from the config file: the built-in default applies again.
+
+    Examples:
+
+      stt config unset format
+    """
+    setting = find_setting(key)
+    if setting.key not in load_config():
+        output.info(f"{setting.key} is not set in {config_file()}")
+        return
+    _rewrite(setting.key, None)
+    output.info(f"removed {setting.key} from {config_file()}")
+    _warn_shadowed(setting.env)
+
+
+@sub_command(app)
+def path() -> None:
+    """Print the config file's path (it may not exist yet).
+
+    Examples:
+
+      stt config path
+
+      $EDITOR "$(stt config path)"
+    """
+    output.data(f"{config_file()}\n")
+
+
+def _warn_shadowed(names: tuple[str, ...]) -> None:
+    shadow = next((name for name in names if os.environ.get(name, "").strip()), None)
+    if shadow:
+        output.warn(f"${shadow} is set in this environment and takes precedence over the config file")
+
+
+def _rewrite(key: str, value: str | int | float | None) -> None:
+    """Edit one key of the config file atomically, and check the result reads back as meant."""
+    import tomllib
+
+    from stt_cli.fsutil import atomic_write_bytes
+    from stt_cli.tomledit import set_key, unset_key
+
+    before = load_config()  # refuses a broken file, with the fix
+    target = config_file()
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    new_text = unset_key(text, key) if value is None else set_key(text, key, value)
+    expected = {k: v for k, v in before.items() if k != key}
+    if value is not None:
+        expected[key] = value
+    try:
+        after = tomllib.loads(new_text)
+    except tomllib.TOMLDecodeError:
+        after = None
+    if after != expected:
+        raise UsageError(
+            f"cannot edit {key} in {target} safely (it is written in a form stt does not rewrite)",
+            f"edit the file by hand: {target}",
+        )
+    config_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
+    atomic_write_bytes(target, new_text.encode("utf-8"))
