@@ -66,6 +66,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "models": ("stt_cli.commands.models", "models_app", "List the known model ids and what they give"),
     "config": ("stt_cli.commands.config", "app", "Show or set defaults (model, format, ...)"),
     "auth": ("stt_cli.commands.auth", "app", "Store, show or remove the API key"),
+    "completion": ("stt_cli.commands.completion", "completion_app", "Print a shell completion script"),
     "emulator": ("stt_cli.commands.emulator", "emulator_app", "Run a local emulator of the API"),
 }
 

@@ -22,6 +22,11 @@ def main() -> None:
 
         sys.stdout.write(f"stt {__version__}\n")
         return
+    if sys.argv[1:] == ["__complete", "ids"]:  # the shells' completion scripts ask this on Tab: keep it instant
+        from stt_cli.completion import job_ids
+
+        sys.stdout.write(job_ids())
+        return
     gc.disable()
     from stt_cli.app import main as run
 

@@ -45,7 +45,13 @@ TRANSCRIPTION_OPTS = (
         "model",
         Annotated[
             str,
-            typer.Option("--model", "-m", help="Model id (see the README for the list)", rich_help_panel=TRANSCRIPTION),
+            typer.Option(
+                "--model",
+                "-m",
+                metavar="MODEL",
+                help="Model id (`stt models` lists them)",
+                rich_help_panel=TRANSCRIPTION,
+            ),
         ],
         DEFAULT_MODEL,
     ),
