@@ -12,7 +12,7 @@ import typer
 from typer._click import exceptions as click_exceptions
 
 from stt_cli import __version__
-from stt_cli.cli_kit import QuietOpt, SttSubGroup, VerboseOpt, set_verbosity
+from stt_cli.cli_kit import CONTEXT, QuietOpt, SttSubGroup, VerboseOpt, set_verbosity
 from stt_cli.errors import ExitCode, SttError
 
 
@@ -126,7 +126,10 @@ class SttGroup(SttSubGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        from stt_cli import output
         from stt_cli.config import CommandDefaults
+
+        output.set_verbosity(output.NORMAL)  # -q / -v apply to one invocation (tests run many in one process)
 
         extra.setdefault("default_map", CommandDefaults())  # flag > environment > config file > default
         code = _boundary(
@@ -146,11 +149,12 @@ class SttGroup(SttSubGroup):
 ROOT_HELP = """Transcribe audio with the AI/ML API speech-to-text service.
 
 Examples:
-  stt run talk.wav                          transcript on stdout
-  stt run talk.wav -f srt -o talk.srt       subtitles
-  id=$(stt submit talk.wav); stt fetch "$id" -f json
+  stt run talk.wav                        # the transcript on stdout
+  stt run talk.wav -f srt -o talk.srt     # subtitles
+  id=$(stt submit talk.wav) && stt fetch "$id" -f json
 
-No account yet? Start `stt emulator` and point AIML_API_BASE at it: see the README's quick start.
+No account yet? `stt emulator` is a local stand-in of the service: see the
+README's quick start. `stt COMMAND --help` explains each command.
 """
 
 app = typer.Typer(
@@ -161,7 +165,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    context_settings=CONTEXT,
 )
 
 

@@ -17,7 +17,7 @@ from typer.core import TyperCommand, TyperGroup
 
 # The order option groups appear in; options without a panel go last, under "Other options".
 PANELS = ("Source", "Batch", "Transcription", "Output", "Waiting", "Connection")
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 80}
 
 
 def _write_help_text(command: click.Command, formatter: click.HelpFormatter) -> None:
@@ -111,6 +111,19 @@ class SttSubGroup(TyperGroup):
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         _write_options(self, ctx, formatter)
         self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each subcommand with its whole first line (click would cut it at 45 characters)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            sub = self.get_command(ctx, name)
+            if sub is None or sub.hidden:
+                continue
+            summary = sub.short_help or inspect.cleandoc(sub.help or "").split("\n", 1)[0]
+            rows.append((name, summary.rstrip(".")))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 def group(name: str, help: str, **extra: Any) -> typer.Typer:

@@ -302,7 +302,7 @@ class ApiClient:
         if 400 <= code < 500:
             return RequestRejected(
                 f"the server rejected the request (HTTP {code}): {message}",
-                "check the options against the model (stt run --help)",
+                "check the model id (stt models) and the options it takes (stt run --help)",
                 status_code=code,
             )
         return ServerError(

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -168,3 +172,32 @@ def run_cli(*args: str, input: bytes | str | None = None, env: dict[str, str] | 
 @pytest.fixture
 def cli() -> Any:
     return run_cli
+
+
+def stderr_on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, bytes, str]:
+    """Run stt with stderr on a pseudo-terminal: exit code, stdout, and everything the terminal showed."""
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stt_cli", *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        stdin=subprocess.DEVNULL,
+    )
+    os.close(terminal)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([controller], [], [], 10)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    stdout, _ = proc.communicate(timeout=10)
+    os.close(controller)
+    return proc.returncode, stdout, seen.decode("utf-8", "replace")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import pty
-import select
 import signal
 import subprocess
 import sys
@@ -12,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_TEXT, EmulatorHandle, subprocess_env
+from conftest import SAMPLE_TEXT, EmulatorHandle, stderr_on_a_terminal, subprocess_env
 
 
 def test_python_m_and_the_console_script_agree() -> None:
@@ -92,40 +89,11 @@ def test_no_spinner_when_stderr_is_not_a_terminal(emulator: EmulatorHandle, talk
     assert len(done.stderr.splitlines()) == 1  # just the job line
 
 
-def _stderr_on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> tuple[int, bytes, str]:
-    """Run stt with stderr on a pseudo-terminal: exit code, stdout, and everything the terminal showed."""
-    controller, terminal = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "stt_cli", *args],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=terminal,
-        stdin=subprocess.DEVNULL,
-    )
-    os.close(terminal)
-    seen = b""
-    while True:
-        ready, _, _ = select.select([controller], [], [], 10)
-        if not ready:
-            break
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-    stdout, _ = proc.communicate(timeout=10)
-    os.close(controller)
-    return proc.returncode, stdout, seen.decode("utf-8", "replace")
-
-
 def test_a_large_upload_shows_bytes_rate_and_time_left(emulator: EmulatorHandle, tmp_path: Path) -> None:
     big = tmp_path / "big.wav"
     big.write_bytes(b"RIFF" + bytes(24 * 1024 * 1024))
     emulator.fault("create", {"action": "stall", "delay": 1.0})  # the server stops reading for a second
-    code, _, shown = _stderr_on_a_terminal(["submit", str(big)], subprocess_env(emulator), tmp_path)
+    code, _, shown = stderr_on_a_terminal(["submit", str(big)], subprocess_env(emulator), tmp_path)
     assert code == 0, shown
     assert "uploading big.wav" in shown
     assert "/25.2 MB" in shown  # bytes sent of the total
@@ -139,7 +107,7 @@ def test_a_batch_shows_a_live_table_on_a_terminal(emulator: EmulatorHandle, tmp_
     for n in range(3):
         write_wav(tmp_path / f"rec{n}.wav", 0.5 + n / 10)
     args = ["run", "rec0.wav", "rec1.wav", "rec2.wav"]
-    code, stdout, shown = _stderr_on_a_terminal(args, subprocess_env(emulator), tmp_path)
+    code, stdout, shown = stderr_on_a_terminal(args, subprocess_env(emulator), tmp_path)
     assert code == 0, shown
     assert stdout == b""
     assert "source" in shown and "state" in shown and "job" in shown  # the table's header
@@ -150,7 +118,7 @@ def test_a_batch_shows_a_live_table_on_a_terminal(emulator: EmulatorHandle, tmp_
 
 def test_spinner_on_a_terminal_and_stdout_stays_clean(emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
     emulator.next_job(processing_time=1.5)
-    code, stdout, text = _stderr_on_a_terminal(["run", str(talk)], subprocess_env(emulator), tmp_path)
+    code, stdout, text = stderr_on_a_terminal(["run", str(talk)], subprocess_env(emulator), tmp_path)
     assert code == 0
     assert stdout.decode() == SAMPLE_TEXT + "\n"
     assert "processing" in text or "queued" in text

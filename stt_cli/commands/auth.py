@@ -14,17 +14,27 @@ from stt_cli.config import KEY_ENV_VARS
 from stt_cli.credentials import clean_key, key_file, mask, remove_key, resolve_key, store_key
 from stt_cli.errors import AuthError, UsageError
 
-app = group("auth", "Store, show or remove the API key.", no_args_is_help=True)
+AUTH_HELP = """Store, show or remove the API key.
+
+AIML_API_KEY, when set, wins over the stored key; --api-key wins over both.
+
+Examples:
+  stt auth login
+  printf %s "$KEY" | stt auth login
+  stt auth status
+"""
+
+app = group("auth", AUTH_HELP, no_args_is_help=True)
 
 
 @sub_command(app)
 def login() -> None:
-    """Store the API key: typed at a hidden prompt, or read from stdin when it is piped.
+    """Store the API key: typed at a hidden prompt, or read from a pipe.
+
+    The key file is readable by you only (0600).
 
     Examples:
-
       stt auth login
-
       printf %s "$KEY" | stt auth login
     """
     if sys.stdin.isatty():
@@ -48,7 +58,12 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object")] = False,
     api_key: Annotated[str | None, typer.Option("--api-key", metavar="KEY", help="Check this key instead")] = None,
 ) -> None:
-    """Show which key is in use and where it comes from (masked: at most its last 4 characters)."""
+    """Show which key is in use and where it comes from (masked to its last 4).
+
+    Examples:
+      stt auth status
+      stt auth status --json | jq -r .source
+    """
     from stt_cli.config import resolve_base_url
 
     resolved = resolve_key(api_key)
@@ -77,7 +92,12 @@ def status(
 
 @sub_command(app)
 def logout() -> None:
-    """Remove the stored key file."""
+    """Remove the stored key file.
+
+    Examples:
+      stt auth logout
+      stt auth logout && stt auth status   # exit 3 unless AIML_API_KEY is set
+    """
     removed = remove_key()
     output.info(f"removed {removed}" if removed else f"no stored key ({key_file()} does not exist)")
     shadow = next((name for name in KEY_ENV_VARS if os.environ.get(name, "").strip()), None)

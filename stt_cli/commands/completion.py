@@ -10,18 +10,15 @@ import typer
 from stt_cli import output
 from stt_cli.cli_kit import command
 
-COMPLETION_HELP = """Print the completion script for SHELL: commands, options, formats, model ids, setting
-keys and the job ids of your ledger complete on Tab.
+COMPLETION_HELP = """Print the completion script for SHELL.
+
+Commands, options, formats, model ids, setting keys and the job ids of your
+ledger complete on Tab.
 
 Examples:
-
   stt completion bash > ~/.local/share/bash-completion/completions/stt
-
   stt completion zsh > "${fpath[1]}/_stt"
-
   stt completion fish > ~/.config/fish/completions/stt.fish
-
-  stt completion powershell >> $PROFILE
 """
 
 

@@ -22,17 +22,14 @@ from stt_cli.config import (
 )
 from stt_cli.errors import UsageError
 
-CONFIG_HELP = """Defaults for the options you always pass, kept in a TOML file.
+CONFIG_HELP = """Show or set defaults for the options you always pass (a TOML file).
 
-A flag on the command line wins over an environment variable, which wins over the config file, which
-wins over the built-in default.
+A flag wins over an environment variable (STT_FORMAT, ...), which wins over
+the config file, which wins over the built-in default.
 
 Examples:
-
   stt config set format srt
-
   stt config set model '#g1_nova-2-meeting'
-
   stt config list
 """
 
@@ -52,9 +49,7 @@ def list_settings(
     """Show every setting, its value and where that value comes from.
 
     Examples:
-
       stt config list
-
       stt config list --json | jq -r .model
     """
     config = load_config()
@@ -73,12 +68,10 @@ def list_settings(
 
 @sub_command(app)
 def get(key: KeyArg) -> None:
-    """Print the value a command uses when no flag is given (from the environment, the file or the default).
+    """Print the value used when no flag is given (environment, file or default).
 
     Examples:
-
       stt config get model
-
       fmt=$(stt config get format)
     """
     setting = find_setting(key)
@@ -91,12 +84,10 @@ def set_value(
     key: KeyArg,
     value: Annotated[str, typer.Argument(metavar="VALUE", help="The new default")],
 ) -> None:
-    """Store a default in the config file (checked first; comments and other lines are kept).
+    """Store a default in the config file (checked first; comments are kept).
 
     Examples:
-
       stt config set format srt
-
       stt config set poll-interval 5
     """
     setting = find_setting(key)
@@ -116,8 +107,8 @@ def unset(key: KeyArg) -> None:
     """Remove a default from the config file: the built-in default applies again.
 
     Examples:
-
       stt config unset format
+      stt config unset max-line-width
     """
     setting = find_setting(key)
     if setting.key not in load_config():
@@ -133,9 +124,7 @@ def path() -> None:
     """Print the config file's path (it may not exist yet).
 
     Examples:
-
       stt config path
-
       $EDITOR "$(stt config path)"
     """
     output.data(f"{config_file()}\n")

@@ -17,15 +17,13 @@ from stt_cli.errors import UsageError
 
 EMULATOR_HELP = """Run a local emulator of the speech-to-text API, for trying stt and for CI.
 
-It speaks both endpoints, checks the bearer key, transcribes its sample recording (--write-sample) with
-real words and timings, and gives any other audio a labelled placeholder transcript spanning its length.
+It speaks both endpoints and checks the bearer key. Its sample recording
+(--write-sample) comes back with real words and timings; any other audio gets
+a labelled placeholder transcript as long as the audio.
 
 Examples:
-
   stt emulator --port 8750 &
-
   export AIML_API_BASE=http://127.0.0.1:8750/v1 AIML_API_KEY=anything
-
   stt emulator --write-sample talk.wav && stt run talk.wav
 """
 

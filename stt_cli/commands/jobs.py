@@ -27,13 +27,13 @@ from stt_cli.options.output import OUTPUT_GROUP, OutputOptions
 
 FETCH_HELP = """Get a job's result, waiting while it is pending (unless --no-wait).
 
-A completed result is kept in the local ledger, so fetching it again (in another format) costs nothing.
+A completed result is kept in the local ledger: fetching it again, in any
+format, asks the service nothing.
 
 Examples:
-
   stt fetch 3f1c9a2e-... -f srt -o talk.srt
-
-  stt fetch -f json | jq .results.channels[0].alternatives[0].transcript
+  stt fetch --no-wait || echo "not ready yet (exit $?)"
+  stt fetch -f json | jq -r '.results.channels[0].alternatives[0].transcript'
 """
 
 
@@ -67,7 +67,15 @@ def fetch(
             keep_in_ledger(job, sess.ledger.update, job, sess.host, output=str(target.resolve()))
 
 
-jobs_app = group("jobs", "The jobs submitted from this machine (the local ledger).")
+JOBS_HELP = """List the jobs submitted from this machine (the local ledger), newest first.
+
+Examples:
+  stt jobs
+  stt jobs --status failed --json | jq -r .source
+  stt jobs prune --older-than 30d
+"""
+
+jobs_app = group("jobs", JOBS_HELP)
 
 STATUS_WORDS = ("queued", "processing", "completed", "failed")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -119,21 +127,15 @@ def _row(record: JobRecord) -> dict[str, object]:
 def jobs(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most N jobs")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Show at most N jobs")] = 20,
     status: Annotated[
-        str | None, typer.Option("--status", help="Only jobs in this status (queued, processing, completed, failed)")
+        str | None,
+        typer.Option(
+            "--status", metavar="STATUS", help="Only jobs in this status: queued, processing, completed, failed"
+        ),
     ] = None,
 ) -> None:
-    """List the jobs submitted from this machine, newest first.
-
-    Examples:
-
-      stt jobs
-
-      stt jobs --status failed --json | jq -r .source
-
-      stt jobs prune --older-than 30d
-    """
+    """List the jobs submitted from this machine, newest first."""
     if ctx.invoked_subcommand is not None:
         return
     if status is not None and status not in STATUS_WORDS:
@@ -172,9 +174,14 @@ def _clock(seconds: float | None) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-@sub_command(jobs_app, "rm")
+@sub_command(jobs_app, "rm", short_help="Forget jobs (the ledger only; the service is not asked)")
 def rm(ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids to forget")]) -> None:
-    """Forget jobs: remove them from the local ledger (the service is not asked)."""
+    """Forget jobs: remove them from the local ledger (the service is not asked).
+
+    Examples:
+      stt jobs rm 3f1c9a2e-...
+      stt jobs --status failed --json | jq -r .generation_id | xargs stt jobs rm
+    """
     ledger = Ledger()
     try:
         missing = [job_id for job_id in ids if ledger.remove(job_id) == 0]
@@ -186,11 +193,16 @@ def rm(ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids t
         raise UsageError(f"not in the ledger: {', '.join(missing)}", "see the ids with `stt jobs`")
 
 
-@sub_command(jobs_app, "prune")
+@sub_command(jobs_app, "prune", short_help="Forget the jobs older than AGE (default 30d)")
 def prune(
     older_than: Annotated[str, typer.Option("--older-than", metavar="AGE", help="e.g. 30d, 12h, 90m")] = "30d",
 ) -> None:
-    """Forget the jobs older than AGE (default 30d)."""
+    """Forget the jobs older than AGE (default 30d); the service is not asked.
+
+    Examples:
+      stt jobs prune
+      stt jobs prune --older-than 12h
+    """
     ledger = Ledger()
     try:
         removed = ledger.prune(parse_age(older_than))

@@ -11,15 +11,13 @@ from stt_cli import output
 from stt_cli.cli_kit import command
 from stt_cli.models import DEFAULT_MODEL, FAMILIES
 
-MODELS_HELP = """List the model ids stt knows, with their family and whether their results carry word
-timings (needed for srt and vtt) and speakers (--diarize).
+MODELS_HELP = """List the model ids stt knows and what their results carry.
 
-Any other id is passed to the service as it is.
+"word timings" is needed for srt and vtt; "speakers" for --diarize. Any other
+id is passed to the service as it is.
 
 Examples:
-
   stt models
-
   stt models --json | jq -r 'select(.word_timings) | .model'
 """
 

@@ -38,30 +38,23 @@ SourcesArg = Annotated[
     ),
 ]
 
-RUN_HELP = """Transcribe: upload or send each SOURCE, wait for the result, and write it.
+RUN_HELP = """Transcribe each SOURCE: send it, wait for the result, write it.
 
-The job id goes to stderr as soon as the job exists; if the wait is interrupted, `stt fetch ID` resumes it.
+The job id goes to stderr as soon as the job exists: if the wait is
+interrupted, `stt fetch ID` resumes it. A re-run reuses the ledger's jobs for
+the same audio, model and options; --resubmit forces new ones.
 
 Examples:
-
-  stt run talk.wav
-
-  stt run https://example.com/talk.mp3 -f srt -o talk.srt
-
-  cat talk.wav | stt run - --diarize -f vtt > talk.vtt
-
-  stt run recordings/ --recursive -f srt --output-dir subs/ --concurrency 8
-
-Re-running a batch reuses the jobs of the ledger for the same audio, model and options: finished ones are
-rendered locally, pending ones waited on, and only the rest uploaded (--resubmit forces new jobs).
+  stt run talk.wav                                # the transcript on stdout
+  stt run talk.wav --diarize -f srt -o talk.srt   # subtitles with speakers
+  stt run calls/ --recursive -f vtt --output-dir subs/ --concurrency 8
 """
 
-SUBMIT_HELP = """Create a job for each SOURCE and return at once, printing one job id per line.
+SUBMIT_HELP = """Create a job for each SOURCE and print its id at once (one per line).
 
 Examples:
-
   id=$(stt submit talk.wav)
-
+  stt submit https://example.com/talk.mp3 --model nova-3
   stt submit a.wav b.wav --json | jq -r .generation_id
 """
 
