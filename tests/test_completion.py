@@ -66,18 +66,24 @@ def _env(tmp_path: Path) -> dict[str, str]:
 @pytest.mark.parametrize("shell", SHELLS)
 def test_committed_scripts_are_up_to_date(shell: str) -> None:
     committed = (COMPLETIONS / FILE_NAMES[shell]).read_text(encoding="utf-8")
-    assert committed == render(shell), f"completions/{FILE_NAMES[shell]} is stale: run python completions/generate.py"
+    assert committed == render(shell), f"completions/{FILE_NAMES[shell]} is stale: run python scripts/generate.py"
 
 
-def test_generate_check_reports_a_stale_file(tmp_path: Path) -> None:
-    copy = tmp_path / "completions"
-    shutil.copytree(COMPLETIONS, copy)
-    (copy / "stt.fish").write_text("# edited by hand\n")
-    check = subprocess.run([sys.executable, str(copy / "generate.py"), "--check"], capture_output=True, text=True)
-    assert check.returncode == 1 and "stt.fish" in check.stderr
-    assert (copy / "stt.fish").read_text() == "# edited by hand\n"  # --check never writes
-    fix = subprocess.run([sys.executable, str(copy / "generate.py")], capture_output=True, text=True)
-    assert fix.returncode == 0 and (copy / "stt.fish").read_text() == render("fish")
+def test_generate_check_reports_stale_files_and_rewrites_them(tmp_path: Path) -> None:
+    for part in ("scripts", "completions"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    script = str(tmp_path / "scripts" / "generate.py")
+    assert subprocess.run([sys.executable, script, "--check"], capture_output=True).returncode == 0
+    (tmp_path / "completions" / "stt.fish").write_text("# edited by hand\n")
+    readme = (tmp_path / "README.md").read_text()
+    (tmp_path / "README.md").write_text(readme.replace("Show the version and exit", "Show the version"))
+    check = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True)
+    assert check.returncode == 1 and "completions/stt.fish" in check.stderr and "README.md" in check.stderr
+    assert (tmp_path / "completions" / "stt.fish").read_text() == "# edited by hand\n"  # --check never writes
+    fix = subprocess.run([sys.executable, script], capture_output=True, text=True)
+    assert fix.returncode == 0 and (tmp_path / "completions" / "stt.fish").read_text() == render("fish")
+    assert (tmp_path / "README.md").read_text() == readme
 
 
 def test_stt_completion_prints_the_committed_script(cli) -> None:  # type: ignore[no-untyped-def]

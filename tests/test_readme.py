@@ -1,0 +1,112 @@
+"""The README is the manual: its `stt --help` block matches the app, and its marked examples run as written."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import EmulatorHandle, subprocess_env
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+MARK = "<!-- readme-test:"
+BIN = str(Path(sys.executable).parent)
+
+
+def _generator():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "scripts" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_help_block_is_what_stt_help_prints() -> None:
+    generate = _generator()
+    assert generate.readme_with_help(README) == README, "README's stt --help block is stale: python scripts/generate.py"
+    block = README[README.index(generate.HELP_START) : README.index(generate.HELP_END)]
+    assert "Usage: stt [OPTIONS] COMMAND" in block and "completion  Print a shell completion script" in block
+
+
+def _marked_blocks() -> list[str]:
+    blocks = []
+    for match in re.finditer(re.escape(MARK) + r".*?-->\n```bash\n(.*?)```", README, re.S):
+        blocks.append(match.group(1))
+    return blocks
+
+
+BLOCKS = _marked_blocks()
+
+
+def test_the_readme_marks_its_script_examples() -> None:
+    assert len(BLOCKS) == 3
+
+
+def _run_block(block: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    bash = shutil.which("bash")
+    assert bash is not None
+    if shutil.which("jq") is None:
+        if os.environ.get("CI"):
+            pytest.fail("jq is not installed; .ci/run installs it")
+        pytest.skip("jq is not installed")
+    return subprocess.run([bash, "-c", block], cwd=cwd, env=env, capture_output=True, text=True, timeout=90)
+
+
+def _env(emulator: EmulatorHandle, tmp_path: Path) -> dict[str, str]:
+    env = subprocess_env(emulator)
+    env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    env["CI"] = "true"
+    return env
+
+
+@pytest.fixture
+def workdir(emulator: EmulatorHandle, tmp_path: Path) -> Path:
+    """Where the quick start leaves the reader: the sample recording as talk.wav."""
+    done = subprocess.run(
+        [sys.executable, "-m", "stt_cli", "emulator", "--write-sample", "talk.wav"], cwd=tmp_path, capture_output=True
+    )
+    assert done.returncode == 0
+    return tmp_path
+
+
+def test_the_scripting_examples_run_as_written(emulator: EmulatorHandle, workdir: Path) -> None:
+    done = _run_block(BLOCKS[0], workdir, _env(emulator, workdir))
+    assert done.returncode == 0 and "error:" not in done.stderr, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] in ("queued", "processing", "completed")
+    assert lines[1] == "39"  # the sample's words, through jq
+    assert lines[-1] == "text"  # stt config get format
+    assert "#g1_whisper-tiny" in lines and "#g1_whisper-base" in lines
+    assert (workdir / "talk.srt").read_text().startswith("1\n00:00:00,")
+    assert sum(1 for c in emulator.creates()) == 2 and sum(1 for line in lines if line.endswith("talk.wav")) == 1
+
+
+def test_the_exit_code_loop_runs_as_written(emulator: EmulatorHandle, workdir: Path) -> None:
+    env = _env(emulator, workdir)
+    done = _run_block(BLOCKS[1], workdir, env)
+    assert done.returncode == 0 and done.stdout == "ok: talk.wav\n" and done.stderr == ""
+    assert (workdir / "subs" / "talk.srt").exists()
+    emulator.next_job(fail="Audio could not be decoded")
+    (workdir / "subs" / "talk.srt").unlink()
+    again = _run_block(BLOCKS[1].replace("--skip-existing", "--skip-existing --resubmit"), workdir, env)
+    assert again.stdout == "" and "failed on the server: talk.wav" in again.stderr
+    env["AIML_API_KEY"] = ""
+    env["XDG_CONFIG_HOME"] = str(workdir / "empty-config")
+    keyless = _run_block(BLOCKS[1], workdir, env)
+    assert keyless.returncode == 3 and "run stt auth login" in keyless.stderr
+
+
+def test_the_ci_pipeline_test_runs_as_written(tmp_path: Path) -> None:
+    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ.get("PATH", ""), "CI": "true"}
+    for name in ("AIML_API_BASE", "AIML_API_KEY"):
+        env.pop(name, None)
+    done = _run_block(BLOCKS[2], tmp_path, env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("pipeline ok")
+    assert (tmp_path / "sample.srt").read_text().startswith("1\n00:00:00,300 --> ")
