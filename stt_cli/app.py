@@ -12,7 +12,7 @@ import typer
 from typer._click import exceptions as click_exceptions
 
 from stt_cli import __version__
-from stt_cli.cli_kit import CONTEXT, QuietOpt, SttSubGroup, VerboseOpt, set_verbosity
+from stt_cli.cli_kit import QuietOpt, SttSubGroup, VerboseOpt, group, set_verbosity
 from stt_cli.errors import ExitCode, SttError
 
 
@@ -157,16 +157,7 @@ No account yet? `stt emulator` is a local stand-in of the service: see the
 README's quick start. `stt COMMAND --help` explains each command.
 """
 
-app = typer.Typer(
-    cls=SttGroup,
-    name="stt",
-    help=ROOT_HELP,
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings=CONTEXT,
-)
+app = group("stt", ROOT_HELP, cls=SttGroup, no_args_is_help=True)
 
 
 def _version(value: bool) -> None:

@@ -126,11 +126,11 @@ class SttSubGroup(TyperGroup):
                 formatter.write_dl(rows)
 
 
-def group(name: str, help: str, **extra: Any) -> typer.Typer:
-    """A Typer for a command group; its commands are added with `sub.command(...)` as usual."""
+def group(name: str, help: str, cls: type[TyperGroup] = SttSubGroup, **extra: Any) -> typer.Typer:
+    """A Typer for a command group (stt itself too); its commands are added with `sub_command(...)`."""
     return typer.Typer(
         name=name,
-        cls=SttSubGroup,
+        cls=cls,
         help=help,
         rich_markup_mode=None,
         add_completion=False,
