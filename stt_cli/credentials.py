@@ -92,7 +92,8 @@ def resolve_key(flag: str | None) -> Resolved | None:
     return None
 
 
-def require_key(flag: str | None) -> str:
+def require_key(flag: str | None) -> Resolved:
+    """The key in use and where it comes from, or an AuthError saying how to provide one."""
     resolved = resolve_key(flag)
     if resolved is None:
         raise AuthError(
@@ -100,4 +101,4 @@ def require_key(flag: str | None) -> str:
             "set AIML_API_KEY, pass --api-key, or run `stt auth login`"
             "; to try stt without an account, see `stt emulator --help`",
         )
-    return resolved.value
+    return resolved

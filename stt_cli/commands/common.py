@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stt_cli import output
 from stt_cli.config import host_of, resolve_base_url, validate_base_url
-from stt_cli.credentials import require_key
+from stt_cli.credentials import mask, require_key
 from stt_cli.errors import UsageError
 from stt_cli.ledger import Ledger
 
@@ -30,14 +30,8 @@ def resolve_connection(conn: ConnectionOptions) -> tuple[str, str]:
     resolved = resolve_base_url(conn.base_url)
     base_url = validate_base_url(resolved)
     key = require_key(conn.api_key)
-    if output.verbosity() >= output.VERBOSE:
-        from stt_cli.credentials import mask, resolve_key
-
-        source = resolve_key(conn.api_key)
-        output.debug(
-            f"base URL {base_url} (from {resolved.source}); key {mask(key)} (from {source.source if source else '?'})"
-        )
-    return base_url, key
+    output.debug(f"base URL {base_url} (from {resolved.source}); key {mask(key.value)} (from {key.source})")
+    return base_url, key.value
 
 
 @contextmanager
