@@ -8,15 +8,13 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from stt_cli.errors import Interrupted, SttError, UsageError
-from stt_cli.fsutil import file_sha256
+from stt_cli.errors import Interrupted, SttError, UsageError, command_line
 from stt_cli.jobs import Source, parse_source
-from stt_cli.protocol import OptionValue, Status
 
 if TYPE_CHECKING:
-    from stt_cli.ledger import JobRecord, Ledger
+    from stt_cli.ledger import Ledger, OutputRecord
 
 # What a recursive walk picks up: the audio and video files the service is likely to take.
 MEDIA_EXTENSIONS = frozenset(
@@ -60,28 +58,98 @@ def _is_directory(item: str) -> bool:
     return item != "-" and "://" not in item and "\x00" not in item and Path(item).expanduser().is_dir()
 
 
-def find_reusable(
-    ledger: Ledger, host: str, source: Source, model: str, options: dict[str, OptionValue]
-) -> JobRecord | None:
-    """A job of the ledger for the same audio (sha256, or URL), model and options, not failed; newest first.
+def recorded_source(source: Source) -> str:
+    """The source as the ledger records it (jobs and output files): resolved path, URL, or "stdin"."""
+    return str(source.path.resolve()) if source.path is not None else source.label
 
-    A file is hashed only when the ledger holds a job of the same size, so new files cost nothing extra.
+
+class Target(NamedTuple):
+    """Where one result goes (None: stdout), and what is there already."""
+
+    path: Path | None
+    skip: str | None = None  # why this source is skipped (--skip-existing), or None
+    ours: bool = False  # it exists, and the ledger says stt wrote it from the job this run would reuse
+
+
+def plan_targets(
+    sources: list[Source],
+    extension: str,
+    *,
+    output: str | None,
+    output_dir: Path | None,
+    force: bool,
+    skip_existing: bool,
+    ledger: Ledger,
+    reusable: Callable[[Source], str | None],
+) -> list[Target]:
+    """Where each result goes, checked before anything is uploaded.
+
+    One result goes to stdout unless -o or --output-dir says otherwise; several go to --output-dir (default:
+    here) as <stem>.<ext>. A name the ledger recorded for a source is that source's again, so names stay the
+    same from run to run; a name recorded for another source is never taken. An existing file is refused
+    without --force, unless it holds the result of the very job this run would reuse (a re-run finds it done)
+    or --skip-existing skips its source. `reusable(source)` is the id of that job, if any.
     """
-    if source.kind == "stdin":
-        return None
-    if source.kind == "url":
-        candidates = ledger.candidates(host, model, source=source.raw)
-        return next((c for c in candidates if c.source == source.raw and c.options == options), None)
-    assert source.path is not None
-    candidates = [c for c in ledger.candidates(host, model, size=source.path.stat().st_size) if c.options == options]
-    if not candidates:
-        return None
-    digest = file_sha256(source.path)
-    return next((c for c in candidates if c.source_sha256 == digest), None)
+    from stt_cli.fsutil import check_output_path, is_special, is_stdout, safe_name
 
+    if len(sources) > 1 and output is not None and not is_stdout(output):
+        raise UsageError(f"-o names one file but {len(sources)} sources were given", "use --output-dir DIR instead")
+    if len(sources) > 1 and output is not None:
+        raise UsageError("-o - (stdout) takes a single source", "use --output-dir DIR for several")
+    if output is not None and output_dir is not None:
+        raise UsageError("-o and --output-dir cannot be used together", "pick one")
 
-def is_pending(record: JobRecord) -> bool:
-    return record.status not in (Status.COMPLETED.value, Status.FAILED.value) or record.result is None
+    def decide(source: Source, path: Path, record: OutputRecord | None) -> Target:
+        mine = record is not None and record.source == recorded_source(source)
+        exists = path.exists() and not is_special(path)
+        skip = f"{path} exists" if skip_existing and exists and (mine or record is None) else None
+        ours = exists and mine and record is not None and reusable(source) == record.job_id
+        check_output_path(path, force=force or skip is not None, ours=ours)
+        return Target(path, skip, ours)
+
+    if len(sources) == 1 and output_dir is None:
+        if output is None or is_stdout(output):
+            return [Target(None)]
+        path = Path(output).expanduser()
+        resolved = str(path.resolve()) if path.exists() else None
+        return [decide(sources[0], path, ledger.output(resolved) if resolved else None)]
+    directory = output_dir or Path(".")
+    if not directory.is_dir():
+        raise UsageError(
+            f"the output directory {directory} does not exist",
+            f"create it first: {command_line('mkdir', '-p', str(directory))}",
+        )
+    owned = ledger.outputs_in(str(directory.resolve()))
+    keys = [recorded_source(s) for s in sources]
+    names: list[str | None] = [None] * len(sources)
+    taken: set[str] = set()
+    suffix = f".{extension}"
+    mine: dict[str, list[str]] = {}
+    for owned_path, record in sorted(owned.items()):
+        if owned_path.endswith(suffix):
+            mine.setdefault(record.source, []).append(Path(owned_path).name)
+    for index, key in enumerate(keys):  # first, every source keeps the name it had
+        name = next((n for n in mine.get(key, []) if n not in taken), None)
+        if name is not None:
+            names[index] = name
+            taken.add(name)
+    owners = {Path(owned_path).name: record.source for owned_path, record in owned.items()}
+    for index, source in enumerate(sources):
+        if names[index] is not None:
+            continue
+        stem = safe_name(source.stem)
+        name, n = f"{stem}{suffix}", 1
+        while name in taken or owners.get(name, keys[index]) != keys[index]:
+            n += 1
+            name = f"{stem}-{n}{suffix}"
+        names[index] = name
+        taken.add(name)
+    resolved_dir = directory.resolve()
+    return [
+        decide(source, directory / name, owned.get(str(resolved_dir / name)))
+        for source, name in zip(sources, names, strict=True)
+        if name is not None
+    ]
 
 
 @dataclass

@@ -1,13 +1,20 @@
-"""The HTTP layer, and the only module that imports httpx: auth, timeouts, retries, status code -> error."""
+"""The HTTP layer, and the only module that imports httpx: auth, timeouts, retries, status code -> error.
+
+Nothing from the wire is trusted: every answer is read as a stream, decompressed by stt itself under a size
+ceiling, parsed under a nesting bound, and must arrive whole before a deadline however slowly its bytes come.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import json
 import os
 import random
+import socket
 import ssl
+import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -16,9 +23,20 @@ from urllib.parse import quote
 import httpx
 
 from stt_cli import __version__
-from stt_cli.errors import AuthError, RequestRejected, ServerError, UsageError
-from stt_cli.fsutil import file_sha256
-from stt_cli.protocol import JobState, parse_created, parse_job, server_message
+from stt_cli.errors import AuthError, OutcomeUnknown, RequestRejected, ServerError, UsageError, job_command
+from stt_cli.protocol import (
+    BadId,
+    JobState,
+    TooDeep,
+    is_valid_id,
+    json_text,
+    parse_created,
+    parse_job,
+    parse_json,
+    sanitize,
+    server_message,
+    shown_id,
+)
 
 # --- Every constant that tunes the HTTP behaviour -------------------------------------------------------
 CONNECT_TIMEOUT = 10.0  # s: a host that does not answer in 10 s is not going to
@@ -33,6 +51,18 @@ BACKOFF_BASE = 0.5  # s, doubled per attempt
 BACKOFF_CAP = 8.0  # s
 RETRY_AFTER_CAP = 60.0  # s: a longer Retry-After ends the wait with a message instead
 USER_AGENT = f"stt-cli/{__version__}"
+
+# --- The bounds on an answer ------------------------------------------------------------------------------
+# A 10-hour, 3-speaker, diarized result with paragraphs and utterances is 42 MB of JSON (70 MB indented;
+# bench/hostile.py measures it): the ceiling is six times that. It counts bytes after decompression.
+MAX_ANSWER_BYTES = 256 * 1024 * 1024
+MAX_SMALL_ANSWER_BYTES = 1024 * 1024  # a create answer or an error body: only an id or a message is read
+# An answer must arrive whole within ANSWER_DEADLINE s, plus one second for every ANSWER_MIN_RATE bytes
+# it has delivered: a large result on a slow link gets the time it needs, a trickle gets nothing.
+ANSWER_DEADLINE = 30.0
+ANSWER_MIN_RATE = 64 * 1024
+CREATE_ANSWER_DEADLINE = READ_TIMEOUT  # s after the last byte of an upload, for the gateway to acknowledge it
+ACCEPT_ENCODING = "gzip, deflate"  # what stt can decompress under its ceiling (so never br or zstd)
 
 Progress = Callable[[int], None]
 
@@ -51,8 +81,35 @@ class Created(NamedTuple):
     size: int | None = None
 
 
-class _UnknownOutcome(Exception):
-    """The request went out whole but no answer came: a job may exist."""
+class OutOfTime(Exception):
+    """The caller's own deadline (a wait's --timeout) passed while a request was in flight or about to start."""
+
+
+class Answer(NamedTuple):
+    """A whole HTTP answer, read under the bounds."""
+
+    status_code: int
+    reason: str
+    headers: httpx.Headers
+    body: bytes | bytearray  # a bytearray as read: a copy of a large result would double its memory
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+
+class _Unreadable(Exception):
+    """An answer stt stopped reading: too large, too deep, badly compressed. Never retried."""
+
+
+class _TooSlow(Exception):
+    """An answer that did not arrive whole before its deadline."""
+
+    def __init__(self, received: int, seconds: float, by_caller: bool) -> None:
+        super().__init__(f"{received} bytes in {seconds:.0f} s")
+        self.received = received
+        self.seconds = seconds
+        self.by_caller = by_caller
 
 
 def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
@@ -75,13 +132,135 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         import email.utils  # only for a Retry-After given as a date
 
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+# --- Deadlines: one watchdog thread ends any request that runs past its time ---------------------------
+class _Watch:
+    """One request's deadline. The sockets it opened are shut down when it passes, which wakes a blocked read
+    at once (httpx's timeouts are per read, so a byte a second would otherwise keep a request alive for ever).
+    """
+
+    def __init__(self, dog: _Watchdog) -> None:
+        self._dog = dog
+        self.deadline: float | None = None
+        self.hard_limit: float | None = None  # the caller's deadline: extensions never go past it
+        self.fired = False
+        self.by_caller = False
+        self.started = time.monotonic()
+        self.received = 0
+        self._sockets: list[socket.socket] = []
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: note each socket this request connects (no connection is reused)."""
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                with self._dog.lock:
+                    self._sockets.append(sock)
+                    if self.fired:
+                        _shut(sock)
+
+    def set(self, seconds: float, base: float | None = None) -> None:
+        """Due `seconds` after `base` (default: now), never later than the hard limit."""
+        due = (time.monotonic() if base is None else base) + seconds
+        with self._dog.lock:
+            if self.hard_limit is not None and due >= self.hard_limit:
+                due, self.by_caller = self.hard_limit, True
+            else:
+                self.by_caller = False
+            self.deadline = due
+            self._dog.lock.notify()
+
+    def extend(self, received: int, armed_at: float, base: float) -> None:
+        """More bytes arrived: the deadline moves out by a second per ANSWER_MIN_RATE bytes."""
+        self.received = received
+        self.set(base + received / ANSWER_MIN_RATE, armed_at)
+
+    def fire(self) -> None:  # with the watchdog's lock held
+        self.fired = True
+        for sock in self._sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Watchdog:
+    """The one thread that fires watches when their deadline passes (started on the first request)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self._watches: set[_Watch] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self) -> _Watch:
+        watch = _Watch(self)
+        with self.lock:
+            self._watches.add(watch)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="stt-deadlines", daemon=True)
+                self._thread.start()
+        return watch
+
+    def forget(self, watch: _Watch) -> None:
+        with self.lock:
+            self._watches.discard(watch)
+
+    def _run(self) -> None:
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                due = [w for w in self._watches if w.deadline is not None and w.deadline <= now]
+                for watch in due:
+                    watch.fire()
+                    self._watches.discard(watch)
+                pending = [w.deadline for w in self._watches if w.deadline is not None]
+                self.lock.wait(timeout=max(0.0, min(pending) - now) if pending else None)
+
+
+_WATCHDOG = _Watchdog()
+
+
+# --- Decompression under the ceiling --------------------------------------------------------------------
+class _Decoder:
+    """Content-Encoding undone by stt, never producing more than it is allowed (a gzip bomb stops at the ceiling)."""
+
+    def __init__(self, encoding: str) -> None:
+        self._coding = encoding.strip().lower()
+        self._fresh = True
+        if self._coding in ("", "identity"):
+            self._inflate: Any = None
+        elif self._coding in ("gzip", "x-gzip"):
+            self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self._coding == "deflate":
+            self._inflate = zlib.decompressobj()
+        else:
+            raise _Unreadable(f"it came with a content encoding stt does not read ({sanitize(encoding, 40)})")
+
+    def feed(self, data: bytes, room: int) -> tuple[bytes, bool]:
+        """At most `room` decoded bytes of `data`, and whether there were more (then the ceiling is passed)."""
+        if self._inflate is None:
+            return data[:room], len(data) > room
+        try:
+            out = self._inflate.decompress(data, room + 1)
+        except zlib.error:
+            if self._coding == "deflate" and self._fresh:  # "deflate" sent raw, without its zlib header
+                self._fresh = False
+                self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self.feed(data, room)
+            raise _Unreadable("its compressed body is corrupt") from None
+        self._fresh = False
+        return out[:room], len(out) > room or bool(self._inflate.unconsumed_tail)
+
+
 class ApiClient:
-    """One client per process: a pooled httpx.Client, bearer auth, no redirects, typed errors."""
+    """One client per process: httpx with bearer auth, no redirects, bounded answers, typed errors."""
 
     def __init__(
         self,
@@ -102,6 +281,7 @@ class ApiClient:
                 "Authorization": f"Bearer {api_key}",
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
             },
             timeout=httpx.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT, write=WRITE_TIMEOUT, pool=POOL_TIMEOUT),
             follow_redirects=False,
@@ -110,6 +290,9 @@ class ApiClient:
             # costs 40 ms at start-up). The bare context verifies against nothing, so TLS could never pass.
             trust_env=not plain,
             verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT) if plain else True,
+            # A new connection for every request, so the deadline watchdog knows its socket. Polls are seconds
+            # apart: a kept-alive connection would save little.
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     def close(self) -> None:
@@ -122,13 +305,22 @@ class ApiClient:
         self.close()
 
     # --- the two endpoints ---------------------------------------------------------------------------
-    def create_from_url(self, body: dict[str, Any]) -> Created:
-        content = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        response = self._create(lambda: ([content], {"Content-Type": "application/json"}, len(content)))
-        return Created(self._created_id(response))
+    def create_from_url(
+        self, body: dict[str, Any], idempotency_key: str, on_sent: Callable[[], None] | None = None
+    ) -> Created:
+        content = json_text(body).encode("utf-8")
+        answer = self._create(
+            lambda: ([content], {"Content-Type": "application/json"}, len(content)), idempotency_key, on_sent
+        )
+        return Created(self._created_id(answer, idempotency_key))
 
     def create_from_file(
-        self, upload: UploadFile, fields: list[tuple[str, str]], progress: Progress | None = None
+        self,
+        upload: UploadFile,
+        fields: list[tuple[str, str]],
+        idempotency_key: str,
+        progress: Progress | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> Created:
         boundary = _uuid4().replace("-", "")
         digest: dict[str, str] = {}
@@ -137,57 +329,126 @@ class ApiClient:
             stream, length = _multipart(upload, fields, boundary, progress, digest)
             return stream, {"Content-Type": f"multipart/form-data; boundary={boundary}"}, length
 
-        response = self._create(body, upload=upload)
+        answer = self._create(body, idempotency_key, on_sent)
         size = upload.path.stat().st_size
-        return Created(self._created_id(response), sha256=digest.get("sha256"), size=size)
+        return Created(self._created_id(answer, idempotency_key), sha256=digest.get("sha256"), size=size)
 
-    def get_job(self, job_id: str) -> JobState:
+    def get_job(self, job_id: str, *, until: float | None = None) -> JobState:
+        """One status query, retried on transient failures; `until` (time.monotonic) ends it with OutOfTime."""
         path = f"/stt/{quote_id(job_id)}"
         for attempt in range(MAX_ATTEMPTS):
             last = attempt == MAX_ATTEMPTS - 1
             try:
-                response = self._send("GET", path)
+                answer = self._exchange("GET", path, limit=MAX_ANSWER_BYTES, deadline=ANSWER_DEADLINE, until=until)
+            except _TooSlow as exc:
+                if exc.by_caller:
+                    raise OutOfTime from None
+                raise ServerError(
+                    f"the server sent its answer for job {job_id} too slowly ({exc.received:,} bytes in "
+                    f"{exc.seconds:.0f} s) and stt stopped waiting for it",
+                    f"check the network and the base URL, then try again: {job_command('stt', 'fetch', job_id)}",
+                ) from None
+            except _Unreadable as exc:
+                raise ServerError(
+                    f"stt stopped reading the server's answer for job {job_id}: {exc}",
+                    "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
+                ) from None
             except httpx.TransportError as exc:
                 if _is_tls_error(exc) or last:
                     raise self._network_error(exc) from None
-                self._pause(backoff_delay(attempt), type(exc).__name__)
+                self._pause(backoff_delay(attempt), type(exc).__name__, until)
                 continue
-            if response.status_code in POLL_RETRY_STATUSES and not last:
-                self._wait_retry(response, attempt)
+            if answer.status_code in POLL_RETRY_STATUSES and not last:
+                self._wait_retry(answer, attempt, until)
                 continue
-            if response.is_success:
+            if answer.is_success:
                 try:
-                    return parse_job(response.json(), job_id)
+                    return parse_job(parse_json(answer.body), job_id)
+                except TooDeep as exc:
+                    raise ServerError(
+                        f"stt stopped reading the server's answer for job {job_id}: {exc}",
+                        "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
+                    ) from None
                 except ValueError as exc:
                     if last:
                         raise ServerError(
                             f"the server's answer for job {job_id} could not be read ({exc})",
-                            f"try again later: stt fetch {job_id}",
+                            f"try again later: {job_command('stt', 'fetch', job_id)}",
                         ) from None
-                    self._pause(backoff_delay(attempt), "unreadable answer")
+                    self._pause(backoff_delay(attempt), "unreadable answer", until)
                     continue
-            raise self._http_error(response, job_id=job_id)
+            raise self._http_error(answer, job_id=job_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # --- internals -----------------------------------------------------------------------------------
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One request; with -v, one line for it on stderr: method, path, status or error, time (never the key)."""
-        if self._log is None:
-            return self._http.request(method, self.base_url + path, **kwargs)
-        shown = self._scrub(httpx.URL(self.base_url + path).raw_path.decode("ascii", "replace"))
-        started = time.monotonic()
-        try:
-            response = self._http.request(method, self.base_url + path, **kwargs)
-        except httpx.TransportError as exc:
-            self._log(f"http: {method} {shown} -> {type(exc).__name__} after {time.monotonic() - started:.3f} s")
-            raise
-        self._log(
-            f"http: {method} {shown} -> {response.status_code} {response.reason_phrase} "
-            f"in {time.monotonic() - started:.3f} s"
-        )
-        return response
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        limit: int,
+        deadline: float,
+        until: float | None = None,
+        content: _SentCounter | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        """One request and its whole answer, read under `limit` bytes and before its deadline.
 
-    def _pause(self, delay: float, why: str) -> None:
+        The deadline counts from the start of the request, or for an upload from its last byte; `until`, the
+        caller's own deadline, caps it. With -v, one line on stderr: method, path, status, time (never the key).
+        """
+        if until is not None and time.monotonic() >= until:
+            raise OutOfTime
+        watch = _WATCHDOG.watch()
+        watch.hard_limit = until
+        armed = [time.monotonic()]
+        if content is None:
+            watch.set(deadline)
+        else:
+
+            def arm() -> None:
+                armed[0] = time.monotonic()
+                watch.set(deadline)
+
+            content.on_last = arm
+        url = self.base_url + path
+        started = time.monotonic()
+        request = self._http.build_request(
+            method,
+            url,
+            content=iter(content) if content is not None else None,
+            headers=headers,
+            extensions={"trace": watch.trace},
+        )
+        try:
+            response = self._http.send(request, stream=True)
+            try:
+                limited = response.status_code < 200 or response.status_code >= 300
+                body = _read_body(response, MAX_SMALL_ANSWER_BYTES if limited else limit, watch, armed, deadline,
+                                  truncate=limited)  # fmt: skip
+            finally:
+                response.close()
+        except httpx.TransportError as exc:
+            self._log_line(method, url, type(exc).__name__, started, "after")
+            if watch.fired:
+                raise _TooSlow(watch.received, time.monotonic() - armed[0], watch.by_caller) from None
+            raise
+        except _Unreadable:
+            self._log_line(method, url, f"{response.status_code} (answer refused)", started)
+            raise
+        finally:
+            _WATCHDOG.forget(watch)
+        self._log_line(method, url, f"{response.status_code} {response.reason_phrase}", started)
+        return Answer(response.status_code, response.reason_phrase, response.headers, body)
+
+    def _log_line(self, method: str, url: str, outcome: str, started: float, took: str = "in") -> None:
+        if self._log is not None:
+            shown = self._scrub(httpx.URL(url).raw_path.decode("ascii", "replace"))
+            self._log(f"http: {method} {shown} -> {sanitize(outcome, 80)} {took} {time.monotonic() - started:.3f} s")
+
+    def _pause(self, delay: float, why: str, until: float | None = None) -> None:
+        if until is not None and time.monotonic() + delay >= until:
+            raise OutOfTime
         if self._log is not None:
             self._log(f"http: {why}; retrying in {delay:.1f} s")
         self._sleep(delay)
@@ -195,60 +456,78 @@ class ApiClient:
     def _create(
         self,
         make_body: Callable[[], tuple[Iterator[bytes] | list[bytes], dict[str, str], int]],
-        upload: UploadFile | None = None,
-    ) -> httpx.Response:
+        idempotency_key: str,
+        on_sent: Callable[[], None] | None,
+    ) -> Answer:
         """POST /stt/create, retried only where the server cannot have created a job."""
-        idempotency_key = _uuid4()
         for attempt in range(MAX_ATTEMPTS):
             last = attempt == MAX_ATTEMPTS - 1
             stream, headers, length = make_body()
-            sent = _SentCounter(stream)
+            sent = _SentCounter(stream, on_sent)
             headers = {**headers, "Content-Length": str(length), "Idempotency-Key": idempotency_key}
             try:
-                response = self._send("POST", "/stt/create", content=iter(sent), headers=headers)
-            except httpx.TransportError as exc:
+                answer = self._exchange(
+                    "POST",
+                    "/stt/create",
+                    content=sent,
+                    headers=headers,
+                    limit=MAX_SMALL_ANSWER_BYTES,
+                    deadline=CREATE_ANSWER_DEADLINE,
+                )
+            except (httpx.TransportError, _TooSlow, _Unreadable) as exc:
                 # What decides is how far the body got, not the exception's type: a server cannot act on a
                 # request it never fully received, so a failure before the last byte is safe to retry.
                 if sent.finished:
-                    raise self._unknown_outcome(idempotency_key, upload) from None
+                    raise self._unknown_outcome(idempotency_key, exc) from None
+                if not isinstance(exc, httpx.TransportError):
+                    raise ServerError(f"the server's answer to the upload could not be used ({exc})") from None
                 if _is_tls_error(exc) or last:
                     raise self._network_error(exc) from None
                 self._pause(backoff_delay(attempt), type(exc).__name__)
                 continue
-            if response.status_code in CREATE_RETRY_STATUSES and not last:
-                self._wait_retry(response, attempt)
+            if answer.status_code in CREATE_RETRY_STATUSES and not last:
+                self._wait_retry(answer, attempt)
                 continue
-            if response.is_success:
-                return response
-            raise self._http_error(response)
+            if answer.is_success:
+                return answer
+            raise self._http_error(answer)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _created_id(self, response: httpx.Response) -> str:
+    def _created_id(self, answer: Answer, idempotency_key: str) -> str:
         try:
-            return parse_created(response.json())
+            return parse_created(parse_json(answer.body))
+        except BadId as exc:
+            raise OutcomeUnknown(
+                f"{exc}; the job may exist on the service (Idempotency-Key {idempotency_key})",
+                "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
+                idempotency_key,
+            ) from None
         except ValueError:
-            raise ServerError(
-                f"the server accepted the job but its answer has no generation_id: {server_message(response.content)}",
+            raise OutcomeUnknown(
+                "the server accepted the job but its answer has no generation_id: "
+                f"{server_message(answer.body) or 'an empty body'}; the job may or may not exist (Idempotency-Key "
+                f"{idempotency_key})",
                 "check `stt jobs` or your account before submitting again",
+                idempotency_key,
             ) from None
 
-    def _wait_retry(self, response: httpx.Response, attempt: int) -> None:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    def _wait_retry(self, answer: Answer, attempt: int, until: float | None = None) -> None:
+        retry_after = parse_retry_after(answer.headers.get("Retry-After"))
         if retry_after is not None and retry_after > RETRY_AFTER_CAP:
             when = time.strftime("%H:%M:%S", time.localtime(time.time() + retry_after))
             raise ServerError(
-                f"the server asks to wait {retry_after:.0f} s before retrying (HTTP {response.status_code})",
+                f"the server asks to wait {retry_after:.0f} s before retrying (HTTP {answer.status_code})",
                 f"try again after {when}",
             )
-        response.close()
-        self._pause(backoff_delay(attempt, retry_after), f"HTTP {response.status_code}")
+        self._pause(backoff_delay(attempt, retry_after), f"HTTP {answer.status_code}", until)
 
-    def _unknown_outcome(self, idempotency_key: str, upload: UploadFile | None) -> ServerError:
-        what = f" of {upload.path} (sha256 {file_sha256(upload.path)})" if upload else ""
-        return ServerError(
-            f"the connection failed after the request{what} was sent; the job may or may not exist "
-            f"(Idempotency-Key {idempotency_key})",
+    def _unknown_outcome(self, idempotency_key: str, exc: Exception) -> OutcomeUnknown:
+        cause = self._scrub(str(exc)) or type(exc).__name__
+        return OutcomeUnknown(
+            f"no answer came after the whole request was sent ({sanitize(cause, 200)}); the job may or may not "
+            f"exist (Idempotency-Key {idempotency_key})",
             "check `stt jobs` and your account before submitting again, to avoid paying twice",
+            idempotency_key,
         )
 
     def _network_error(self, exc: httpx.TransportError) -> ServerError:
@@ -265,17 +544,17 @@ class ApiClient:
             httpx.WriteTimeout: "timed out sending to",
         }.get(type(exc), "lost the connection to")
         return ServerError(
-            f"{kind} {host} ({self._scrub(str(exc)) or type(exc).__name__})",
+            f"{kind} {host} ({sanitize(self._scrub(str(exc)), 200) or type(exc).__name__})",
             "check the network and the base URL (--base-url / AIML_API_BASE), then try again",
         )
 
-    def _http_error(self, response: httpx.Response, job_id: str | None = None) -> Exception:
-        code = response.status_code
-        message = self._scrub(server_message(response.read())) or response.reason_phrase
+    def _http_error(self, answer: Answer, job_id: str | None = None) -> Exception:
+        code = answer.status_code
+        message = self._scrub(server_message(answer.body)) or sanitize(answer.reason, 80)
         if 300 <= code < 400:
-            location = response.headers.get("Location", "?")
+            location = sanitize(self._scrub(answer.headers.get("Location", "?")), 200)
             return RequestRejected(
-                f"the server redirected to {self._scrub(location)} (HTTP {code}); stt does not follow redirects",
+                f"the server redirected to {location} (HTTP {code}); stt does not follow redirects",
                 "check the base URL (--base-url / AIML_API_BASE)",
                 status_code=code,
             )
@@ -287,7 +566,7 @@ class ApiClient:
                 "check your account's credits and the key's permissions",
             )
         if code == 404 and job_id is not None:
-            return RequestRejected(
+            return JobGone(
                 f"job {job_id} was not found (HTTP 404): {message}",
                 "results are kept for one hour only; check the id with `stt jobs`",
                 status_code=code,
@@ -313,17 +592,44 @@ class ApiClient:
         return text.replace(self._key, "****") if self._key else text
 
 
+def _read_body(
+    response: httpx.Response, limit: int, watch: _Watch, armed: list[float], deadline: float, *, truncate: bool
+) -> bytearray:
+    """The decoded body, at most `limit` bytes (past it: _Unreadable, or cut when `truncate`)."""
+    decoder = _Decoder(response.headers.get("Content-Encoding", ""))
+    body = bytearray()
+    received = 0
+    for chunk in response.iter_raw():
+        received += len(chunk)
+        data, over = decoder.feed(chunk, limit - len(body))
+        body += data
+        if over:
+            if truncate:
+                break
+            raise _Unreadable(f"it is larger than {limit // 2**20} MiB, more than any transcript needs")
+        watch.extend(received, armed[0], deadline)
+    else:
+        data, over = decoder.feed(b"", limit - len(body))
+        body += data
+        if over and not truncate:
+            raise _Unreadable(f"it is larger than {limit // 2**20} MiB, more than any transcript needs")
+    return body
+
+
+class JobGone(RequestRejected):
+    """The service does not know the job (HTTP 404): expired after an hour, or lost."""
+
+
 def quote_id(job_id: str) -> str:
-    """The id as one safe path segment: `stt status ../../x` must not reach another path."""
-    job_id = job_id.strip()
-    if not job_id or job_id in (".", "..") or any(not ch.isprintable() or ch.isspace() for ch in job_id):
-        raise UsageError(f"{job_id!r} is not a valid job id", "copy the id printed by `stt submit` or `stt jobs`")
+    """The id as one safe path segment; anything but a valid id is refused before it reaches a URL."""
+    if not is_valid_id(job_id):
+        raise UsageError(
+            f"{shown_id(job_id)} is not a valid job id", "copy the id printed by `stt submit` or `stt jobs`"
+        )
     return quote(job_id, safe="")
 
 
 def _is_tls_error(exc: Exception) -> bool:
-    import ssl
-
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ssl.SSLCertVerificationError):
@@ -333,18 +639,31 @@ def _is_tls_error(exc: Exception) -> bool:
 
 
 class _SentCounter:
-    """Wraps a body iterator to know whether it was sent whole (then an error means an unknown outcome)."""
+    """Wraps a body iterator to know whether it was handed over whole (then an error means an unknown outcome).
 
-    def __init__(self, stream: Iterator[bytes] | list[bytes]) -> None:
+    `finished` turns true as the last piece is handed over, before it is written: if it is false, the
+    server cannot have received the whole body, so no job can exist.
+    """
+
+    def __init__(self, stream: Iterator[bytes] | list[bytes], on_sent: Callable[[], None] | None = None) -> None:
         self._stream = stream
-        self.count = 0
         self.finished = False
+        self.on_last: Callable[[], None] | None = None
+        self._on_sent = on_sent
 
     def __iter__(self) -> Iterator[bytes]:
+        pending: bytes | None = None
         for chunk in self._stream:
-            self.count += len(chunk)
-            yield chunk
+            if pending is not None:
+                yield pending
+            pending = chunk
         self.finished = True
+        if self._on_sent is not None:
+            self._on_sent()
+        if self.on_last is not None:
+            self.on_last()
+        if pending is not None:
+            yield pending
 
 
 def _quote_header(value: str) -> str:
@@ -395,3 +714,7 @@ def _uuid4() -> str:
     import uuid
 
     return str(uuid.uuid4())
+
+
+def new_idempotency_key() -> str:
+    return _uuid4()

@@ -123,10 +123,15 @@ def render(shell: str) -> str:
 
 
 def job_ids(limit: int = 50) -> str:
-    """`stt __complete ids`: the newest job ids of the ledger as `id<TAB>source, status` lines; never fails."""
+    """`stt __complete ids`: the newest job ids of the ledger as `id<TAB>source, status` lines; never fails.
+
+    Only ids that pass the same check as an id from the wire are offered: a completion script inserts them
+    into the user's command line, so an id must never hold anything a shell reads as syntax.
+    """
     import sqlite3
 
     from stt_cli.ledger import ledger_path
+    from stt_cli.protocol import is_valid_id, sanitize
 
     try:
         path = ledger_path()
@@ -143,10 +148,9 @@ def job_ids(limit: int = 50) -> str:
         return ""
     lines = []
     for job_id, source, status in rows:
-        name = str(source).rsplit("/", 1)[-1]
-        clean = "".join(ch if ch.isprintable() and ch != "\t" else " " for ch in f"{name}, {status}")
-        if job_id and all(ch.isprintable() and not ch.isspace() for ch in job_id):
-            lines.append(f"{job_id}\t{clean}")
+        if is_valid_id(job_id):
+            name = str(source).rsplit("/", 1)[-1]
+            lines.append(f"{job_id}\t{sanitize(f'{name}, {status}', 80)}")
     return "".join(line + "\n" for line in lines)
 
 
@@ -194,46 +198,67 @@ def _bash(specs: list[CommandSpec], version: str) -> str:
 
     def action(option: OptionSpec) -> str:
         return {
-            "choice": f'COMPREPLY=($(compgen -W {_sh_quote(words(option.choices))} -- "$cur"))',
+            "choice": f"_stt_match {' '.join(_sh_quote(c) for c in option.choices)}",
             "model": "_stt_models_reply",
             "file": "_stt_files",
             "dir": "_stt_dirs",
             "id": "_stt_ids",
-            "key": 'COMPREPLY=($(compgen -W "$_stt_keys" -- "$cur"))',
+            "key": '_stt_match "${_stt_keys[@]}"',
         }.get(option.value or "", "COMPREPLY=()")
 
     cases = _value_cases(specs, action, _sh_quote)
     return rf"""# {HEADER.format(version=version, shell="bash")}
 # Install: copy to ~/.local/share/bash-completion/completions/stt (or source it from ~/.bashrc).
 
-_stt_models={_sh_quote(" ".join(_models()))}
-_stt_keys={_sh_quote(" ".join(_keys()))}
+_stt_models=({" ".join(_sh_quote(m) for m in _models())})
+_stt_keys=({" ".join(_sh_quote(k) for k in _keys())})
 {chr(10).join(tables)}
+
+# Every candidate is compared with what was typed as plain text: no list is handed to compgen -W, which
+# would expand $(...) and globs in it, and no word is ever evaluated.
+_stt_match() {{
+    local word
+    COMPREPLY=()
+    for word in "$@"; do
+        [[ $word == "$cur"* ]] && COMPREPLY+=("$word")
+    done
+}}
+
+_stt_words() {{
+    local -a words
+    read -r -a words <<<"$1"
+    _stt_match "${{words[@]}}"
+}}
 
 _stt_files() {{
     compopt -o filenames 2>/dev/null
-    COMPREPLY=($(compgen -f -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 }}
 
 # Model ids start with "#", which bash reads as a comment: offer them escaped (\#g1_...) unless quoted.
 _stt_models_reply() {{
     local typed=${{cur//\\/}} id
     typed=${{typed#[\'\"]}}
+    local cur=$typed
+    _stt_match "${{_stt_models[@]}}"
+    local -a found=("${{COMPREPLY[@]}}")
+    [[ ${{COMP_WORDS[COMP_CWORD]}} == [\'\"]* ]] && return
     COMPREPLY=()
-    for id in $(compgen -W "$_stt_models" -- "$typed"); do
-        if [[ $cur == [\'\"]* ]]; then COMPREPLY+=("$id"); else COMPREPLY+=("$(printf '%q' "$id")"); fi
+    for id in "${{found[@]}}"; do
+        COMPREPLY+=("$(printf '%q' "$id")")
     done
 }}
 
 _stt_dirs() {{
     compopt -o filenames 2>/dev/null
-    COMPREPLY=($(compgen -d -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 }}
 
+# Job ids come from the ledger through stt itself, which offers only ids of safe characters.
 _stt_ids() {{
-    local ids
-    ids=$(command stt __complete ids 2>/dev/null | cut -f1)
-    COMPREPLY=($(compgen -W "$ids" -- "$cur"))
+    local -a ids
+    mapfile -t ids < <(command stt __complete ids 2>/dev/null | cut -f1)
+    _stt_match "${{ids[@]}}"
 }}
 
 _stt() {{
@@ -262,12 +287,12 @@ _stt() {{
     esac
     local opts=_stt_opts_$var
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "${{!opts}}" -- "$cur"))
+        _stt_words "${{!opts}}"
         return
     fi
     subs=_stt_subs_$var
     if [[ -n ${{!subs}} ]]; then
-        COMPREPLY=($(compgen -W "${{!subs}}" -- "$cur"))
+        _stt_words "${{!subs}}"
         return
     fi
     local args=_stt_args_$var kinds kind
@@ -277,8 +302,8 @@ _stt() {{
     case $kind in
         file*) _stt_files ;;
         id*) _stt_ids ;;
-        key*) COMPREPLY=($(compgen -W "$_stt_keys" -- "$cur")) ;;
-        choice:*) kind=${{kind#choice:}}; COMPREPLY=($(compgen -W "${{kind//,/ }}" -- "$cur")) ;;
+        key*) _stt_match "${{_stt_keys[@]}}" ;;
+        choice:*) kind=${{kind#choice:}}; _stt_words "${{kind//,/ }}" ;;
         *) COMPREPLY=() ;;
     esac
     if [[ $kind != *... ]] && ((npos >= ${{#kinds[@]}})); then COMPREPLY=(); fi

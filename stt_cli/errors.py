@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import shlex
 from enum import IntEnum
 
 
@@ -74,3 +76,54 @@ class Interrupted(SttError):
     """Ctrl-C or SIGTERM: whatever was in flight was abandoned cleanly."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class OutcomeUnknown(ServerError):
+    """The whole create request went out and no answer came: the job may exist on the service."""
+
+    def __init__(self, message: str, hint: str | None, idempotency_key: str) -> None:
+        super().__init__(message, hint)
+        self.idempotency_key = idempotency_key
+
+
+def command_line(*words: str) -> str:
+    """A command to print for the user to copy: every word shell-quoted."""
+    return shlex.join(words)
+
+
+def job_command(*words: str) -> str:
+    """`stt fetch ID`-like: the last word is a job id, kept from reading as an option when it starts with -."""
+    *head, job_id = words
+    return command_line(*head, *(["--"] if job_id.startswith("-") else []), job_id)
+
+
+def fetch_hint(job_id: str) -> str:
+    return f"resume with: {job_command('stt', 'fetch', job_id)}"
+
+
+# The errors of the local machine rather than of stt: a full disk, a read-only file system, permissions, a
+# symlink loop. Each becomes one line naming the file, with exit 2 (bad input or environment), never "a bug".
+LOCAL_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in (
+        "ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ELOOP", "ENAMETOOLONG", "EIO", "EISDIR", "ENOTDIR",
+        "EMFILE", "ENFILE", "ENOENT", "EEXIST", "EXDEV", "EFBIG", "ETXTBSY", "EBUSY", "ENXIO", "ENODEV",
+    )
+    if hasattr(errno, name)
+)  # fmt: skip
+
+_LOCAL_HINTS = {
+    getattr(errno, "ENOSPC", -1): "free some space on that disk, or write somewhere else",
+    getattr(errno, "EDQUOT", -1): "free some space (the disk quota is used up), or write somewhere else",
+    getattr(errno, "EROFS", -1): "that file system is read-only: write somewhere else",
+    getattr(errno, "EACCES", -1): "check the permissions of that path",
+    getattr(errno, "EPERM", -1): "check the permissions of that path",
+    getattr(errno, "ELOOP", -1): "a symbolic link on that path points back at itself: fix or remove it",
+}
+
+
+def local_failure(exc: OSError, doing: str, hint: str | None = None) -> UsageError:
+    """`cannot <doing>: <reason>` with what to do, for an OSError of the local machine."""
+    reason = exc.strerror or type(exc).__name__
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) not in doing else ""
+    return UsageError(f"cannot {doing}{where}: {reason}", hint or _LOCAL_HINTS.get(exc.errno or -1, "check that path"))

@@ -1,37 +1,74 @@
-"""File-system helpers that keep the user's data safe: atomic writes and output checks."""
+"""File-system helpers that keep the user's data safe: atomic writes, output checks, temp files swept."""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
+import re
+import stat
 import tempfile
 from pathlib import Path
 
-from stt_cli.errors import UsageError
+from stt_cli.errors import UsageError, command_line, local_failure
 
 HASH_CHUNK = 1024 * 1024
+TEMP_MARK = ".stt-"  # in the name of every temp file stt makes beside an output: .NAME.stt-PID-XXXX.tmp
+STDOUT_PATHS = frozenset({"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})
+_TEMP = re.compile(r"^\..+\.stt-(\d+)-[A-Za-z0-9_]+\.tmp$")
+
+
+_HASHED: dict[tuple[int, int, int, int], str] = {}
 
 
 def file_sha256(path: Path) -> str:
-    """The file's sha256, read in chunks (memory stays flat for any size)."""
+    """The file's sha256, read in chunks (memory stays flat for any size); a file unchanged since it was last
+    hashed by this process (same inode, size and modification time) is not read again."""
+    before = os.stat(path)
+    key = (before.st_dev, before.st_ino, before.st_size, before.st_mtime_ns)
+    known = _HASHED.get(key)
+    if known is not None:
+        return known
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(HASH_CHUNK):
             digest.update(chunk)
-    return digest.hexdigest()
+    hexdigest = digest.hexdigest()
+    _HASHED[key] = hexdigest
+    return hexdigest
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Write to a temp file beside `path`, fsync, then rename over it: readers see old or new, never half."""
+@functools.cache
+def umask() -> int:
+    """The process umask, read without changing it where the system allows (os.umask would race other threads)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def new_file_mode() -> int:
+    """The mode the user's shell would give a new file: 0666 less the umask."""
+    return 0o666 & ~umask()
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Write to a temp file beside `path`, fsync, then rename over it: readers see old or new, never half.
+
+    The new file gets `mode` (default: what the umask gives a new file).
+    """
     directory = path.parent
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}{TEMP_MARK}{os.getpid()}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
+        os.chmod(tmp, new_file_mode() if mode is None else mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -39,20 +76,112 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
         raise
 
 
-def check_output_path(path: Path, *, force: bool) -> None:
-    """Refuse, before anything is uploaded, an output we could not or should not write."""
+def write_output(path: Path, data: bytes) -> None:
+    """The user's output, landing where they said as they would have made it.
+
+    A character device, FIFO, socket or terminal is written through (never renamed over). A symbolic link
+    is followed, so the link stays and its target gets the text. A replaced file keeps its mode (and, for
+    root, its owner); a new one gets the umask's. Raises OSError.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        fd = os.open(path, os.O_WRONLY)  # no O_CREAT, no rename: whatever is there takes the bytes
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        return
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if info is None:
+        atomic_write_bytes(target, data)
+        return
+    atomic_write_bytes(target, data, mode=stat.S_IMODE(info.st_mode))
+    if os.name == "posix" and os.geteuid() == 0 and (info.st_uid, info.st_gid) != (0, 0):
+        with contextlib.suppress(OSError):
+            os.chown(target, info.st_uid, info.st_gid)
+
+
+def is_stdout(raw: str) -> bool:
+    return raw == "-" or raw in STDOUT_PATHS
+
+
+def is_special(path: Path) -> bool:
+    """An existing path that is not a regular file or directory: a device, FIFO, socket or terminal."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def check_output_path(path: Path, *, force: bool, ours: bool = False) -> None:
+    """Refuse, before anything is uploaded, an output we could not or should not write.
+
+    `ours`: the file exists but the ledger says stt wrote it for this very source (a re-run may find it done).
+    """
+    if is_special(path):
+        return  # written through: nothing of the user's is replaced
     if path.is_dir():
         raise UsageError(f"the output {path} is a directory", "name a file, or use --output-dir")
-    if path.exists() and not force:
+    if path.exists() and not force and not ours:
         raise UsageError(f"the output file {path} already exists", "pass --force to overwrite it, or pick another name")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise UsageError(f"the output directory {parent} does not exist", f"create it first: mkdir -p {parent}")
+        raise UsageError(
+            f"the output directory {parent} does not exist",
+            f"create it first: {command_line('mkdir', '-p', str(parent))}",
+        )
+    sweep_temp_files(parent)
     try:  # a real probe: permission bits say nothing for root, or on a read-only file system
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=".stt-probe-")
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".probe{TEMP_MARK}{os.getpid()}-", suffix=".tmp")
     except OSError as exc:
         raise UsageError(
             f"cannot write in the output directory {parent} ({exc.strerror})", "pick another output path"
         ) from None
     os.close(fd)
     os.unlink(probe)
+
+
+def sweep_temp_files(directory: Path) -> int:
+    """Remove the temp files that killed stt processes left in `directory`; returns how many."""
+    removed = 0
+    try:
+        names = [n for n in os.listdir(directory) if TEMP_MARK in n and n.endswith(".tmp")]
+    except OSError:
+        return 0
+    for name in names:
+        match = _TEMP.match(name)
+        if match is None or int(match.group(1)) == os.getpid() or pid_alive(int(match.group(1))):
+            continue
+        path = directory / name
+        with contextlib.suppress(OSError):
+            if stat.S_ISREG(path.lstat().st_mode):
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def safe_name(stem: str, fallback: str = "transcript") -> str:
+    """A file name made from a source or an id: no path separator, no leading dot, no control character."""
+    cleaned = "".join(ch for ch in stem if ch.isprintable() and ch not in "/\\\x00")
+    cleaned = cleaned.lstrip(". ").strip()
+    return cleaned[:200] or fallback
+
+
+def write_failure(exc: OSError, path: Path, hint: str | None = None) -> UsageError:
+    return local_failure(exc, f"write {path}", hint)

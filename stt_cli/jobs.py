@@ -12,17 +12,17 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from stt_cli.config import host_of
-from stt_cli.errors import Interrupted, JobFailed, StillPending, UsageError
+from stt_cli.errors import Interrupted, JobFailed, StillPending, UsageError, job_command
 from stt_cli.ledger import keep_in_ledger
 from stt_cli.protocol import JobState, OptionValue, Status, form_fields
 
 if TYPE_CHECKING:
     from stt_cli.client import ApiClient, Progress
-    from stt_cli.ledger import Ledger
+    from stt_cli.ledger import JobRecord, Ledger
 
 # --- The poll schedule: fast at first (short clips finish in seconds), then in proportion to the wait ----
 # Polls at 0.5, 1, 1.5, 2, 3, 4, 5, 6, 7.2, 8.6 s, ... : 10 in the first 10 s, 26 in the first 2 minutes,
@@ -129,66 +129,199 @@ def check_size(source: Source, max_size: int | None) -> None:
         )
 
 
+SPOOL_PREFIX = "stdin-"
+
+
+def spool_dir() -> Path:
+    from stt_cli.config import cache_dir
+
+    return cache_dir() / "spool"
+
+
 @contextlib.contextmanager
-def spooled_stdin(max_size: int | None = None) -> Iterator[Path]:
-    """Stdin copied to a private temp file (0600) so the upload has a known length; removed afterwards."""
+def spooled_stdin(max_size: int | None = None) -> Iterator[tuple[Path, str]]:
+    """Stdin copied to a private file in stt's cache dir (0600 in 0700), so the upload has a known length.
+
+    Yields the path and the sha256 of the bytes; the file is removed afterwards, and the spools of killed
+    processes are swept the next time one is made.
+    """
+    import hashlib
+
+    from stt_cli.errors import local_failure
+    from stt_cli.fsutil import sweep_temp_files
+
     stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
     if stream is None or sys.stdin.isatty():
         raise UsageError("SOURCE is - but stdin is a terminal", "pipe the audio in: cat talk.wav | stt run -")
-    fd, name = tempfile.mkstemp(prefix="stt-stdin-", suffix=".audio")
-    path = Path(name)
+    directory = spool_dir()
     try:
-        with os.fdopen(fd, "wb") as handle:
-            copied = 0
-            while chunk := stream.read(STDIN_CHUNK):
-                copied += len(chunk)
-                if max_size is not None and copied > max_size:
-                    raise UsageError(f"stdin is over the --max-size of {max_size:,} bytes", "raise --max-size")
-                handle.write(chunk)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        sweep_temp_files(directory)
+        fd, name = tempfile.mkstemp(dir=directory, prefix=f".{SPOOL_PREFIX}audio.stt-{os.getpid()}-", suffix=".tmp")
+    except OSError as exc:
+        raise local_failure(exc, f"spool stdin in {directory}") from None
+    path = Path(name)
+    digest = hashlib.sha256()
+    try:
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                copied = 0
+                while chunk := stream.read(STDIN_CHUNK):
+                    copied += len(chunk)
+                    if max_size is not None and copied > max_size:
+                        raise UsageError(f"stdin is over the --max-size of {max_size:,} bytes", "raise --max-size")
+                    digest.update(chunk)
+                    handle.write(chunk)
+        except OSError as exc:
+            raise local_failure(exc, f"spool stdin in {directory}") from None
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted while reading stdin; no job was created") from None
         if path.stat().st_size == 0:
             raise UsageError("stdin was empty", "pipe the audio in: cat talk.wav | stt run -")
-        yield path
+        yield path, digest.hexdigest()
     finally:
         with contextlib.suppress(OSError):
             path.unlink()
 
 
-@dataclass(frozen=True)
-class Submitted:
-    generation_id: str
+class Prepared(NamedTuple):
+    """A source ready to send: what goes on the wire, and what identifies the work in the ledger."""
+
     source: Source
+    path: Path | None  # the file to upload (None: a URL)
+    upload_name: str
+    recorded: str  # the source as the ledger records it: resolved path, URL, or "stdin"
+    identity: str  # "sha256:<hex>" or "url:<url>"
+    size: int | None
+    sha256: str | None
 
 
-def submit(
+@contextlib.contextmanager
+def prepare(source: Source, max_size: int | None = None) -> Iterator[Prepared]:
+    """Hash a file (the ledger matches work by its bytes), or spool and hash stdin; a URL as it is."""
+    from stt_cli.errors import local_failure
+    from stt_cli.fsutil import file_sha256
+
+    if source.kind == "url":
+        yield Prepared(source, None, "", source.raw, f"url:{source.raw}", None, None)
+        return
+    if source.kind == "stdin":
+        with spooled_stdin(max_size) as (path, digest):
+            yield Prepared(source, path, "stdin.audio", "stdin", f"sha256:{digest}", path.stat().st_size, digest)
+        return
+    assert source.path is not None
+    try:
+        digest = file_sha256(source.path)
+        size = source.path.stat().st_size
+    except OSError as exc:
+        raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
+    yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), f"sha256:{digest}", size, digest)
+
+
+@dataclass(frozen=True)
+class Obtained:
+    """The job for a source: reused from the ledger (its record), or created now."""
+
+    generation_id: str
+    record: JobRecord | None = None
+
+    @property
+    def reused(self) -> bool:
+        return self.record is not None
+
+
+class ObtainHooks(Protocol):
+    """What the use case tells whoever shows progress (a terminal view, or nothing)."""
+
+    def note(self, message: str) -> None: ...
+
+    def uploading(self) -> contextlib.AbstractContextManager[Progress | None]: ...
+
+
+CLAIM_POLL = 0.2  # s between looks at the ledger while another stt creates the same job
+
+
+def obtain(
     client: ApiClient,
     ledger: Ledger,
-    source: Source,
+    prepared: Prepared,
     model: str,
     options: dict[str, OptionValue],
-    progress: Progress | None = None,
-    max_size: int | None = None,
-) -> Submitted:
-    """Create one job and record it in the ledger; the id is returned the moment the service gives it."""
+    hooks: ObtainHooks,
+    *,
+    resubmit: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Obtained:
+    """The job for this work: the ledger's, or the one another stt is creating right now, or a new one.
+
+    The claim is written to the ledger before the upload starts, so a create that is interrupted or killed
+    after its body went out is found by the next run, which sends the same Idempotency-Key again.
+    """
     from stt_cli.client import UploadFile
+    from stt_cli.errors import OutcomeUnknown
+    from stt_cli.ledger import Busy, Reuse, Work
 
     host = host_of(client.base_url)
+    work = Work(prepared.recorded, prepared.identity, model, dict(options), prepared.size, prepared.sha256)
+    label = prepared.source.label
+    waited = False
+    while True:
+        decision = ledger.claim(host, work, resubmit=resubmit)
+        if isinstance(decision, Reuse):
+            return Obtained(decision.record.id, decision.record)
+        if not isinstance(decision, Busy):
+            break
+        if not waited:
+            hooks.note(f"another stt is creating the job for {label}; waiting to use it")
+            waited = True
+        sleep(CLAIM_POLL)
+    key = decision.idempotency_key
+    if decision.resumed is not None:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(decision.resumed.started_at))
+        hooks.note(
+            f"an earlier create of {label} ({when}) may have reached the service; sending it again with the same "
+            f"Idempotency-Key {key}, so the service can answer with that job (--resubmit starts afresh)"
+        )
+    sent_whole = False
+
+    def on_sent() -> None:
+        nonlocal sent_whole
+        sent_whole = True
+
+    what = f"{label} (sha256 {prepared.sha256})" if prepared.sha256 else label
+    rerun = (
+        f"run the same command again: it sends the same Idempotency-Key ({key}), so a service that honours it "
+        "bills once; --resubmit starts afresh"
+    )
     try:
-        if source.kind == "url":
-            created = client.create_from_url({"model": model, "url": source.raw, **options})
+        if prepared.path is None:
+            created = client.create_from_url({"model": model, "url": prepared.source.raw, **options}, key, on_sent)
         else:
-            with contextlib.ExitStack() as stack:
-                path = source.path if source.kind == "file" else stack.enter_context(spooled_stdin(max_size))
-                assert path is not None
-                name = path.name if source.kind == "file" else "stdin.audio"
-                upload = UploadFile(path, name, content_type_for(name))
-                fields = form_fields({"model": model, **options})
-                created = client.create_from_file(upload, fields, progress)
+            with hooks.uploading() as progress:
+                upload = UploadFile(prepared.path, prepared.upload_name, content_type_for(prepared.upload_name))
+                created = client.create_from_file(upload, form_fields({"model": model, **options}), key, progress,
+                                                  on_sent)  # fmt: skip
+    except OutcomeUnknown as exc:
+        ledger.mark_unknown(key)
+        raise OutcomeUnknown(
+            f"{what}: {exc.message}; the ledger keeps this create", rerun, exc.idempotency_key
+        ) from None
     except KeyboardInterrupt:
-        raise Interrupted(f"interrupted while sending {source.label}; no job was created") from None
-    recorded = str(source.path.resolve()) if source.path is not None else source.label
-    job_id = created.generation_id
-    keep_in_ledger(job_id, ledger.add, job_id, host, recorded, model, dict(options), created.size, created.sha256)
-    return Submitted(created.generation_id, source)
+        if sent_whole or decision.resumed is not None:
+            ledger.mark_unknown(key)
+            raise Interrupted(
+                f"interrupted after {what} was sent; the job may exist on the service (Idempotency-Key {key})", rerun
+            ) from None
+        ledger.release(key)
+        raise Interrupted(f"interrupted while sending {label}; no job was created") from None
+    except BaseException:
+        if decision.resumed is not None or sent_whole:
+            ledger.mark_unknown(key)  # an earlier try, or this one, may have made the job: keep the key
+        else:
+            ledger.release(key)
+        raise
+    keep_in_ledger(created.generation_id, ledger.settle, key, created.generation_id, host, work)
+    return Obtained(created.generation_id)
 
 
 def poll_delays(poll_interval: float) -> Iterator[float]:
@@ -216,19 +349,36 @@ def wait(
 ) -> dict[str, Any]:
     """Poll until the job completes (its payload), fails (JobFailed) or the deadline passes (StillPending).
 
-    A job known to be running is asked at once; a `fresh` one (just created) only after the first gap.
+    A job known to be running is asked at once; a `fresh` one (just created) only after the first gap. The
+    deadline also ends a status request in flight. A job the service no longer knows is marked gone in the
+    ledger (JobGone is raised).
     """
+    from stt_cli.client import JobGone, OutOfTime
+    from stt_cli.errors import fetch_hint
+
     host = host_of(client.base_url)
     deadline = clock() + timeout if timeout > 0 else None
     delays = poll_delays(poll_interval)
     warned: set[str] = set()
     last_recorded: str | None = None
+    shown = "submitted"
+
+    def gave_up() -> StillPending:
+        return StillPending(f"gave up waiting after {timeout:g} s; job {job_id} is still {shown}", fetch_hint(job_id))
+
     try:
         if fresh:
             first = next(delays)
             sleep(first if deadline is None else max(0.0, min(first, deadline - clock())))
         while True:
-            state = client.get_job(job_id)
+            until = None if deadline is None else time.monotonic() + (deadline - clock())
+            try:
+                state = client.get_job(job_id, until=until)
+            except OutOfTime:
+                raise gave_up() from None
+            except JobGone:
+                keep_in_ledger(job_id, ledger.mark_gone, job_id, host)
+                raise
             if on_status is not None:
                 on_status(state)
             if state.status is Status.UNKNOWN and state.raw_status not in warned:
@@ -244,29 +394,24 @@ def wait(
             if state.status is Status.FAILED:
                 message = state.error or f"status {state.raw_status}"
                 keep_in_ledger(job_id, ledger.update, job_id, host, status=Status.FAILED.value, error=message)
-                from stt_cli.protocol import sanitize
-
                 raise JobFailed(
-                    f"job {job_id} failed on the server: {sanitize(message)}",
+                    f"job {job_id} failed on the server: {message}",
                     "check the source and options, then submit again",
                 )
-            if state.status.shown != last_recorded:
-                shown = state.status.shown
+            shown = state.status.shown
+            if shown != last_recorded:
                 keep_in_ledger(job_id, ledger.update, job_id, host, status=shown)
-                last_recorded = state.status.shown
+                last_recorded = shown
             if no_wait:
-                raise StillPending(f"job {job_id} is still {state.status.shown}", f"fetch it later: stt fetch {job_id}")
+                raise StillPending(
+                    f"job {job_id} is still {shown}", f"fetch it later: {job_command('stt', 'fetch', job_id)}"
+                )
             delay = next(delays)
             if deadline is not None:
                 remaining = deadline - clock()
                 if remaining <= 0:
-                    raise StillPending(
-                        f"gave up waiting after {timeout:g} s; job {job_id} is still {state.status.shown}",
-                        f"resume with: stt fetch {job_id}",
-                    )
+                    raise gave_up()
                 delay = min(delay, remaining)
             sleep(delay)
     except KeyboardInterrupt:
-        raise Interrupted(
-            f"interrupted; job {job_id} goes on running on the server", f"resume with: stt fetch {job_id}"
-        ) from None
+        raise Interrupted(f"interrupted; job {job_id} goes on running on the server", fetch_hint(job_id)) from None

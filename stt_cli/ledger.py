@@ -1,25 +1,36 @@
-"""The local job ledger: one SQLite row per job (WAL, versioned schema), so every job can be found again."""
+"""The local job ledger: one SQLite row per job (WAL, versioned schema), so every job can be found again.
+
+Besides the jobs it holds the creates in flight (claims: written before an upload starts, so an interrupted
+or killed create is known on the next run and re-sent with the same Idempotency-Key) and the output files
+stt wrote (so names stay stable from run to run and `--skip-existing` knows whose file a file is).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from stt_cli.config import data_dir
-from stt_cli.errors import SttError, UsageError
+from stt_cli.errors import SttError, UsageError, command_line
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT = 10.0  # s: several stt processes may write at once
 LEDGER_NAME = "ledger.sqlite3"
+PARAMS_PER_QUERY = 500  # SQLite allows 999 bound parameters in older builds
+# Statuses a job can have in the ledger: the four `stt status` words, and gone (the service answered 404).
+GONE = "gone"
+NOT_REUSABLE = ("failed", GONE)
 
-_SCHEMA = """
+_JOBS = """
 CREATE TABLE IF NOT EXISTS jobs (
     id            TEXT NOT NULL,
     host          TEXT NOT NULL,
@@ -34,10 +45,42 @@ CREATE TABLE IF NOT EXISTS jobs (
     error         TEXT,
     outputs       TEXT NOT NULL DEFAULT '[]',
     result        TEXT,
+    work          TEXT,
+    audio_seconds REAL,
     PRIMARY KEY (host, id)
 );
-CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
 """
+_V2 = """
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
+CREATE INDEX IF NOT EXISTS jobs_work ON jobs (host, work, created_at);
+CREATE INDEX IF NOT EXISTS jobs_source ON jobs (source);
+CREATE TABLE IF NOT EXISTS claims (
+    idempotency_key TEXT PRIMARY KEY,
+    host            TEXT NOT NULL,
+    work            TEXT NOT NULL,
+    source          TEXT NOT NULL,
+    source_size     INTEGER,
+    source_sha256   TEXT,
+    model           TEXT NOT NULL,
+    options         TEXT NOT NULL,
+    owner           TEXT NOT NULL,
+    started_at      REAL NOT NULL,
+    state           TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS claims_work ON claims (host, work);
+CREATE TABLE IF NOT EXISTS outputs (
+    path       TEXT PRIMARY KEY,
+    source     TEXT NOT NULL,
+    host       TEXT NOT NULL,
+    job_id     TEXT NOT NULL,
+    written_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outputs_source ON outputs (source);
+"""
+_COLUMNS = (
+    "id, host, created_at, updated_at, source, source_size, source_sha256, model, options, status, error, outputs, "
+    "audio_seconds"
+)
 
 
 class JobRecord(NamedTuple):
@@ -53,7 +96,62 @@ class JobRecord(NamedTuple):
     status: str
     error: str | None
     outputs: list[str]
+    audio_seconds: float | None
     result: dict[str, Any] | None
+
+
+class Work(NamedTuple):
+    """What makes two jobs the same: the audio (its sha256, or the URL), the model and the options."""
+
+    source: str  # as recorded: the resolved path, the URL, or "stdin"
+    identity: str  # "sha256:<hex>" or "url:<url>"
+    model: str
+    options: dict[str, Any]
+    size: int | None = None
+    sha256: str | None = None
+
+    @property
+    def key(self) -> str:
+        return work_key(self.identity, self.model, self.options)
+
+
+def work_key(identity: str, model: str, options: dict[str, Any]) -> str:
+    return json.dumps([identity, model, options], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class ClaimRecord(NamedTuple):
+    idempotency_key: str
+    owner: str
+    started_at: float
+    state: str  # sending | unknown
+
+
+class Reuse(NamedTuple):
+    """A job of the ledger already does this work."""
+
+    record: JobRecord
+
+
+class Busy(NamedTuple):
+    """Another stt process (or another worker of this one) is creating a job for this work right now."""
+
+    owner: str
+    since: float
+
+
+class Claimed(NamedTuple):
+    """This process may create the job, with this Idempotency-Key; `resumed` is an earlier create that may exist."""
+
+    idempotency_key: str
+    resumed: ClaimRecord | None
+
+
+class OutputRecord(NamedTuple):
+    path: str
+    source: str
+    host: str
+    job_id: str
+    written_at: float
 
 
 def ledger_path() -> Path:
@@ -67,11 +165,47 @@ class Ledger:
         self.path = path or ledger_path()
         self._db: sqlite3.Connection | None = None
         self._lock = threading.RLock()
+        self._owner: ProcessLock | None = None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             yield from self._open()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE): no other process writes in between."""
+        with self._connect() as db:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._failure(exc) from None
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            try:
+                db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                raise self._failure(exc) from None
+
+    def _failure(self, exc: sqlite3.Error) -> UsageError:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return UsageError(
+                f"the job ledger {self.path} stayed locked for {BUSY_TIMEOUT:g} s by another process",
+                "wait for the other stt to finish, then try again",
+            )
+        if "full" in text:
+            return UsageError(f"the job ledger {self.path} cannot grow: the disk is full", "free some space")
+        return UsageError(
+            f"the job ledger {self.path} cannot be used ({text})",
+            "if it is corrupt, move it aside and stt starts a new one: "
+            + command_line("mv", str(self.path), f"{self.path}.bak"),
+        )
 
     def _open(self) -> Iterator[sqlite3.Connection]:
         try:
@@ -92,31 +226,25 @@ class Ledger:
                         "upgrade stt-cli, or move the file aside",
                     )
                 if version < SCHEMA_VERSION:
-                    db.executescript(_SCHEMA)
-                    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                    _migrate(db, version)
                 self._db = db
             yield self._db
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise UsageError(
-                    f"the job ledger {self.path} stayed locked for {BUSY_TIMEOUT:g} s by another process",
-                    "wait for the other stt to finish, then try again",
-                ) from None
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from None
+        except OSError as exc:
             raise UsageError(
-                f"the job ledger {self.path} cannot be used ({exc})",
-                f"if it is corrupt, move it aside (mv {self.path} {self.path}.bak); stt starts a new one",
-            ) from None
-        except sqlite3.DatabaseError as exc:
-            raise UsageError(
-                f"the job ledger {self.path} cannot be used ({exc})",
-                f"if it is corrupt, move it aside (mv {self.path} {self.path}.bak); stt starts a new one",
+                f"the job ledger {self.path} cannot be opened ({exc.strerror})", "check that directory and the disk"
             ) from None
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._owner is not None:
+            self._owner.release()
+            self._owner = None
 
+    # --- jobs ----------------------------------------------------------------------------------------
     def add(
         self,
         job_id: str,
@@ -127,14 +255,10 @@ class Ledger:
         size: int | None = None,
         sha256: str | None = None,
         status: str = "queued",
+        work: str | None = None,
     ) -> None:
-        now = time.time()
         with self._connect() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO jobs (id, host, created_at, updated_at, source, source_size, source_sha256,"
-                " model, options, status) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (job_id, host, now, now, source, size, sha256, model, json.dumps(options), status),
-            )
+            _insert_job(db, job_id, host, source, model, options, size, sha256, status, work)
 
     def update(
         self,
@@ -148,7 +272,7 @@ class Ledger:
     ) -> None:
         with self._connect() as db:
             row = db.execute(
-                "SELECT outputs, status, result IS NOT NULL FROM jobs WHERE host=? AND id=?", (host, job_id)
+                "SELECT outputs, status, result IS NOT NULL, source FROM jobs WHERE host=? AND id=?", (host, job_id)
             ).fetchone()
             if row is None:
                 return
@@ -159,54 +283,66 @@ class Ledger:
                 result = None  # a completed result never changes: kept as first stored
             if (status is None or status == row[1]) and error is None and result is None and output is None:
                 return  # nothing new: no write, no fsync
-            db.execute(
-                "UPDATE jobs SET updated_at=?, status=COALESCE(?, status), error=COALESCE(?, error),"
-                " result=COALESCE(?, result), outputs=? WHERE host=? AND id=?",
-                (
-                    time.time(),
-                    status,
-                    error,
-                    None if result is None else json.dumps(result, ensure_ascii=False),
-                    json.dumps(outputs),
-                    host,
-                    job_id,
-                ),
-            )
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "UPDATE jobs SET updated_at=?, status=COALESCE(?, status), error=COALESCE(?, error),"
+                    " result=COALESCE(?, result), outputs=?, audio_seconds=COALESCE(?, audio_seconds)"
+                    " WHERE host=? AND id=?",
+                    (
+                        time.time(),
+                        status,
+                        error,
+                        None if result is None else json.dumps(result, ensure_ascii=False),
+                        json.dumps(outputs),
+                        None if result is None else audio_seconds(result),
+                        host,
+                        job_id,
+                    ),
+                )
+                if output is not None:
+                    db.execute(
+                        "INSERT OR REPLACE INTO outputs (path, source, host, job_id, written_at) VALUES (?,?,?,?,?)",
+                        (output, row[3], host, job_id, time.time()),
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
     def get(self, job_id: str, host: str) -> JobRecord | None:
         with self._connect() as db:
-            row = db.execute("SELECT * FROM jobs WHERE host=? AND id=?", (host, job_id)).fetchone()
+            row = db.execute(f"SELECT {_COLUMNS}, result FROM jobs WHERE host=? AND id=?", (host, job_id)).fetchone()
         return _record(row) if row else None
 
     def latest(self, host: str) -> JobRecord | None:
         with self._connect() as db:
             row = db.execute(
-                "SELECT * FROM jobs WHERE host=? ORDER BY created_at DESC, rowid DESC LIMIT 1", (host,)
+                f"SELECT {_COLUMNS}, NULL FROM jobs WHERE host=? ORDER BY created_at DESC, rowid DESC LIMIT 1", (host,)
             ).fetchone()
         return _record(row) if row else None
 
-    def candidates(
-        self, host: str, model: str, *, size: int | None = None, source: str | None = None
-    ) -> list[JobRecord]:
-        """Jobs that may be the same work: same host and model, and the same file size or the same URL."""
+    def find_work(self, host: str, work: str) -> JobRecord | None:
+        """The newest job of the ledger for this very work that can still give its result (indexed)."""
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT * FROM jobs WHERE host=? AND model=? AND status != 'failed' AND (source_size=? OR source=?)"
-                " ORDER BY created_at DESC, rowid DESC",
-                (host, model, size, source),
-            ).fetchall()
-        return [_record(r) for r in rows]
+            return _find_work(db, host, work)
 
-    def remove(self, job_id: str) -> int:
+    def mark_gone(self, job_id: str, host: str) -> None:
+        """The service answered 404: the job cannot be fetched or reused, though a result kept here stays."""
+        self.update(job_id, host, status=GONE)
+
+    def remove(self, job_id: str, host: str | None = None) -> int:
         with self._connect() as db:
-            return db.execute("DELETE FROM jobs WHERE id=?", (job_id,)).rowcount
+            if host is None:
+                return db.execute("DELETE FROM jobs WHERE id=?", (job_id,)).rowcount
+            return db.execute("DELETE FROM jobs WHERE id=? AND host=?", (job_id, host)).rowcount
 
     def prune(self, older_than: float) -> int:
         with self._connect() as db:
             return db.execute("DELETE FROM jobs WHERE created_at < ?", (time.time() - older_than,)).rowcount
 
     def list(self, limit: int | None = None, status: str | None = None) -> list[JobRecord]:
-        query = "SELECT * FROM jobs"
+        query = f"SELECT {_COLUMNS}, NULL FROM jobs"
         args: list[Any] = []
         if status:
             query += " WHERE status=?"
@@ -219,9 +355,145 @@ class Ledger:
             rows = db.execute(query, args).fetchall()
         return [_record(r) for r in rows]
 
+    # --- creates in flight ---------------------------------------------------------------------------
+    @property
+    def owner(self) -> str:
+        """This process's name in the claims: a lock file it holds while it lives."""
+        with self._lock:
+            if self._owner is None:
+                with self._connect():  # the ledger's directory exists, private, before the lock file's
+                    pass
+                self._owner = ProcessLock(self.path.parent / "owners")
+            return self._owner.name
+
+    def claim(self, host: str, work: Work, *, resubmit: bool = False) -> Reuse | Busy | Claimed:
+        """In one transaction: the ledger's job for this work, or the create another process has in flight,
+        or a claim for this process to create it (written before the upload starts)."""
+        owner = self.owner
+        key = work.key
+        if not resubmit:
+            record = self.find_work(host, key)  # the common re-run case, without taking the write lock
+            if record is not None:
+                return Reuse(record)
+        with self._transaction() as db:
+            if not resubmit:
+                record = _find_work(db, host, key)
+                if record is not None:
+                    return Reuse(record)
+                row = db.execute(
+                    "SELECT idempotency_key, owner, started_at, state FROM claims WHERE host=? AND work=?"
+                    " ORDER BY started_at DESC LIMIT 1",
+                    (host, key),
+                ).fetchone()
+                if row is not None:
+                    found = ClaimRecord(*row)
+                    in_flight = found.owner == owner or owner_alive(self.path.parent, found.owner)
+                    if found.state == "sending" and in_flight:
+                        return Busy(found.owner, found.started_at)
+                    db.execute(
+                        "UPDATE claims SET owner=?, state='sending' WHERE idempotency_key=?",
+                        (owner, found.idempotency_key),
+                    )
+                    return Claimed(found.idempotency_key, found)
+            else:
+                db.execute("DELETE FROM claims WHERE host=? AND work=? AND state='unknown'", (host, key))
+            new_key = str(uuid.uuid4())
+            db.execute(
+                "INSERT INTO claims (idempotency_key, host, work, source, source_size, source_sha256, model, options,"
+                " owner, started_at, state) VALUES (?,?,?,?,?,?,?,?,?,?, 'sending')",
+                (new_key, host, key, work.source, work.size, work.sha256, work.model, json.dumps(work.options), owner,
+                 time.time()),
+            )  # fmt: skip
+            return Claimed(new_key, None)
+
+    def settle(self, idempotency_key: str, job_id: str, host: str, work: Work) -> None:
+        """The create answered with a job: record it and drop the claim, in one transaction."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM claims WHERE idempotency_key=?", (idempotency_key,))
+            _insert_job(db, job_id, host, work.source, work.model, work.options, work.size, work.sha256, "queued",
+                        work.key)  # fmt: skip
+
+    def release(self, idempotency_key: str) -> None:
+        """No job can exist for this claim (the body never went out whole, or the server said no)."""
+        with self._connect() as db:
+            db.execute("DELETE FROM claims WHERE idempotency_key=?", (idempotency_key,))
+
+    def mark_unknown(self, idempotency_key: str) -> None:
+        """The whole body went out and no usable answer came: the job may exist; keep the key for the re-run."""
+        with self._connect() as db:
+            db.execute("UPDATE claims SET state='unknown' WHERE idempotency_key=?", (idempotency_key,))
+
+    def claims(self) -> Sequence[Any]:
+        """(idempotency key, source, model, started_at, state) of every create in flight or of unknown outcome."""
+        with self._connect() as db:
+            return db.execute(
+                "SELECT idempotency_key, source, model, started_at, state FROM claims ORDER BY started_at"
+            ).fetchall()
+
+    # --- output files --------------------------------------------------------------------------------
+    def outputs_of(self, sources: Sequence[str]) -> dict[str, Sequence[OutputRecord]]:
+        """The files stt wrote for each of these sources (resolved paths or URLs)."""
+        found: dict[str, Sequence[OutputRecord]] = {}
+        with self._connect() as db:
+            for start in range(0, len(sources), PARAMS_PER_QUERY):
+                part = sources[start : start + PARAMS_PER_QUERY]
+                marks = ",".join("?" * len(part))
+                for row in db.execute(
+                    f"SELECT path, source, host, job_id, written_at FROM outputs WHERE source IN ({marks})", part
+                ):
+                    found[row[1]] = [*found.get(row[1], []), OutputRecord(*row)]
+        return found
+
+    def output(self, path: str) -> OutputRecord | None:
+        """Who wrote this file, if stt did."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT path, source, host, job_id, written_at FROM outputs WHERE path=?", (path,)
+            ).fetchone()
+        return OutputRecord(*row) if row else None
+
+    def outputs_in(self, directory: str) -> dict[str, OutputRecord]:
+        """Every file stt wrote directly in this directory (resolved), by path."""
+        prefix = directory.rstrip(os.sep) + os.sep
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT path, source, host, job_id, written_at FROM outputs WHERE path >= ? AND path < ?",
+                (prefix, prefix[:-1] + chr(ord(os.sep) + 1)),
+            ).fetchall()
+        return {r[0]: OutputRecord(*r) for r in rows if os.sep not in r[0][len(prefix) :]}
+
+
+def _insert_job(
+    db: sqlite3.Connection,
+    job_id: str,
+    host: str,
+    source: str,
+    model: str,
+    options: dict[str, Any],
+    size: int | None,
+    sha256: str | None,
+    status: str,
+    work: str | None,
+) -> None:
+    now = time.time()
+    db.execute(
+        "INSERT OR REPLACE INTO jobs (id, host, created_at, updated_at, source, source_size, source_sha256,"
+        " model, options, status, work) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (job_id, host, now, now, source, size, sha256, model, json.dumps(options), status, work),
+    )
+
+
+def _find_work(db: sqlite3.Connection, host: str, work: str) -> JobRecord | None:
+    row = db.execute(
+        f"SELECT {_COLUMNS}, result FROM jobs WHERE host=? AND work=? AND status NOT IN (?, ?)"
+        " ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        (host, work, *NOT_REUSABLE),
+    ).fetchone()
+    return _record(row) if row else None
+
 
 def _record(row: tuple[Any, ...]) -> JobRecord:
-    (job_id, host, created, updated, source, size, sha, model, options, status, error, outputs, result) = row
+    (job_id, host, created, updated, source, size, sha, model, options, status, error, outputs, seconds, result) = row
     return JobRecord(
         job_id,
         host,
@@ -235,8 +507,132 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
         status,
         error,
         json.loads(outputs),
+        seconds,
         json.loads(result) if result else None,
     )
+
+
+def audio_seconds(result: dict[str, Any]) -> float | None:
+    """The audio's length as the result gives it (Deepgram metadata.duration, AssemblyAI audio_duration)."""
+    metadata = result.get("metadata")
+    for value in (
+        metadata.get("duration") if isinstance(metadata, dict) else None,
+        result.get("audio_duration"),
+    ):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e9:
+            return float(value)
+    return None
+
+
+def _migrate(db: sqlite3.Connection, version: int) -> None:
+    """Bring a ledger to SCHEMA_VERSION in one transaction (version 0: a new file)."""
+    from stt_cli.protocol import is_valid_id
+
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        again = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have just done it
+        if again < SCHEMA_VERSION:
+            for statement in filter(str.strip, (_JOBS if again == 0 else "").split(";")):
+                db.execute(statement)
+            if again == 1:
+                db.execute("ALTER TABLE jobs ADD COLUMN work TEXT")
+                db.execute("ALTER TABLE jobs ADD COLUMN audio_seconds REAL")
+            for statement in filter(str.strip, _V2.split(";")):
+                db.execute(statement)
+            if again == 1:
+                _upgrade_rows(db, is_valid_id)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _upgrade_rows(db: sqlite3.Connection, is_valid_id: Callable[[object], bool]) -> None:
+    """Version 1 rows: work keys, audio lengths and the outputs table filled in; rows with unusable ids dropped."""
+    rows = db.execute("SELECT host, id, source, source_sha256, model, options, outputs, result FROM jobs").fetchall()
+    for host, job_id, source, sha, model, options, outputs, result in rows:
+        if not is_valid_id(job_id):  # an older stt stored what a server sent: it can be neither fetched nor shown
+            db.execute("DELETE FROM jobs WHERE host=? AND id=?", (host, job_id))
+            continue
+        identity = f"sha256:{sha}" if sha else (f"url:{source}" if source.startswith(("http://", "https://")) else None)
+        work = work_key(identity, model, json.loads(options)) if identity else None
+        seconds = None
+        if result:
+            with contextlib.suppress(ValueError, RecursionError):
+                parsed = json.loads(result)
+                seconds = audio_seconds(parsed) if isinstance(parsed, dict) else None
+        db.execute("UPDATE jobs SET work=?, audio_seconds=? WHERE host=? AND id=?", (work, seconds, host, job_id))
+        for path in json.loads(outputs):
+            db.execute(
+                "INSERT OR REPLACE INTO outputs (path, source, host, job_id, written_at) VALUES (?,?,?,?,?)",
+                (path, source, host, job_id, time.time()),
+            )
+
+
+# --- Which process owns a claim: a lock file held while it lives ---------------------------------------
+class ProcessLock:
+    """A file under owners/ that this process holds locked (flock) until it exits; the kernel drops the lock
+    of a process that is killed, so a claim's owner is known to be alive or not, whatever became of its pid."""
+
+    def __init__(self, directory: Path) -> None:
+        self.name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self._path = directory / f"{self.name}.lock"
+        self._fd: int | None = None
+        try:
+            import fcntl
+
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self._path, os.O_CREAT | os.O_RDWR, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._fd = fd
+        except (ImportError, OSError):
+            self._fd = None  # no lock file: other processes see the pid only
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._path)
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
+def owner_alive(ledger_dir: Path, owner: str) -> bool:
+    """Whether the process named `owner` still runs (its lock file is held)."""
+    path = ledger_dir / "owners" / f"{owner}.lock"
+    try:
+        import fcntl
+    except ImportError:  # no flock: trust the pid
+        return _pid_alive(owner)
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return _pid_alive(owner)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return _pid_alive(owner)
+    else:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # its process is gone: the lock file is litter
+        return False
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(owner: str) -> bool:
+    try:
+        os.kill(int(owner.split("-", 1)[0]), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def keep_in_ledger(job_id: str, write: Callable[..., None], *args: Any, **kwargs: Any) -> None:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from stt_cli.fsutil import atomic_write_bytes
+from stt_cli.protocol import clean_text, sanitize, strip_bidi
 
 # How much goes to stderr: QUIET leaves results and errors, VERBOSE adds each HTTP request (set by -q / -v).
 QUIET, NORMAL, VERBOSE = 0, 1, 2
@@ -65,36 +65,42 @@ def _paint(text: str, code: str, stream: TextIO) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if color_enabled(stream) else text
 
 
+def _safe(message: str) -> str:
+    """Whatever a message quotes (server text, file names), the terminal only ever gets text: escape
+    sequences, control characters and bidi overrides are removed before stt adds colour of its own."""
+    return strip_bidi(clean_text(message)).replace("\t", " ")
+
+
+def _emit(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 def error(message: str, hint: str | None = None) -> None:
     """Always shown, -q or not."""
-    stream = sys.stderr
-    line = f"{_paint('error:', '1;31', stream)} {message}"
+    line = f"{_paint('error:', '1;31', sys.stderr)} {_safe(message)}"
     if hint:
-        line += f" ({hint})"
-    stream.write(line + "\n")
-    stream.flush()
+        line += f" ({_safe(hint)})"
+    _emit(line)
 
 
 def warn(message: str) -> None:
     if _level == QUIET:
         return
-    sys.stderr.write(f"{_paint('warning:', '33', sys.stderr)} {message}\n")
-    sys.stderr.flush()
+    _emit(f"{_paint('warning:', '33', sys.stderr)} {_safe(message)}")
 
 
 def info(message: str, *, always: bool = False) -> None:
     """A progress or summary line on stderr; `always` for the ones -q keeps (what failed, and how to resume)."""
     if _level == QUIET and not always:
         return
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
+    _emit(_safe(message))
 
 
 def debug(message: str) -> None:
     """A -v line: what stt is doing on the wire."""
     if _level >= VERBOSE:
-        sys.stderr.write(_paint(message, "2", sys.stderr) + "\n")
-        sys.stderr.flush()
+        _emit(_paint(_safe(message), "2", sys.stderr))
 
 
 def data(text: str) -> None:
@@ -111,14 +117,16 @@ def data(text: str) -> None:
 
 def table(headers: list[str], rows: list[list[str]]) -> None:
     """A table of data on stdout: rich on a terminal, plain aligned columns for scripts and pipes."""
+    rows = [[sanitize(cell) for cell in row] for row in rows]
     if _is_tty(sys.stdout):
         from rich.table import Table
+        from rich.text import Text
 
         view = Table(box=None, header_style="bold", pad_edge=False)
         for header in headers:
             view.add_column(header, overflow="fold")
         for row in rows:
-            view.add_row(*row)
+            view.add_row(*(Text(cell) for cell in row))  # Text: a file name is never read as rich markup
         _console(sys.stdout).print(view)
         return
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
@@ -127,10 +135,6 @@ def table(headers: list[str], rows: list[list[str]]) -> None:
         for cells in [[h.upper() for h in headers], *rows]
     ]
     data("\n".join(lines) + "\n")
-
-
-def write_file(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 class Waiter:
@@ -168,8 +172,10 @@ class _LiveText:
     def __init__(self, waiter: Waiter) -> None:
         self._waiter = waiter
 
-    def __rich__(self) -> str:
-        return self._waiter._text()
+    def __rich__(self) -> Any:
+        from rich.text import Text
+
+        return Text(_safe(self._waiter._text()))
 
 
 @contextmanager
@@ -189,7 +195,7 @@ def uploading(label: str, total: int) -> Iterator[Any]:
 
     console = _console(sys.stderr)
     with Progress(
-        TextColumn("uploading {task.description}"),
+        TextColumn("uploading {task.description}", markup=False),
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
@@ -197,7 +203,7 @@ def uploading(label: str, total: int) -> Iterator[Any]:
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task(label.rsplit("/", 1)[-1], total=total)  # the file name: the bar must fit
+        task = progress.add_task(sanitize(label.rsplit("/", 1)[-1], 60), total=total)  # the name: the bar must fit
         yield lambda sent: progress.update(task, completed=sent)
 
 
@@ -209,14 +215,19 @@ class SingleView:
         self.label = label
         self.size = size
 
+    def note(self, message: str) -> None:
+        info(message)
+
     @contextmanager
     def uploading(self) -> Iterator[Any]:
         with uploading(self.label, self.size) as advance:
             yield advance
 
     def created(self, job_id: str, reused_at: float | None) -> None:
+        from stt_cli.errors import job_command
+
         if reused_at is None:
-            info(f"job {job_id} created for {self.label} (if interrupted: stt fetch {job_id})")
+            info(f"job {job_id} created for {self.label} (if interrupted: {job_command('stt', 'fetch', job_id)})")
         else:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(reused_at))
             info(f"reusing job {job_id} from {when} for {self.label} (--resubmit makes a new one)")
@@ -226,12 +237,17 @@ class SingleView:
         with Waiter(job_id) as waiter:
             yield lambda state: waiter.update(state.status.shown)
 
-    def done(self, target: Path | None) -> None:
+    def done(self, target: Path | None, unchanged: bool = False) -> None:
         if target is not None:
-            info(f"wrote {target}")
+            info(f"{target} already holds this result" if unchanged else f"wrote {target}")
+
+
+RUNNING = ("uploading", "waiting")
 
 
 class _Row:
+    __slots__ = ("detail", "job_id", "label", "sent", "started", "state", "total")
+
     def __init__(self, label: str) -> None:
         self.label = label
         self.state = "queued"
@@ -243,21 +259,35 @@ class _Row:
 
 
 class BatchView:
-    """Many sources: a live table on a terminal (state, bytes and rate, job id), plain lines elsewhere."""
+    """Many sources: a live table of fixed height on a terminal (totals, the rows in flight, the last
+    failures), plain lines elsewhere. Its cost does not grow with the batch: counts are kept as rows change."""
 
     STATES = ("queued", "uploading", "waiting", "done", "failed", "skipped", "interrupted")
+    SHOWN_FAILURES = 5
+    REFRESH_PER_SECOND = 4
 
     def __init__(self, labels: list[str], cancelled: Any = None) -> None:
-        self.rows = [_Row(label) for label in labels]
+        self.rows = [_Row(sanitize(label, 200)) for label in labels]
+        self.counts = dict.fromkeys(self.STATES, 0)
+        self.counts["queued"] = len(labels)
+        self._running: dict[int, _Row] = {}
+        self._failures: list[_Row] = []
         self._live: Any = None
         self._cancelled = cancelled
+        self.started = time.monotonic()
 
     def __enter__(self) -> BatchView:
         if live_enabled(sys.stderr):
             from rich.live import Live
 
             console = _console(sys.stderr)
-            self._live = Live(_LiveTable(self), console=console, refresh_per_second=4, transient=False)
+            self._live = Live(
+                _LiveTable(self),
+                console=console,
+                refresh_per_second=self.REFRESH_PER_SECOND,
+                transient=False,
+                redirect_stdout=False,  # stdout is data: never through the stderr console
+            )
             self._live.start()
         return self
 
@@ -269,48 +299,87 @@ class BatchView:
         if self._live is None:
             info(text, always=always)
 
+    def move(self, index: int, state: str) -> _Row:
+        row = self.rows[index]
+        self.counts[row.state] -= 1
+        self.counts[state] += 1
+        row.state = state
+        if state in RUNNING:
+            self._running[index] = row
+        else:
+            self._running.pop(index, None)
+        if state == "failed":
+            self._failures = [*self._failures, row][-self.SHOWN_FAILURES :]
+        return row
+
     def row(self, index: int) -> RowView:
-        return RowView(self, self.rows[index])
+        return RowView(self, index)
 
     def skip(self, index: int, reason: str) -> None:
-        row = self.rows[index]
-        row.state, row.detail = "skipped", reason
+        row = self.move(index, "skipped")
+        row.detail = reason
         self._line(f"skipped {row.label}: {reason}")
 
-    def fail(self, index: int, message: str) -> None:
-        row = self.rows[index]
-        row.state, row.detail = "failed", message
-        suffix = f" (job {row.job_id}: stt fetch {row.job_id})" if row.job_id else ""
-        self._line(f"failed {row.label}: {message}{suffix}", always=True)
+    def fail(self, index: int, message: str, hint: str | None = None) -> None:
+        from stt_cli.errors import job_command
+
+        row = self.move(index, "failed")
+        row.detail = sanitize(message, 300)
+        suffix = f" (job {row.job_id}: {job_command('stt', 'fetch', row.job_id)})" if row.job_id else ""
+        self._line(f"failed {row.label}: {message}{suffix}" + (f" ({hint})" if hint else ""), always=True)
 
     def interrupt(self, index: int) -> None:
-        row = self.rows[index]
-        row.state = "interrupted"
+        from stt_cli.errors import job_command
+
+        row = self.move(index, "interrupted")
         if row.job_id:
             row.detail = "goes on on the server"
-            self._line(f"interrupted {row.label}: job {row.job_id} goes on (stt fetch {row.job_id})", always=True)
+            self._line(
+                f"interrupted {row.label}: job {row.job_id} goes on ({job_command('stt', 'fetch', row.job_id)})",
+                always=True,
+            )
         else:
-            row.detail = "no job created"
-            self._line(f"interrupted {row.label}: no job was created")
+            row.detail = "interrupted"
+            self._line(f"interrupted {row.label}")
 
     def totals(self) -> str:
-        counts = {state: sum(1 for r in self.rows if r.state == state) for state in self.STATES}
-        return " · ".join(f"{n} {state}" for state, n in counts.items() if n)
+        counts = self.counts
+        finished = counts["done"] + counts["failed"]
+        elapsed = max(time.monotonic() - self.started, 1e-3)
+        parts = [
+            f"{counts['done']} done",
+            f"{counts['uploading'] + counts['waiting']} running",
+            f"{counts['failed']} failed",
+            f"{counts['queued']} queued",
+        ]
+        if counts["skipped"]:
+            parts.append(f"{counts['skipped']} skipped")
+        if counts["interrupted"]:
+            parts.append(f"{counts['interrupted']} interrupted")
+        rate = finished / elapsed
+        parts.append(f"{rate:.1f}/s")
+        left = counts["queued"] + counts["uploading"] + counts["waiting"]
+        if finished and left:
+            seconds = int(left / rate)
+            parts.append(f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d} left")
+        return " · ".join(parts)
 
     def render(self) -> Any:
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(box=None, pad_edge=False, show_header=True, header_style="bold", caption=self.totals())
         table.add_column("source", overflow="ellipsis", max_width=48, no_wrap=True)
-        table.add_column("state")
-        table.add_column("detail", overflow="ellipsis", no_wrap=True)
-        table.add_column("job", overflow="fold")
-        for row in self.rows:
+        table.add_column("state", no_wrap=True)
+        table.add_column("detail", overflow="ellipsis", no_wrap=True, max_width=48)
+        table.add_column("job", no_wrap=True)
+        now = time.monotonic()
+        for row in [*list(self._running.values()), *self._failures]:
             detail = row.detail
             if row.state == "uploading" and row.total:
-                elapsed = max(time.monotonic() - row.started, 1e-3)
+                elapsed = max(now - row.started, 1e-3)
                 detail = f"{row.sent / 1e6:.1f}/{row.total / 1e6:.1f} MB  {row.sent / elapsed / 1e6:.1f} MB/s"
-            table.add_row(row.label, row.state, detail, row.job_id)
+            table.add_row(Text(row.label), Text(row.state), Text(detail), Text(row.job_id))
         return table
 
 
@@ -325,14 +394,19 @@ class _LiveTable:
 class RowView:
     """The same hooks as SingleView, reporting into one row of a BatchView."""
 
-    def __init__(self, view: BatchView, row: _Row) -> None:
+    def __init__(self, view: BatchView, index: int) -> None:
         self._view = view
-        self._row = row
+        self._index = index
+        self._row = view.rows[index]
+
+    def note(self, message: str) -> None:
+        self._row.detail = sanitize(message, 200)
+        self._view._line(f"{self._row.label}: {message}")
 
     @contextmanager
     def uploading(self) -> Iterator[Any]:
-        row = self._row
-        row.state, row.started = "uploading", time.monotonic()
+        row = self._view.move(self._index, "uploading")
+        row.started = time.monotonic()
 
         def advance(sent: int) -> None:
             if self._view._cancelled is not None:
@@ -345,8 +419,8 @@ class RowView:
         self._row.total = total
 
     def created(self, job_id: str, reused_at: float | None) -> None:
-        row = self._row
-        row.job_id, row.state = job_id, "waiting"
+        row = self._view.move(self._index, "waiting")
+        row.job_id = job_id
         row.detail = "reused from the ledger" if reused_at is not None else "submitted"
         verb = "reusing" if reused_at is not None else "created"
         self._view._line(f"job {job_id} {verb} for {row.label}")
@@ -358,7 +432,8 @@ class RowView:
 
         yield on_status
 
-    def done(self, target: Path | None) -> None:
-        row = self._row
-        row.state, row.detail = "done", str(target) if target else ""
-        self._view._line(f"done {row.label} -> {target}")
+    def done(self, target: Path | None, unchanged: bool = False) -> None:
+        row = self._view.move(self._index, "done")
+        row.detail = str(target) if target else ""
+        what = "already written" if unchanged else "->"
+        self._view._line(f"done {row.label} {what} {target}")

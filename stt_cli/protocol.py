@@ -47,13 +47,91 @@ def normalise_status(raw: object) -> Status:
     return Status.UNKNOWN
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# --- Ids: data, never code or paths ------------------------------------------------------------------
+# UUIDs and the short ids of newer models (RlLz0hRdAs9voL5Qi1Pzr, XY3D-mYpFxC-WIx-Lv3wh) use only these
+# characters: nothing a shell, a URL or a file system reads as syntax.
+MAX_ID_LENGTH = 128
+_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_ID_LENGTH}}}")
+
+
+def is_valid_id(value: object) -> bool:
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
+def shown_id(value: object) -> str:
+    """An id stt refused, escaped and cut so that printing it is harmless."""
+    text = value if isinstance(value, str) else repr(value)
+    return ascii(text[:80] + ("..." if len(text) > 80 else ""))
+
+
+# --- Text from the server, made safe for a terminal and for files -----------------------------------
+# Escape sequences are removed whole (CSI, OSC with its payload, DCS/SOS/PM/APC strings, two-character
+# ESC sequences), in their 7-bit and 8-bit forms; then every other C0 control but newline and tab, DEL
+# and the C1 controls. Bidi overrides and isolates can make a line read differently from what it holds.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\r")
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> str:
+    """Text for stdout and files: escape sequences and control characters out, newlines and tabs kept."""
+    if _UNSAFE.search(text) is None:  # the usual case, at the speed of one C scan
+        return text
+    return _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n")))
+
+
+def strip_bidi(text: str) -> str:
+    return _BIDI.sub("", text)
 
 
 def sanitize(text: str, limit: int = 500) -> str:
-    """Server text made safe for a terminal: control and bidi characters removed, one line, bounded."""
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\n", " | ").replace("\t", " ")).strip()
+    """Text for stderr: also one line, no bidi controls, and bounded."""
+    text = _BIDI.sub("", clean_text(text))
+    text = text.replace("\n", " | ").replace("\t", " ").strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# json.dumps escapes C0 itself; DEL, C1 and the bidi controls are written as \u escapes too, so `cat` of
+# a JSON document is as safe as its text rendering while its value stays exactly the payload.
+_JSON_ESCAPED = (0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in _JSON_ESCAPED}
+
+
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """JSON for stdout: UTF-8 text, and nothing in it that a terminal would act on."""
+    return json.dumps(value, ensure_ascii=False, indent=indent).translate(_JSON_ESCAPES)
+
+
+# --- Reading an answer: bounded nesting ------------------------------------------------------------------
+MAX_JSON_DEPTH = 64  # real results nest 10 deep at most (paragraphs in channels in results)
+
+
+class TooDeep(ValueError):
+    pass
+
+
+def parse_json(body: bytes | bytearray) -> Any:
+    """A JSON answer, refused (TooDeep) when it nests deeper than MAX_JSON_DEPTH; ValueError when not JSON."""
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        raise TooDeep(f"the answer nests deeper than {MAX_JSON_DEPTH} levels") from None
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if type(item) is dict else item if type(item) is list else ()
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                if depth >= MAX_JSON_DEPTH:
+                    raise TooDeep(f"the answer nests deeper than {MAX_JSON_DEPTH} levels")
+                stack.append((child, depth + 1))
+    return data
 
 
 @dataclass(frozen=True)
@@ -80,8 +158,15 @@ def _error_text(body: dict[str, Any]) -> str | None:
     return str(message) if message else None
 
 
+MAX_STATUS_LENGTH = 40  # the longest status word kept; a longer one is no status the service sends
+MAX_ERROR_LENGTH = 2000  # characters of a job's error text kept and shown
+
+
 def parse_job(body: object, requested_id: str) -> JobState:
-    """Read envelope A ({status, result}) or B ({id, status, output, error}); raise ValueError if neither."""
+    """Read envelope A ({status, result}) or B ({id, status, output, error}); raise ValueError if neither.
+
+    The job is the one asked about: an id in the answer is never trusted in its place.
+    """
     if not isinstance(body, dict) or "status" not in body:
         raise ValueError("the poll response has no status field")
     payload = body.get("result")
@@ -89,32 +174,40 @@ def parse_job(body: object, requested_id: str) -> JobState:
         payload = body.get("output")
     if payload is not None and not isinstance(payload, dict):
         raise ValueError("the poll response's result is not an object")
-    job_id = body.get("generation_id") or body.get("id") or requested_id
-    raw_status = str(body.get("status"))
+    raw_status = sanitize(str(body.get("status")), MAX_STATUS_LENGTH)
+    error = _error_text(body)
     return JobState(
-        generation_id=str(job_id),
+        generation_id=requested_id,
         status=normalise_status(raw_status),
         raw_status=raw_status,
         payload=payload,
-        error=_error_text(body),
+        error=None if error is None else sanitize(error, MAX_ERROR_LENGTH),
         raw=body,
     )
+
+
+class BadId(ValueError):
+    """The server named a job with an id stt will not use (see is_valid_id)."""
 
 
 def parse_created(body: object) -> str:
     if isinstance(body, dict):
         job_id = body.get("generation_id") or body.get("id")
-        if isinstance(job_id, (str, int)) and str(job_id).strip():
-            return str(job_id).strip()
+        if isinstance(job_id, int) and not isinstance(job_id, bool):
+            job_id = str(job_id)
+        if isinstance(job_id, str) and job_id.strip():
+            if not is_valid_id(job_id):
+                raise BadId(f"the server named the new job {shown_id(job_id)}, which is not a job id stt accepts")
+            return job_id
     raise ValueError("the create response has no generation_id")
 
 
-def server_message(body: bytes, limit: int = 500) -> str:
+def server_message(body: bytes | bytearray, limit: int = 500) -> str:
     """The human part of an error body: `message` (unwrapping an upstream error nested as a JSON string)."""
     try:
-        data = json.loads(body)
+        data = parse_json(body)
     except ValueError:
-        text = body.decode("utf-8", "replace").strip()
+        text = bytes(body[: limit * 4]).decode("utf-8", "replace").strip()
         return sanitize(text, limit) if text else ""
     return sanitize(_message_of(data), limit)
 

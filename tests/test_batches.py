@@ -258,8 +258,12 @@ def test_same_stems_get_distinct_outputs_and_nothing_is_overwritten(
     result = cli("run", str(a), str(b))
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in tmp_path.glob("call*.txt")) == ["call-2.txt", "call.txt"]
-    again = cli("run", str(a), str(b))
-    assert again.exit_code == 2 and "--force" in again.stderr
+    again = cli("run", str(a), str(b))  # the same jobs, the same files: done, not a clash
+    assert again.exit_code == 0 and "2 done, 0 failed" in again.stderr, again.stderr
+    (tmp_path / "call.txt").write_text("edited by hand")
+    edited = cli("run", str(a), str(b))
+    assert edited.exit_code == 2 and "differs" in edited.stderr and "--force" in edited.stderr
+    assert (tmp_path / "call.txt").read_text() == "edited by hand"
     assert cli("run", str(a), str(b), "--force").exit_code == 0
     assert len(emulator.creates()) == 2  # the forced re-run reused both jobs
 
@@ -383,7 +387,11 @@ def test_a_result_expired_on_the_server_is_still_served_from_the_ledger(
     job_id = emulator.creates()[0]["generation_id"]
     emulator.control("expire", {"generation_id": job_id})
     assert cli("fetch", job_id, "-f", "srt").exit_code == 0
-    assert cli("fetch", job_id, "--refresh").exit_code == 4
+    refreshed = cli("fetch", job_id, "--refresh")  # the service says 404: the kept result is served, with a word
+    assert refreshed.exit_code == 0 and refreshed.stdout == SAMPLE_TEXT + "\n"
+    assert "not found (HTTP 404)" in refreshed.stderr and "the ledger kept" in refreshed.stderr
+    [row] = [json.loads(line) for line in cli("jobs", "--json").stdout.splitlines()]
+    assert row["status"] == "gone"
 
 
 def test_several_processes_write_the_ledger_at_once(emulator: EmulatorHandle, tmp_path: Path) -> None:
@@ -449,7 +457,7 @@ def test_a_ledger_that_fails_after_the_job_exists_only_warns(
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise UsageError("the job ledger is full", "free some space")
 
-    monkeypatch.setattr(Ledger, "add", refuse)
+    monkeypatch.setattr(Ledger, "settle", refuse)
     result = cli("run", str(talk))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == SAMPLE_TEXT + "\n"

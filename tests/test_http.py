@@ -78,14 +78,11 @@ def test_redirects_are_not_followed(cli, emulator: EmulatorHandle, talk: Path) -
 
 
 def test_job_ids_cannot_escape_their_path(cli, emulator: EmulatorHandle) -> None:
-    result = cli("status", "../../_emulator/requests")
-    assert result.exit_code == 4
-    [poll] = emulator.polls()
-    assert poll["path"] == "/v1/stt/..%2F..%2F_emulator%2Frequests"
-    for bad in ("..", ".", "a b", "x\ny"):
+    for bad in ("../../_emulator/requests", "..", ".", "a b", "x\ny", "a/b", "$(touch x)", "x" * 129):
         refused = cli("status", bad)
         assert refused.exit_code == 2, bad
-    assert len(emulator.polls()) == 1
+        assert "is not a valid job id" in refused.stderr and "\n" not in refused.stderr.rstrip("\n")
+    assert emulator.polls() == []  # refused before anything was sent
 
 
 def test_server_text_is_stripped_of_terminal_control_characters(cli, emulator: EmulatorHandle, talk: Path) -> None:

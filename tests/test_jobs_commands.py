@@ -125,9 +125,10 @@ def test_completed_results_are_served_from_the_ledger(cli, emulator: EmulatorHan
     assert again.exit_code == 0, again.stderr
     assert again.stdout.startswith("1\n00:00:00,300")
     assert len(emulator.polls()) == polls
-    refreshed = cli("fetch", job_id, "--refresh")
-    assert refreshed.exit_code == 4
-    assert "one hour" in refreshed.stderr
+    again_text = cli("fetch", job_id).stdout
+    refreshed = cli("fetch", job_id, "--refresh")  # asked the service, which said 404: the kept result is served
+    assert refreshed.exit_code == 0 and refreshed.stdout == again_text
+    assert "not found (HTTP 404)" in refreshed.stderr and "the ledger kept" in refreshed.stderr
 
 
 def test_fetch_of_an_unknown_job_is_a_404(cli, emulator: EmulatorHandle) -> None:
@@ -160,9 +161,15 @@ def test_fetch_writes_a_file_and_refuses_to_overwrite(cli, emulator: EmulatorHan
     job_id = cli("submit", str(talk)).stdout.strip()
     assert cli("fetch", job_id, "-f", "vtt", "-o", "talk.vtt").exit_code == 0
     assert Path("talk.vtt").read_text(encoding="utf-8").startswith("WEBVTT\n")
-    again = cli("fetch", job_id, "-f", "vtt", "-o", "talk.vtt")
-    assert again.exit_code == 2
-    assert "already exists" in again.stderr
+    again = cli("fetch", job_id, "-f", "vtt", "-o", "talk.vtt")  # the same job's same result: nothing to do
+    assert again.exit_code == 0 and "already holds this result" in again.stderr
+    narrower = cli("fetch", job_id, "-f", "vtt", "-o", "talk.vtt", "--max-line-width", "20")
+    assert narrower.exit_code == 2
+    assert "already exists and differs" in narrower.stderr and "--force" in narrower.stderr
+    Path("other.vtt").write_text("mine")
+    foreign = cli("fetch", job_id, "-f", "vtt", "-o", "other.vtt")  # a file stt did not write: refused at once
+    assert foreign.exit_code == 2 and "already exists" in foreign.stderr
+    assert Path("other.vtt").read_text() == "mine"
 
 
 def test_the_ledger_is_private(cli, emulator: EmulatorHandle, talk: Path, isolated_home: Path) -> None:

@@ -159,11 +159,13 @@ def test_interrupt_while_reading_stdin_removes_the_spool_file(emulator: Emulator
     assert proc.stdin is not None
     proc.stdin.write(b"RIFF" + b"\0" * 100_000)
     proc.stdin.flush()
-    wait_until(lambda: any((tmp_path / "tmp").iterdir()), timeout=10)
+    spool = tmp_path / "cache" / "stt-cli" / "spool"  # stdin is spooled in stt's cache dir, not in TMPDIR
+    wait_until(lambda: spool.is_dir() and any(spool.iterdir()), timeout=10)
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=10)
     assert proc.returncode == 130
     assert b"no job was created" in stderr
+    assert list(spool.iterdir()) == []
     assert list((tmp_path / "tmp").iterdir()) == []
     assert emulator.creates() == []
 

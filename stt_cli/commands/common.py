@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from stt_cli import output
 from stt_cli.config import host_of, resolve_base_url, validate_base_url
 from stt_cli.credentials import mask, require_key
-from stt_cli.errors import UsageError
-from stt_cli.ledger import Ledger
+from stt_cli.errors import SttError, UsageError
+from stt_cli.ledger import Ledger, keep_in_ledger
 
 if TYPE_CHECKING:
     from stt_cli.client import ApiClient
@@ -50,59 +50,52 @@ def session(base_url: str, key: str) -> Iterator[Session]:
 
 
 def resolve_job_id(job_id: str | None, ledger: Ledger, host: str) -> str:
+    """The id given (checked: it goes into a URL and a file name), or the newest job of the ledger."""
+    from stt_cli.client import quote_id
+
     if job_id:
-        return job_id.strip()
+        job_id = job_id.strip()
+        quote_id(job_id)
+        return job_id
     latest = ledger.latest(host)
     if latest is None:
         raise UsageError(f"no job recorded for {host} on this machine yet", "pass a job id, or submit one first")
     return latest.id
 
 
-def output_targets(out: OutputOptions, stems: list[str], *, skip_existing: bool = False) -> list[Path | None]:
-    """Where each result goes (None: stdout), checked before anything is uploaded.
+def write_result(sess: Session, job_id: str, target: Path | None, text: str, *, force: bool) -> bool:
+    """The rendered result to stdout or its file; True when the file already held exactly this text.
 
-    One result goes to stdout unless -o or --output-dir says otherwise; several go to --output-dir (default:
-    here) as <stem>.<ext>, made unique. An existing file is refused without --force.
+    An existing file is replaced only with --force; without it, a file that already holds this very text
+    (a re-run of the same job) counts as written, and one that differs is refused.
     """
-    from stt_cli.formats.render import EXTENSIONS
-    from stt_cli.fsutil import check_output_path
+    from stt_cli.errors import job_command
+    from stt_cli.fsutil import is_special, write_failure, write_output
 
-    if len(stems) > 1 and out.output not in (None, "-"):
-        raise UsageError(f"-o names one file but {len(stems)} sources were given", "use --output-dir DIR instead")
-    if len(stems) > 1 and out.output == "-":
-        raise UsageError("-o - (stdout) takes a single source", "use --output-dir DIR for several")
-    if out.output is not None and out.output_dir is not None:
-        raise UsageError("-o and --output-dir cannot be used together", "pick one")
-    if len(stems) == 1 and out.output_dir is None:
-        if out.output is None or out.output == "-":
-            return [None]
-        path = Path(out.output).expanduser()
-        check_output_path(path, force=out.force or (skip_existing and path.exists()))
-        return [path]
-    directory = out.output_dir or Path(".")
-    if not directory.is_dir():
-        raise UsageError(f"the output directory {directory} does not exist", f"create it first: mkdir -p {directory}")
-    targets: list[Path | None] = []
-    taken: set[str] = set()
-    for stem in stems:
-        name = f"{stem}.{EXTENSIONS[out.format]}"
-        n = 1
-        while name in taken:
-            n += 1
-            name = f"{stem}-{n}.{EXTENSIONS[out.format]}"
-        taken.add(name)
-        path = directory / name
-        check_output_path(path, force=out.force or (skip_existing and path.exists()))
-        targets.append(path)
-    return targets
-
-
-def deliver(text: str, target: Path | None) -> None:
     if target is None:
         output.data(text)
-    else:
-        output.write_file(target, text)
-        output.info(f"wrote {target}")
+        return False
+    data = text.encode("utf-8")
+    if not force and target.exists() and not is_special(target):
+        try:
+            same = target.read_bytes() == data
+        except OSError:
+            same = False
+        if same:
+            return True
+        raise UsageError(
+            f"the output file {target} already exists and differs from the result of job {job_id}",
+            "pass --force to replace it, or write elsewhere: "
+            + job_command("stt", "fetch", "-o", f"{target}.new", job_id),
+        )
+    try:
+        write_output(target, data)
+    except OSError as exc:
+        again = job_command("stt", "fetch", "-o", str(target), job_id)
+        raise write_failure(exc, target, f"free some space or pick another path, then: {again}") from None
+    if not is_special(target):
+        keep_in_ledger(job_id, sess.ledger.update, job_id, sess.host, output=str(target.resolve()))
+    return False
 
 
 def wait_visibly(sess: Session, job_id: str, waiting: WaitOptions, *, no_wait: bool = False) -> dict[str, Any]:
@@ -122,12 +115,20 @@ def wait_visibly(sess: Session, job_id: str, waiting: WaitOptions, *, no_wait: b
 
 
 def render_payload(payload: dict[str, Any], out: OutputOptions, job_id: str) -> str:
+    from stt_cli.errors import job_command
     from stt_cli.formats.render import render
+    from stt_cli.transcript import UnknownShape
 
     try:
         text, warnings = render(payload, out.format, out.subtitles)
-    except UsageError as exc:
-        raise UsageError(exc.message, f"{exc.hint}; the result is kept: stt fetch {job_id} -f text") from None
+    except SttError as exc:
+        kept = (
+            job_command("stt", "fetch", "-f", "json", job_id)
+            if isinstance(exc, UnknownShape)
+            else job_command("stt", "fetch", "-f", "text", job_id)
+        )
+        hint = f"{exc.hint}; " if exc.hint else ""
+        raise type(exc)(exc.message, f"{hint}the result is kept: {kept}") from None
     for warning in warnings:
         output.warn(warning)
     return text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,19 +11,20 @@ import typer
 from stt_cli import output
 from stt_cli.cli_kit import command, group, sub_command, with_verbosity
 from stt_cli.commands.common import (
-    deliver,
-    output_targets,
+    Session,
     render_payload,
     resolve_connection,
     resolve_job_id,
     session,
     wait_visibly,
+    write_result,
 )
 from stt_cli.commands.status import IdArg
-from stt_cli.errors import UsageError
-from stt_cli.ledger import JobRecord, Ledger, keep_in_ledger
+from stt_cli.errors import UsageError, command_line
+from stt_cli.ledger import JobRecord, Ledger
 from stt_cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
 from stt_cli.options.output import OUTPUT_GROUP, OutputOptions
+from stt_cli.protocol import json_text
 
 FETCH_HELP = """Get a job's result, waiting while it is pending (unless --no-wait).
 
@@ -52,19 +53,50 @@ def fetch(
     waiting: WaitOptions,
     conn: ConnectionOptions,
 ) -> None:
+    from stt_cli.client import JobGone
+
     base_url, key = resolve_connection(conn)
     with session(base_url, key) as sess:
         job = resolve_job_id(job_id, sess.ledger, sess.host)
-        [target] = output_targets(out, [job])
+        target = _fetch_target(sess, job, out)
         record = sess.ledger.get(job, sess.host)
         if record is not None and record.result is not None and not refresh:
             payload = record.result
         else:
-            payload = wait_visibly(sess, job, waiting, no_wait=no_wait)
+            try:
+                payload = wait_visibly(sess, job, waiting, no_wait=no_wait)
+            except JobGone as gone:
+                if record is None or record.result is None:
+                    raise
+                output.warn(f"{gone.message}; showing the result the ledger kept")
+                payload = record.result
         text = render_payload(payload, out, job)
-        deliver(text, target)
+        unchanged = write_result(sess, job, target, text, force=out.force)
         if target is not None:
-            keep_in_ledger(job, sess.ledger.update, job, sess.host, output=str(target.resolve()))
+            output.info(f"{target} already holds this result" if unchanged else f"wrote {target}")
+
+
+def _fetch_target(sess: Session, job: str, out: OutputOptions) -> Path | None:
+    """Where the result goes, checked before anything is asked: -o PATH, DIR/<id>.<ext>, or stdout."""
+    from stt_cli.formats.render import EXTENSIONS
+    from stt_cli.fsutil import check_output_path, is_stdout, safe_name
+
+    if out.output is not None and out.output_dir is not None:
+        raise UsageError("-o and --output-dir cannot be used together", "pick one")
+    if out.output_dir is not None:
+        if not out.output_dir.is_dir():
+            raise UsageError(
+                f"the output directory {out.output_dir} does not exist",
+                f"create it first: {command_line('mkdir', '-p', str(out.output_dir))}",
+            )
+        path = out.output_dir / f"{safe_name(job)}.{EXTENSIONS[out.format]}"
+    elif out.output is None or is_stdout(out.output):
+        return None
+    else:
+        path = Path(out.output).expanduser()
+    written = sess.ledger.output(str(path.resolve())) if path.exists() else None
+    check_output_path(path, force=out.force, ours=written is not None and written.job_id == job)
+    return path
 
 
 JOBS_HELP = """List the jobs submitted from this machine (the local ledger), newest first.
@@ -77,7 +109,7 @@ Examples:
 
 jobs_app = group("jobs", JOBS_HELP)
 
-STATUS_WORDS = ("queued", "processing", "completed", "failed")
+STATUS_WORDS = ("queued", "processing", "completed", "failed", "gone")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -93,18 +125,6 @@ def parse_age(raw: str) -> float:
     return value
 
 
-def _audio_seconds(record: JobRecord) -> float | None:
-    result = record.result or {}
-    metadata = result.get("metadata")
-    for value in (
-        (metadata or {}).get("duration") if isinstance(metadata, dict) else None,
-        result.get("audio_duration"),
-    ):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    return None
-
-
 def _row(record: JobRecord) -> dict[str, object]:
     return {
         "generation_id": record.id,
@@ -118,7 +138,7 @@ def _row(record: JobRecord) -> dict[str, object]:
         "status": record.status,
         "error": record.error,
         "outputs": record.outputs,
-        "audio_seconds": _audio_seconds(record),
+        "audio_seconds": record.audio_seconds,
     }
 
 
@@ -131,7 +151,7 @@ def jobs(
     status: Annotated[
         str | None,
         typer.Option(
-            "--status", metavar="STATUS", help="Only jobs in this status: queued, processing, completed, failed"
+            "--status", metavar="STATUS", help="Only jobs in this status: queued, processing, completed, failed, gone"
         ),
     ] = None,
 ) -> None:
@@ -146,7 +166,7 @@ def jobs(
     finally:
         ledger.close()
     if as_json:
-        output.data("".join(json.dumps(_row(r), ensure_ascii=False) + "\n" for r in records))
+        output.data("".join(json_text(_row(r)) + "\n" for r in records))
         return
     if not records:
         output.info("no jobs yet: stt run FILE, or stt submit FILE")
@@ -160,7 +180,7 @@ def jobs(
                 r.source,
                 r.model,
                 r.status,
-                _clock(_audio_seconds(r)),
+                _clock(r.audio_seconds),
             ]
             for r in records
         ],

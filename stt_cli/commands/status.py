@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -12,7 +11,7 @@ from stt_cli.cli_kit import command
 from stt_cli.commands.common import resolve_connection, resolve_job_id, session
 from stt_cli.ledger import keep_in_ledger
 from stt_cli.options import CONNECTION_GROUP, ConnectionOptions, use
-from stt_cli.protocol import Status
+from stt_cli.protocol import Status, json_text
 
 IdArg = Annotated[
     str | None,
@@ -41,10 +40,16 @@ def status(
     *,
     conn: ConnectionOptions,
 ) -> None:
+    from stt_cli.client import JobGone
+
     base_url, key = resolve_connection(conn)
     with session(base_url, key) as sess:
         job = resolve_job_id(job_id, sess.ledger, sess.host)
-        state = sess.client.get_job(job)
+        try:
+            state = sess.client.get_job(job)
+        except JobGone:
+            keep_in_ledger(job, sess.ledger.mark_gone, job, sess.host)
+            raise
         keep_in_ledger(
             job,
             sess.ledger.update,
@@ -64,13 +69,11 @@ def status(
         }
         if state.error and state.status is Status.FAILED:
             body["error"] = state.error
-        output.data(json.dumps(body, ensure_ascii=False) + "\n")
+        output.data(json_text(body) + "\n")
         return
     output.data(state.status.shown + "\n")
     if state.status is Status.FAILED and state.error:
-        from stt_cli.protocol import sanitize
-
-        output.info(f"job {state.generation_id} failed: {sanitize(state.error)}", always=True)
+        output.info(f"job {state.generation_id} failed: {state.error}", always=True)
 
 
 status_app = command("status", status, STATUS_HELP, "Show a job's status")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -12,22 +11,16 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli import output
-from stt_cli.batch import Pool, expand, find_reusable, read_list
+from stt_cli.batch import Pool, Target, expand, plan_targets, read_list
 from stt_cli.cli_kit import command
-from stt_cli.commands.common import (
-    Session,
-    output_targets,
-    render_payload,
-    resolve_connection,
-    session,
-)
+from stt_cli.commands.common import Session, render_payload, resolve_connection, session, write_result
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError
-from stt_cli.jobs import Source, check_size, looks_like_media, submit, wait
-from stt_cli.ledger import JobRecord, keep_in_ledger
+from stt_cli.jobs import Obtained, Prepared, Source, check_size, looks_like_media, obtain, prepare, wait
 from stt_cli.models import family_of
 from stt_cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
 from stt_cli.options.output import OUTPUT_GROUP, OutputOptions
 from stt_cli.options.request import SOURCE_GROUP, TRANSCRIPTION_GROUP, Request, SourceOptions
+from stt_cli.protocol import json_text
 
 SourcesArg = Annotated[
     list[str] | None,
@@ -88,26 +81,52 @@ def _check_format(request: Request, fmt: str) -> None:
         )
 
 
+def _reusable(sess: Session, request: Request, limits: SourceOptions) -> Callable[[Source], str | None]:
+    """The id of the ledger's job this run would reuse for a source (asked only where an output exists)."""
+    from stt_cli.fsutil import file_sha256
+    from stt_cli.ledger import work_key
+
+    def find(source: Source) -> str | None:
+        if limits.resubmit or source.kind == "stdin":
+            return None
+        identity = f"url:{source.raw}" if source.path is None else f"sha256:{file_sha256(source.path)}"
+        record = sess.ledger.find_work(sess.host, work_key(identity, request.model, dict(request.options)))
+        return record.id if record is not None else None
+
+    return find
+
+
+def _targets(
+    sess: Session, items: list[Source], out: OutputOptions, request: Request, limits: SourceOptions
+) -> list[Target]:
+    from stt_cli.formats.render import EXTENSIONS
+
+    return plan_targets(
+        items,
+        EXTENSIONS[out.format],
+        output=out.output,
+        output_dir=out.output_dir,
+        force=out.force,
+        skip_existing=limits.skip_existing,
+        ledger=sess.ledger,
+        reusable=_reusable(sess, request, limits),
+    )
+
+
 def _obtain(
-    sess: Session, source: Source, request: Request, limits: SourceOptions, view: Any
-) -> tuple[str, JobRecord | None]:
-    """The job for this source: one of the ledger's for the same work (its record), or a new one (None)."""
-    record = None if limits.resubmit else find_reusable(sess.ledger, sess.host, source, request.model, request.options)
-    if record is not None:
-        view.created(record.id, record.created_at)
-        return record.id, record
-    with view.uploading() as progress:
-        submitted = submit(
-            sess.client,
-            sess.ledger,
-            source,
-            request.model,
-            request.options,
-            progress=progress,
-            max_size=limits.max_size,
-        )
-    view.created(submitted.generation_id, None)
-    return submitted.generation_id, None
+    sess: Session,
+    prepared: Prepared,
+    request: Request,
+    limits: SourceOptions,
+    view: Any,
+    sleep: Callable[[float], None],
+) -> Obtained:
+    """The job for this source: one of the ledger's for the same work, or a new one; its id shown at once."""
+    obtained = obtain(
+        sess.client, sess.ledger, prepared, request.model, request.options, view, resubmit=limits.resubmit, sleep=sleep
+    )
+    view.created(obtained.generation_id, obtained.record.created_at if obtained.record is not None else None)
+    return obtained
 
 
 def _transcribe(
@@ -121,28 +140,44 @@ def _transcribe(
     view: Any,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    job_id, record = _obtain(sess, source, request, limits, view)
-    if record is not None and record.result is not None:
-        payload = record.result
-    else:
-        with view.waiting(job_id) as on_status:
-            payload = wait(
-                sess.client,
-                sess.ledger,
-                job_id,
-                timeout=waiting.timeout,
-                poll_interval=waiting.poll_interval,
-                on_status=on_status,
-                sleep=sleep,
-                fresh=record is None,
-            )
+    from stt_cli.client import JobGone
+
+    with prepare(source, limits.max_size) as prepared:
+        obtained = _obtain(sess, prepared, request, limits, view, sleep)
+        job_id, record = obtained.generation_id, obtained.record
+        if record is not None and record.result is not None:
+            payload = record.result
+        else:
+            try:
+                payload = _wait(sess, job_id, waiting, view, sleep, fresh=record is None)
+            except JobGone as gone:
+                if record is None:
+                    raise
+                # A reused job the service no longer knows (results are kept for an hour): the ledger now
+                # says gone, so obtaining again creates a new job.
+                view.note(f"job {job_id} is gone from the service ({gone.message}); creating a new one")
+                obtained = _obtain(sess, prepared, request, limits, view, sleep)
+                job_id = obtained.generation_id
+                payload = _wait(sess, job_id, waiting, view, sleep, fresh=obtained.record is None)
     text = render_payload(payload, out, job_id)
-    if target is None:
-        output.data(text)
-    else:
-        output.write_file(target, text)
-        keep_in_ledger(job_id, sess.ledger.update, job_id, sess.host, output=str(target.resolve()))
-    view.done(target)
+    unchanged = write_result(sess, job_id, target, text, force=out.force)
+    view.done(target, unchanged)
+
+
+def _wait(
+    sess: Session, job_id: str, waiting: WaitOptions, view: Any, sleep: Callable[[float], None], *, fresh: bool
+) -> dict[str, Any]:
+    with view.waiting(job_id) as on_status:
+        return wait(
+            sess.client,
+            sess.ledger,
+            job_id,
+            timeout=waiting.timeout,
+            poll_interval=waiting.poll_interval,
+            on_status=on_status,
+            sleep=sleep,
+            fresh=fresh,
+        )
 
 
 @use(SOURCE_GROUP, TRANSCRIPTION_GROUP, OUTPUT_GROUP, WAIT_GROUP, CONNECTION_GROUP)
@@ -156,16 +191,16 @@ def run(
 ) -> int:
     items = _sources(sources, limits)
     _check_format(request, out.format)
-    targets = output_targets(out, [s.stem for s in items], skip_existing=limits.skip_existing)
     base_url, key = resolve_connection(conn)
     with session(base_url, key) as sess:
+        targets = _targets(sess, items, out, request, limits)
         if len(items) == 1:
             [source], [target] = items, targets
-            if target is not None and limits.skip_existing and target.exists():
-                output.info(f"skipped {source.label}: {target} exists (--skip-existing)")
+            if target.skip is not None:
+                output.info(f"skipped {source.label}: {target.skip} (--skip-existing)")
                 return ExitCode.OK
             size = source.path.stat().st_size if source.path is not None else 0
-            _transcribe(sess, source, target, request, out, waiting, limits, output.SingleView(source.label, size))
+            _transcribe(sess, source, target.path, request, out, waiting, limits, output.SingleView(source.label, size))
             return ExitCode.OK
         return _run_batch(sess, items, targets, request, out, waiting, limits)
 
@@ -173,7 +208,7 @@ def run(
 def _run_batch(
     sess: Session,
     items: list[Source],
-    targets: list[Path | None],
+    targets: list[Target],
     request: Request,
     out: OutputOptions,
     waiting: WaitOptions,
@@ -184,8 +219,8 @@ def _run_batch(
     with output.BatchView([s.label for s in items], cancelled=pool.check) as view:
         todo = []
         for index, target in enumerate(targets):
-            if target is not None and limits.skip_existing and target.exists():
-                view.skip(index, f"{target} exists")
+            if target.skip is not None:
+                view.skip(index, target.skip)
             else:
                 todo.append(index)
 
@@ -195,12 +230,12 @@ def _run_batch(
             if source.path is not None:
                 row.set_total(source.path.stat().st_size)
             try:
-                _transcribe(sess, source, targets[index], request, out, waiting, limits, row, sleep=pool.sleep)
+                _transcribe(sess, source, targets[index].path, request, out, waiting, limits, row, sleep=pool.sleep)
             except Interrupted:
                 view.interrupt(index)
                 raise
             except SttError as exc:
-                view.fail(index, exc.message)
+                view.fail(index, exc.message, exc.hint)
                 raise
 
         try:
@@ -209,13 +244,14 @@ def _run_batch(
             created = [r for r in view.rows if r.job_id and r.state not in ("done", "failed")]
             raise Interrupted(
                 f"interrupted; {len(created)} job(s) go on running on the server",
-                "run the same command again: finished and pending jobs are reused, nothing is paid for twice",
+                "run the same command again: finished and pending jobs are reused, files already written count "
+                "as done, nothing is paid for twice",
             ) from None
     failures = [(o.source, o.error) for o in outcomes if o.error is not None]
-    done = sum(1 for r in view.rows if r.state == "done")
-    skipped = sum(1 for r in view.rows if r.state == "skipped")
+    counts = view.counts
     output.info(
-        f"{done} done, {len(failures)} failed, {skipped} skipped of {len(items)} in {time.monotonic() - started:.1f} s"
+        f"{counts['done']} done, {len(failures)} failed, {counts['skipped']} skipped of {len(items)} "
+        f"in {time.monotonic() - started:.1f} s"
     )
     for source, error in failures:
         output.info(f"  failed: {source.label}: {error.message} (exit {error.exit_code})", always=True)
@@ -245,7 +281,8 @@ def submit_cmd(
         for source in items:
             try:
                 size = source.path.stat().st_size if source.path is not None else 0
-                job_id, record = _obtain(sess, source, request, limits, _QuietView(source.label, size))
+                with prepare(source, limits.max_size) as prepared:
+                    obtained = _obtain(sess, prepared, request, limits, _QuietView(source.label, size), time.sleep)
             except Interrupted:
                 raise
             except SttError as exc:
@@ -256,14 +293,14 @@ def submit_cmd(
                 continue
             if as_json:
                 line = {
-                    "generation_id": job_id,
+                    "generation_id": obtained.generation_id,
                     "source": source.label,
                     "model": request.model,
-                    "reused": record is not None,
+                    "reused": obtained.reused,
                 }
-                output.data(json.dumps(line, ensure_ascii=False) + "\n")
+                output.data(json_text(line) + "\n")
             else:
-                output.data(job_id + "\n")
+                output.data(obtained.generation_id + "\n")
     return _batch_code(errors)
 
 
