@@ -43,16 +43,30 @@ def _boundary(call: Callable[[], Any]) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return ExitCode.OK
-    except Exception as exc:  # the last resort: never a traceback unless asked for
-        if os.environ.get("STT_DEBUG"):
-            import traceback
+    except OSError as exc:
+        from stt_cli.errors import LOCAL_ERRNOS, local_failure
 
-            traceback.print_exception(exc, limit=None, chain=True)
-        output.error(
-            f"unexpected {type(exc).__name__}: {exc}",
-            "this is a bug in stt; rerun with STT_DEBUG=1 for details and report it",
-        )
-        return ExitCode.UNEXPECTED
+        if exc.errno not in LOCAL_ERRNOS:
+            return _unexpected(exc)
+        failure = local_failure(exc, "continue")  # a full disk, a read-only or looping path: the machine, not stt
+        output.error(failure.message, failure.hint)
+        return failure.exit_code
+    except Exception as exc:  # the last resort: never a traceback unless asked for
+        return _unexpected(exc)
+
+
+def _unexpected(exc: Exception) -> int:
+    from stt_cli import output
+
+    if os.environ.get("STT_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc, limit=None, chain=True)
+    output.error(
+        f"unexpected {type(exc).__name__}: {exc}",
+        "this is a bug in stt; rerun with STT_DEBUG=1 for details and report it",
+    )
+    return ExitCode.UNEXPECTED
 
 
 # Every command, loaded only when it is used: `stt --help` and `stt status` import nothing they do not need.

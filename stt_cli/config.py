@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from stt_cli.errors import UsageError
+from stt_cli.errors import UsageError, command_line
 
 APP_NAME = "stt-cli"
 DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
@@ -58,7 +58,7 @@ def load_config() -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(
             f"the config file {path} is not valid TOML ({exc})",
-            f"fix it, or move it aside: mv {path} {path}.bak",
+            f"fix it, or move it aside: {command_line('mv', str(path), f'{path}.bak')}",
         ) from None
 
 

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from stt_cli.config import KEY_ENV_VARS, Resolved, config_dir
-from stt_cli.errors import AuthError, UsageError
+from stt_cli.errors import AuthError, UsageError, command_line, local_failure
 from stt_cli.fsutil import atomic_write_bytes
 
 KEY_FILE_NAME = "credentials.json"
@@ -23,11 +23,25 @@ def mask(key: str) -> str:
     return f"****{key[-4:]}" if len(key) >= MASK_MIN_LENGTH else "****"
 
 
-def clean_key(raw: str) -> str:
-    """Trim whitespace and newlines (a pasted or piped key often ends in one); refuse inner whitespace."""
+def clean_key(raw: str, where: str | None = None) -> str:
+    """Trim whitespace and newlines (a pasted or piped key often ends in one); refuse what no key holds.
+
+    A key travels in an HTTP header, which carries printable ASCII only: anything else would make every
+    request fail later, so it is refused now, with where it came from (`where`; None: typed or a flag).
+    """
     key = raw.strip()
-    if any(ch.isspace() or not ch.isprintable() for ch in key):
-        raise UsageError("the API key contains whitespace or control characters", "check what was pasted or piped")
+    origin = f" (from {where})" if where else ""
+    problem = None
+    for position, ch in enumerate(key, start=1):
+        if ch.isspace() or not ch.isprintable():
+            problem = f"a space or control character at position {position}"
+            break
+        if not ch.isascii():
+            problem = f"a non-ASCII character ({ch!a}) at position {position}; API keys are plain ASCII"
+            break
+    if problem is not None:
+        error = UsageError if where is None else AuthError
+        raise error(f"the API key{origin} holds {problem}", "check what was pasted or piped, and copy the key again")
     return key
 
 
@@ -37,6 +51,11 @@ def read_stored_key() -> str | None:
         info = path.stat()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise AuthError(
+            f"the key file {path} cannot be read: {exc.strerror}",
+            "fix or remove it (stt auth logout), then stt auth login",
+        ) from None
     if os.name == "posix":
         if info.st_uid != os.getuid():
             raise AuthError(
@@ -44,7 +63,10 @@ def read_stored_key() -> str | None:
                 "remove it (stt auth logout) and log in again",
             )
         if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise AuthError(f"the key file {path} can be read by other users", f"restrict it: chmod 600 {path}")
+            raise AuthError(
+                f"the key file {path} can be read by other users",
+                f"restrict it: {command_line('chmod', '600', str(path))}",
+            )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         key = data["api_key"]
@@ -54,15 +76,18 @@ def read_stored_key() -> str | None:
         raise AuthError(
             f"the key file {path} is unreadable or corrupt", "run `stt auth logout`, then `stt auth login`"
         ) from None
-    return clean_key(key) or None
+    return clean_key(key, f"the key file {path}") or None
 
 
 def store_key(key: str) -> Path:
     directory = config_dir()
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
     path = key_file()
-    atomic_write_bytes(path, json.dumps({"api_key": key}).encode("utf-8"), mode=0o600)
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(directory, 0o700)
+        atomic_write_bytes(path, json.dumps({"api_key": key}).encode("utf-8"), mode=0o600)
+    except OSError as exc:
+        raise local_failure(exc, f"store the key in {path}", None) from None
     return path
 
 
@@ -72,6 +97,8 @@ def remove_key() -> Path | None:
         path.unlink()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise local_failure(exc, f"remove {path}") from None
     return path
 
 
@@ -85,7 +112,7 @@ def resolve_key(flag: str | None) -> Resolved | None:
     for name in KEY_ENV_VARS:
         value = os.environ.get(name)
         if value is not None and value.strip():
-            return Resolved(clean_key(value), f"${name}")
+            return Resolved(clean_key(value, f"${name}"), f"${name}")
     stored = read_stored_key()
     if stored:
         return Resolved(stored, f"key file {key_file()}")

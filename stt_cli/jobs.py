@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from stt_cli.config import host_of
-from stt_cli.errors import Interrupted, JobFailed, StillPending, UsageError, job_command
+from stt_cli.errors import Interrupted, JobFailed, StillPending, UsageError, command_line, job_command
 from stt_cli.ledger import keep_in_ledger
 from stt_cli.protocol import JobState, OptionValue, Status, form_fields
 
@@ -88,7 +88,7 @@ def parse_source(raw: str) -> Source:
     if info.st_size == 0:
         raise UsageError(f"{raw} is empty", "check that the recording finished writing")
     if not os.access(path, os.R_OK):
-        raise UsageError(f"{raw} is not readable", f"check its permissions (ls -l {raw})")
+        raise UsageError(f"{raw} is not readable", f"check its permissions ({command_line('ls', '-l', raw)})")
     return Source(raw, "file", path)
 
 

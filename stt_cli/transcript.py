@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from stt_cli.errors import SttError
+from stt_cli.errors import ExitCode, SttError
 
 
 class Word(NamedTuple):  # a tuple: tens of thousands are made per render, and a dataclass costs 5x more
@@ -59,7 +59,9 @@ class Transcript:
 
 
 class UnknownShape(SttError):
-    """A payload with no transcript in any shape we know."""
+    """A completed result with no transcript in any shape stt reads: the service's answer is unusable."""
+
+    exit_code = ExitCode.SERVER
 
 
 def normalise(payload: dict[str, Any]) -> Transcript:
@@ -70,7 +72,26 @@ def normalise(payload: dict[str, Any]) -> Transcript:
         return _assemblyai(payload)
     if isinstance(payload.get("text"), str):
         return Transcript([Channel(0, payload["text"].strip())])
-    raise UnknownShape("the result has no transcript in a shape stt understands", "see the raw result with -f json")
+    keys = sorted(str(k) for k in payload)
+    shown = ", ".join(keys[:12]) + (", ..." if len(keys) > 12 else "") if keys else "none"
+    said = _error_text(payload)
+    raise UnknownShape(
+        f"the result has no transcript in a shape stt reads (its top-level keys: {shown})"
+        + (f"; the service says: {said}" if said else ""),
+        "the whole result is kept in the ledger; see it with -f json",
+    )
+
+
+def _error_text(payload: dict[str, Any]) -> str | None:
+    from stt_cli.protocol import sanitize
+
+    for key in ("error", "message", "detail", "status"):
+        value = payload.get(key)
+        if isinstance(value, dict):
+            value = value.get("message") or value.get("name")
+        if isinstance(value, str) and value.strip():
+            return sanitize(value, 300)
+    return None
 
 
 def _seconds(value: Any, scale: float) -> float | None:
@@ -111,8 +132,7 @@ def _clean_words(raw: list[Any], channel: int, scale: float, warnings: list[str]
             issues["ending before they start (end set to start)"] += 1
             end = start
         speaker = item.get("speaker")
-        label = None if speaker is None or isinstance(speaker, bool) else str(speaker)
-        words.append(Word(text.strip(), start, end, label, channel))
+        words.append(Word(text.strip(), start, end, None if speaker is None else _speaker(speaker), channel))
     ordered = sorted(words, key=lambda w: (w.start, w.end))
     if any(a is not b for a, b in zip(ordered, words, strict=True)):  # identity: no field-by-field compare
         issues["out of order (sorted by start time)"] += 1
@@ -123,6 +143,24 @@ def _clean_words(raw: list[Any], channel: int, scale: float, warnings: list[str]
         what = "words were" if issue.startswith("out of order") else f"{count} word(s)"
         warnings.append(f"channel {channel}: {what} {issue}")
     return ordered
+
+
+_SPEAKERS: dict[Any, str | None] = {}
+MAX_SPEAKER_LENGTH = 40
+
+
+def _speaker(value: Any) -> str | None:
+    """A speaker label as the payload names it (0, 1, "A"), made one short, clean line: it goes into subtitles."""
+    if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        known = _SPEAKERS.get(value)
+        if known is None and value not in _SPEAKERS:
+            from stt_cli.protocol import sanitize
+
+            known = sanitize(str(value), MAX_SPEAKER_LENGTH) or None
+            if len(_SPEAKERS) < 1024:
+                _SPEAKERS[value] = known
+        return known
+    return None
 
 
 def _list(value: Any) -> list[Any]:
@@ -150,7 +188,7 @@ def _deepgram(results: dict[str, Any]) -> Transcript:
             sentences = [_dict(s).get("text") for s in _list(para.get("sentences"))]
             body = " ".join(s for s in sentences if isinstance(s, str) and s).strip()
             speaker = para.get("speaker")
-            paragraphs.append(Paragraph(body, None if speaker is None or isinstance(speaker, bool) else str(speaker)))
+            paragraphs.append(Paragraph(body, None if speaker is None else _speaker(speaker)))
         language = entry.get("detected_language")
         channels.append(Channel(index, text, words, paragraphs, language if isinstance(language, str) else None))
     return Transcript(channels, warnings)

@@ -20,7 +20,7 @@ from stt_cli.config import (
     settings_table,
     warn_unknown_keys,
 )
-from stt_cli.errors import UsageError
+from stt_cli.errors import UsageError, local_failure
 
 CONFIG_HELP = """Show or set defaults for the options you always pass (a TOML file).
 
@@ -149,6 +149,10 @@ def _rewrite(key: str, value: str | int | float | None) -> None:
         text = target.read_text(encoding="utf-8")
     except FileNotFoundError:
         text = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(
+            f"cannot read the config file {target}: {exc}", "fix its permissions or move it aside"
+        ) from None
     new_text = unset_key(text, key) if value is None else set_key(text, key, value)
     expected = {k: v for k, v in before.items() if k != key}
     if value is not None:
@@ -162,5 +166,8 @@ def _rewrite(key: str, value: str | int | float | None) -> None:
             f"cannot edit {key} in {target} safely (it is written in a form stt does not rewrite)",
             f"edit the file by hand: {target}",
         )
-    config_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
-    atomic_write_bytes(target, new_text.encode("utf-8"))
+    try:
+        config_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
+        atomic_write_bytes(target, new_text.encode("utf-8"))
+    except OSError as exc:
+        raise local_failure(exc, f"write the config file {target}") from None

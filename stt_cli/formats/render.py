@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +9,7 @@ from stt_cli.errors import UsageError
 from stt_cli.formats.limits import SubtitleOptions
 from stt_cli.formats.subtitles import render_srt, render_vtt
 from stt_cli.formats.text import render_text
+from stt_cli.protocol import clean_text, json_text
 from stt_cli.transcript import Transcript, normalise
 
 FORMATS = ("text", "json", "srt", "vtt")
@@ -21,7 +21,7 @@ _SUBTITLES: dict[str, Callable[[Transcript, SubtitleOptions], str]] = {"srt": re
 def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None = None) -> tuple[str, list[str]]:
     """The rendered document and any warnings about the payload (shown on stderr by the caller)."""
     if fmt == "json":
-        return json.dumps(payload, ensure_ascii=False, indent=2) + "\n", []
+        return json_text(payload, indent=2) + "\n", []
     transcript = normalise(payload)
     options = subtitles or SubtitleOptions()
     if options.channel is not None:
@@ -32,13 +32,15 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
                 "pick one of those, or leave --channel out",
             )
         transcript = Transcript([c for c in transcript.channels if c.index == options.channel], transcript.warnings)
+    # The text comes from the server: what reaches stdout or a file carries no escape sequence or control
+    # character (cleaned once, over the whole document, at the speed of one scan).
     if fmt == "text":
-        return render_text(transcript, dict(options.speaker_names)), transcript.warnings
+        return clean_text(render_text(transcript, dict(options.speaker_names))), transcript.warnings
     if fmt in _SUBTITLES:
         if not transcript.has_timings and transcript.text:
             raise UsageError(
                 f"this result has no word timings, so it cannot be rendered as {fmt}",
                 "use -f text or -f json, or a model with timestamps (Whisper, Nova, AssemblyAI)",
             )
-        return _SUBTITLES[fmt](transcript, options), transcript.warnings
+        return clean_text(_SUBTITLES[fmt](transcript, options)), transcript.warnings
     raise UsageError(f"unknown format {fmt!r}", f"use one of: {', '.join(FORMATS)}")
