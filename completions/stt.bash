@@ -128,11 +128,16 @@ _stt_dirs() {
     mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 }
 
-# Job ids come from the ledger through stt itself, which offers only ids of safe characters.
+# Job ids come from the ledger through stt itself, which offers only ids of safe characters; bash inserts a
+# candidate as it is, so anything else is dropped here too.
 _stt_ids() {
-    local -a ids
+    local -a ids safe=()
+    local id
     mapfile -t ids < <(command stt __complete ids 2>/dev/null | cut -f1)
-    _stt_match "${ids[@]}"
+    for id in "${ids[@]}"; do
+        [[ $id =~ ^[A-Za-z0-9_-]{1,128}$ ]] && safe+=("$id")
+    done
+    _stt_match "${safe[@]}"
 }
 
 _stt() {

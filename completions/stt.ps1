@@ -91,7 +91,11 @@ Register-ArgumentCompleter -Native -CommandName stt -ScriptBlock {
         'choice' { $choices }
         'model' { $script:SttModels }
         'key' { $script:SttKeys }
-        'id' { & stt __complete ids 2>$null | ForEach-Object { ($_ -split "`t")[0] } }
+        'id' {
+            # ids of safe characters only: a candidate is inserted as it is, and $(...) would run
+            & stt __complete ids 2>$null | ForEach-Object { ($_ -split "`t")[0] } |
+                Where-Object { $_ -cmatch '^[A-Za-z0-9_-]{1,128}$' }
+        }
         default { $null }
     }
     if ($null -eq $values) { return }  # files and free text: PowerShell's own completion

@@ -254,11 +254,16 @@ _stt_dirs() {{
     mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 }}
 
-# Job ids come from the ledger through stt itself, which offers only ids of safe characters.
+# Job ids come from the ledger through stt itself, which offers only ids of safe characters; bash inserts a
+# candidate as it is, so anything else is dropped here too.
 _stt_ids() {{
-    local -a ids
+    local -a ids safe=()
+    local id
     mapfile -t ids < <(command stt __complete ids 2>/dev/null | cut -f1)
-    _stt_match "${{ids[@]}}"
+    for id in "${{ids[@]}}"; do
+        [[ $id =~ ^[A-Za-z0-9_-]{{1,128}}$ ]] && safe+=("$id")
+    done
+    _stt_match "${{safe[@]}}"
 }}
 
 _stt() {{
@@ -657,7 +662,11 @@ Register-ArgumentCompleter -Native -CommandName stt -ScriptBlock {{
         'choice' {{ $choices }}
         'model' {{ $script:SttModels }}
         'key' {{ $script:SttKeys }}
-        'id' {{ & stt __complete ids 2>$null | ForEach-Object {{ ($_ -split "`t")[0] }} }}
+        'id' {{
+            # ids of safe characters only: a candidate is inserted as it is, and $(...) would run
+            & stt __complete ids 2>$null | ForEach-Object {{ ($_ -split "`t")[0] }} |
+                Where-Object {{ $_ -cmatch '^[A-Za-z0-9_-]{{1,128}}$' }}
+        }}
         default {{ $null }}
     }}
     if ($null -eq $values) {{ return }}  # files and free text: PowerShell's own completion

@@ -365,10 +365,11 @@ class BatchView:
         return " · ".join(parts)
 
     def render(self) -> Any:
+        from rich.console import Group
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(box=None, pad_edge=False, show_header=True, header_style="bold", caption=self.totals())
+        table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
         table.add_column("source", overflow="ellipsis", max_width=48, no_wrap=True)
         table.add_column("state", no_wrap=True)
         table.add_column("detail", overflow="ellipsis", no_wrap=True, max_width=48)
@@ -380,7 +381,7 @@ class BatchView:
                 elapsed = max(now - row.started, 1e-3)
                 detail = f"{row.sent / 1e6:.1f}/{row.total / 1e6:.1f} MB  {row.sent / elapsed / 1e6:.1f} MB/s"
             table.add_row(Text(row.label), Text(row.state), Text(detail), Text(row.job_id))
-        return table
+        return Group(table, Text(self.totals(), no_wrap=True, overflow="ellipsis"))
 
 
 class _LiveTable:

@@ -1,0 +1,839 @@
+"""Nothing from the wire is trusted: stt against a hostile server on loopback (tests/hostile.py).
+
+Ids that are code or paths, bodies past the ceiling, gzip bombs, deep nesting, trickles, escape
+sequences, a create that never answers, forgotten jobs; each through the real CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_TEXT, EmulatorHandle, wait_until
+from hostile import Conn, HostileServer, Request, deep_json, gzip_bomb, sample_result
+
+KEY = "sk-hostile-0123456789abcdef"
+MEMORY_LIMIT = 1024 * 1024 * 1024  # address space for a CLI that reads a 2 GB answer or a gzip bomb
+
+
+@pytest.fixture
+def hostile(monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileServer]:
+    server = HostileServer()
+    monkeypatch.setenv("AIML_API_BASE", server.base_url)
+    monkeypatch.setenv("AIML_API_KEY", KEY)
+    yield server
+    server.stop()
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {**os.environ, **extra}
+    env.pop("CI", None)
+    return env
+
+
+def _stt(
+    *args: str, cwd: Path, memory: int | None = None, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    def limit() -> None:
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    return subprocess.run(
+        [sys.executable, "-m", "stt_cli", *args],
+        cwd=cwd,
+        env=env or _env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _one_error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, stderr
+    assert "this is a bug" not in stderr and "Traceback" not in stderr
+    return lines[0]
+
+
+def _ledger_ids(cli) -> list[str]:
+    return [json.loads(line)["generation_id"] for line in cli("jobs", "--json").stdout.splitlines()]
+
+
+# --- 1. Ids are data, never code or paths --------------------------------------------------------------
+POISONED = [
+    "$(touch${IFS}pwned)",
+    "`touch pwned`",
+    "../../../x",
+    "..",
+    "a/b",
+    "id\x1b]0;owned\x07",
+    "line\nbreak",
+    "tab\tid",
+    "x" * 129,
+    "id with spaces",
+    "ünïcode",
+]
+
+
+@pytest.mark.parametrize("bad", POISONED)
+def test_a_poisoned_id_from_create_is_a_server_error_and_never_stored(
+    cli, hostile: HostileServer, talk: Path, tmp_path: Path, bad: str
+) -> None:
+    hostile.on_create = lambda request, conn: conn.answer({"generation_id": bad, "status": "queued"})
+    result = cli("submit", str(talk))
+    assert result.exit_code == 5
+    line = _one_error_line(result.stderr)
+    assert "not a job id stt accepts" in line
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\t" not in result.stderr
+    from stt_cli.protocol import shown_id
+
+    assert shown_id(bad) in line  # quoted and escaped: never raw, never a command to copy
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
+    assert _ledger_ids(cli) == []  # never stored, so never fetched, completed or used in a name
+
+
+def test_an_id_in_a_poll_answer_is_never_used_instead_of_the_one_asked(cli, hostile: HostileServer, talk: Path) -> None:
+    def poll(request: Request, conn: Conn) -> None:
+        conn.answer({"generation_id": "$(touch pwned)", "id": "../x", "status": "completed", "result": sample_result()})
+
+    hostile.on_poll = poll
+    result = cli("run", str(talk))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "hello world\n"
+    [job_id] = _ledger_ids(cli)
+    assert job_id == hostile.jobs[hostile.creates()[0].idempotency_key or ""]["id"]
+    status = cli("status", job_id, "--json")
+    assert json.loads(status.stdout)["generation_id"] == job_id
+
+
+REAL_IDS = ["RlLz0hRdAs9voL5Qi1Pzr", "XY3D-mYpFxC-WIx-Lv3wh", "3f1c9a2e-1b2c-4d5e-8f90-0123456789ab"]
+
+
+@pytest.mark.parametrize("good", REAL_IDS)
+def test_real_id_shapes_are_accepted_and_printed_as_safe_commands(
+    cli, hostile: HostileServer, talk: Path, good: str
+) -> None:
+    hostile.on_create = lambda request, conn: conn.answer({"generation_id": good})
+    result = cli("run", str(talk))
+    assert result.exit_code == 0, result.stderr
+    assert f"stt fetch {good}" in result.stderr
+    assert _ledger_ids(cli) == [good]
+
+
+def test_an_id_that_starts_with_a_dash_is_printed_after_a_double_dash(cli, hostile: HostileServer, talk: Path) -> None:
+    hostile.on_create = lambda request, conn: conn.answer({"generation_id": "-dash1d"})
+    hostile.on_poll = lambda request, conn: conn.answer({"status": "waiting"})
+    result = cli("run", str(talk), "--timeout", "0.3")
+    assert result.exit_code == 7
+    assert "stt fetch -- -dash1d" in result.stderr
+    assert cli("status", "--", "-dash1d").exit_code == 0
+
+
+def test_fetch_writes_only_inside_the_output_dir(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
+    out = tmp_path / "D"
+    out.mkdir()
+    result = cli("fetch", "../../../x", "-f", "srt", "--output-dir", str(out))
+    assert result.exit_code == 2 and "is not a valid job id" in result.stderr
+    assert list(tmp_path.rglob("x.srt")) == []
+
+
+def test_ids_an_older_stt_stored_are_dropped_when_the_ledger_is_upgraded(cli, isolated_home: Path) -> None:
+    path = isolated_home / "data" / "stt-cli" / "ledger.sqlite3"
+    path.parent.mkdir(parents=True)
+    db = sqlite3.connect(path)
+    db.executescript(
+        """CREATE TABLE jobs (id TEXT NOT NULL, host TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+        source TEXT NOT NULL, source_size INTEGER, source_sha256 TEXT, model TEXT NOT NULL, options TEXT NOT NULL,
+        status TEXT NOT NULL, error TEXT, outputs TEXT NOT NULL DEFAULT '[]', result TEXT, PRIMARY KEY (host, id));
+        PRAGMA user_version = 1;"""
+    )
+    for n, job_id in enumerate(["$(touch pwned)", "good-id-1", "../../x"]):
+        db.execute(
+            "INSERT INTO jobs VALUES (?, 'h:1', ?, ?, '/a.wav', 1, 'ab', 'm', '{}', 'completed', NULL, '[]', NULL)",
+            (job_id, n, n),
+        )
+    db.commit()
+    db.close()
+    assert _ledger_ids(cli) == ["good-id-1"]
+
+
+def test_bash_completion_never_runs_or_offers_a_poisoned_id(tmp_path: Path, isolated_home: Path) -> None:
+    from test_completion import _bash
+
+    from stt_cli.ledger import Ledger
+
+    ledger = Ledger()
+    ledger.add("good-id-1", "127.0.0.1:1", "/a.wav", "m", {})
+    ledger.close()
+    db = sqlite3.connect(isolated_home / "data" / "stt-cli" / "ledger.sqlite3")
+    for job_id in ["$(touch pwned1)", "`touch pwned2`", "x;touch pwned3", "goo$(touch pwned4)"]:
+        db.execute(
+            "INSERT INTO jobs (id, host, created_at, updated_at, source, model, options, status)"
+            " VALUES (?, 'h:1', 9e9, 9e9, 's', 'm', '{}', 'queued')",
+            (job_id,),
+        )
+    db.commit()
+    db.close()
+    answers = _bash(["stt fetch ", "stt fetch g", "stt status x"], tmp_path)
+    assert answers == {"stt fetch ": {"good-id-1"}, "stt fetch g": {"good-id-1"}, "stt status x": set()}
+    assert list(tmp_path.glob("pwned*")) == [] and list(Path.cwd().glob("pwned*")) == []
+
+
+def test_bash_completion_drops_unsafe_words_even_from_a_lying_stt(tmp_path: Path) -> None:
+    """The script itself never evaluates a candidate: a stand-in `stt` printing poisoned ids runs nothing."""
+    import shutil
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not installed")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "stt").write_text(
+        "#!/bin/sh\nprintf '%s\\t\\n' '$(touch pwned)' '`touch pwned2`' 'ok-id' '*' 'a b'\n", encoding="utf-8"
+    )
+    (fake / "stt").chmod(0o755)
+    script = Path(__file__).resolve().parent.parent / "completions" / "stt.bash"
+    driver = 'source "$1"; COMP_WORDS=(stt fetch ""); COMP_CWORD=2; _stt; printf "%s\\n" "${COMPREPLY[@]}"'
+    done = subprocess.run(
+        [bash, "--norc", "--noprofile", "-c", driver, "driver", str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"},
+        timeout=30,
+    )
+    assert done.stdout.split() == ["ok-id"], done.stdout
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
+
+
+# --- 2. Bounded answers ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("sized", [True, False], ids=["content-length", "until-close"])
+def test_a_2_gb_answer_stops_at_the_ceiling_under_an_address_space_limit(
+    hostile: HostileServer, tmp_path: Path, sized: bool
+) -> None:
+    def poll(request: Request, conn: Conn) -> None:
+        total = 2 * 1024**3
+        if sized:
+            conn.stream(total, b" " * (1 << 20))
+        else:
+            conn.head(200)
+            while conn.send(b" " * (1 << 20)):
+                pass
+
+    hostile.on_poll = poll
+    started = time.monotonic()
+    done = _stt("status", "abc123", cwd=tmp_path, memory=MEMORY_LIMIT)
+    assert done.returncode == 5, done.stderr
+    line = _one_error_line(done.stderr)
+    assert "larger than 256 MiB" in line
+    assert time.monotonic() - started < 30
+
+
+def test_a_gzip_bomb_stops_at_the_ceiling_under_an_address_space_limit(hostile: HostileServer, tmp_path: Path) -> None:
+    bomb = gzip_bomb()
+    assert len(bomb) < 2 * 1024 * 1024
+    hostile.on_poll = lambda request, conn: conn.answer(bomb, headers={"Content-Encoding": "gzip"})
+    done = _stt("status", "abc123", cwd=tmp_path, memory=MEMORY_LIMIT)
+    assert done.returncode == 5, done.stderr
+    assert "larger than 256 MiB" in _one_error_line(done.stderr)
+
+
+def test_a_doubly_encoded_or_unknown_encoding_is_refused(cli, hostile: HostileServer) -> None:
+    import gzip
+
+    twice = gzip.compress(gzip.compress(json.dumps({"status": "completed", "result": sample_result()}).encode()))
+    hostile.on_poll = lambda request, conn: conn.answer(twice, headers={"Content-Encoding": "gzip, gzip"})
+    result = cli("status", "abc123")
+    assert result.exit_code == 5 and "content encoding stt does not read" in _one_error_line(result.stderr)
+
+
+def test_a_compressed_answer_within_the_ceiling_is_read(cli, hostile: HostileServer) -> None:
+    import gzip
+    import zlib
+
+    body = json.dumps({"status": "completed", "result": sample_result("compressed words")}).encode()
+    for encoding, data in (("gzip", gzip.compress(body)), ("deflate", zlib.compress(body))):
+        hostile.on_poll = lambda request, conn, d=data, e=encoding: conn.answer(d, headers={"Content-Encoding": e})
+        result = cli("fetch", "abc123", "--refresh")
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == "compressed words\n"
+
+
+@pytest.mark.parametrize("where", ["poll", "error", "create"])
+def test_json_nested_100_000_deep_is_a_server_error_not_a_bug(
+    cli, hostile: HostileServer, talk: Path, where: str
+) -> None:
+    deep = deep_json()
+    if where == "poll":
+        hostile.on_poll = lambda request, conn: conn.answer(deep)
+        result = cli("status", "abc123")
+    elif where == "error":
+        hostile.on_poll = lambda request, conn: conn.answer(b"[" * 100_000 + b"]" * 100_000, status=400)
+        result = cli("status", "abc123")
+        assert result.exit_code == 4
+    else:
+        hostile.on_create = lambda request, conn: conn.answer(deep)
+        result = cli("submit", str(talk))
+    assert result.exit_code in (4, 5)
+    _one_error_line(result.stderr)
+
+
+def test_a_trickled_status_answer_ends_with_the_timeout(hostile: HostileServer, talk: Path, tmp_path: Path) -> None:
+    body = json.dumps({"status": "completed", "result": sample_result()}).encode()
+    hostile.on_poll = lambda request, conn: conn.trickle(body, 0.5)
+    started = time.monotonic()
+    done = _stt("run", str(talk), "--timeout", "5", cwd=tmp_path)
+    took = time.monotonic() - started
+    assert done.returncode == 7, done.stderr
+    assert "gave up waiting after 5 s" in done.stderr and "stt fetch" in done.stderr
+    assert took < 9, took
+
+
+def test_a_trickle_in_the_headers_ends_with_the_timeout(hostile: HostileServer, talk: Path, tmp_path: Path) -> None:
+    body = json.dumps({"status": "completed", "result": sample_result()}).encode()
+    hostile.on_poll = lambda request, conn: conn.trickle(body, 0.5, headers_too=True)
+    started = time.monotonic()
+    done = _stt("run", str(talk), "--timeout", "4", cwd=tmp_path)
+    assert done.returncode == 7, done.stderr
+    assert time.monotonic() - started < 8
+
+
+def test_a_trickle_past_the_answer_deadline_is_a_server_error(
+    cli, hostile: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("stt_cli.client.ANSWER_DEADLINE", 1.0)
+    hostile.on_poll = lambda request, conn: conn.trickle(b'{"status": "completed"}' * 10, 0.2)
+    started = time.monotonic()
+    result = cli("status", "abc123")
+    assert result.exit_code == 5
+    assert "too slowly" in _one_error_line(result.stderr)
+    assert time.monotonic() - started < 4
+
+
+def test_a_large_answer_at_a_fair_pace_is_not_cut(cli, hostile: HostileServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deadline grows with the bytes that arrive: a big result on a slow link still gets through."""
+    monkeypatch.setattr("stt_cli.client.ANSWER_DEADLINE", 0.5)
+    monkeypatch.setattr("stt_cli.client.ANSWER_MIN_RATE", 64 * 1024)
+    body = json.dumps({"status": "completed", "result": sample_result("fair " * 30000)}).encode()  # 1.8 MB
+
+    def poll(request: Request, conn: Conn) -> None:
+        conn.head(200, length=len(body))
+        for start in range(0, len(body), 256 * 1024):  # 256 KB every 0.3 s: ~0.85 MB/s, well above the rate
+            conn.send(body[start : start + 256 * 1024])
+            time.sleep(0.3)
+
+    hostile.on_poll = poll
+    result = cli("fetch", "abc123", "--refresh")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("fair fair")
+
+
+# --- 3. Clean text --------------------------------------------------------------------------------------
+NASTY = (
+    "Hello\x1b[2J\x1b[31mred\x1b[0m \x1b]0;pwned title\x07there \x1b]52;c;ZXZpbA==\x07clip "
+    "\x9b31mc1\x9b0m back\x08\x08\x08space \u202eevil\u202c done\r\nend"
+)
+CONTROL_BYTES = ("\x1b", "\x07", "\x9b", "\x08", "\r", "\x9d")
+
+
+def _nasty_result(speakers: bool) -> dict[str, object]:
+    result = sample_result("placeholder words here")
+    channel = result["results"]["channels"][0]["alternatives"][0]
+    channel["transcript"] = NASTY
+    channel["words"][0]["punctuated_word"] = "Hi\x1b]8;;http://evil\x07link\x1b]8;;\x07\x9b2J"
+    if speakers:
+        channel["words"][0]["speaker"] = 0
+        channel["words"][1]["speaker"] = "0\n\n99\n00:00:00,000 --> 00:00:01,000\ninjected"
+        channel["words"][2]["speaker"] = 0
+    return result
+
+
+@pytest.fixture(params=[False, True], ids=["plain", "speakers"])
+def nasty(hostile: HostileServer, request: pytest.FixtureRequest) -> bool:
+    result = _nasty_result(request.param)
+    hostile.on_poll = lambda req, conn: conn.answer({"status": "completed", "result": result})
+    return bool(request.param)
+
+
+def test_text_output_carries_no_escape_sequence_or_control(cli, nasty: bool, talk: Path) -> None:
+    result = cli("run", str(talk), "-f", "text")
+    assert result.exit_code == 0, result.stderr
+    assert not any(ch in result.stdout for ch in CONTROL_BYTES)
+    assert "http://evil" not in result.stdout
+    if nasty:  # speaker turns are made of the words
+        assert result.stdout.startswith("Speaker 0: Hilink\n")
+        assert "\n\n" not in result.stdout and "injected" not in result.stdout.split("\n")[1][40:]
+    else:  # the transcript as the service wrote it, without what a terminal would act on
+        assert "pwned title" not in result.stdout and "ZXZpbA" not in result.stdout  # OSC payloads go whole
+        for word in ("Hello", "red", "there", "clip", "c1", "space", "\u202eevil", "done\nend"):
+            assert word in result.stdout
+
+
+def test_subtitles_carry_no_control_and_stay_parseable(cli, nasty: bool, talk: Path, tmp_path: Path) -> None:
+    import srt
+    import webvtt
+
+    for fmt in ("srt", "vtt"):
+        out = tmp_path / f"nasty.{fmt}"
+        result = cli("run", str(talk), "-f", fmt, "-o", str(out), "--force")
+        assert result.exit_code == 0, result.stderr
+        text = out.read_text(encoding="utf-8")
+        assert not any(ch in text for ch in CONTROL_BYTES)
+        if fmt == "srt":
+            cues = list(srt.parse(text))
+            assert len(cues) >= 1 and all("-->" not in c.content for c in cues)
+            assert not any(c.index == 99 for c in cues)  # a speaker label cannot forge a cue
+        else:
+            assert len(webvtt.from_string(text).captions) >= 1
+
+
+def test_json_output_is_the_payload_with_c1_and_bidi_escaped(cli, nasty: bool, talk: Path) -> None:
+    result = cli("run", str(talk), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert not any(ch in result.stdout for ch in ("\x1b", "\x9b", "\x07", "\u202e"))
+    assert "\\u009b" in result.stdout and "\\u202e" in result.stdout and "\\u001b" in result.stdout
+    assert json.loads(result.stdout)["results"]["channels"][0]["alternatives"][0]["transcript"] == NASTY
+
+
+def test_server_text_on_stderr_is_one_clean_line(cli, hostile: HostileServer, talk: Path) -> None:
+    hostile.on_poll = lambda request, conn: conn.answer(
+        {"status": "error", "error": {"name": "x", "message": "bad \x1b]0;t\x07audio\u202e\n\x9b2Jnext"}}
+    )
+    result = cli("run", str(talk))
+    assert result.exit_code == 6
+    line = _one_error_line(result.stderr)
+    assert "bad audio" in line and "next" in line
+    assert not any(ch in result.stderr for ch in (*CONTROL_BYTES, "\u202e"))
+
+
+def test_unknown_status_words_are_shown_clean(cli, hostile: HostileServer) -> None:
+    hostile.on_poll = lambda request, conn: conn.answer({"status": "\x1b[2Jweird\u202e" + "x" * 500})
+    result = cli("status", "abc123", "--json")
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
+    assert len(json.loads(result.stdout)["raw_status"]) <= 40
+
+
+# --- 4. The truth about a create -----------------------------------------------------------------------
+def _swallow_first(hostile: HostileServer) -> None:
+    """The first create with a key takes the whole body, makes the job, and never answers; later ones do."""
+    seen: set[str | None] = set()
+
+    def create(request: Request, conn: Conn) -> None:
+        key = request.idempotency_key
+        job = hostile.jobs.setdefault(key or "", {"id": f"job-{len(hostile.jobs) + 1}"})
+        if key not in seen:
+            seen.add(key)
+            conn.hang()
+            return
+        conn.answer({"generation_id": job["id"]})
+
+    hostile.on_create = create
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["interrupt", "kill"])
+def test_a_create_cut_off_after_the_whole_body_is_resent_with_the_same_key(
+    hostile: HostileServer, talk: Path, tmp_path: Path, how: signal.Signals
+) -> None:
+    _swallow_first(hostile)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stt_cli", "run", str(talk)],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert hostile.body_received.wait(20)
+    time.sleep(0.3)
+    proc.send_signal(how)
+    _, stderr = proc.communicate(timeout=20)
+    if how == signal.SIGINT:
+        assert proc.returncode == 130
+        assert "no job was created" not in stderr
+        assert "may exist" in stderr and hostile.creates()[0].idempotency_key in stderr
+        assert "--resubmit" in stderr
+    again = _stt("run", str(talk), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "same Idempotency-Key" in again.stderr
+    assert again.stdout == "hello world\n"
+    first, second = hostile.creates()
+    assert first.idempotency_key == second.idempotency_key
+    assert len(hostile.jobs) == 1  # one job: billed once
+    hostile.on_create = hostile.honest_create
+    fresh = _stt("run", str(talk), "--resubmit", cwd=tmp_path)
+    assert fresh.returncode == 0
+    assert hostile.creates()[-1].idempotency_key != first.idempotency_key
+
+
+def test_no_answer_after_the_whole_body_is_an_unknown_outcome_kept_for_the_rerun(
+    cli, hostile: HostileServer, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("stt_cli.client.CREATE_ANSWER_DEADLINE", 0.5)
+    _swallow_first(hostile)
+    result = cli("run", str(talk))
+    assert result.exit_code == 5
+    line = _one_error_line(result.stderr)
+    assert "may or may not exist" in line and "same Idempotency-Key" in result.stderr
+    again = cli("run", str(talk))
+    assert again.exit_code == 0, again.stderr
+    assert len(hostile.jobs) == 1 and len(hostile.creates()) == 2
+
+
+def test_an_interrupt_during_the_upload_says_no_job_was_created(tmp_path: Path) -> None:
+    """A server that accepts and never reads: the upload stalls mid-body, so no job can exist."""
+    import socket
+
+    big = tmp_path / "big.wav"
+    big.write_bytes(b"RIFF" + os.urandom(32 * 1024 * 1024))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    accepted: list[object] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stt_cli", "run", str(big)],
+        cwd=tmp_path,
+        env=_env(AIML_API_BASE=f"http://127.0.0.1:{listener.getsockname()[1]}/v1", AIML_API_KEY=KEY),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(lambda: accepted, 20)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        listener.close()
+    assert proc.returncode == 130
+    assert "no job was created" in stderr and "may exist" not in stderr
+
+
+# --- 5. The ledger follows the server ------------------------------------------------------------------
+def test_a_job_the_service_forgot_is_marked_gone_and_replaced(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    first = cli("submit", str(talk)).stdout.strip()
+    emulator.control("expire", {"generation_id": first})
+    result = cli("run", str(talk))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == SAMPLE_TEXT + "\n"
+    assert f"job {first} is gone from the service" in result.stderr and "creating a new one" in result.stderr
+    assert len(emulator.creates()) == 2
+    rows = {json.loads(line)["generation_id"]: json.loads(line) for line in cli("jobs", "--json").stdout.splitlines()}
+    assert rows[first]["status"] == "gone"
+    again = cli("run", str(talk))  # the new job is reused; the gone one never again
+    assert again.exit_code == 0 and len(emulator.creates()) == 2
+    assert cli("status", first).exit_code == 4
+
+
+def test_five_processes_and_the_same_three_files_make_three_jobs(emulator: EmulatorHandle, tmp_path: Path) -> None:
+    from conftest import subprocess_env, write_wav
+
+    emulator.server.state.processing_time = 1.0
+    files = [str(write_wav(tmp_path / "in" / f"f{n}.wav", 1.0 + n / 10, tone=n)) for n in range(3)]
+    env = subprocess_env(emulator)
+    procs = []
+    for n in range(5):
+        out = tmp_path / f"out{n}"
+        out.mkdir()
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "stt_cli", "run", *files, "--output-dir", str(out)],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=90)
+        assert proc.returncode == 0, stderr
+    assert len(emulator.creates()) == 3
+    for n in range(5):
+        assert sorted(p.name for p in (tmp_path / f"out{n}").iterdir()) == ["f0.txt", "f1.txt", "f2.txt"]
+
+
+# --- 6. Files land only where the user said -------------------------------------------------------------
+def test_a_fifo_is_written_through_and_stays_a_fifo(cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = cli("run", str(talk), "-o", str(fifo))
+    reader.join(10)
+    assert result.exit_code == 0, result.stderr
+    assert got == [(SAMPLE_TEXT + "\n").encode()]
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_a_character_device_is_written_through_never_renamed_over(
+    emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    """/dev/null's own node, in a temp dir (root) or bind-mounted in a private mount namespace: never the real /dev."""
+    import shutil
+    import stat
+
+    from conftest import subprocess_env
+
+    env = subprocess_env(emulator)
+    node = tmp_path / "null"
+    run = [sys.executable, "-m", "stt_cli", "run", str(talk), "-o", str(node), "--force"]
+    if os.geteuid() == 0:
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        done = subprocess.run(run, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert stat.S_ISCHR(node.lstat().st_mode)
+        return
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("needs root or unshare for a device node outside /dev")
+    node.write_bytes(b"")
+    script = f'mount --bind /dev/null "{node}" && "$@" && test -c "{node}"'
+    done = subprocess.run(
+        [unshare, "-rm", "sh", "-c", script, "sh", *run], env=env, capture_output=True, text=True, timeout=60
+    )
+    if "mount" in done.stderr and done.returncode != 0:
+        pytest.skip(f"no private mount namespace here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+
+
+def test_dev_stdout_is_stdout(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", str(talk), "-o", "/dev/stdout", "--force")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == SAMPLE_TEXT + "\n"
+
+
+def test_new_files_honour_the_umask_and_force_keeps_the_mode(
+    emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    import stat
+
+    from conftest import subprocess_env
+
+    env = subprocess_env(emulator)
+
+    def run(*args: str) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "stt_cli", "run", str(talk), *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=lambda: os.umask(0o027),
+        )
+        assert done.returncode == 0, done.stderr
+
+    run("-o", "new.txt")
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o640
+    private = tmp_path / "private.txt"
+    private.write_text("old")
+    private.chmod(0o600)
+    run("-o", "private.txt", "--force")
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert private.read_text() == SAMPLE_TEXT + "\n"
+    link = tmp_path / "link.txt"
+    link.symlink_to(private)
+    run("-o", "link.txt", "-f", "json", "--force")
+    assert link.is_symlink() and json.loads(private.read_text())["metadata"]
+
+
+def test_names_from_sources_never_start_with_a_dot_or_hold_a_separator(
+    cli, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    from conftest import write_wav
+
+    hidden = write_wav(tmp_path / "in" / "..hidden.wav", 0.5)
+    plain = write_wav(tmp_path / "in" / "plain.wav", 0.6, tone=3)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = cli("run", str(hidden), str(plain), "--output-dir", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["hidden.txt", "plain.txt"]
+
+
+def test_temp_files_of_killed_writes_and_spools_are_swept(
+    cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    dead = 2**22 + 12345  # above any pid_max: no such process
+    stale = tmp_path / f".out.txt.stt-{dead}-abc123.tmp"
+    stale.write_text("half")
+    mine = tmp_path / ".someone-else.tmp"
+    mine.write_text("not ours")
+    assert cli("run", str(talk), "-o", str(tmp_path / "out.txt")).exit_code == 0
+    assert not stale.exists() and mine.exists()
+    spool = tmp_path / "cache" / "stt-cli" / "spool"
+    spool.mkdir(parents=True)
+    left = spool / f".stdin-audio.stt-{dead}-xyz.tmp"
+    left.write_bytes(b"RIFF")
+    assert cli("run", "-", "--resubmit", input=talk.read_bytes()).exit_code == 0
+    assert list(spool.iterdir()) == []
+
+
+def test_the_stdin_spool_honours_max_size(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
+    result = cli("run", "-", "--max-size", "1k", input=b"RIFF" + b"\0" * 5000)
+    assert result.exit_code == 2 and "over the --max-size" in result.stderr
+    assert list((tmp_path / "cache" / "stt-cli" / "spool").iterdir()) == []
+
+
+# --- 7. Ordinary failures are not bugs -------------------------------------------------------------------
+def _full_disk(tmp_path: Path) -> tuple[list[str], Path]:
+    """A command prefix that runs what follows with `full` a 16 KiB tmpfs filled to the last byte."""
+    import shutil
+
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("unshare is needed for a private, full file system")
+    full = tmp_path / "full"
+    full.mkdir()
+    fill = f'mount -t tmpfs -o size=16k none "{full}" && (cat /dev/zero > "{full}/filler" 2>/dev/null; true) && "$@"'
+    prefix = [unshare, "-m" if os.geteuid() == 0 else "-rm", "sh", "-c", fill, "sh"]
+    probe = subprocess.run([*prefix, "true"], capture_output=True, text=True, timeout=30)
+    if probe.returncode != 0:
+        pytest.skip(f"no private mount namespace here: {probe.stderr.strip()}")
+    return prefix, full
+
+
+def test_a_full_disk_on_the_output_is_one_line_and_leaves_nothing(
+    emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    from conftest import subprocess_env
+
+    prefix, full = _full_disk(tmp_path)
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "stt_cli", "run", str(talk), "-o", str(full / "out.txt")],
+        env=subprocess_env(emulator),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    line = _one_error_line(done.stderr)
+    assert "No space left on device" in line and "stt fetch -o" in line
+
+
+@pytest.mark.parametrize("what", ["config", "key"])
+def test_a_full_disk_on_the_config_or_key_file_is_one_line(tmp_path: Path, what: str) -> None:
+    prefix, full = _full_disk(tmp_path)
+    env = _env(XDG_CONFIG_HOME=str(full / "config"))
+    argv = ["config", "set", "format", "srt"] if what == "config" else ["auth", "login"]
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "stt_cli", *argv],
+        env=env,
+        input="sk-0123456789abcdef0123\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "No space left on device" in _one_error_line(done.stderr)
+
+
+def test_a_key_file_symlink_loop_is_one_line(cli, isolated_home: Path) -> None:
+    directory = isolated_home / "config" / "stt-cli"
+    directory.mkdir(parents=True)
+    (directory / "credentials.json").symlink_to(directory / "credentials.json")
+    result = cli("auth", "status")
+    assert result.exit_code == 3
+    assert "symbolic links" in _one_error_line(result.stderr)
+
+
+def test_a_non_ascii_key_is_refused_with_the_reason(
+    cli, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login = cli("auth", "login", input="sk-cléf-0123456789\n")
+    assert login.exit_code == 2 and "non-ASCII" in _one_error_line(login.stderr)
+    monkeypatch.setenv("AIML_API_KEY", "sk-cléf-0123456789")
+    used = cli("status", "abc123")
+    assert used.exit_code == 3 and "$AIML_API_KEY" in _one_error_line(used.stderr) and "non-ASCII" in used.stderr
+    assert emulator.requests() == []
+
+
+# --- 8. Batches that scale -----------------------------------------------------------------------------
+def test_skip_existing_follows_the_ledger_when_names_collide(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
+    from conftest import write_wav
+
+    folder = tmp_path / "in"
+    mp3 = write_wav(folder / "a.mp3", 0.5, tone=1)
+    wav = write_wav(folder / "a.wav", 0.6, tone=2)
+    out = tmp_path / "out"
+    out.mkdir()
+    first = cli("run", str(mp3), str(wav), "--output-dir", str(out))
+    assert first.exit_code == 0, first.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a-2.txt", "a.txt"]
+    flac = write_wav(folder / "a.flac", 0.7, tone=3)
+    again = cli("run", str(flac), str(mp3), str(wav), "--output-dir", str(out), "--skip-existing")
+    assert again.exit_code == 0, again.stderr
+    assert "1 done, 0 failed, 2 skipped of 3" in again.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a-2.txt", "a-3.txt", "a.txt"]
+    assert len(emulator.creates()) == 3  # the new file only
+    created = [c["sha256"] for c in emulator.creates()]
+    import hashlib
+
+    assert created[-1] == hashlib.sha256(flac.read_bytes()).hexdigest()
+
+
+def test_an_interrupted_batch_continues_when_run_again(emulator: EmulatorHandle, tmp_path: Path) -> None:
+    from conftest import subprocess_env, write_wav
+
+    files = [str(write_wav(tmp_path / "in" / f"r{n}.wav", 0.5 + n / 10, tone=n)) for n in range(6)]
+    out = tmp_path / "out"
+    out.mkdir()
+    env = subprocess_env(emulator)
+    emulator.server.state.processing_time = 0.3
+    argv = [sys.executable, "-m", "stt_cli", "run", *files, "--output-dir", str(out), "--concurrency", "2"]
+    proc = subprocess.Popen(argv, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: len(list(out.glob("*.txt"))) >= 2, 30)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "run the same command again" in stderr
+    done = subprocess.run(argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "6 done, 0 failed" in done.stderr and "already exists" not in done.stderr
+    assert len(emulator.creates()) == 6
+
+
+def test_the_live_table_keeps_a_fixed_height() -> None:
+    from rich.console import Console
+
+    from stt_cli import output
+    from stt_cli.output import BatchView
+
+    output.set_verbosity(output.QUIET)  # the plain lines off a terminal are not what is measured here
+    view = BatchView([f"/audio/rec{n:04d}.wav" for n in range(2000)])
+    for index in range(2000):
+        row = view.row(index)
+        with row.uploading():
+            pass
+        row.created(f"job-{index}", None)
+        if index % 100 == 7:
+            view.fail(index, f"failure {index}")
+        elif index < 1990:
+            row.done(Path(f"/out/rec{index:04d}.txt"))
+    console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(view.render())
+    lines = console.export_text().splitlines()
+    running = 2000 - 1990 - sum(1 for i in range(1990, 2000) if i % 100 == 7)
+    assert len(lines) <= 1 + running + BatchView.SHOWN_FAILURES + 1
+    caption = lines[-1]
+    assert "done" in caption and "running" in caption and "failed" in caption and "queued" in caption
+    assert "/s" in caption
+    assert view.counts["failed"] == 20 and view.counts["done"] == 1970
+    output.set_verbosity(output.NORMAL)
