@@ -91,7 +91,7 @@ class Answer(NamedTuple):
     status_code: int
     reason: str
     headers: httpx.Headers
-    body: bytes | bytearray  # a bytearray as read: a copy of a large result would double its memory
+    body: bytes
 
     @property
     def is_success(self) -> bool:
@@ -594,25 +594,34 @@ class ApiClient:
 
 def _read_body(
     response: httpx.Response, limit: int, watch: _Watch, armed: list[float], deadline: float, *, truncate: bool
-) -> bytearray:
+) -> bytes:
     """The decoded body, at most `limit` bytes (past it: _Unreadable, or cut when `truncate`)."""
-    decoder = _Decoder(response.headers.get("Content-Encoding", ""))
-    body = bytearray()
-    received = 0
+    too_large = f"it is larger than {limit // 2**20} MiB, more than any transcript needs"
+    encoding = response.headers.get("Content-Encoding", "")
+    decoder = _Decoder(encoding)
+    declared = response.headers.get("Content-Length", "")
+    if not truncate and declared.isdigit() and not encoding.strip() and int(declared) > limit:
+        raise _Unreadable(f"{too_large} ({int(declared):,} bytes announced)")
+    # Pieces joined once at the end: a growing buffer would be copied as it grows, doubling the peak.
+    pieces: list[bytes] = []
+    size = received = 0
     for chunk in response.iter_raw():
         received += len(chunk)
-        data, over = decoder.feed(chunk, limit - len(body))
-        body += data
+        data, over = decoder.feed(chunk, limit - size)
+        pieces.append(data)
+        size += len(data)
         if over:
             if truncate:
                 break
-            raise _Unreadable(f"it is larger than {limit // 2**20} MiB, more than any transcript needs")
+            raise _Unreadable(too_large)
         watch.extend(received, armed[0], deadline)
     else:
-        data, over = decoder.feed(b"", limit - len(body))
-        body += data
+        data, over = decoder.feed(b"", limit - size)
+        pieces.append(data)
         if over and not truncate:
-            raise _Unreadable(f"it is larger than {limit // 2**20} MiB, more than any transcript needs")
+            raise _Unreadable(too_large)
+    body = b"".join(pieces)
+    pieces.clear()
     return body
 
 

@@ -272,7 +272,10 @@ def obtain(
         if not isinstance(decision, Busy):
             break
         if not waited:
-            hooks.note(f"another stt is creating the job for {label}; waiting to use it")
+            who = (
+                "this batch" if decision.owner == ledger.owner else f"another stt (pid {decision.owner.split('-')[0]})"
+            )
+            hooks.note(f"{who} is creating the job for the same audio as {label}; waiting to use it")
             waited = True
         sleep(CLAIM_POLL)
     key = decision.idempotency_key

@@ -263,6 +263,7 @@ class BatchView:
     failures), plain lines elsewhere. Its cost does not grow with the batch: counts are kept as rows change."""
 
     STATES = ("queued", "uploading", "waiting", "done", "failed", "skipped", "interrupted")
+    SHOWN_RUNNING = 12  # rows in flight shown by name; the others are counted in the totals
     SHOWN_FAILURES = 5
     REFRESH_PER_SECOND = 4
 
@@ -375,12 +376,16 @@ class BatchView:
         table.add_column("detail", overflow="ellipsis", no_wrap=True, max_width=48)
         table.add_column("job", no_wrap=True)
         now = time.monotonic()
-        for row in [*list(self._running.values()), *self._failures]:
+        running = list(self._running.values())
+        for row in [*running[: self.SHOWN_RUNNING], *self._failures]:
             detail = row.detail
             if row.state == "uploading" and row.total:
                 elapsed = max(now - row.started, 1e-3)
                 detail = f"{row.sent / 1e6:.1f}/{row.total / 1e6:.1f} MB  {row.sent / elapsed / 1e6:.1f} MB/s"
             table.add_row(Text(row.label), Text(row.state), Text(detail), Text(row.job_id))
+        more = len(running) - self.SHOWN_RUNNING
+        if more > 0:
+            table.add_row(Text(f"... and {more} more running"), Text(""), Text(""), Text(""))
         return Group(table, Text(self.totals(), no_wrap=True, overflow="ellipsis"))
 
 

@@ -38,9 +38,12 @@ def resolve_connection(conn: ConnectionOptions) -> tuple[str, str]:
 def session(base_url: str, key: str) -> Iterator[Session]:
     from stt_cli.client import ApiClient
     from stt_cli.entry import started
+    from stt_cli.fsutil import sweep_temp_files
+    from stt_cli.jobs import spool_dir
 
     ledger = Ledger()
     client = ApiClient(base_url, key, log=output.debug if output.verbosity() >= output.VERBOSE else None)
+    sweep_temp_files(spool_dir())  # stdin spools of killed runs (a missing directory costs one failed listdir)
     started()
     try:
         yield Session(client, ledger, host_of(base_url))

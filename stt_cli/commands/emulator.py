@@ -13,7 +13,7 @@ import typer
 from stt_cli import output
 from stt_cli.cli_kit import command
 from stt_cli.config import is_loopback_host
-from stt_cli.errors import UsageError
+from stt_cli.errors import UsageError, command_line
 
 EMULATOR_HELP = """Run a local emulator of the speech-to-text API, for trying stt and for CI.
 
@@ -109,7 +109,8 @@ def emulator(
             "plain http to loopback addresses"
         )
     output.info(f"stt emulator listening on {server.base_url}")
-    output.info(f"  export AIML_API_BASE={server.base_url} AIML_API_KEY={api_key or 'anything'}")
+    shown_key = api_key or "anything"
+    output.info("  export " + command_line(f"AIML_API_BASE={server.base_url}", f"AIML_API_KEY={shown_key}"))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
