@@ -614,6 +614,8 @@ def _read_body(
             if truncate:
                 break
             raise _Unreadable(too_large)
+        if watch.fired:  # past the deadline on a socket the watchdog could not shut
+            raise _TooSlow(received, time.monotonic() - armed[0], watch.by_caller)
         watch.extend(received, armed[0], deadline)
     else:
         data, over = decoder.feed(b"", limit - size)

@@ -119,6 +119,9 @@ def is_special(path: Path) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
+_PROBED: set[str] = set()
+
+
 def check_output_path(path: Path, *, force: bool, ours: bool = False) -> None:
     """Refuse, before anything is uploaded, an output we could not or should not write.
 
@@ -136,6 +139,9 @@ def check_output_path(path: Path, *, force: bool, ours: bool = False) -> None:
             f"the output directory {parent} does not exist",
             f"create it first: {command_line('mkdir', '-p', str(parent))}",
         )
+    key = os.path.realpath(parent)
+    if key in _PROBED:  # a batch writes many files in one directory: sweep and probe it once
+        return
     sweep_temp_files(parent)
     try:  # a real probe: permission bits say nothing for root, or on a read-only file system
         fd, probe = tempfile.mkstemp(dir=parent, prefix=f".probe{TEMP_MARK}{os.getpid()}-", suffix=".tmp")
@@ -145,6 +151,7 @@ def check_output_path(path: Path, *, force: bool, ours: bool = False) -> None:
         ) from None
     os.close(fd)
     os.unlink(probe)
+    _PROBED.add(key)
 
 
 def sweep_temp_files(directory: Path) -> int:
