@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -101,11 +102,20 @@ def write_result(sess: Session, job_id: str, target: Path | None, text: str, *, 
     return False
 
 
-def wait_visibly(sess: Session, job_id: str, waiting: WaitOptions, *, no_wait: bool = False) -> dict[str, Any]:
-    """Wait for a job with the spinner on stderr (on a terminal), returning its payload."""
+def wait_visibly(
+    sess: Session,
+    job_id: str,
+    waiting: WaitOptions,
+    view: Any,
+    *,
+    no_wait: bool = False,
+    fresh: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
+    """Wait for a job, the view showing it (a spinner on a terminal, or a batch row), returning its payload."""
     from stt_cli.jobs import wait
 
-    with output.Waiter(job_id) as waiter:
+    with view.waiting(job_id) as on_status:
         return wait(
             sess.client,
             sess.ledger,
@@ -113,7 +123,9 @@ def wait_visibly(sess: Session, job_id: str, waiting: WaitOptions, *, no_wait: b
             timeout=waiting.timeout,
             poll_interval=waiting.poll_interval,
             no_wait=no_wait,
-            on_status=lambda state: waiter.update(state.status.shown),
+            on_status=on_status,
+            sleep=sleep,
+            fresh=fresh,
         )
 
 

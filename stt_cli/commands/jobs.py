@@ -64,7 +64,7 @@ def fetch(
             payload = record.result
         else:
             try:
-                payload = wait_visibly(sess, job, waiting, no_wait=no_wait)
+                payload = wait_visibly(sess, job, waiting, output.SingleView(job, 0), no_wait=no_wait)
             except JobGone as gone:
                 if record is None or record.result is None:
                     raise

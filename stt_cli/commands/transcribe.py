@@ -13,9 +13,16 @@ import typer
 from stt_cli import output
 from stt_cli.batch import Pool, Target, expand, plan_targets, read_list
 from stt_cli.cli_kit import command
-from stt_cli.commands.common import Session, render_payload, resolve_connection, session, write_result
+from stt_cli.commands.common import (
+    Session,
+    render_payload,
+    resolve_connection,
+    session,
+    wait_visibly,
+    write_result,
+)
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError
-from stt_cli.jobs import Obtained, Prepared, Source, check_size, looks_like_media, obtain, prepare, wait
+from stt_cli.jobs import Obtained, Prepared, Source, check_size, looks_like_media, obtain, prepare
 from stt_cli.models import family_of
 from stt_cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
 from stt_cli.options.output import OUTPUT_GROUP, OutputOptions
@@ -149,7 +156,7 @@ def _transcribe(
             payload = record.result
         else:
             try:
-                payload = _wait(sess, job_id, waiting, view, sleep, fresh=record is None)
+                payload = wait_visibly(sess, job_id, waiting, view, fresh=record is None, sleep=sleep)
             except JobGone as gone:
                 if record is None:
                     raise
@@ -158,26 +165,10 @@ def _transcribe(
                 view.note(f"job {job_id} is gone from the service ({gone.message}); creating a new one")
                 obtained = _obtain(sess, prepared, request, limits, view, sleep)
                 job_id = obtained.generation_id
-                payload = _wait(sess, job_id, waiting, view, sleep, fresh=obtained.record is None)
+                payload = wait_visibly(sess, job_id, waiting, view, fresh=obtained.record is None, sleep=sleep)
     text = render_payload(payload, out, job_id)
     unchanged = write_result(sess, job_id, target, text, force=out.force)
     view.done(target, unchanged)
-
-
-def _wait(
-    sess: Session, job_id: str, waiting: WaitOptions, view: Any, sleep: Callable[[float], None], *, fresh: bool
-) -> dict[str, Any]:
-    with view.waiting(job_id) as on_status:
-        return wait(
-            sess.client,
-            sess.ledger,
-            job_id,
-            timeout=waiting.timeout,
-            poll_interval=waiting.poll_interval,
-            on_status=on_status,
-            sleep=sleep,
-            fresh=fresh,
-        )
 
 
 @use(SOURCE_GROUP, TRANSCRIPTION_GROUP, OUTPUT_GROUP, WAIT_GROUP, CONNECTION_GROUP)
