@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from stt_cli.errors import Interrupted, SttError, UsageError, command_line
+from stt_cli.errors import Interrupted, SttError, UsageError, command_line, path_word
 from stt_cli.jobs import Source, parse_source
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def plan_targets(
     without --force, unless it holds the result of the very job this run would reuse (a re-run finds it done)
     or --skip-existing skips its source. `reusable(source)` is the id of that job, if any.
     """
-    from stt_cli.fsutil import check_output_path, is_special, is_stdout, safe_name
+    from stt_cli.fsutil import check_output_names, check_output_path, is_special, is_stdout, safe_name
 
     if len(sources) > 1 and output is not None and not is_stdout(output):
         raise UsageError(f"-o names one file but {len(sources)} sources were given", "use --output-dir DIR instead")
@@ -98,6 +98,7 @@ def plan_targets(
         raise UsageError("-o - (stdout) takes a single source", "use --output-dir DIR for several")
     if output is not None and output_dir is not None:
         raise UsageError("-o and --output-dir cannot be used together", "pick one")
+    check_output_names(output, output_dir)
 
     def decide(source: Source, path: Path, record: OutputRecord | None) -> Target:
         mine = record is not None and record.source == recorded_source(source)
@@ -117,7 +118,7 @@ def plan_targets(
     if not directory.is_dir():
         raise UsageError(
             f"the output directory {directory} does not exist",
-            f"create it first: {command_line('mkdir', '-p', str(directory))}",
+            f"create it first: {command_line('mkdir', '-p', path_word(directory))}",
         )
     owned = ledger.outputs_in(str(directory.resolve()))
     keys = [recorded_source(s) for s in sources]
@@ -134,7 +135,10 @@ def plan_targets(
             names[index] = name
             taken.add(name)
     owners = {Path(owned_path).name: record.source for owned_path, record in owned.items()}
-    for index, source in enumerate(sources):
+    # New names in the order of the sources' paths, not of the arguments: two runs given the same sources in
+    # another order (or two at once) agree on which one is name.txt and which name-2.txt.
+    for index in sorted(range(len(sources)), key=lambda i: keys[i]):
+        source = sources[index]
         if names[index] is not None:
             continue
         stem = safe_name(source.stem)

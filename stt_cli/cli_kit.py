@@ -86,8 +86,13 @@ def with_verbosity(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, quiet: bool = False, verbose: bool = False, **kwargs: Any) -> Any:
+        from stt_cli.errors import Interrupted
+
         set_verbosity(quiet, verbose)
-        return func(*args, **kwargs)
+        try:
+            return func(*args, **kwargs)
+        except KeyboardInterrupt:  # typer would turn it into a silent exit 130: say so, like every other stop
+            raise Interrupted("interrupted") from None
 
     wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in params}

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from stt_cli import __version__
-from stt_cli.errors import AuthError, OutcomeUnknown, RequestRejected, ServerError, UsageError, job_command
+from stt_cli.errors import AuthError, OutcomeUnknown, RequestRejected, ServerError, UsageError, command_line
 from stt_cli.protocol import (
     BadId,
     JobState,
@@ -50,6 +50,7 @@ MAX_ATTEMPTS = 5  # per request, the first try included
 BACKOFF_BASE = 0.5  # s, doubled per attempt
 BACKOFF_CAP = 8.0  # s
 RETRY_AFTER_CAP = 60.0  # s: a longer Retry-After ends the wait with a message instead
+RETRY_AFTER_MAX = 366 * 86400.0  # s: what a Retry-After is read as at most (a year), so any value is a date
 USER_AGENT = f"stt-cli/{__version__}"
 
 # --- The bounds on an answer ------------------------------------------------------------------------------
@@ -57,6 +58,7 @@ USER_AGENT = f"stt-cli/{__version__}"
 # bench/hostile.py measures it): the ceiling is six times that. It counts bytes after decompression.
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
 MAX_SMALL_ANSWER_BYTES = 1024 * 1024  # a create answer or an error body: only an id or a message is read
+RAW_SLACK = 1024 * 1024  # what compression may add to a body that does not compress
 # An answer must arrive whole within ANSWER_DEADLINE s, plus one second for every ANSWER_MIN_RATE bytes
 # it has delivered: a large result on a slow link gets the time it needs, a trickle gets nothing.
 ANSWER_DEADLINE = 30.0
@@ -126,15 +128,15 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # isdigit alone takes "²" too
+        return min(float(value), RETRY_AFTER_MAX)
     try:
         import email.utils  # only for a Retry-After given as a date
 
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return min(RETRY_AFTER_MAX, max(0.0, when - (time.time() if now is None else now)))
 
 
 # --- Deadlines: one watchdog thread ends any request that runs past its time ---------------------------
@@ -273,6 +275,8 @@ class ApiClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._key = api_key
+        self._key_bytes = api_key.encode("ascii", "replace") if len(api_key) >= 4 else b""
+
         self._sleep = sleep
         self._log = log
         plain = self.base_url.startswith("http://")  # only ever loopback (config.validate_base_url)
@@ -322,7 +326,8 @@ class ApiClient:
         progress: Progress | None = None,
         on_sent: Callable[[], None] | None = None,
     ) -> Created:
-        boundary = _uuid4().replace("-", "")
+        # The boundary follows the Idempotency-Key: a create sent again is byte for byte the same request.
+        boundary = "stt-" + "".join(ch for ch in idempotency_key if ch.isalnum())[:60]
         digest: dict[str, str] = {}
 
         def body() -> tuple[Iterator[bytes] | list[bytes], dict[str, str], int]:
@@ -346,7 +351,7 @@ class ApiClient:
                 raise ServerError(
                     f"the server sent its answer for job {job_id} too slowly ({exc.received:,} bytes in "
                     f"{exc.seconds:.0f} s) and stt stopped waiting for it",
-                    f"check the network and the base URL, then try again: {job_command('stt', 'fetch', job_id)}",
+                    f"check the network and the base URL, then try again: {command_line('stt', 'fetch', job_id)}",
                 ) from None
             except _Unreadable as exc:
                 raise ServerError(
@@ -373,7 +378,7 @@ class ApiClient:
                     if last:
                         raise ServerError(
                             f"the server's answer for job {job_id} could not be read ({exc})",
-                            f"try again later: {job_command('stt', 'fetch', job_id)}",
+                            f"try again later: {command_line('stt', 'fetch', job_id)}",
                         ) from None
                     self._pause(backoff_delay(attempt), "unreadable answer", until)
                     continue
@@ -439,6 +444,8 @@ class ApiClient:
         finally:
             _WATCHDOG.forget(watch)
         self._log_line(method, url, f"{response.status_code} {response.reason_phrase}", started)
+        if self._key_bytes and self._key_bytes in body:  # a server that echoes the key never gets it shown
+            body = body.replace(self._key_bytes, b"****")
         return Answer(response.status_code, response.reason_phrase, response.headers, body)
 
     def _log_line(self, method: str, url: str, outcome: str, started: float, took: str = "in") -> None:
@@ -507,14 +514,15 @@ class ApiClient:
                 "the server accepted the job but its answer has no generation_id: "
                 f"{server_message(answer.body) or 'an empty body'}; the job may or may not exist (Idempotency-Key "
                 f"{idempotency_key})",
-                "check `stt jobs` or your account before submitting again",
+                "check your account before submitting again, to avoid paying twice",
                 idempotency_key,
             ) from None
 
     def _wait_retry(self, answer: Answer, attempt: int, until: float | None = None) -> None:
         retry_after = parse_retry_after(answer.headers.get("Retry-After"))
         if retry_after is not None and retry_after > RETRY_AFTER_CAP:
-            when = time.strftime("%H:%M:%S", time.localtime(time.time() + retry_after))
+            shape = "%H:%M:%S" if retry_after < 12 * 3600 else "%Y-%m-%d %H:%M"
+            when = time.strftime(shape, time.localtime(time.time() + retry_after))
             raise ServerError(
                 f"the server asks to wait {retry_after:.0f} s before retrying (HTTP {answer.status_code})",
                 f"try again after {when}",
@@ -526,7 +534,7 @@ class ApiClient:
         return OutcomeUnknown(
             f"no answer came after the whole request was sent ({sanitize(cause, 200)}); the job may or may not "
             f"exist (Idempotency-Key {idempotency_key})",
-            "check `stt jobs` and your account before submitting again, to avoid paying twice",
+            "check your account before submitting again, to avoid paying twice",
             idempotency_key,
         )
 
@@ -605,8 +613,13 @@ def _read_body(
     # Pieces joined once at the end: a growing buffer would be copied as it grows, doubling the peak.
     pieces: list[bytes] = []
     size = received = 0
+    raw_limit = limit + RAW_SLACK  # bytes after a gzip stream's end, or empty deflate blocks, decode to nothing
     for chunk in response.iter_raw():
         received += len(chunk)
+        if received > raw_limit:
+            if truncate:
+                break
+            raise _Unreadable(f"{too_large} (as sent, before decompression)")
         data, over = decoder.feed(chunk, limit - size)
         pieces.append(data)
         size += len(data)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from stt_cli.errors import UsageError, command_line
+from stt_cli.errors import UsageError, command_line, path_word
 
 APP_NAME = "stt-cli"
 DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
@@ -58,7 +58,7 @@ def load_config() -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(
             f"the config file {path} is not valid TOML ({exc})",
-            f"fix it, or move it aside: {command_line('mv', str(path), f'{path}.bak')}",
+            f"fix it, or move it aside: {command_line('mv', path_word(path), path_word(f'{path}.bak'))}",
         ) from None
 
 
@@ -143,6 +143,7 @@ class Setting(NamedTuple):
     commands: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     minimum: float | None = None
+    maximum: float | None = None
 
     @property
     def env(self) -> tuple[str, ...]:
@@ -160,7 +161,7 @@ def _settings() -> tuple[Setting, ...]:
         Setting("format", str, "text", "Result format", render, ("text", "json", "srt", "vtt")),
         Setting("poll_interval", float, s.DEFAULT_POLL_INTERVAL, "Longest gap between polls (s)", render, (), 0.05),
         Setting("timeout", float, s.DEFAULT_TIMEOUT, "Longest wait for a result (s; 0: never)", render, (), 0.0),
-        Setting("concurrency", int, s.DEFAULT_CONCURRENCY, "Jobs in flight in a batch", transcribe, (), 1),
+        Setting("concurrency", int, s.DEFAULT_CONCURRENCY, "Jobs in flight in a batch", transcribe, (), 1, 64),
         Setting("max_line_width", int, s.MAX_LINE_WIDTH, "Subtitle line width (chars)", render, (), 10),
         Setting("max_lines", int, s.MAX_LINES, "Subtitle lines per cue", render, (), 1),
         Setting("max_cue_duration", float, s.MAX_CUE_DURATION, "Longest a cue stays up (s)", render, (), 0.5),
@@ -193,6 +194,10 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise UsageError(f"{setting.key} = {raw!r} is not a {setting.kind.__name__}{origin}", fix)
     text = str(raw).strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{setting.key}: the value {text!a} is not valid UTF-8{origin}", fix) from None
     what = f"{setting.key} = {text!r}"
     if setting.kind is str:
         if not text:
@@ -211,6 +216,8 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
         raise UsageError(f"{what} is not a finite number{origin}", fix)
     if setting.minimum is not None and value < setting.minimum:
         raise UsageError(f"{what} is below its minimum, {setting.minimum:g}{origin}", fix)
+    if setting.maximum is not None and value > setting.maximum:
+        raise UsageError(f"{what} is above its maximum, {setting.maximum:g}{origin}", fix)
     return value
 
 

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from stt_cli.config import KEY_ENV_VARS, Resolved, config_dir
-from stt_cli.errors import AuthError, UsageError, command_line, local_failure
+from stt_cli.errors import AuthError, UsageError, command_line, local_failure, path_word
 from stt_cli.fsutil import atomic_write_bytes
 
 KEY_FILE_NAME = "credentials.json"
@@ -56,6 +56,10 @@ def read_stored_key() -> str | None:
             f"the key file {path} cannot be read: {exc.strerror}",
             "fix or remove it (stt auth logout), then stt auth login",
         ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise AuthError(
+            f"the key file {path} is not a regular file", "remove it (stt auth logout), then stt auth login"
+        )
     if os.name == "posix":
         if info.st_uid != os.getuid():
             raise AuthError(
@@ -65,7 +69,7 @@ def read_stored_key() -> str | None:
         if info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise AuthError(
                 f"the key file {path} can be read by other users",
-                f"restrict it: {command_line('chmod', '600', str(path))}",
+                f"restrict it: {command_line('chmod', '600', path_word(path))}",
             )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -105,7 +109,7 @@ def remove_key() -> Path | None:
 def resolve_key(flag: str | None) -> Resolved | None:
     """The key in use and its source, or None when there is none anywhere."""
     if flag is not None:
-        key = clean_key(flag)
+        key = clean_key(flag, "--api-key")
         if not key:
             raise UsageError("--api-key was given an empty value", "pass the key, or leave the flag out")
         return Resolved(key, "--api-key")

@@ -91,14 +91,14 @@ def command_line(*words: str) -> str:
     return shlex.join(words)
 
 
-def job_command(*words: str) -> str:
-    """`stt fetch ID`-like: the last word is a job id, kept from reading as an option when it starts with -."""
-    *head, job_id = words
-    return command_line(*head, *(["--"] if job_id.startswith("-") else []), job_id)
+def path_word(path: object) -> str:
+    """A path as a command's argument: one that starts with - is written ./-x, so no command reads an option."""
+    text = str(path)
+    return f"./{text}" if text.startswith("-") else text
 
 
 def fetch_hint(job_id: str) -> str:
-    return f"resume with: {job_command('stt', 'fetch', job_id)}"
+    return f"resume with: {command_line('stt', 'fetch', job_id)}"
 
 
 # The errors of the local machine rather than of stt: a full disk, a read-only file system, permissions, a

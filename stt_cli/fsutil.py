@@ -11,11 +11,14 @@ import stat
 import tempfile
 from pathlib import Path
 
-from stt_cli.errors import UsageError, command_line, local_failure
+from stt_cli.errors import UsageError, command_line, local_failure, path_word
 
 HASH_CHUNK = 1024 * 1024
 TEMP_MARK = ".stt-"  # in the name of every temp file stt makes beside an output: .NAME.stt-PID-XXXX.tmp
-STDOUT_PATHS = frozenset({"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"})
+STREAM_FDS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+_FD_PATH = re.compile(r"^/(?:dev/fd|proc/self/fd)/(\d+)$")
+TEMP_NAME_BYTES = 200  # of the output's name kept in its temp name (.NAME.stt-PID-XXXXXXXX.tmp fits in 255)
+STEM_BYTES = 200  # a name made from a source or an id is cut to this many bytes
 _TEMP = re.compile(r"^\..+\.stt-(\d+)-[A-Za-z0-9_]+\.tmp$")
 
 
@@ -62,7 +65,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
     The new file gets `mode` (default: what the umask gives a new file).
     """
     directory = path.parent
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}{TEMP_MARK}{os.getpid()}-", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{_short(path.name)}{TEMP_MARK}{os.getpid()}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -76,25 +79,52 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
         raise
 
 
+def _short(name: str, limit: int = TEMP_NAME_BYTES) -> str:
+    """A name cut to `limit` UTF-8 bytes (on a character boundary): a temp name must fit where the name fits."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    return name if len(encoded) <= limit else encoded[:limit].decode("utf-8", "ignore")
+
+
+def output_fd(raw: str | Path) -> int | None:
+    """The descriptor an -o path names, if it names one: /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N.
+
+    Such a path is written like a shell redirection, through the open descriptor: resolving it would name
+    whatever file the descriptor is open on, and renaming over that would replace it.
+    """
+    text = os.path.normpath(str(raw))
+    if text in STREAM_FDS:
+        return STREAM_FDS[text]
+    match = _FD_PATH.match(text)
+    return int(match.group(1)) if match else None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def write_output(path: Path, data: bytes) -> None:
     """The user's output, landing where they said as they would have made it.
 
-    A character device, FIFO, socket or terminal is written through (never renamed over). A symbolic link
-    is followed, so the link stays and its target gets the text. A replaced file keeps its mode (and, for
-    root, its owner); a new one gets the umask's. Raises OSError.
+    A descriptor (-o /dev/stderr), character device, FIFO, socket or terminal is written through (never
+    renamed over). A symbolic link is followed, so the link stays and its target gets the text. A replaced
+    file keeps its mode (and, for root, its owner); a new one gets the umask's. Raises OSError.
     """
+    fd = output_fd(path)
+    if fd is not None:
+        _write_all(fd, data)
+        return
     try:
         info = os.stat(path)
     except FileNotFoundError:
         info = None
     if info is not None and not stat.S_ISREG(info.st_mode):
-        fd = os.open(path, os.O_WRONLY)  # no O_CREAT, no rename: whatever is there takes the bytes
+        handle = os.open(path, os.O_WRONLY)  # no O_CREAT, no rename: whatever is there takes the bytes
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            _write_all(handle, data)
         finally:
-            os.close(fd)
+            os.close(handle)
         return
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
     if info is None:
@@ -107,11 +137,14 @@ def write_output(path: Path, data: bytes) -> None:
 
 
 def is_stdout(raw: str) -> bool:
-    return raw == "-" or raw in STDOUT_PATHS
+    return raw == "-" or output_fd(raw) == 1
 
 
 def is_special(path: Path) -> bool:
-    """An existing path that is not a regular file or directory: a device, FIFO, socket or terminal."""
+    """A path written through rather than replaced: a descriptor (-o /dev/stderr), or an existing device,
+    FIFO, socket or terminal."""
+    if output_fd(path) is not None:
+        return True
     try:
         mode = os.stat(path).st_mode
     except OSError:
@@ -127,8 +160,17 @@ def check_output_path(path: Path, *, force: bool, ours: bool = False) -> None:
 
     `ours`: the file exists but the ledger says stt wrote it for this very source (a re-run may find it done).
     """
+    fd = output_fd(path)
+    if fd is not None:
+        try:
+            os.fstat(fd)
+        except OSError:
+            raise UsageError(f"-o {path}: descriptor {fd} is not open", f"open it in the shell: {fd}>FILE") from None
+        return  # written through, like a shell redirection
     if is_special(path):
         return  # written through: nothing of the user's is replaced
+    if path.is_symlink():  # the link's target is what gets written: check where it lands
+        path = Path(os.path.realpath(path))
     if path.is_dir():
         raise UsageError(f"the output {path} is a directory", "name a file, or use --output-dir")
     if path.exists() and not force and not ours:
@@ -137,7 +179,13 @@ def check_output_path(path: Path, *, force: bool, ours: bool = False) -> None:
     if not parent.is_dir():
         raise UsageError(
             f"the output directory {parent} does not exist",
-            f"create it first: {command_line('mkdir', '-p', str(parent))}",
+            f"create it first: {command_line('mkdir', '-p', path_word(parent))}",
+        )
+    name_max = _name_max(parent)
+    if len(path.name.encode("utf-8", "surrogateescape")) > name_max:
+        raise UsageError(
+            f"the output name {path.name} is too long for its file system ({name_max} bytes at most)",
+            "pick a shorter name with -o, or rename the source",
         )
     key = os.path.realpath(parent)
     if key in _PROBED:  # a batch writes many files in one directory: sweep and probe it once
@@ -184,10 +232,40 @@ def pid_alive(pid: int) -> bool:
 
 
 def safe_name(stem: str, fallback: str = "transcript") -> str:
-    """A file name made from a source or an id: no path separator, no leading dot, no control character."""
+    """A file name made from a source or an id: no path separator, no leading dot, no control character,
+    and short enough (in bytes) that it and stt's temp name beside it fit any file system."""
     cleaned = "".join(ch for ch in stem if ch.isprintable() and ch not in "/\\\x00")
     cleaned = cleaned.lstrip(". ").strip()
-    return cleaned[:200] or fallback
+    return _short(cleaned, STEM_BYTES).strip() or fallback
+
+
+def _name_max(directory: Path) -> int:
+    try:
+        return os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def check_output_names(output: str | None, output_dir: Path | None) -> None:
+    """-o and --output-dir as the user typed them: UTF-8, and -o naming a file, not a directory."""
+    if output is not None:
+        utf8_name(output, "output name")
+        if output.endswith(("/", os.sep)) and output_fd(output) is None:
+            raise UsageError(f"-o {output} names a directory (it ends in /)", "use --output-dir DIR, or name a file")
+    if output_dir is not None:
+        utf8_name(str(output_dir), "output directory")
+
+
+def utf8_name(raw: str, what: str) -> str:
+    """Refuse a name that is not valid UTF-8 (undecodable bytes in argv): the ledger and JSON hold UTF-8 only."""
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"the {what} {raw!a} is not valid UTF-8",
+            "rename it (convmv can convert a whole folder), or pipe the audio in: stt run - < FILE",
+        ) from None
+    return raw
 
 
 def write_failure(exc: OSError, path: Path, hint: str | None = None) -> UsageError:

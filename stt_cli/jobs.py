@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from stt_cli.config import host_of
-from stt_cli.errors import Interrupted, JobFailed, StillPending, UsageError, command_line, job_command
+from stt_cli.errors import Interrupted, JobFailed, ServerError, StillPending, UsageError, command_line, path_word
 from stt_cli.ledger import keep_in_ledger
 from stt_cli.protocol import JobState, OptionValue, Status, form_fields
 
@@ -64,6 +64,9 @@ def parse_source(raw: str) -> Source:
         return Source(raw, "stdin")
     if not raw.strip() or "\x00" in raw:
         raise UsageError(f"{raw!r} is not a file name or URL", "pass a path, an http(s) URL or -")
+    from stt_cli.fsutil import utf8_name
+
+    utf8_name(raw, "source")
     lowered = raw.lower()
     if lowered.startswith(("http://", "https://")):
         parts = urlsplit(raw)
@@ -88,7 +91,9 @@ def parse_source(raw: str) -> Source:
     if info.st_size == 0:
         raise UsageError(f"{raw} is empty", "check that the recording finished writing")
     if not os.access(path, os.R_OK):
-        raise UsageError(f"{raw} is not readable", f"check its permissions ({command_line('ls', '-l', raw)})")
+        raise UsageError(
+            f"{raw} is not readable", f"check its permissions ({command_line('ls', '-l', path_word(raw))})"
+        )
     return Source(raw, "file", path)
 
 
@@ -391,7 +396,10 @@ def wait(
                 warn(f"the service reported an unknown status {state.raw_status!r}; still waiting")
             if state.status is Status.COMPLETED:
                 if state.payload is None:
-                    raise JobFailed(f"job {job_id} completed without a result", "see the raw answer: stt status --json")
+                    raise ServerError(
+                        f"the service says job {job_id} completed but sent no result",
+                        f"try again in a moment: {command_line('stt', 'fetch', job_id)}",
+                    )
                 keep_in_ledger(job_id, ledger.update, job_id, host, status=Status.COMPLETED.value, result=state.payload)
                 return state.payload
             if state.status is Status.FAILED:
@@ -407,7 +415,7 @@ def wait(
                 last_recorded = shown
             if no_wait:
                 raise StillPending(
-                    f"job {job_id} is still {shown}", f"fetch it later: {job_command('stt', 'fetch', job_id)}"
+                    f"job {job_id} is still {shown}", f"fetch it later: {command_line('stt', 'fetch', job_id)}"
                 )
             delay = next(delays)
             if deadline is not None:

@@ -20,15 +20,24 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from stt_cli.config import data_dir
-from stt_cli.errors import SttError, UsageError, command_line
+from stt_cli.errors import SttError, UsageError, command_line, path_word
 
 SCHEMA_VERSION = 2
+# SQLite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF), to tell a full disk from corruption
+SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = (
+    3,
+    5,
+    6,
+    8,
+    10,
+    13,
+    14,
+)
 BUSY_TIMEOUT = 10.0  # s: several stt processes may write at once
 LEDGER_NAME = "ledger.sqlite3"
 PARAMS_PER_QUERY = 500  # SQLite allows 999 bound parameters in older builds
 # Statuses a job can have in the ledger: the four `stt status` words, and gone (the service answered 404).
 GONE = "gone"
-NOT_REUSABLE = ("failed", GONE)
 
 _JOBS = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -194,17 +203,23 @@ class Ledger:
 
     def _failure(self, exc: sqlite3.Error) -> UsageError:
         text = str(exc)
-        if "locked" in text or "busy" in text:
+        code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+        if code in (SQLITE_BUSY, SQLITE_LOCKED) or "locked" in text or "busy" in text:
             return UsageError(
                 f"the job ledger {self.path} stayed locked for {BUSY_TIMEOUT:g} s by another process",
                 "wait for the other stt to finish, then try again",
             )
-        if "full" in text:
+        if code == SQLITE_FULL or "full" in text:
             return UsageError(f"the job ledger {self.path} cannot grow: the disk is full", "free some space")
+        if code in (SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_IOERR, SQLITE_PERM):
+            return UsageError(
+                f"the job ledger {self.path} cannot be written ({text})",
+                "check that its disk has space and is writable, and the permissions of its directory",
+            )
         return UsageError(
             f"the job ledger {self.path} cannot be used ({text})",
             "if it is corrupt, move it aside and stt starts a new one: "
-            + command_line("mv", str(self.path), f"{self.path}.bak"),
+            + command_line("mv", path_word(self.path), path_word(f"{self.path}.bak")),
         )
 
     def _open(self) -> Iterator[sqlite3.Connection]:
@@ -484,15 +499,26 @@ def _insert_job(
 
 
 def _find_work(db: sqlite3.Connection, host: str, work: str) -> JobRecord | None:
+    """Failed jobs are never reused; gone ones only when the ledger kept their result (no request needed)."""
     row = db.execute(
-        f"SELECT {_COLUMNS}, result FROM jobs WHERE host=? AND work=? AND status NOT IN (?, ?)"
-        " ORDER BY created_at DESC, rowid DESC LIMIT 1",
-        (host, work, *NOT_REUSABLE),
+        f"SELECT {_COLUMNS}, result FROM jobs WHERE host=? AND work=? AND status != 'failed'"
+        " AND (status != ? OR result IS NOT NULL) ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        (host, work, GONE),
     ).fetchone()
     return _record(row) if row else None
 
 
 def _record(row: tuple[Any, ...]) -> JobRecord:
+    try:
+        return _parse_record(row)
+    except (ValueError, TypeError, RecursionError):
+        raise UsageError(
+            f"job {row[0]!r} of the ledger is damaged (a field is not valid JSON)",
+            f"forget it: {command_line('stt', 'jobs', 'rm', str(row[0]))}",
+        ) from None
+
+
+def _parse_record(row: tuple[Any, ...]) -> JobRecord:
     (job_id, host, created, updated, source, size, sha, model, options, status, error, outputs, seconds, result) = row
     return JobRecord(
         job_id,

@@ -68,7 +68,7 @@ def _paint(text: str, code: str, stream: TextIO) -> str:
 def _safe(message: str) -> str:
     """Whatever a message quotes (server text, file names), the terminal only ever gets text: escape
     sequences, control characters and bidi overrides are removed before stt adds colour of its own."""
-    return strip_bidi(clean_text(message)).replace("\t", " ")
+    return strip_bidi(clean_text(message)).replace("\t", " ").replace("\n", " | ")
 
 
 def _emit(line: str) -> None:
@@ -105,6 +105,10 @@ def debug(message: str) -> None:
 
 def data(text: str) -> None:
     """The result on stdout, as UTF-8 whatever the locale says."""
+    if sys.stdout is None:  # started with stdout closed (>&-)
+        from stt_cli.errors import UsageError
+
+        raise UsageError("stdout is closed, so the result has nowhere to go", "write it to a file with -o PATH")
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is not None:
         sys.stdout.flush()
@@ -224,10 +228,10 @@ class SingleView:
             yield advance
 
     def created(self, job_id: str, reused_at: float | None) -> None:
-        from stt_cli.errors import job_command
+        from stt_cli.errors import command_line
 
         if reused_at is None:
-            info(f"job {job_id} created for {self.label} (if interrupted: {job_command('stt', 'fetch', job_id)})")
+            info(f"job {job_id} created for {self.label} (if interrupted: {command_line('stt', 'fetch', job_id)})")
         else:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(reused_at))
             info(f"reusing job {job_id} from {when} for {self.label} (--resubmit makes a new one)")
@@ -322,21 +326,21 @@ class BatchView:
         self._line(f"skipped {row.label}: {reason}")
 
     def fail(self, index: int, message: str, hint: str | None = None) -> None:
-        from stt_cli.errors import job_command
+        from stt_cli.errors import command_line
 
         row = self.move(index, "failed")
         row.detail = sanitize(message, 300)
-        suffix = f" (job {row.job_id}: {job_command('stt', 'fetch', row.job_id)})" if row.job_id else ""
+        suffix = f" (job {row.job_id}: {command_line('stt', 'fetch', row.job_id)})" if row.job_id else ""
         self._line(f"failed {row.label}: {message}{suffix}" + (f" ({hint})" if hint else ""), always=True)
 
     def interrupt(self, index: int) -> None:
-        from stt_cli.errors import job_command
+        from stt_cli.errors import command_line
 
         row = self.move(index, "interrupted")
         if row.job_id:
             row.detail = "goes on on the server"
             self._line(
-                f"interrupted {row.label}: job {row.job_id} goes on ({job_command('stt', 'fetch', row.job_id)})",
+                f"interrupted {row.label}: job {row.job_id} goes on ({command_line('stt', 'fetch', row.job_id)})",
                 always=True,
             )
         else:

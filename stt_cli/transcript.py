@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from stt_cli.errors import ExitCode, SttError
+from stt_cli.protocol import clean_text
 
 
 class Word(NamedTuple):  # a tuple: tens of thousands are made per render, and a dataclass costs 5x more
@@ -71,14 +71,16 @@ def normalise(payload: dict[str, Any]) -> Transcript:
     if isinstance(payload.get("words"), list) or isinstance(payload.get("utterances"), list):
         return _assemblyai(payload)
     if isinstance(payload.get("text"), str):
-        return Transcript([Channel(0, payload["text"].strip())])
-    keys = sorted(str(k) for k in payload)
+        return Transcript([Channel(0, _text(payload["text"]))])
+    from stt_cli.protocol import sanitize
+
+    keys = sorted(sanitize(str(k), 40) for k in payload)
     shown = ", ".join(keys[:12]) + (", ..." if len(keys) > 12 else "") if keys else "none"
     said = _error_text(payload)
     raise UnknownShape(
         f"the result has no transcript in a shape stt reads (its top-level keys: {shown})"
         + (f"; the service says: {said}" if said else ""),
-        "the whole result is kept in the ledger; see it with -f json",
+        None,
     )
 
 
@@ -94,13 +96,24 @@ def _error_text(payload: dict[str, Any]) -> str | None:
     return None
 
 
+MAX_SECONDS = 1e7  # s (115 days): a time past it is no time in a recording, and would overflow the writers
+
+
 def _seconds(value: Any, scale: float) -> float | None:
-    """A time in seconds, or None when missing or not a finite number."""
+    """A time in seconds, or None when missing, not a number, or not a time a recording can have."""
     kind = type(value)
     if kind is not float and kind is not int and (isinstance(value, bool) or not isinstance(value, (int, float))):
         return None
-    seconds = float(value) / scale
-    return seconds if math.isfinite(seconds) else None
+    try:
+        seconds = float(value) / scale
+    except OverflowError:  # an int too large for a float
+        return None
+    return seconds if -MAX_SECONDS < seconds < MAX_SECONDS else None
+
+
+def _text(value: Any) -> str:
+    """Text from the payload, without what a terminal would act on (cleaned before any layout)."""
+    return clean_text(value).strip() if isinstance(value, str) else ""
 
 
 OVERLAP_TOLERANCE = 0.01  # s: providers' own rounding makes touching words overlap by a hair
@@ -113,8 +126,9 @@ def _clean_words(raw: list[Any], channel: int, scale: float, warnings: list[str]
     for item in raw:
         if not isinstance(item, dict):
             continue
-        text = item.get("punctuated_word") or item.get("word") or item.get("text")
-        if not isinstance(text, str) or not text.strip():
+        raw_text = item.get("punctuated_word") or item.get("word") or item.get("text")
+        text = " ".join(_text(raw_text).split())  # one token: no newline or tab inside a word
+        if not text:
             continue
         start, end = _seconds(item.get("start"), scale), _seconds(item.get("end"), scale)
         if start is None and end is None:
@@ -132,7 +146,7 @@ def _clean_words(raw: list[Any], channel: int, scale: float, warnings: list[str]
             issues["ending before they start (end set to start)"] += 1
             end = start
         speaker = item.get("speaker")
-        words.append(Word(text.strip(), start, end, None if speaker is None else _speaker(speaker), channel))
+        words.append(Word(text, start, end, None if speaker is None else _speaker(speaker), channel))
     ordered = sorted(words, key=lambda w: (w.start, w.end))
     if any(a is not b for a, b in zip(ordered, words, strict=True)):  # identity: no field-by-field compare
         issues["out of order (sorted by start time)"] += 1
@@ -178,19 +192,17 @@ def _deepgram(results: dict[str, Any]) -> Transcript:
         entry = _dict(entry)
         best = _dict((_list(entry.get("alternatives")) or [{}])[0])
         words = _clean_words(_list(best.get("words")), index, 1.0, warnings)
-        transcript = best.get("transcript")
-        text = transcript.strip() if isinstance(transcript, str) else ""
+        text = _text(best.get("transcript"))
         if not text and words:
             text = " ".join(w.text for w in words)
         paragraphs = []
         for para in _list(_dict(best.get("paragraphs")).get("paragraphs")):
             para = _dict(para)
-            sentences = [_dict(s).get("text") for s in _list(para.get("sentences"))]
-            body = " ".join(s for s in sentences if isinstance(s, str) and s).strip()
+            sentences = [_text(_dict(s).get("text")) for s in _list(para.get("sentences"))]
+            body = " ".join(s for s in sentences if s).strip()
             speaker = para.get("speaker")
             paragraphs.append(Paragraph(body, None if speaker is None else _speaker(speaker)))
-        language = entry.get("detected_language")
-        channels.append(Channel(index, text, words, paragraphs, language if isinstance(language, str) else None))
+        channels.append(Channel(index, text, words, paragraphs, _language(entry.get("detected_language"))))
     return Transcript(channels, warnings)
 
 
@@ -200,7 +212,11 @@ def _assemblyai(payload: dict[str, Any]) -> Transcript:
     if not raw_words:
         raw_words = [w for u in _list(payload.get("utterances")) for w in _list(_dict(u).get("words"))]
     words = _clean_words(raw_words, 0, 1000.0, warnings)
-    text = payload.get("text")
-    text = text.strip() if isinstance(text, str) and text.strip() else " ".join(w.text for w in words)
-    language = payload.get("language_code")
-    return Transcript([Channel(0, text, words, [], language if isinstance(language, str) else None)], warnings)
+    text = _text(payload.get("text")) or " ".join(w.text for w in words)
+    return Transcript([Channel(0, text, words, [], _language(payload.get("language_code")))], warnings)
+
+
+def _language(value: Any) -> str | None:
+    from stt_cli.protocol import sanitize
+
+    return sanitize(value, 20) or None if isinstance(value, str) else None

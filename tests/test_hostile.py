@@ -132,13 +132,16 @@ def test_real_id_shapes_are_accepted_and_printed_as_safe_commands(
     assert _ledger_ids(cli) == [good]
 
 
-def test_an_id_that_starts_with_a_dash_is_printed_after_a_double_dash(cli, hostile: HostileServer, talk: Path) -> None:
-    hostile.on_create = lambda request, conn: conn.answer({"generation_id": "-dash1d"})
-    hostile.on_poll = lambda request, conn: conn.answer({"status": "waiting"})
-    result = cli("run", str(talk), "--timeout", "0.3")
-    assert result.exit_code == 7
-    assert "stt fetch -- -dash1d" in result.stderr
-    assert cli("status", "--", "-dash1d").exit_code == 0
+def test_an_id_that_starts_with_a_dash_is_refused_it_would_be_an_option(
+    cli, hostile: HostileServer, talk: Path, tmp_path: Path
+) -> None:
+    """`id=$(stt submit f) && stt fetch "$id"` must never run `stt fetch -ocapture`, which writes ./capture."""
+    hostile.on_create = lambda request, conn: conn.answer({"generation_id": "-ocapture"})
+    result = cli("submit", str(talk))
+    assert result.exit_code == 5 and result.stdout == ""
+    assert "not a job id stt accepts" in _one_error_line(result.stderr)
+    assert _ledger_ids(cli) == [] and not (tmp_path / "capture").exists()
+    assert cli("status", "--", "-ocapture").exit_code == 2
 
 
 def test_fetch_writes_only_inside_the_output_dir(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
@@ -837,3 +840,322 @@ def test_the_live_table_keeps_a_fixed_height() -> None:
     assert "/s" in caption
     assert view.counts["failed"] == 20 and view.counts["done"] == 1970
     output.set_verbosity(output.NORMAL)
+
+
+# --- found by an adversarial pass ---------------------------------------------------------------------
+def test_a_key_the_server_echoes_is_never_shown(cli, hostile: HostileServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "sk-live-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    monkeypatch.setenv("AIML_API_KEY", key)
+    hostile.on_poll = lambda request, conn: conn.answer({"status": "failed", "error": f"rejected Bearer {key}"})
+    failed = cli("fetch", "abc123")
+    assert failed.exit_code == 6 and key not in failed.stderr and "****" in failed.stderr
+    status = cli("status", "abc123", "--json")
+    assert key not in status.stdout and key not in cli("jobs", "--json").stdout
+    hostile.on_poll = lambda request, conn: conn.answer({"message": "x" * 470 + f" key {key} is bad"}, status=401)
+    refused = cli("status", "abc123")
+    assert refused.exit_code == 3 and key[:12] not in refused.stderr
+    hostile.on_poll = lambda request, conn: conn.answer({"status": "completed", "result": {key: 1, "message": key}})
+    shape = cli("fetch", "abc123", "--refresh")
+    assert shape.exit_code == 5 and key not in shape.stderr
+
+
+def test_lone_surrogates_from_the_server_are_replaced_not_a_crash(cli, hostile: HostileServer, talk: Path) -> None:
+    body = b'{"status": "completed", "result": {"text": "hi \\ud800 there \\ud83d\\ude00"}}'
+    hostile.on_poll = lambda request, conn: conn.answer(body)
+    result = cli("run", str(talk))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "hi \ufffd there \U0001f600\n"
+
+
+def test_names_that_are_not_utf8_are_refused_before_anything_is_sent(
+    cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    bad = os.fsdecode(b"caf\xe9.wav")
+    (tmp_path / bad).write_bytes(b"RIFF")
+    for args in (["run", bad], ["run", str(talk), "-o", os.fsdecode(b"out\xe9.txt")], ["config", "set", "model", bad]):
+        result = cli(*args)
+        assert result.exit_code == 2, args
+        assert "not valid UTF-8" in _one_error_line(result.stderr)
+    assert emulator.requests() == []
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "9" * 40, "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_an_odd_retry_after_is_one_line(cli, hostile: HostileServer, value: str) -> None:
+    hostile.on_poll = lambda request, conn: conn.answer({"message": "busy"}, status=503, headers={"Retry-After": value})
+    result = cli("status", "abc123")
+    assert result.exit_code == 5
+    _one_error_line(result.stderr)
+
+
+def test_the_text_cleaner_is_linear_on_unterminated_introducers() -> None:
+    from stt_cli.protocol import clean_text, sanitize
+
+    for nasty in ("\x9d" * 200_000, "\x1b]" * 100_000, "\x9b1" * 100_000, "\x90a" * 100_000):
+        assert "\x9d" not in clean_text(nasty) and "\x1b" not in clean_text(nasty)
+        assert len(sanitize(nasty, 100)) <= 100
+
+
+def test_many_small_objects_are_refused_before_they_are_built(hostile: HostileServer, tmp_path: Path) -> None:
+    import gzip
+
+    body = b'{"status": "completed", "result": {"x": [' + b"{}," * 30_000_000 + b"{}]}}"
+    packed = gzip.compress(body, 1)
+    hostile.on_poll = lambda request, conn: conn.answer(packed, headers={"Content-Encoding": "gzip"})
+    done = _stt("status", "abc123", cwd=tmp_path, memory=MEMORY_LIMIT)
+    assert done.returncode == 5, done.stderr
+    assert "objects and arrays" in _one_error_line(done.stderr)
+
+
+@pytest.mark.parametrize("tail", ["zeros", "empty-blocks"])
+def test_a_gzip_answer_that_never_ends_is_cut_at_the_raw_ceiling(
+    cli, hostile: HostileServer, monkeypatch: pytest.MonkeyPatch, tail: str
+) -> None:
+    import gzip
+
+    monkeypatch.setattr("stt_cli.client.MAX_ANSWER_BYTES", 1 << 20)
+    monkeypatch.setattr("stt_cli.client.RAW_SLACK", 1 << 16)
+
+    def poll(request: Request, conn: Conn) -> None:
+        conn.head(200, {"Content-Encoding": "gzip"})
+        if tail == "zeros":
+            conn.send(gzip.compress(b'{"status": "processing"}'))
+            piece = b"\0" * 65536
+        else:
+            conn.send(gzip.compress(b"")[:10])  # a gzip header, then empty stored deflate blocks for ever
+            piece = b"\x00\x00\x00\xff\xff" * 10000
+        while conn.send(piece):
+            pass
+
+    hostile.on_poll = poll
+    started = time.monotonic()
+    result = cli("status", "abc123")
+    assert result.exit_code == 5 and "before decompression" in _one_error_line(result.stderr)
+    assert time.monotonic() - started < 20
+
+
+def test_a_completed_result_the_ledger_kept_is_never_paid_for_again(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    assert cli("run", str(talk)).exit_code == 0
+    job_id = emulator.creates()[0]["generation_id"]
+    emulator.control("expire", {"generation_id": job_id})
+    assert cli("status", job_id).exit_code == 4  # the ledger now says gone
+    again = cli("run", str(talk))
+    assert again.exit_code == 0 and again.stdout == SAMPLE_TEXT + "\n"
+    assert len(emulator.creates()) == 1
+
+
+def test_dev_stderr_and_fd_paths_are_written_through_never_renamed(
+    emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    from conftest import subprocess_env
+
+    log = tmp_path / "stt.log"
+    log.write_text("old line\n")
+    with log.open("a") as handle:
+        done = subprocess.run(
+            [sys.executable, "-m", "stt_cli", "run", str(talk), "--force", "-o", "/dev/./stderr"],
+            env=subprocess_env(emulator),
+            stderr=handle,
+            stdout=subprocess.PIPE,
+            timeout=60,
+        )
+    assert done.returncode == 0
+    text = log.read_text()
+    assert text.startswith("old line\n") and SAMPLE_TEXT in text
+    extra = tmp_path / "fd3.txt"
+    extra.write_text("kept\n")
+    fd = os.open(extra, os.O_WRONLY | os.O_APPEND)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "stt_cli", "run", str(talk), "-o", f"/dev/fd/{fd}"],
+            env=subprocess_env(emulator),
+            capture_output=True,
+            pass_fds=(fd,),
+            timeout=60,
+        )
+    finally:
+        os.close(fd)
+    assert done.returncode == 0, done.stderr
+    assert extra.read_text() == "kept\n" + SAMPLE_TEXT + "\n"
+
+
+def test_a_name_too_long_for_the_file_system_is_refused_before_the_upload(
+    cli, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    from conftest import write_wav
+
+    long = write_wav(tmp_path / ("【公式】東京" * 13 + ".wav"), 0.5)  # 238 bytes: fits, its temp name would not
+    out = tmp_path / "subs"
+    out.mkdir()
+    result = cli("run", str(long), str(write_wav(tmp_path / "b.wav", 0.6, tone=2)), "--output-dir", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert len(list(out.iterdir())) == 2
+    refused = cli("run", str(long), "-o", str(tmp_path / ("x" * 300 + ".txt")))
+    assert refused.exit_code == 2 and "too long" in _one_error_line(refused.stderr)
+    assert len(emulator.creates()) == 2
+
+
+def test_json_output_never_holds_infinity_or_nan(cli, hostile: HostileServer) -> None:
+    for number in (b"1e400", b"NaN", b"-Infinity"):
+        body = b'{"status": "completed", "result": {"text": "x", "confidence": ' + number + b"}}"
+        hostile.on_poll = lambda request, conn, b=body: conn.answer(b)
+        result = cli("fetch", "abc123", "-f", "json", "--refresh")
+        assert result.exit_code == 5, number
+        _one_error_line(result.stderr)
+
+
+def test_huge_word_times_are_repaired_not_a_crash(cli, hostile: HostileServer) -> None:
+    result = sample_result("one two three")
+    result["results"]["channels"][0]["alternatives"][0]["words"][1]["start"] = 1e306
+    hostile.on_poll = lambda request, conn: conn.answer({"status": "completed", "result": result})
+    for fmt in ("srt", "vtt"):
+        done = cli("fetch", "abc123", "-f", fmt, "--refresh")
+        assert done.exit_code == 0, done.stderr
+        assert "invalid start or end" in done.stderr
+
+
+def test_an_interrupt_while_writing_says_so_with_the_job_id(
+    emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    from conftest import subprocess_env
+
+    fifo = tmp_path / "nobody-reads"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stt_cli", "run", str(talk), "-q", "-o", str(fifo)],
+        env=subprocess_env(emulator),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_until(lambda: emulator.polls() and emulator.polls()[-1].get("status") == "completed", 20)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    job_id = emulator.creates()[0]["generation_id"]
+    assert "interrupted" in stderr and f"stt fetch {job_id}" in stderr
+
+
+def test_keys_of_an_unknown_shape_are_short_and_on_one_line(cli, hostile: HostileServer) -> None:
+    forged = "x\nerror: the API key was refused (HTTP 401) (run stt auth login)" + "y" * 5000
+    hostile.on_poll = lambda request, conn: conn.answer({"status": "completed", "result": {forged: 1}})
+    result = cli("fetch", "abc123", "--refresh")
+    assert result.exit_code == 5
+    line = _one_error_line(result.stderr)
+    assert len(line) < 600  # the forged text is shown cut, inside the one line: no second "error:" line
+
+
+def test_control_words_never_break_a_subtitle(cli, hostile: HostileServer, tmp_path: Path) -> None:
+    import srt
+
+    result = sample_result("Hello there. BELLS 00:00:05,000 ARROW 00:00:09,000 INJECTED")
+    words = result["results"]["channels"][0]["alternatives"][0]["words"]
+    words[2]["punctuated_word"] = "\x07" * 20
+    words[4]["punctuated_word"] = "--\x07>"
+    hostile.on_poll = lambda request, conn: conn.answer({"status": "completed", "result": result})
+    out = tmp_path / "x.srt"
+    done = cli("fetch", "abc123", "-f", "srt", "-o", str(out), "--max-lines", "4", "--max-line-width", "20")
+    assert done.exit_code == 0, done.stderr
+    text = out.read_text()
+    cues = list(srt.parse(text))
+    assert all("-->" not in c.content and c.content.strip() == c.content for c in cues)
+    assert all(line.strip() for c in cues for line in c.content.split("\n"))
+    assert "  " not in text
+
+
+def test_a_full_disk_under_the_ledger_gets_the_right_advice(
+    emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    from conftest import subprocess_env
+
+    prefix, full = _full_disk(tmp_path)
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "stt_cli", "run", str(talk)],
+        env={**subprocess_env(emulator), "XDG_DATA_HOME": str(full / "data")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    line = _one_error_line(done.stderr)
+    assert "move it aside" not in line and ("disk" in line or "space" in line)
+
+
+def test_concurrency_over_its_maximum_is_refused_when_set(cli) -> None:
+    result = cli("config", "set", "concurrency", "100000")
+    assert result.exit_code == 2 and "maximum" in _one_error_line(result.stderr)
+
+
+def test_closed_stdout_is_one_line(emulator: EmulatorHandle, talk: Path) -> None:
+    from conftest import subprocess_env
+
+    done = subprocess.run(
+        [sys.executable, "-m", "stt_cli", "run", str(talk)],
+        env=subprocess_env(emulator),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert done.returncode == 2, done.stderr
+    assert "stdout is closed" in _one_error_line(done.stderr)
+
+
+def test_o_with_a_trailing_slash_names_a_directory(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", str(talk), "-o", "newdir/")
+    assert result.exit_code == 2 and "names a directory" in _one_error_line(result.stderr)
+    assert not Path("newdir").exists() and emulator.requests() == []
+
+
+def test_a_key_file_that_is_a_fifo_is_refused_not_waited_on(cli, isolated_home: Path) -> None:
+    directory = isolated_home / "config" / "stt-cli"
+    directory.mkdir(parents=True)
+    os.mkfifo(directory / "credentials.json", 0o600)
+    result = cli("auth", "status")
+    assert result.exit_code == 3 and "not a regular file" in _one_error_line(result.stderr)
+
+
+def test_a_damaged_ledger_row_is_one_line(cli, isolated_home: Path) -> None:
+    from stt_cli.ledger import Ledger
+
+    ledger = Ledger()
+    ledger.add("row-1", "h:1", "/a.wav", "m", {})
+    ledger.close()
+    db = sqlite3.connect(isolated_home / "data" / "stt-cli" / "ledger.sqlite3")
+    db.execute("UPDATE jobs SET options='{not json'")
+    db.commit()
+    db.close()
+    result = cli("jobs")
+    assert result.exit_code == 2 and "stt jobs rm row-1" in _one_error_line(result.stderr)
+
+
+def test_colliding_names_do_not_depend_on_the_order_of_the_arguments(
+    cli, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    from conftest import write_wav
+
+    a = write_wav(tmp_path / "monday" / "call.wav", 1.0)
+    b = write_wav(tmp_path / "tuesday" / "call.wav", 1.3)
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    assert cli("run", str(a), str(b), "--output-dir", str(one)).exit_code == 0
+    assert cli("run", str(b), str(a), "--output-dir", str(two)).exit_code == 0
+    for name in ("call.txt", "call-2.txt"):
+        assert (one / name).read_text() == (two / name).read_text()
+
+
+def test_a_resent_create_is_the_same_bytes(hostile: HostileServer, talk: Path, tmp_path: Path) -> None:
+    seen: list[bytes] = []
+
+    def create(request: Request, conn: Conn) -> None:
+        seen.append(request.body)
+        if len(seen) == 1:
+            return  # take the whole body, then drop the connection: the outcome is unknown
+        conn.answer({"generation_id": "same-job"})
+
+    hostile.on_create = create
+    assert _stt("run", str(talk), cwd=tmp_path).returncode == 5
+    assert _stt("run", str(talk), cwd=tmp_path).returncode == 0
+    assert len(seen) == 2 and seen[0] == seen[1]

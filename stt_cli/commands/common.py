@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from stt_cli import output
 from stt_cli.config import host_of, resolve_base_url, validate_base_url
 from stt_cli.credentials import mask, require_key
-from stt_cli.errors import SttError, UsageError
+from stt_cli.errors import SttError, UsageError, path_word
 from stt_cli.ledger import Ledger, keep_in_ledger
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def write_result(sess: Session, job_id: str, target: Path | None, text: str, *, 
     An existing file is replaced only with --force; without it, a file that already holds this very text
     (a re-run of the same job) counts as written, and one that differs is refused.
     """
-    from stt_cli.errors import job_command
+    from stt_cli.errors import command_line
     from stt_cli.fsutil import is_special, write_failure, write_output
 
     if target is None:
@@ -90,12 +90,12 @@ def write_result(sess: Session, job_id: str, target: Path | None, text: str, *, 
         raise UsageError(
             f"the output file {target} already exists and differs from the result of job {job_id}",
             "pass --force to replace it, or write elsewhere: "
-            + job_command("stt", "fetch", "-o", f"{target}.new", job_id),
+            + command_line("stt", "fetch", "-o", path_word(f"{target}.new"), job_id),
         )
     try:
         write_output(target, data)
     except OSError as exc:
-        again = job_command("stt", "fetch", "-o", str(target), job_id)
+        again = command_line("stt", "fetch", "-o", path_word(target), job_id)
         raise write_failure(exc, target, f"free some space or pick another path, then: {again}") from None
     if not is_special(target):
         keep_in_ledger(job_id, sess.ledger.update, job_id, sess.host, output=str(target.resolve()))
@@ -130,7 +130,7 @@ def wait_visibly(
 
 
 def render_payload(payload: dict[str, Any], out: OutputOptions, job_id: str) -> str:
-    from stt_cli.errors import job_command
+    from stt_cli.errors import command_line
     from stt_cli.formats.render import render
     from stt_cli.transcript import UnknownShape
 
@@ -138,9 +138,9 @@ def render_payload(payload: dict[str, Any], out: OutputOptions, job_id: str) -> 
         text, warnings = render(payload, out.format, out.subtitles)
     except SttError as exc:
         kept = (
-            job_command("stt", "fetch", "-f", "json", job_id)
+            command_line("stt", "fetch", "-f", "json", job_id)
             if isinstance(exc, UnknownShape)
-            else job_command("stt", "fetch", "-f", "text", job_id)
+            else command_line("stt", "fetch", "-f", "text", job_id)
         )
         hint = f"{exc.hint}; " if exc.hint else ""
         raise type(exc)(exc.message, f"{hint}the result is kept: {kept}") from None

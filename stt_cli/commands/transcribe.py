@@ -21,7 +21,7 @@ from stt_cli.commands.common import (
     wait_visibly,
     write_result,
 )
-from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError
+from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError, fetch_hint
 from stt_cli.jobs import Obtained, Prepared, Source, check_size, looks_like_media, obtain, prepare
 from stt_cli.models import family_of
 from stt_cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
@@ -147,28 +147,47 @@ def _transcribe(
     view: Any,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    from stt_cli.client import JobGone
-
+    """One source: its job (reused or created), its result (from the ledger or waited for), its output."""
     with prepare(source, limits.max_size) as prepared:
         obtained = _obtain(sess, prepared, request, limits, view, sleep)
-        job_id, record = obtained.generation_id, obtained.record
-        if record is not None and record.result is not None:
-            payload = record.result
-        else:
-            try:
-                payload = wait_visibly(sess, job_id, waiting, view, fresh=record is None, sleep=sleep)
-            except JobGone as gone:
-                if record is None:
-                    raise
-                # A reused job the service no longer knows (results are kept for an hour): the ledger now
-                # says gone, so obtaining again creates a new job.
-                view.note(f"job {job_id} is gone from the service ({gone.message}); creating a new one")
-                obtained = _obtain(sess, prepared, request, limits, view, sleep)
-                job_id = obtained.generation_id
-                payload = wait_visibly(sess, job_id, waiting, view, fresh=obtained.record is None, sleep=sleep)
-    text = render_payload(payload, out, job_id)
-    unchanged = write_result(sess, job_id, target, text, force=out.force)
+        try:
+            job_id, payload = _result(sess, prepared, obtained, request, waiting, limits, view, sleep)
+            text = render_payload(payload, out, job_id)
+            unchanged = write_result(sess, job_id, target, text, force=out.force)
+        except KeyboardInterrupt:  # rendering, or a FIFO no one reads: the job is safe in the ledger
+            raise Interrupted(
+                f"interrupted; job {obtained.generation_id} is in the ledger", fetch_hint(obtained.generation_id)
+            ) from None
     view.done(target, unchanged)
+
+
+def _result(
+    sess: Session,
+    prepared: Prepared,
+    obtained: Obtained,
+    request: Request,
+    waiting: WaitOptions,
+    limits: SourceOptions,
+    view: Any,
+    sleep: Callable[[float], None],
+) -> tuple[str, dict[str, Any]]:
+    """The job's payload: the ledger's, or waited for; a reused job the service forgot is replaced."""
+    from stt_cli.client import JobGone
+
+    job_id, record = obtained.generation_id, obtained.record
+    if record is not None and record.result is not None:
+        return job_id, record.result
+    try:
+        return job_id, wait_visibly(sess, job_id, waiting, view, fresh=record is None, sleep=sleep)
+    except JobGone as gone:
+        if record is None:
+            raise
+        # A reused job the service no longer knows (results are kept for an hour): the ledger now says
+        # gone, so obtaining again creates a new job.
+        view.note(f"job {job_id} is gone from the service ({gone.message}); creating a new one")
+        again = _obtain(sess, prepared, request, limits, view, sleep)
+        fresh = again.record is None
+        return again.generation_id, wait_visibly(sess, again.generation_id, waiting, view, fresh=fresh, sleep=sleep)
 
 
 @use(SOURCE_GROUP, TRANSCRIPTION_GROUP, OUTPUT_GROUP, WAIT_GROUP, CONNECTION_GROUP)

@@ -9,7 +9,7 @@ from stt_cli.errors import UsageError
 from stt_cli.formats.limits import SubtitleOptions
 from stt_cli.formats.subtitles import render_srt, render_vtt
 from stt_cli.formats.text import render_text
-from stt_cli.protocol import clean_text, json_text
+from stt_cli.protocol import json_text
 from stt_cli.transcript import Transcript, normalise
 
 FORMATS = ("text", "json", "srt", "vtt")
@@ -32,15 +32,15 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
                 "pick one of those, or leave --channel out",
             )
         transcript = Transcript([c for c in transcript.channels if c.index == options.channel], transcript.warnings)
-    # The text comes from the server: what reaches stdout or a file carries no escape sequence or control
-    # character (cleaned once, over the whole document, at the speed of one scan).
+    # The text comes from the server: the normaliser has cleaned every piece of it (before any layout),
+    # so what reaches stdout or a file carries no escape sequence or control character.
     if fmt == "text":
-        return clean_text(render_text(transcript, dict(options.speaker_names))), transcript.warnings
+        return render_text(transcript, dict(options.speaker_names)), transcript.warnings
     if fmt in _SUBTITLES:
         if not transcript.has_timings and transcript.text:
             raise UsageError(
                 f"this result has no word timings, so it cannot be rendered as {fmt}",
                 "use -f text or -f json, or a model with timestamps (Whisper, Nova, AssemblyAI)",
             )
-        return clean_text(_SUBTITLES[fmt](transcript, options)), transcript.warnings
+        return _SUBTITLES[fmt](transcript, options), transcript.warnings
     raise UsageError(f"unknown format {fmt!r}", f"use one of: {', '.join(FORMATS)}")

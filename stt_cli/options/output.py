@@ -11,6 +11,7 @@ import typer
 from stt_cli.errors import UsageError
 from stt_cli.formats.limits import SubtitleOptions
 from stt_cli.options import OUTPUT, Format, Group, Opt
+from stt_cli.protocol import sanitize
 from stt_cli.settings import (
     MAX_CHARS_PER_SECOND,
     MAX_CUE_DURATION,
@@ -39,7 +40,7 @@ def parse_speaker_names(raw: str | None) -> tuple[tuple[str, str], ...]:
         key, sep, name = item.partition("=")
         if not sep or not key.strip() or not name.strip():
             raise UsageError(f"--speaker-names {raw!r} is not a list of ID=NAME", "write e.g. 0=Alice,1=Bob")
-        pairs.append((key.strip(), name.strip()))
+        pairs.append((key.strip(), sanitize(name, 60)))
     return tuple(pairs)
 
 
