@@ -490,6 +490,8 @@ def test_no_answer_after_the_whole_body_is_an_unknown_outcome_kept_for_the_rerun
     assert result.exit_code == 5
     line = _one_error_line(result.stderr)
     assert "may or may not exist" in line and "same Idempotency-Key" in result.stderr
+    listed = cli("jobs")  # the create of unknown outcome is shown, with its key
+    assert hostile.creates()[0].idempotency_key in listed.stderr and "may have reached" in listed.stderr
     again = cli("run", str(talk))
     assert again.exit_code == 0, again.stderr
     assert len(hostile.jobs) == 1 and len(hostile.creates()) == 2
