@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ from stt_cli.jobs import Source, parse_source
 
 if TYPE_CHECKING:
     from stt_cli.ledger import Ledger, OutputRecord
+
+CANCEL_GRACE = 2.0  # s a cancelled batch waits, in all, for its workers to record what they were doing
 
 # What a recursive walk picks up: the audio and video files the service is likely to take.
 MEDIA_EXTENSIONS = frozenset(
@@ -29,7 +32,8 @@ MEDIA_EXTENSIONS = frozenset(
 def read_list(path: str) -> list[str]:
     """Sources from a list file (one a line; blank lines and # comments skipped), `-` for stdin."""
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
+        text = text.removeprefix("\ufeff")  # a byte-order mark is no part of the first source
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read the list {path}: {exc}", "give a text file with one source a line") from None
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
@@ -171,7 +175,9 @@ class Pool:
     concurrency: int
     cancel: threading.Event = field(default_factory=threading.Event)
 
-    def run(self, sources: list[Source], task: Callable[[int, Source], Any]) -> list[Outcome]:
+    def run(
+        self, sources: list[Source], task: Callable[[int, Source], Any], on_cancel: Callable[[], None] | None = None
+    ) -> list[Outcome]:
         outcomes = [Outcome(s) for s in sources]
         todo: queue.Queue[int] = queue.Queue()
         for index in range(len(sources)):
@@ -199,8 +205,11 @@ class Pool:
                     thread.join(0.1)
         except KeyboardInterrupt:
             self.cancel.set()
+            if on_cancel is not None:
+                on_cancel()  # requests in flight end now, so each worker records what became of its create
+            deadline = time.monotonic() + CANCEL_GRACE
             for thread in threads:
-                thread.join(2.0)  # uploads and waits notice the flag within a chunk or a poll
+                thread.join(max(0.0, deadline - time.monotonic()))
             raise Interrupted("interrupted") from None
         return outcomes
 

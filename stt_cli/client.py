@@ -214,6 +214,11 @@ class _Watchdog:
         with self.lock:
             self._watches.discard(watch)
 
+    def fire_all(self) -> None:
+        with self.lock:
+            for watch in self._watches:
+                watch.fire()
+
     def _run(self) -> None:
         with self.lock:
             while True:
@@ -302,6 +307,11 @@ class ApiClient:
     def close(self) -> None:
         self._http.close()
 
+    @staticmethod
+    def abort() -> None:
+        """End every request in flight now (a cancelled batch): their sockets are shut, their callers raise."""
+        _WATCHDOG.fire_all()
+
     def __enter__(self) -> ApiClient:
         return self
 
@@ -368,7 +378,7 @@ class ApiClient:
                 continue
             if answer.is_success:
                 try:
-                    return parse_job(parse_json(answer.body), job_id)
+                    return parse_job(parse_json(answer.body, self._key), job_id)
                 except TooDeep as exc:
                     raise ServerError(
                         f"stt stopped reading the server's answer for job {job_id}: {exc}",
@@ -443,10 +453,11 @@ class ApiClient:
             raise
         finally:
             _WATCHDOG.forget(watch)
-        self._log_line(method, url, f"{response.status_code} {response.reason_phrase}", started)
+        reason = self._scrub(response.reason_phrase)
+        self._log_line(method, url, f"{response.status_code} {reason}", started)
         if self._key_bytes and self._key_bytes in body:  # a server that echoes the key never gets it shown
             body = body.replace(self._key_bytes, b"****")
-        return Answer(response.status_code, response.reason_phrase, response.headers, body)
+        return Answer(response.status_code, reason, response.headers, body)
 
     def _log_line(self, method: str, url: str, outcome: str, started: float, took: str = "in") -> None:
         if self._log is not None:
@@ -502,7 +513,7 @@ class ApiClient:
 
     def _created_id(self, answer: Answer, idempotency_key: str) -> str:
         try:
-            return parse_created(parse_json(answer.body))
+            return parse_created(parse_json(answer.body, self._key))
         except BadId as exc:
             raise OutcomeUnknown(
                 f"{exc}; the job may exist on the service (Idempotency-Key {idempotency_key})",
@@ -512,7 +523,8 @@ class ApiClient:
         except ValueError:
             raise OutcomeUnknown(
                 "the server accepted the job but its answer has no generation_id: "
-                f"{server_message(answer.body) or 'an empty body'}; the job may or may not exist (Idempotency-Key "
+                f"{server_message(answer.body, secret=self._key) or 'an empty body'}; the job may or may not exist "
+                "(Idempotency-Key "
                 f"{idempotency_key})",
                 "check your account before submitting again, to avoid paying twice",
                 idempotency_key,
@@ -557,8 +569,13 @@ class ApiClient:
         )
 
     def _http_error(self, answer: Answer, job_id: str | None = None) -> Exception:
+        error = self._http_error_for(answer, job_id)
+        error.server_answered = True  # type: ignore[attr-defined]  # a definitive answer: no job was made
+        return error
+
+    def _http_error_for(self, answer: Answer, job_id: str | None) -> Exception:
         code = answer.status_code
-        message = self._scrub(server_message(answer.body)) or sanitize(answer.reason, 80)
+        message = self._scrub(server_message(answer.body, secret=self._key)) or sanitize(answer.reason, 80)
         if 300 <= code < 400:
             location = sanitize(self._scrub(answer.headers.get("Location", "?")), 200)
             return RequestRejected(
@@ -720,14 +737,18 @@ def _multipart(
         yield head
         sent = 0
         with upload.path.open("rb") as handle:
-            while chunk := handle.read(UPLOAD_CHUNK):
+            while sent < size and (chunk := handle.read(min(UPLOAD_CHUNK, size - sent))):
                 digest.update(chunk)
                 sent += len(chunk)
                 if progress is not None:
                     progress(sent)
                 yield chunk
-        if sent != size:
-            raise UsageError(f"{upload.path} changed size while it was being uploaded", "upload it again")
+            grown = bool(handle.read(1))
+        if sent != size or grown:  # never more than the Content-Length promised, never less
+            raise UsageError(
+                f"{upload.path} changed size while it was being uploaded (a recording still being written?)",
+                "upload it again once it is complete",
+            )
         digest_out["sha256"] = digest.hexdigest()
         yield tail
 

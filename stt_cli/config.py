@@ -44,6 +44,8 @@ def load_config() -> dict[str, Any]:
     """The user's config file as a dict; an absent file is an empty config, a broken one an error."""
     path = config_file()
     try:
+        if not path.is_file() and path.exists():  # a FIFO or a device would hang or stream for ever
+            raise UsageError(f"the config file {path} is not a regular file", "move it aside")
         raw = path.read_bytes()
     except FileNotFoundError:
         return {}
@@ -97,6 +99,10 @@ def validate_base_url(resolved: Resolved) -> str:
     """The base URL without a trailing slash, or a UsageError naming what is wrong and where it was set."""
     url = resolved.value.strip()
     where = f"(set by {resolved.source})"
+    if any(not ch.isprintable() or ch.isspace() for ch in url):
+        raise UsageError(
+            f"the base URL {url!a} holds a space or control character {where}", "use e.g. https://api.aimlapi.com/v1"
+        )
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""

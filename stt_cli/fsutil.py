@@ -98,6 +98,16 @@ def output_fd(raw: str | Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _fd_flags(fd: int) -> int | None:
+    """A descriptor's open flags (OSError when it is not open; None where fcntl is missing)."""
+    os.fstat(fd)
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    return fcntl.fcntl(fd, fcntl.F_GETFL)
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -163,11 +173,18 @@ def check_output_path(path: Path, *, force: bool, ours: bool = False) -> None:
     fd = output_fd(path)
     if fd is not None:
         try:
-            os.fstat(fd)
+            flags = _fd_flags(fd)
         except OSError:
             raise UsageError(f"-o {path}: descriptor {fd} is not open", f"open it in the shell: {fd}>FILE") from None
+        if flags is not None and flags & os.O_ACCMODE == os.O_RDONLY:
+            raise UsageError(f"-o {path}: descriptor {fd} is open for reading only", f"open it for writing: {fd}>FILE")
         return  # written through, like a shell redirection
     if is_special(path):
+        if stat.S_ISCHR(os.stat(path).st_mode):  # a terminal or device: can it be written at all?
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)))
+            except OSError as exc:
+                raise UsageError(f"cannot write to {path} ({exc.strerror})", "pick another output path") from None
         return  # written through: nothing of the user's is replaced
     if path.is_symlink():  # the link's target is what gets written: check where it lands
         path = Path(os.path.realpath(path))

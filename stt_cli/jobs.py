@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from stt_cli.config import host_of
-from stt_cli.errors import Interrupted, JobFailed, ServerError, StillPending, UsageError, command_line, path_word
+from stt_cli.errors import (
+    Interrupted,
+    JobFailed,
+    ServerError,
+    StillPending,
+    SttError,
+    UsageError,
+    command_line,
+    path_word,
+)
 from stt_cli.ledger import keep_in_ledger
 from stt_cli.protocol import JobState, OptionValue, Status, form_fields
 
@@ -242,6 +251,9 @@ class ObtainHooks(Protocol):
 
     def uploading(self) -> contextlib.AbstractContextManager[Progress | None]: ...
 
+    def sent(self) -> None:
+        """The whole request has gone out: from here on, a job may exist whatever happens."""
+
 
 CLAIM_POLL = 0.2  # s between looks at the ledger while another stt creates the same job
 
@@ -295,6 +307,7 @@ def obtain(
     def on_sent() -> None:
         nonlocal sent_whole
         sent_whole = True
+        hooks.sent()
 
     what = f"{label} (sha256 {prepared.sha256})" if prepared.sha256 else label
     rerun = (
@@ -322,13 +335,27 @@ def obtain(
             ) from None
         ledger.release(key)
         raise Interrupted(f"interrupted while sending {label}; no job was created") from None
-    except BaseException:
-        if decision.resumed is not None or sent_whole:
+    except BaseException as exc:
+        answered = getattr(exc, "server_answered", False)  # a 4xx or 5xx: the service made no job
+        if decision.resumed is not None or (sent_whole and not answered):
             ledger.mark_unknown(key)  # an earlier try, or this one, may have made the job: keep the key
         else:
             ledger.release(key)
         raise
-    keep_in_ledger(created.generation_id, ledger.settle, key, created.generation_id, host, work)
+    if created.sha256 is not None and created.sha256 != prepared.sha256:  # the file changed since it was hashed
+        hooks.note(f"{label} changed while it was read; the job is recorded for the bytes that were sent")
+        work = work._replace(identity=f"sha256:{created.sha256}", sha256=created.sha256)
+    try:
+        other = ledger.settle(key, created.generation_id, host, work)
+    except SttError as exc:  # the job exists whatever the ledger says
+        hooks.note(f"job {created.generation_id} is fine, but the ledger could not record it: {exc.message}")
+        other = None
+    if other is not None:
+        raise ServerError(
+            f"the service answered with job {created.generation_id} for {label}, an id it gave before for "
+            f"{other}; stt keeps the first and did not use this one",
+            "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
+        )
     return Obtained(created.generation_id)
 
 

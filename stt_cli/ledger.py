@@ -421,12 +421,22 @@ class Ledger:
             )  # fmt: skip
             return Claimed(new_key, None)
 
-    def settle(self, idempotency_key: str, job_id: str, host: str, work: Work) -> None:
-        """The create answered with a job: record it and drop the claim, in one transaction."""
+    def settle(self, idempotency_key: str, job_id: str, host: str, work: Work) -> str | None:
+        """The create answered with a job: record it and drop the claim, in one transaction.
+
+        An id the ledger already holds for other work is not recorded, and that work's source is returned: a
+        service that gives one id to two jobs would otherwise overwrite the first job's row, result and outputs.
+        """
         with self._transaction() as db:
+            known = db.execute("SELECT work, source FROM jobs WHERE host=? AND id=?", (host, job_id)).fetchone()
+            if known is not None and known[0] != work.key:
+                db.execute("UPDATE claims SET state='unknown' WHERE idempotency_key=?", (idempotency_key,))
+                return str(known[1])
             db.execute("DELETE FROM claims WHERE idempotency_key=?", (idempotency_key,))
-            _insert_job(db, job_id, host, work.source, work.model, work.options, work.size, work.sha256, "queued",
-                        work.key)  # fmt: skip
+            if known is None:
+                _insert_job(db, job_id, host, work.source, work.model, work.options, work.size, work.sha256,
+                            "queued", work.key)  # fmt: skip
+        return None
 
     def release(self, idempotency_key: str) -> None:
         """No job can exist for this claim (the body never went out whole, or the server said no)."""

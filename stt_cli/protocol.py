@@ -78,6 +78,7 @@ _ESCAPES = re.compile(
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\r")
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile(r"\n|\u2028|\u2029")  # what splitlines() would take for a new line
 
 
 def clean_text(text: str) -> str:
@@ -94,7 +95,7 @@ def strip_bidi(text: str) -> str:
 def sanitize(text: str, limit: int = 500) -> str:
     """Text for stderr: also one line, no bidi controls, and bounded (cut before it is cleaned, too)."""
     text = _BIDI.sub("", clean_text(text[: limit * 4 + 64]))
-    text = text.replace("\n", " | ").replace("\t", " ").strip()
+    text = _LINE_BREAKS.sub(" | ", text).replace("\t", " ").strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -111,12 +112,13 @@ def json_text(value: Any, *, indent: int | None = None) -> str:
 
 # --- Reading an answer: bounded nesting, element counts and numbers ------------------------------------
 # A 10-hour, 3-speaker diarized result holds 235,000 objects and arrays and 3.1 million values (bench/
-# hostile.py): the bounds are ten and five times that, so memory stays a few times the size ceiling
-# whatever shape the bytes take (a body of `[{},{},...]` would otherwise cost 40 times its size).
+# hostile.py): the bounds are six and two and a half times that, so the memory a body of tiny values can
+# take is bounded too (`[{},{},...]` costs 40 times its size in Python objects).
 MAX_JSON_DEPTH = 64  # real results nest 10 deep at most (paragraphs in channels in results)
-MAX_JSON_CONTAINERS = 2_500_000
-MAX_JSON_VALUES = 16_000_000  # counted as the commas and colons of the text
-_BIG_EXPONENT = re.compile(rb"[eE]\+?[0-9]{3,}")  # 1e309 and beyond are no finite double
+MAX_JSON_CONTAINERS = 1_500_000
+MAX_JSON_VALUES = 8_000_000  # counted as the commas and colons of the text
+# Where a number may be past the largest double: a 3-digit exponent, or a run of 300 digits.
+_BIG_NUMBER = re.compile(rb"[eE]\+?[0-9]{3,}|[0-9]{300,}")
 _SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
 
 
@@ -124,18 +126,19 @@ class TooDeep(ValueError):
     """An answer stt will not hold in memory or write back out: too deep, too many parts, numbers JSON lacks."""
 
 
-def parse_json(body: bytes | bytearray) -> Any:
+def parse_json(body: bytes | bytearray, secret: str | None = None) -> Any:
     """A JSON answer within the bounds; TooDeep when past them, ValueError when it is not JSON.
 
     Lone surrogates (an escape such as \\ud800 with no pair) become U+FFFD: no UTF-8 file or terminal can
     carry them. NaN, Infinity and numbers past the largest double are refused: JSON cannot write them back.
+    `secret` (the API key) is masked in every string, also where escapes spelled it (sk\\u002d...).
     """
     if body.count(b"{") + body.count(b"[") > MAX_JSON_CONTAINERS:
         raise TooDeep(f"the answer holds more than {MAX_JSON_CONTAINERS:,} objects and arrays")
     if body.count(b",") + body.count(b":") > MAX_JSON_VALUES:
         raise TooDeep(f"the answer holds more than {MAX_JSON_VALUES:,} values")
     try:
-        if _BIG_EXPONENT.search(body) is None:
+        if _BIG_NUMBER.search(body) is None:
             data = json.loads(body, parse_constant=_no_constant)
         else:
             data = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
@@ -151,8 +154,9 @@ def parse_json(body: bytes | bytearray) -> Any:
                 if depth >= MAX_JSON_DEPTH:
                     raise TooDeep(f"the answer nests deeper than {MAX_JSON_DEPTH} levels")
                 stack.append((child, depth + 1))
-    if _SURROGATE_ESCAPE.search(body) is not None:
-        data = _repair(data)
+    masked = secret if secret and b"\\u" in body else None  # the raw spelling is masked in the bytes already
+    if masked is not None or _SURROGATE_ESCAPE.search(body) is not None:
+        data = _repair(data, masked)
     return data
 
 
@@ -167,14 +171,16 @@ def _finite(text: str) -> float:
     return value
 
 
-def _repair(value: Any) -> Any:
-    """Every string with its lone surrogates replaced by U+FFFD (pairs are joined into their character)."""
+def _repair(value: Any, secret: str | None = None) -> Any:
+    """Every string with its lone surrogates replaced by U+FFFD (pairs joined into their character), and
+    `secret` masked."""
     if isinstance(value, str):
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value.replace(secret, "****") if secret else value
     if isinstance(value, list):
-        return [_repair(v) for v in value]
+        return [_repair(v, secret) for v in value]
     if isinstance(value, dict):
-        return {_repair(k): _repair(v) for k, v in value.items()}
+        return {_repair(k, secret): _repair(v, secret) for k, v in value.items()}
     return value
 
 
@@ -246,10 +252,10 @@ def parse_created(body: object) -> str:
     raise ValueError("the create response has no generation_id")
 
 
-def server_message(body: bytes | bytearray, limit: int = 500) -> str:
+def server_message(body: bytes | bytearray, limit: int = 500, secret: str | None = None) -> str:
     """The human part of an error body: `message` (unwrapping an upstream error nested as a JSON string)."""
     try:
-        data = parse_json(body)
+        data = parse_json(body, secret)
     except ValueError:
         text = bytes(body[: limit * 4]).decode("utf-8", "replace").strip()
         return sanitize(text, limit) if text else ""
@@ -266,7 +272,7 @@ def _message_of(data: object, depth: int = 0) -> str:
             message = "; ".join(str(m) for m in message)
         if isinstance(message, str) and message.strip().startswith(("{", "[")):
             try:
-                return _message_of(json.loads(message), depth + 1)
+                return _message_of(parse_json(message.encode("utf-8", "replace")), depth + 1)
             except ValueError:
                 pass
         if message:
@@ -275,7 +281,7 @@ def _message_of(data: object, depth: int = 0) -> str:
             return _message_of(error, depth + 1)
         if error:
             return str(error)
-        return json.dumps(data, ensure_ascii=False)
+        return json.dumps(data, ensure_ascii=False)[:2000]
     if isinstance(data, list):
         return "; ".join(_message_of(item, depth + 1) for item in data)
     return str(data)

@@ -119,8 +119,16 @@ def _text(value: Any) -> str:
 OVERLAP_TOLERANCE = 0.01  # s: providers' own rounding makes touching words overlap by a hair
 
 
+MAX_WORDS = 1_000_000  # words a result may hold (90 hours of fast speech): more is no recording stt renders
+
+
 def _clean_words(raw: list[Any], channel: int, scale: float, warnings: list[str]) -> list[Word]:
     """Words with sane times: bad times repaired or the word dropped, order restored; each repair reported once."""
+    if len(raw) > MAX_WORDS:
+        raise UnknownShape(
+            f"the result holds {len(raw):,} words in one channel, more than the {MAX_WORDS:,} of 90 hours of speech",
+            None,
+        )
     words: list[Word] = []
     issues: Counter[str] = Counter()
     for item in raw:

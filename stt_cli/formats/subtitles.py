@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +18,7 @@ from functools import lru_cache
 from stt_cli.formats.limits import SubtitleOptions
 from stt_cli.transcript import Transcript, Word
 
+_ARROWS = re.compile(r"--+>")
 LEAD_IN_MS = 400  # a cue too short to read may appear this much before its first word, into silence
 SENTENCE_ENDS = (".", "?", "!", "…", "。", "？", "！")
 CLAUSE_ENDS = (",", ";", ":", "—", "–", "、", "，")
@@ -319,7 +321,7 @@ def timestamp(ms: int, separator: str) -> str:
 def render_srt(transcript: Transcript, options: SubtitleOptions) -> str:
     blocks = []
     for number, cue in enumerate(build_cues(transcript, options, prefix_labels=True), start=1):
-        text = "\n".join(line.replace("-->", "->") for line in cue.lines)
+        text = "\n".join(_ARROWS.sub("->", line) for line in cue.lines)  # a cue line never reads as a timing
         blocks.append(f"{number}\n{timestamp(cue.start_ms, ',')} --> {timestamp(cue.end_ms, ',')}\n{text}\n")
     return "\n".join(blocks)
 

@@ -108,7 +108,27 @@ WAIT_OPTS = (
         DEFAULT_TIMEOUT,
     ),
 )
-WAIT_GROUP = Group("waiting", WAIT_OPTS, lambda v: WaitOptions(v["poll_interval"], v["timeout"]))
+
+
+def finite(values: dict[str, Any], *names: str) -> None:
+    """Refuse NaN and infinity for number options: click's ranges let them through (nan compares false)."""
+    import math
+
+    from stt_cli.errors import UsageError
+
+    for name in names:
+        value = values.get(name)
+        if isinstance(value, float) and not math.isfinite(value):
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} {value} is not a finite number", f"give {flag} a number, e.g. {flag} 5")
+
+
+def build_wait(values: dict[str, Any]) -> WaitOptions:
+    finite(values, "poll_interval", "timeout")
+    return WaitOptions(values["poll_interval"], values["timeout"])
+
+
+WAIT_GROUP = Group("waiting", WAIT_OPTS, build_wait)
 
 
 # --- Connection -----------------------------------------------------------------------------------------

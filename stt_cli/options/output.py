@@ -10,7 +10,7 @@ import typer
 
 from stt_cli.errors import UsageError
 from stt_cli.formats.limits import SubtitleOptions
-from stt_cli.options import OUTPUT, Format, Group, Opt
+from stt_cli.options import OUTPUT, Format, Group, Opt, finite
 from stt_cli.protocol import sanitize
 from stt_cli.settings import (
     MAX_CHARS_PER_SECOND,
@@ -45,6 +45,7 @@ def parse_speaker_names(raw: str | None) -> tuple[tuple[str, str], ...]:
 
 
 def build_output(values: dict[str, Any]) -> OutputOptions:
+    finite(values, "max_cue_duration", "min_cue_duration", "max_cps")
     if values["min_cue_duration"] > values["max_cue_duration"]:
         raise UsageError("--min-cue-duration is longer than --max-cue-duration", "lower one or raise the other")
     subtitles = SubtitleOptions(

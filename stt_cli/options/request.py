@@ -11,7 +11,7 @@ import typer
 
 from stt_cli.errors import UsageError
 from stt_cli.models import DEFAULT_MODEL
-from stt_cli.options import TRANSCRIPTION, Group, Mode, Opt
+from stt_cli.options import TRANSCRIPTION, Group, Mode, Opt, finite
 from stt_cli.protocol import OptionValue
 from stt_cli.settings import DEFAULT_CONCURRENCY
 
@@ -153,6 +153,7 @@ def parse_param(item: str) -> tuple[str, OptionValue]:
 
 
 def build_request(values: dict[str, Any]) -> Request:
+    finite(values, "utt_split")
     model = str(values.pop("model") or "").strip()
     if not model:
         raise UsageError("--model was given an empty value", "pass a model id, e.g. --model #g1_whisper-large")
@@ -214,7 +215,7 @@ def parse_size(raw: str) -> int:
         value = float(number)
     except ValueError:
         value = -1.0
-    if unit not in SIZE_UNITS or value <= 0:
+    if unit not in SIZE_UNITS or not 0 < value < 1e18:  # nan, inf and 1e400 are no size
         raise UsageError(f"--max-size {raw!r} is not a size", "write e.g. 500M, 2G or 1.5GiB")
     return int(value * SIZE_UNITS[unit])
 

@@ -1,0 +1,150 @@
+"""Build stt_cli/catalogue.json, the model catalogue, from the provider's published request schemas.
+
+    python scripts/make_catalogue.py                      # from ../shared/provider-schemas
+    python scripts/make_catalogue.py --check              # exit 1 if the committed catalogue has drifted
+    python scripts/make_catalogue.py --schemas DIR        # another copy of the schemas
+
+For every model id of the provider's model list: its family, the request fields its schema declares (JSON
+types, enums and bounds, without the prose), the multipart field that carries the audio, and what its
+result carries. The known gaps of the schemas (see their README) are handled here, each where it is met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = ROOT.parent / "shared" / "provider-schemas"
+TARGET = ROOT / "stt_cli" / "catalogue.json"
+
+# The provider's model list (api-notes.md, "Models"): the ids stt offers, family by family, with what each
+# family's result carries. Ids in the schemas but not in this list (whisper-*, nova-2-general) are left out.
+FAMILIES: list[dict[str, Any]] = [
+    {
+        "name": "Whisper",
+        "ids": [f"#g1_whisper-{size}" for size in ("tiny", "base", "small", "medium", "large")],
+        "result": {"shape": "deepgram", "word_timings": True, "speakers": True, "channels": True},
+    },
+    {
+        "name": "Nova-2",
+        "ids": [
+            f"#g1_nova-2-{kind}"
+            for kind in ("automotive", "conversationalai", "drivethru", "finance", "general", "medical",
+                         "meeting", "phonecall", "video", "voicemail")
+        ],  # fmt: skip
+        "result": {"shape": "deepgram", "word_timings": True, "speakers": True, "channels": True},
+    },
+    {
+        "name": "Nova-3",
+        "ids": ["nova-3", "nova-3-general", "nova-3-medical"],
+        "result": {"shape": "deepgram", "word_timings": True, "speakers": True, "channels": True},
+    },
+    {
+        "name": "AssemblyAI",
+        "ids": ["aai/universal", "aai/slam-1"],
+        "result": {"shape": "assemblyai", "word_timings": True, "speakers": True, "channels": True},
+    },
+    {
+        "name": "OpenAI",
+        "ids": ["openai/gpt-4o-transcribe", "openai/gpt-4o-mini-transcribe"],
+        "result": {"shape": "text", "word_timings": False, "speakers": False, "channels": False},
+    },
+    {
+        "name": "Microsoft",
+        "ids": ["microsoft/mai-transcribe-1.5"],
+        "result": {"shape": "text", "word_timings": False, "speakers": False, "channels": False},
+    },
+]
+# The slam-1 schema's enum says "slam-1"; the model list and the page say "aai/slam-1".
+SCHEMA_ALIASES = {"aai/slam-1": "slam-1"}
+# Fields that carry the audio, not an option: url (JSON bodies) and the multipart file fields.
+SOURCE_FIELDS = ("url", "audio", "file")
+# The multipart field of the file. The gpt-4o schemas name it `file`; the provider's Python SDK sends
+# `audio` for every model. stt follows the schema, the gateway's own validation, for gpt-4o, and the
+# page's examples (`audio`) for every other model (whose #g1_ schemas declare no file field at all).
+UPLOAD_FIELD_BY_SCHEMA = {"file": "file"}
+DEFAULT_UPLOAD_FIELD = "audio"
+KEPT_KEYWORDS = ("type", "enum", "anyOf", "items", "minimum", "maximum", "nullable", "format", "properties",
+                 "required")  # fmt: skip
+
+
+def _strip(schema: Any) -> Any:
+    """A field's schema without its prose (description, examples, defaults): what the catalogue needs."""
+    if isinstance(schema, list):
+        return [_strip(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    kept = {key: _strip(value) for key, value in schema.items() if key in KEPT_KEYWORDS}
+    if "properties" in kept:
+        kept["properties"] = {name: _strip(value) for name, value in schema["properties"].items()}
+    return kept
+
+
+def _summary(text: str) -> str:
+    first = " ".join(text.split()).split(". ")[0].rstrip(".")
+    return first if len(first) <= 90 else first[:89] + "…"
+
+
+def build(schemas: Path) -> dict[str, Any]:
+    files = sorted(schemas.glob("create.*.json"))
+    if not files:
+        raise SystemExit(f"no create.*.json schemas in {schemas}")
+    by_id: dict[str, tuple[str, dict[str, Any]]] = {}
+    for path in files:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for model in document["models"]:
+            by_id[model] = (path.name, document)
+    models: dict[str, Any] = {}
+    for family in FAMILIES:
+        for model in family["ids"]:
+            name, document = by_id[SCHEMA_ALIASES.get(model, model)]
+            properties = document["request_schema"]["properties"]
+            declared_upload = next((f for f in ("file", "audio") if f in properties), None)
+            fields = {
+                field: _strip(schema) | ({"summary": _summary(schema["description"])} if schema.get("description") else {})
+                for field, schema in properties.items()
+                if field != "model" and field not in SOURCE_FIELDS
+            }  # fmt: skip
+            models[model] = {
+                "family": family["name"],
+                "schema": name,
+                "upload_field": UPLOAD_FIELD_BY_SCHEMA.get(declared_upload or "", DEFAULT_UPLOAD_FIELD),
+                "declares_source_fields": sorted(f for f in SOURCE_FIELDS if f in properties),
+                "fields": dict(sorted(fields.items())),
+            }
+    return {
+        "about": "Built by scripts/make_catalogue.py from the provider's published request schemas "
+        "(../shared/provider-schemas, from aimlapi/api-docs); do not edit.",
+        "families": [{"name": f["name"], "ids": f["ids"], "result": f["result"]} for f in FAMILIES],
+        "models": models,
+    }
+
+
+def render(catalogue: dict[str, Any]) -> str:
+    return json.dumps(catalogue, indent=1, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="report drift, write nothing")
+    parser.add_argument("--schemas", type=Path, default=SCHEMAS, help="the provider-schemas directory")
+    args = parser.parse_args(argv)
+    text = render(build(args.schemas))
+    current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else None
+    if current == text:
+        return 0
+    if args.check:
+        print(f"{TARGET.relative_to(ROOT)} has drifted from {args.schemas} (run: python scripts/make_catalogue.py)",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    TARGET.write_text(text, encoding="utf-8")
+    print(f"wrote {TARGET.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
