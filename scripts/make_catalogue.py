@@ -33,9 +33,19 @@ FAMILIES: list[dict[str, Any]] = [
         "name": "Nova-2",
         "ids": [
             f"#g1_nova-2-{kind}"
-            for kind in ("automotive", "conversationalai", "drivethru", "finance", "general", "medical",
-                         "meeting", "phonecall", "video", "voicemail")
-        ],  # fmt: skip
+            for kind in (
+                "automotive",
+                "conversationalai",
+                "drivethru",
+                "finance",
+                "general",
+                "medical",
+                "meeting",
+                "phonecall",
+                "video",
+                "voicemail",
+            )
+        ],
         "result": {"shape": "deepgram", "word_timings": True, "speakers": True, "channels": True},
     },
     {
@@ -68,8 +78,7 @@ SOURCE_FIELDS = ("url", "audio", "file")
 # page's examples (`audio`) for every other model (whose #g1_ schemas declare no file field at all).
 UPLOAD_FIELD_BY_SCHEMA = {"file": "file"}
 DEFAULT_UPLOAD_FIELD = "audio"
-KEPT_KEYWORDS = ("type", "enum", "anyOf", "items", "minimum", "maximum", "nullable", "format", "properties",
-                 "required")  # fmt: skip
+KEPT_KEYWORDS = ("type", "enum", "anyOf", "items", "minimum", "maximum", "nullable", "format", "properties", "required")
 
 
 def _strip(schema: Any) -> Any:
@@ -82,6 +91,10 @@ def _strip(schema: Any) -> Any:
     if "properties" in kept:
         kept["properties"] = {name: _strip(value) for name, value in schema["properties"].items()}
     return kept
+
+
+def _described(schema: dict[str, Any]) -> dict[str, str]:
+    return {"summary": _summary(schema["description"])} if schema.get("description") else {}
 
 
 def _summary(text: str) -> str:
@@ -105,10 +118,10 @@ def build(schemas: Path) -> dict[str, Any]:
             properties = document["request_schema"]["properties"]
             declared_upload = next((f for f in ("file", "audio") if f in properties), None)
             fields = {
-                field: _strip(schema) | ({"summary": _summary(schema["description"])} if schema.get("description") else {})
+                field: _strip(schema) | _described(schema)
                 for field, schema in properties.items()
                 if field != "model" and field not in SOURCE_FIELDS
-            }  # fmt: skip
+            }
             models[model] = {
                 "family": family["name"],
                 "schema": name,
@@ -138,8 +151,10 @@ def main(argv: list[str]) -> int:
     if current == text:
         return 0
     if args.check:
-        print(f"{TARGET.relative_to(ROOT)} has drifted from {args.schemas} (run: python scripts/make_catalogue.py)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"{TARGET.relative_to(ROOT)} has drifted from {args.schemas} (run: python scripts/make_catalogue.py)",
+            file=sys.stderr,
+        )
         return 1
     TARGET.write_text(text, encoding="utf-8")
     print(f"wrote {TARGET.relative_to(ROOT)}")

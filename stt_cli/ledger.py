@@ -448,12 +448,14 @@ class Ledger:
         with self._connect() as db:
             db.execute("UPDATE claims SET state='unknown' WHERE idempotency_key=?", (idempotency_key,))
 
-    def claims(self) -> Sequence[Any]:
-        """(idempotency key, source, model, started_at, state) of every create in flight or of unknown outcome."""
+    def unknown_creates(self) -> Sequence[Any]:
+        """(idempotency key, source, model, started_at) of every create that may have made a job no one
+        recorded: cut off after its body went out, or in flight in a process that is gone (killed)."""
         with self._connect() as db:
-            return db.execute(
-                "SELECT idempotency_key, source, model, started_at, state FROM claims ORDER BY started_at"
+            rows = db.execute(
+                "SELECT idempotency_key, source, model, started_at, state, owner FROM claims ORDER BY started_at"
             ).fetchall()
+        return [row[:4] for row in rows if row[4] == "unknown" or not owner_alive(self.path.parent, row[5])]
 
     # --- output files --------------------------------------------------------------------------------
     def outputs_of(self, sources: Sequence[str]) -> dict[str, Sequence[OutputRecord]]:

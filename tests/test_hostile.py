@@ -468,6 +468,8 @@ def test_a_create_cut_off_after_the_whole_body_is_resent_with_the_same_key(
         assert "no job was created" not in stderr
         assert "may exist" in stderr and hostile.creates()[0].idempotency_key in stderr
         assert "--resubmit" in stderr
+    listed = _stt("jobs", cwd=tmp_path)  # interrupted or killed, the create is listed with its key
+    assert "may have reached the service" in listed.stderr and hostile.creates()[0].idempotency_key in listed.stderr
     again = _stt("run", str(talk), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert "same Idempotency-Key" in again.stderr

@@ -164,10 +164,10 @@ def jobs(
     ledger = Ledger()
     try:
         records = ledger.list(limit=limit, status=status)
-        unknown = [c for c in ledger.claims() if c[4] == "unknown"]
+        unknown = ledger.unknown_creates()
     finally:
         ledger.close()
-    for key, source, _, started, _ in unknown:  # on stderr: stdout stays the table or the JSON lines
+    for key, source, _, started in unknown:  # on stderr: stdout stays the table or the JSON lines
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(started))
         output.warn(
             f"a create of {source} ({when}) may have reached the service with no answer (Idempotency-Key {key}); "
