@@ -14,6 +14,7 @@ from stt_cli.protocol import clean_text, sanitize, strip_bidi
 
 # How much goes to stderr: QUIET leaves results and errors, VERBOSE adds each HTTP request (set by -q / -v).
 QUIET, NORMAL, VERBOSE = 0, 1, 2
+DATA_CHUNK = 1 << 20  # characters encoded and written at a time
 _level = NORMAL
 
 
@@ -112,7 +113,8 @@ def data(text: str) -> None:
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is not None:
         sys.stdout.flush()
-        buffer.write(text.encode("utf-8"))
+        for start in range(0, len(text), DATA_CHUNK):  # encoded a piece at a time: no second copy of a result
+            buffer.write(text[start : start + DATA_CHUNK].encode("utf-8"))
         buffer.flush()
     else:  # an in-memory stream in tests
         sys.stdout.write(text)

@@ -105,9 +105,13 @@ _JSON_ESCAPED = (0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066
 _JSON_ESCAPES = {code: f"\\u{code:04x}" for code in _JSON_ESCAPED}
 
 
+_JSON_UNSAFE = re.compile("[" + "".join(chr(code) for code in _JSON_ESCAPED) + "]")
+
+
 def json_text(value: Any, *, indent: int | None = None) -> str:
     """JSON for stdout: UTF-8 text, and nothing in it that a terminal would act on."""
-    return json.dumps(value, ensure_ascii=False, indent=indent).translate(_JSON_ESCAPES)
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return text.translate(_JSON_ESCAPES) if _JSON_UNSAFE.search(text) else text  # no copy when none is there
 
 
 # --- Reading an answer: bounded nesting, element counts and numbers ------------------------------------

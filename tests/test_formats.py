@@ -263,3 +263,14 @@ def test_deepgram_paragraphs_are_kept_in_text() -> None:
         }
     }
     assert render(payload, "text")[0] == "One.\n\nTwo.\n"
+
+
+def test_a_large_json_result_is_written_compact_and_a_small_one_indented(monkeypatch) -> None:
+    import json
+
+    monkeypatch.setattr("stt_cli.formats.render.PRETTY_JSON_LIMIT", 200)
+    small = {"text": "hi"}
+    large = {"text": "x" * 300, "n": [1, 2]}
+    assert render(small, "json")[0] == json.dumps(small, indent=2, ensure_ascii=False) + "\n"
+    document = render(large, "json")[0]
+    assert document.count("\n") == 1 and json.loads(document) == large

@@ -13,6 +13,7 @@ from stt_cli.protocol import json_text
 from stt_cli.transcript import Transcript, normalise
 
 FORMATS = ("text", "json", "srt", "vtt")
+PRETTY_JSON_LIMIT = 4_000_000  # characters: a result longer than this as compact JSON is written on one line
 EXTENSIONS = {"text": "txt", "json": "json", "srt": "srt", "vtt": "vtt"}
 
 _SUBTITLES: dict[str, Callable[[Transcript, SubtitleOptions], str]] = {"srt": render_srt, "vtt": render_vtt}
@@ -21,6 +22,9 @@ _SUBTITLES: dict[str, Callable[[Transcript, SubtitleOptions], str]] = {"srt": re
 def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None = None) -> tuple[str, list[str]]:
     """The rendered document and any warnings about the payload (shown on stderr by the caller)."""
     if fmt == "json":
+        compact = json_text(payload)
+        if len(compact) > PRETTY_JSON_LIMIT:  # json's indenting encoder is pure Python: 5x slower, 9x the memory
+            return compact + "\n", []
         return json_text(payload, indent=2) + "\n", []
     transcript = normalise(payload)
     options = subtitles or SubtitleOptions()
