@@ -8,12 +8,12 @@ _stt_opts_root='-V --version -q --quiet -v --verbose -h --help'
 _stt_vals_root=''
 _stt_args_root=''
 _stt_subs_run=''
-_stt_opts_run='--max-size --from-file --recursive --concurrency --skip-existing --resubmit -m --model --language --detect-language --no-punctuate --punctuate --smart-format --diarize --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --search --summarize --topics --detect-topics --intents --sentiment --detect-entities --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --param -f --format -o --output --output-dir --force --max-line-width --max-lines --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
-_stt_vals_run='--max-size --from-file --concurrency -m --model --language --diarize-version --utt-split --keywords --search --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --param -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key'
+_stt_opts_run='--max-size --from-file --recursive --concurrency --skip-existing --resubmit -m --model --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --force --max-line-width --max-lines --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
+_stt_vals_run='--max-size --from-file --concurrency -m --model --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key'
 _stt_args_run='file...'
 _stt_subs_submit=''
-_stt_opts_submit='--json --max-size --from-file --recursive --concurrency --skip-existing --resubmit -m --model --language --detect-language --no-punctuate --punctuate --smart-format --diarize --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --search --summarize --topics --detect-topics --intents --sentiment --detect-entities --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --param --base-url --api-key -q --quiet -v --verbose -h --help'
-_stt_vals_submit='--max-size --from-file --concurrency -m --model --language --diarize-version --utt-split --keywords --search --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --param --base-url --api-key'
+_stt_opts_submit='--json --max-size --from-file --recursive --concurrency --skip-existing --resubmit -m --model --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key -q --quiet -v --verbose -h --help'
+_stt_vals_submit='--max-size --from-file --concurrency -m --model --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key'
 _stt_args_submit='file...'
 _stt_subs_status=''
 _stt_opts_status='--json --base-url --api-key -q --quiet -v --verbose -h --help'
@@ -38,7 +38,7 @@ _stt_args_jobs_prune=''
 _stt_subs_models=''
 _stt_opts_models='--json -q --quiet -v --verbose -h --help'
 _stt_vals_models=''
-_stt_args_models=''
+_stt_args_models='none'
 _stt_subs_config='list get set unset path'
 _stt_opts_config='-h --help'
 _stt_vals_config=''
@@ -167,16 +167,20 @@ _stt() {
         'run|--concurrency') COMPREPLY=(); return ;;
         'run|-m'|'run|--model') _stt_models_reply; return ;;
         'run|--language') COMPREPLY=(); return ;;
+        'run|--speakers-expected') COMPREPLY=(); return ;;
         'run|--diarize-version') COMPREPLY=(); return ;;
         'run|--utt-split') COMPREPLY=(); return ;;
         'run|--keywords') COMPREPLY=(); return ;;
+        'run|--prompt') COMPREPLY=(); return ;;
         'run|--search') COMPREPLY=(); return ;;
+        'run|--redact-pii-policy') COMPREPLY=(); return ;;
         'run|--custom-topic') COMPREPLY=(); return ;;
         'run|--custom-topic-mode') _stt_match 'strict' 'extended'; return ;;
         'run|--custom-intent') COMPREPLY=(); return ;;
         'run|--custom-intent-mode') _stt_match 'strict' 'extended'; return ;;
         'run|--tag') COMPREPLY=(); return ;;
         'run|--extra') COMPREPLY=(); return ;;
+        'run|--temperature') COMPREPLY=(); return ;;
         'run|--param') COMPREPLY=(); return ;;
         'run|-f'|'run|--format') _stt_match 'text' 'json' 'srt' 'vtt'; return ;;
         'run|-o'|'run|--output') _stt_files; return ;;
@@ -197,16 +201,20 @@ _stt() {
         'submit|--concurrency') COMPREPLY=(); return ;;
         'submit|-m'|'submit|--model') _stt_models_reply; return ;;
         'submit|--language') COMPREPLY=(); return ;;
+        'submit|--speakers-expected') COMPREPLY=(); return ;;
         'submit|--diarize-version') COMPREPLY=(); return ;;
         'submit|--utt-split') COMPREPLY=(); return ;;
         'submit|--keywords') COMPREPLY=(); return ;;
+        'submit|--prompt') COMPREPLY=(); return ;;
         'submit|--search') COMPREPLY=(); return ;;
+        'submit|--redact-pii-policy') COMPREPLY=(); return ;;
         'submit|--custom-topic') COMPREPLY=(); return ;;
         'submit|--custom-topic-mode') _stt_match 'strict' 'extended'; return ;;
         'submit|--custom-intent') COMPREPLY=(); return ;;
         'submit|--custom-intent-mode') _stt_match 'strict' 'extended'; return ;;
         'submit|--tag') COMPREPLY=(); return ;;
         'submit|--extra') COMPREPLY=(); return ;;
+        'submit|--temperature') COMPREPLY=(); return ;;
         'submit|--param') COMPREPLY=(); return ;;
         'submit|--base-url') COMPREPLY=(); return ;;
         'submit|--api-key') COMPREPLY=(); return ;;

@@ -77,7 +77,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "status": ("stt_cli.commands.status", "status_app", "Show a job's status"),
     "fetch": ("stt_cli.commands.jobs", "fetch_app", "Get a job's result (waits while it is pending)"),
     "jobs": ("stt_cli.commands.jobs", "jobs_app", "List and tidy the jobs submitted from this machine"),
-    "models": ("stt_cli.commands.models", "models_app", "List the known model ids and what they give"),
+    "models": ("stt_cli.commands.models", "models_app", "List the model ids, what they give and the flags each takes"),
     "config": ("stt_cli.commands.config", "app", "Show or set defaults (model, format, ...)"),
     "auth": ("stt_cli.commands.auth", "app", "Store, show or remove the API key"),
     "completion": ("stt_cli.commands.completion", "completion_app", "Print a shell completion script"),

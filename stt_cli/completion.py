@@ -102,9 +102,9 @@ def command_specs() -> list[CommandSpec]:
 
 
 def _models() -> tuple[str, ...]:
-    from stt_cli.models import ALL_MODELS
+    from stt_cli.models import all_models
 
-    return ALL_MODELS
+    return all_models()
 
 
 def _keys() -> tuple[str, ...]:

@@ -28,8 +28,6 @@ EVERY_OPTION = [
     "--multi-channel",
     "--keywords",
     "stt:2",
-    "--keywords",
-    "cli:1.5",
     "--search",
     "speech",
     "--summarize",
@@ -72,7 +70,7 @@ JSON_FORM = {
     "profanity_filter": True,
     "filler_words": True,
     "multi_channel": True,
-    "keywords": ["stt:2", "cli:1.5"],
+    "keywords": "stt:2",  # Whisper's keywords is one string: one --keywords
     "search": "speech",
     "summarize": "v2",
     "topics": True,
@@ -82,7 +80,7 @@ JSON_FORM = {
     "detect_entities": True,
     "custom_topic": ["audio", "tools"],
     "custom_topic_mode": "strict",
-    "custom_intent": ["inform"],
+    "custom_intent": "inform",  # string or list: one value goes as a string
     "custom_intent_mode": "extended",
     "tag": ["ci", "nightly"],
     "extra": "team:core",
@@ -93,7 +91,7 @@ def _as_form(value: object) -> object:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return [str(v) for v in value] if len(value) > 1 else str(value[0])
+        return [str(v) for v in value]
     return str(value)
 
 

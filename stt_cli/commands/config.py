@@ -93,9 +93,9 @@ def set_value(
     setting = find_setting(key)
     typed = parse_setting(setting, value, None)
     if setting.key == "model":
-        from stt_cli.models import ALL_MODELS
+        from stt_cli.models import all_models
 
-        if typed not in ALL_MODELS:
+        if typed not in all_models():
             output.warn(f"{typed} is not one of the known model ids (stt models); stored anyway")
     _rewrite(setting.key, typed)
     output.info(f"{setting.key} = {_format(typed)} in {config_file()}")

@@ -201,6 +201,8 @@ def run(
 ) -> int:
     items = _sources(sources, limits)
     _check_format(request, out.format)
+    for warning in request.warnings:
+        output.warn(warning)
     base_url, key = resolve_connection(conn)
     with session(base_url, key) as sess:
         targets = _targets(sess, items, out, request, limits)
@@ -287,6 +289,8 @@ def submit_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
 ) -> int:
     items = _sources(sources, limits)
+    for warning in request.warnings:
+        output.warn(warning)
     base_url, key = resolve_connection(conn)
     errors: list[SttError] = []
     with session(base_url, key) as sess:

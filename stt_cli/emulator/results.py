@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from stt_cli.models import ALL_MODELS, FAMILIES
+from stt_cli.models import family_of
 
 PLACEHOLDER_SENTENCES = (
     "This is a placeholder transcript from the stt emulator.",
@@ -25,10 +25,6 @@ MAX_PLACEHOLDER_WORDS = 3000  # longer audio spreads these over its length inste
 ASSUMED_BYTES_PER_SECOND = 16000  # 128 kbit/s: the duration guessed for audio that is not WAV
 URL_SOURCE_DURATION = 30.0  # s: the emulator never downloads, so a URL source gets a fixed length
 DEFAULT_UTT_SPLIT = 0.8  # s, as the service documents
-
-MODELS = ALL_MODELS
-ASSEMBLYAI = next(f.models for f in FAMILIES if f.name == "AssemblyAI")
-TEXT_ONLY = tuple(m for f in FAMILIES if not f.word_timings for m in f.models)
 
 
 @dataclass(frozen=True)
@@ -124,9 +120,11 @@ def _confidence(seed: str, index: int) -> float:
 
 def build_result(model: str, options: dict[str, Any], info: AudioInfo, job_id: str, created: str) -> dict[str, Any]:
     words = spoken_words(info)
-    if model in ASSEMBLYAI:
+    family = family_of(model)
+    shape = family.shape if family is not None else "deepgram"
+    if shape == "assemblyai":
         return _assemblyai(words, options, info, job_id)
-    if model in TEXT_ONLY:
+    if shape == "text":
         text = " ".join(w.punctuated for w in words)
         return {
             "text": text,
@@ -314,7 +312,7 @@ def _search(query: Any, words: list[SpokenWord]) -> dict[str, Any]:
 
 
 def _assemblyai(words: list[SpokenWord], options: dict[str, Any], info: AudioInfo, job_id: str) -> dict[str, Any]:
-    labels = _flag(options, "speaker_labels") or _flag(options, "diarize")
+    labels = _flag(options, "speaker_labels")
     letters = "ABCDEFGH"
 
     def word(index: int, w: SpokenWord) -> dict[str, Any]:

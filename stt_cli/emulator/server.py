@@ -33,7 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
-from stt_cli.emulator.results import MODELS, AudioInfo, audio_info, build_result, url_info
+from stt_cli.emulator.results import AudioInfo, audio_info, build_result, url_info
+from stt_cli.models import all_models
 
 API_PREFIX = "/v1"
 READ_CHUNK = 256 * 1024
@@ -342,7 +343,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, list(self.state.requests))
             return
         if path == f"{API_PREFIX}/models":
-            self._send(200, {"data": [{"id": m, "type": "stt"} for m in MODELS]})
+            self._send(200, {"data": [{"id": m, "type": "stt"} for m in all_models()]})
             return
         if not path.startswith(f"{API_PREFIX}/stt/") or path.count("/") != 3:
             raise HttpError(404, f"Cannot GET {path}")
@@ -460,7 +461,7 @@ class Handler(BaseHTTPRequestHandler):
         problems = []
         if not isinstance(model, str) or not model:
             problems.append("model: is required")
-        elif model not in MODELS:
+        elif model not in all_models():
             problems.append(f"model: {model!r} is not one of the available models")
         for name, allowed in ENUMS.items():
             if name in options and str(options[name]) not in allowed:

@@ -4,40 +4,67 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from enum import Enum
 from typing import Annotated, Any
 
 import typer
 
+from stt_cli.dialects import FLAGS, Flag, encode, families_with, flag_name
 from stt_cli.errors import UsageError
-from stt_cli.models import DEFAULT_MODEL
+from stt_cli.models import DEFAULT_MODEL, families
 from stt_cli.options import TRANSCRIPTION, Group, Mode, Opt, finite
 from stt_cli.protocol import OptionValue
 from stt_cli.settings import DEFAULT_CONCURRENCY
 
-
 # --- Transcription --------------------------------------------------------------------------------------
-def _api_option(field: str, kind: Any, help_text: str, **extra: Any) -> Opt:
-    """A transcription option named after its API field (detect_language -> --detect-language), unset = None."""
-    flag = "--" + field.replace("_", "-")
-    option = typer.Option(flag, help=help_text, rich_help_panel=TRANSCRIPTION, show_default=False, **extra)
-    return Opt(field, Annotated[kind, option])
+METAVARS = {
+    "language": "LANG",
+    "diarize_version": "VERSION",
+    "keywords": "WORD[:BOOST]",
+    "search": "TERM",
+    "custom_topic": "TOPIC",
+    "custom_intent": "INTENT",
+    "tag": "TAG",
+    "extra": "KEY:VALUE",
+    "utt_split": "SECONDS",
+    "speakers_expected": "N",
+    "prompt": "TEXT",
+    "temperature": "T",
+    "redact_pii_policy": "POLICY",
+}
+KINDS: dict[str, Any] = {
+    "flag": bool | None,
+    "text": str | None,
+    "many": list[str] | None,
+    "number": float | None,
+    "integer": int | None,
+    "choice": Mode | None,
+}
 
 
-def _flag(field: str, help_text: str) -> Opt:
-    return _api_option(field, bool | None, help_text)
+def _flag_option(flag: Flag) -> Opt:
+    """A transcription option named after its meaning (detect_language -> --detect-language); unset = None.
 
-
-def _text(field: str, help_text: str, metavar: str = "TEXT") -> Opt:
-    return _api_option(field, str | None, help_text, metavar=metavar)
-
-
-def _many(field: str, help_text: str, metavar: str = "TEXT") -> Opt:
-    return _api_option(field, list[str] | None, help_text + " (repeatable)", metavar=metavar)
-
-
-def _mode(field: str, help_text: str) -> Opt:
-    return _api_option(field, Mode | None, help_text, case_sensitive=False)
+    Its help names the model families that take it, when not all of them do (read from the catalogue).
+    """
+    name = flag_name(flag.key)
+    takers = families_with(flag)
+    help_text = flag.help + (" (repeatable)" if flag.kind == "many" else "")
+    every = [f.name for f in families()]
+    if len(takers) < len(every):
+        others = [name for name in every if name not in takers]
+        help_text += f" [{', '.join(takers)}]" if len(takers) <= len(others) else f" [not {', '.join(others)}]"
+    extra: dict[str, Any] = {}
+    if flag.key in METAVARS:
+        extra["metavar"] = METAVARS[flag.key]
+    if flag.kind == "number":
+        extra["min"] = 0.0
+    if flag.kind == "integer":
+        extra["min"] = 1
+    if flag.kind == "choice":
+        extra["case_sensitive"] = False
+    declared = f"{name}/--no-{name[2:]}" if flag.key == "punctuate" else name
+    option = typer.Option(declared, help=help_text, rich_help_panel=TRANSCRIPTION, show_default=False, **extra)
+    return Opt(flag.key, Annotated[KINDS[flag.kind], option])
 
 
 TRANSCRIPTION_OPTS = (
@@ -49,65 +76,13 @@ TRANSCRIPTION_OPTS = (
                 "--model",
                 "-m",
                 metavar="MODEL",
-                help="Model id (`stt models` lists them)",
+                help="Model id (`stt models` lists them and what each takes)",
                 rich_help_panel=TRANSCRIPTION,
             ),
         ],
         DEFAULT_MODEL,
     ),
-    _text("language", "Language hint, BCP-47 (en, de-CH, ...)", "LANG"),
-    _flag("detect_language", "Detect the spoken language"),
-    Opt(
-        "punctuate",
-        Annotated[
-            bool | None,
-            typer.Option(
-                "--punctuate/--no-punctuate",
-                help="Punctuation and capitals",
-                rich_help_panel=TRANSCRIPTION,
-                show_default=False,
-            ),
-        ],
-    ),
-    _flag("smart_format", "Format numbers, dates and more for reading"),
-    _flag("diarize", "Label speakers"),
-    _text("diarize_version", "Pin a diarizer version", "VERSION"),
-    _flag("paragraphs", "Split the transcript into paragraphs"),
-    _flag("utterances", "Split into utterances"),
-    Opt(
-        "utt_split",
-        Annotated[
-            float | None,
-            typer.Option(
-                "--utt-split",
-                min=0.0,
-                metavar="SECONDS",
-                help="Pause that splits utterances (default 0.8)",
-                rich_help_panel=TRANSCRIPTION,
-                show_default=False,
-            ),
-        ],
-    ),
-    _flag("numerals", "Write numbers as digits"),
-    _flag("measurements", "Write measurements as abbreviations"),
-    _flag("dictation", "Turn spoken punctuation commands into marks"),
-    _flag("profanity_filter", "Mask profanity"),
-    _flag("filler_words", "Keep filler words (uh, um)"),
-    _flag("multi_channel", "Transcribe each audio channel on its own"),
-    _many("keywords", "Boost or suppress a term, WORD:BOOST", "WORD:BOOST"),
-    _many("search", "Search the audio for a term", "TERM"),
-    _flag("summarize", "Add a summary (v2)"),
-    _flag("topics", "Detect topics"),
-    _flag("detect_topics", "Detect topics (older models)"),
-    _flag("intents", "Detect intents"),
-    _flag("sentiment", "Analyse sentiment"),
-    _flag("detect_entities", "Detect entities"),
-    _many("custom_topic", "A topic to look for", "TOPIC"),
-    _mode("custom_topic_mode", "strict: only your topics; extended: yours and the model's"),
-    _many("custom_intent", "An intent to look for", "INTENT"),
-    _mode("custom_intent_mode", "strict: only your intents; extended: yours and the model's"),
-    _many("tag", "A usage label, echoed in the result's metadata", "TAG"),
-    _many("extra", "KEY:VALUE echoed in the result's metadata", "KEY:VALUE"),
+    *(_flag_option(flag) for flag in FLAGS),
     Opt(
         "param",
         Annotated[
@@ -117,7 +92,8 @@ TRANSCRIPTION_OPTS = (
                 metavar="KEY=VALUE",
                 rich_help_panel=TRANSCRIPTION,
                 show_default=False,
-                help="Any other API field (repeatable); true/false, numbers and JSON are typed, the rest sent as text",
+                help="Any API field, sent as it is (repeatable); true/false, numbers and JSON are typed, the rest "
+                "sent as text",
             ),
         ],
     ),
@@ -126,10 +102,11 @@ TRANSCRIPTION_OPTS = (
 
 @dataclass(frozen=True)
 class Request:
-    """The model and the API fields the user set, in their JSON types."""
+    """The model and the request fields the user set: in the model's own names and JSON types."""
 
     model: str
     options: dict[str, OptionValue]
+    warnings: tuple[str, ...] = ()
 
 
 def parse_param(item: str) -> tuple[str, OptionValue]:
@@ -153,26 +130,14 @@ def parse_param(item: str) -> tuple[str, OptionValue]:
 
 
 def build_request(values: dict[str, Any]) -> Request:
-    finite(values, "utt_split")
+    """The chosen model's own fields for the flags given (refused before anything is read or sent), then
+    --param fields as they are."""
+    finite(values, "utt_split", "temperature")
     model = str(values.pop("model") or "").strip()
     if not model:
         raise UsageError("--model was given an empty value", "pass a model id, e.g. --model #g1_whisper-large")
     params = values.pop("param") or []
-    options: dict[str, OptionValue] = {}
-    for name, value in values.items():
-        if value is None or value == []:
-            continue
-        if isinstance(value, Enum):
-            value = value.value
-        if name == "summarize":
-            if value:
-                options[name] = "v2"
-            continue
-        if isinstance(value, bool) and not value and name != "punctuate":
-            continue
-        if isinstance(value, list) and name in ("search", "extra") and len(value) == 1:
-            value = value[0]
-        options[name] = value
+    options, warnings = encode(model, values)
     repeated: set[str] = set()
     for item in params:
         key, parsed = parse_param(item)
@@ -182,9 +147,9 @@ def build_request(values: dict[str, Any]) -> Request:
             previous = options[key]
             options[key] = [*(previous if isinstance(previous, list) else [str(previous)]), str(parsed)]
         else:
-            options[key] = parsed  # --param wins over a first-class flag for the same field
+            options[key] = parsed  # --param wins over a flag for the same field
             repeated.add(key)
-    return Request(model, options)
+    return Request(model, options, tuple(warnings))
 
 
 TRANSCRIPTION_GROUP = Group("request", TRANSCRIPTION_OPTS, build_request)

@@ -1,0 +1,208 @@
+"""Friendly flags -> the chosen model's own request fields, named and typed as its published schema says.
+
+Each flag lists the fields that carry its meaning in the model families (api-notes.md, "Each family's own
+field names and types"); the chosen model's field is the first of them its schema declares. A flag the
+model has no field for, or a value its field cannot carry, is refused before anything is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+from stt_cli.errors import UsageError
+from stt_cli.models import FALLBACK_MODEL, Model, families, model
+
+OptionValue = str | bool | int | float | list[str]
+
+
+class Flag(NamedTuple):
+    """One transcription flag: its option key (the flag is --key-with-dashes), its fields, its kind."""
+
+    key: str
+    fields: tuple[str, ...]
+    kind: str  # flag | text | many | number | integer | choice
+    true_string: str | None = None  # the string a flag sends where its field is a string (summarize: v2)
+    help: str = ""
+
+
+FLAGS: tuple[Flag, ...] = (
+    Flag("language", ("language", "language_code"), "text", help="Language hint, BCP-47 (en, de-CH, ...)"),
+    Flag("detect_language", ("detect_language", "language_detection"), "flag", help="Detect the spoken language"),
+    Flag("punctuate", ("punctuate",), "flag", help="Punctuation and capitals"),
+    Flag("smart_format", ("smart_format", "format_text"), "flag", help="Format numbers, dates and more for reading"),
+    Flag("diarize", ("diarize", "speaker_labels"), "flag", help="Label speakers"),
+    Flag("speakers_expected", ("speakers_expected",), "integer", help="How many speakers to look for"),
+    Flag("diarize_version", ("diarize_version",), "text", help="Pin a diarizer version"),
+    Flag("paragraphs", ("paragraphs",), "flag", help="Split the transcript into paragraphs"),
+    Flag("utterances", ("utterances",), "flag", help="Split into utterances"),
+    Flag("utt_split", ("utt_split",), "number", help="Pause that splits utterances (default 0.8)"),
+    Flag("numerals", ("numerals",), "flag", help="Write numbers as digits"),
+    Flag("measurements", ("measurements",), "flag", help="Write measurements as abbreviations"),
+    Flag("dictation", ("dictation",), "flag", help="Turn spoken punctuation commands into marks"),
+    Flag("profanity_filter", ("profanity_filter", "filter_profanity"), "flag", help="Mask profanity"),
+    Flag("filler_words", ("filler_words", "disfluencies"), "flag", help="Keep filler words (uh, um)"),
+    Flag("multi_channel", ("multi_channel", "multichannel"), "flag", help="Transcribe each audio channel on its own"),
+    Flag(
+        "keywords",
+        ("keywords", "keyterm", "word_boost"),
+        "many",
+        help="Boost a term (WORD:BOOST for Whisper and Nova-2)",
+    ),
+    Flag("prompt", ("prompt",), "text", help="Vocabulary or style hint for the model"),
+    Flag("search", ("search",), "many", help="Search the audio for a term"),
+    Flag("summarize", ("summarize", "summarization"), "flag", "v2", help="Add a summary"),
+    Flag("chapters", ("auto_chapters",), "flag", help="Split into chapters, each with a summary"),
+    Flag("topics", ("topics", "iab_categories"), "flag", help="Detect topics"),
+    Flag("detect_topics", ("detect_topics",), "flag", help="Detect topics (older models)"),
+    Flag("intents", ("intents",), "flag", help="Detect intents"),
+    Flag("sentiment", ("sentiment", "sentiment_analysis"), "flag", help="Analyse sentiment"),
+    Flag("detect_entities", ("detect_entities", "entity_detection"), "flag", help="Detect entities"),
+    Flag("redact_pii", ("redact_pii",), "flag", help="Redact personal information from the transcript"),
+    Flag("redact_pii_policy", ("redact_pii_policies",), "many", help="A kind of personal information to redact"),
+    Flag("custom_topic", ("custom_topic",), "many", help="A topic to look for"),
+    Flag("custom_topic_mode", ("custom_topic_mode",), "choice", help="strict: only your topics; extended: yours too"),
+    Flag("custom_intent", ("custom_intent",), "many", help="An intent to look for"),
+    Flag(
+        "custom_intent_mode", ("custom_intent_mode",), "choice", help="strict: only your intents; extended: yours too"
+    ),
+    Flag("tag", ("tag",), "many", help="A usage label, echoed in the result's metadata"),
+    Flag("extra", ("extra",), "many", help="KEY:VALUE echoed in the result's metadata"),
+    Flag("temperature", ("temperature",), "number", help="Sampling temperature of the model"),
+)
+BY_KEY = {flag.key: flag for flag in FLAGS}
+_BOOST = re.compile(r":-?[0-9]+(\.[0-9]+)?$")  # the WORD:BOOST suffix only `keywords` understands
+
+
+def flag_name(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def field_of(entry: Model, flag: Flag) -> str | None:
+    """The model's field for a flag: the first of the flag's fields its schema declares."""
+    return next((name for name in flag.fields if name in entry.fields), None)
+
+
+def families_with(flag: Flag) -> list[str]:
+    """The families whose models (every one of them) declare a field for the flag."""
+    names = []
+    for family in families():
+        entries = [model(m) for m in family.models]
+        if all(e is not None and field_of(e, flag) is not None for e in entries):
+            names.append(family.name)
+    return names
+
+
+def models_with(flag: Flag) -> list[str]:
+    return [m for f in families() for m in f.models if (e := model(m)) is not None and field_of(e, flag) is not None]
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    """The JSON types a field's schema accepts (anyOf flattened)."""
+    if "anyOf" in schema:
+        return {t for option in schema["anyOf"] for t in _types(option)}
+    kind = schema.get("type")
+    return {kind} if isinstance(kind, str) else set()
+
+
+def _items(schema: dict[str, Any]) -> dict[str, Any]:
+    for option in [schema, *schema.get("anyOf", [])]:
+        if option.get("type") == "array":
+            items: dict[str, Any] = option.get("items", {})
+            return items
+    return {}
+
+
+def encode(model_id: str, values: dict[str, Any]) -> tuple[dict[str, OptionValue], list[str]]:
+    """The request fields for the flags the user set, in the model's names and types, and any warnings.
+
+    `values` maps flag keys to what the command line gave (None, False or [] for a flag not given; False for
+    --no-punctuate). Raises UsageError, naming the model and the fix, for a flag it cannot take.
+    """
+    entry = model(model_id)
+    warnings = []
+    if entry is None:
+        fallback = model(FALLBACK_MODEL)
+        assert fallback is not None
+        entry = fallback
+        warnings.append(
+            f"{model_id} is not in stt's model list (stt models); it is sent as it is, with the options under the "
+            f"field names of {FALLBACK_MODEL}"
+        )
+    fields: dict[str, OptionValue] = {}
+    for key, value in values.items():
+        flag = BY_KEY[key]
+        if value is None or value == [] or (value is False and key != "punctuate"):
+            continue
+        name = field_of(entry, flag)
+        if name is None:
+            raise _unsupported(entry, flag)
+        fields[name] = _value(entry, flag, name, value)
+    return fields, warnings
+
+
+def _unsupported(entry: Model, flag: Flag) -> UsageError:
+    takers = families_with(flag) or sorted({m for m in models_with(flag)})
+    hint = f"models that take it: {', '.join(takers)} (see stt models)" if takers else "no model takes it"
+    if flag.key == "keywords" and "prompt" in entry.fields:
+        hint = "give the words with --prompt instead"
+    return UsageError(f"{flag_name(flag.key)} is not an option of {entry.id} ({entry.family.name})", hint)
+
+
+def _value(entry: Model, flag: Flag, name: str, value: Any) -> OptionValue:
+    """The value as the field's schema types it, or UsageError."""
+    schema = entry.fields[name]
+    types = _types(schema)
+    where = f"{flag_name(flag.key)} for {entry.id} (its field {name})"
+    if flag.kind == "flag":
+        if value and flag.true_string is not None and "string" in types:
+            return flag.true_string  # summarize: "v2" where the field takes it, true where only a boolean
+        if "boolean" in types:
+            return bool(value)
+        raise UsageError(f"{where} takes no yes/no value", "see the field with: stt models " + entry.id)
+    if flag.kind in ("text", "choice"):
+        text = str(value.value if hasattr(value, "value") else value)
+        _check_enum(where, schema, text)
+        return text
+    if flag.kind == "number":
+        number = float(value)
+        _check_bounds(where, schema, number)
+        return number
+    if flag.kind == "integer":
+        whole = int(value)
+        _check_bounds(where, schema, whole)
+        return whole
+    items = [str(v) for v in value]
+    if name in ("keyterm", "word_boost"):
+        boosted = next((v for v in items if _BOOST.search(v)), None)
+        if boosted is not None:
+            raise UsageError(
+                f"{where} takes terms without a boost: {boosted!r}",
+                f"drop the :BOOST, e.g. {flag_name(flag.key)} " + boosted.rsplit(":", 1)[0],
+            )
+    for item in items:
+        _check_enum(where, _items(schema) or schema, item)
+    if "array" in types and ("string" not in types or len(items) > 1):
+        return items
+    if "string" in types:
+        if len(items) > 1:
+            raise UsageError(
+                f"{where} takes one value, not {len(items)}", f"give {flag_name(flag.key)} once for this model"
+            )
+        return items[0]
+    raise UsageError(f"{where} takes no text", "see the field with: stt models " + entry.id)
+
+
+def _check_enum(where: str, schema: dict[str, Any], value: str) -> None:
+    allowed = schema.get("enum")
+    if allowed and value not in allowed:
+        shown = ", ".join(map(str, allowed[:12])) + (", ..." if len(allowed) > 12 else "")
+        raise UsageError(f"{where}: {value!r} is not one of its values", f"use one of: {shown}")
+
+
+def _check_bounds(where: str, schema: dict[str, Any], value: float) -> None:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and value < low:
+        raise UsageError(f"{where}: {value:g} is below its minimum, {low:g}", f"give at least {low:g}")
+    if high is not None and value > high:
+        raise UsageError(f"{where}: {value:g} is above its maximum, {high:g}", f"give at most {high:g}")
