@@ -112,6 +112,7 @@ def build(schemas: Path) -> dict[str, Any]:
         for model in document["models"]:
             by_id[model] = (path.name, document)
     models: dict[str, Any] = {}
+    requests: dict[str, Any] = {}  # one entry per schema file: ten Nova-2 ids share one
     for family in FAMILIES:
         for model in family["ids"]:
             name, document = by_id[SCHEMA_ALIASES.get(model, model)]
@@ -122,23 +123,23 @@ def build(schemas: Path) -> dict[str, Any]:
                 for field, schema in properties.items()
                 if field != "model" and field not in SOURCE_FIELDS
             }
-            models[model] = {
-                "family": family["name"],
-                "schema": name,
+            requests[name] = {
                 "upload_field": UPLOAD_FIELD_BY_SCHEMA.get(declared_upload or "", DEFAULT_UPLOAD_FIELD),
                 "declares_source_fields": sorted(f for f in SOURCE_FIELDS if f in properties),
                 "fields": dict(sorted(fields.items())),
             }
+            models[model] = {"family": family["name"], "schema": name}
     return {
         "about": "Built by scripts/make_catalogue.py from the provider's published request schemas "
         "(../shared/provider-schemas, from aimlapi/api-docs); do not edit.",
         "families": [{"name": f["name"], "ids": f["ids"], "result": f["result"]} for f in FAMILIES],
         "models": models,
+        "schemas": dict(sorted(requests.items())),
     }
 
 
 def render(catalogue: dict[str, Any]) -> str:
-    return json.dumps(catalogue, indent=1, ensure_ascii=False) + "\n"
+    return json.dumps(catalogue, indent=0, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def main(argv: list[str]) -> int:
