@@ -34,7 +34,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from stt_cli.emulator.results import AudioInfo, audio_info, build_result, url_info
-from stt_cli.models import all_models
+from stt_cli.models import all_models, family_of
+from stt_cli.models import model as catalogue_model
 
 API_PREFIX = "/v1"
 READ_CHUNK = 256 * 1024
@@ -42,27 +43,6 @@ HEAD_BYTES = 64 * 1024  # enough of a WAV to read its header
 MAX_FIELD_BYTES = 64 * 1024
 MAX_JSON_BYTES = 1024 * 1024
 RESULT_TTL = 3600.0  # s: the service keeps finished results for one hour
-ENUMS = {"custom_topic_mode": ("strict", "extended"), "custom_intent_mode": ("strict", "extended")}
-BOOLEAN_FIELDS = (
-    "detect_language",
-    "punctuate",
-    "smart_format",
-    "diarize",
-    "paragraphs",
-    "utterances",
-    "multi_channel",
-    "multichannel",
-    "numerals",
-    "measurements",
-    "dictation",
-    "filler_words",
-    "profanity_filter",
-    "topics",
-    "intents",
-    "sentiment",
-    "detect_entities",
-    "detect_topics",
-)
 
 
 @dataclass
@@ -97,12 +77,67 @@ class EmulatorState:
         return self.clock() + self.skew
 
     def status_of(self, job: Job) -> str:
+        """The status words of the provider's documents: the page's loop (Whisper, Nova, AssemblyAI in
+        envelope A) waits on `waiting` and `active`; the gpt-4o and MAI pages show `queued`; the fetch schema
+        (envelope B) documents queued, generating, completed and error."""
         elapsed = self.now() - job.created
-        if elapsed < job.processing_time / 3:
+        if elapsed >= job.processing_time:
+            return "error" if job.fail else "completed"
+        early = elapsed < job.processing_time / 3
+        if self.envelope == "b":
+            return "queued" if early else "generating"
+        if _text_only(job.model):
             return "queued"
-        if elapsed < job.processing_time:
-            return "processing" if self.envelope == "a" else "generating"
-        return "error" if job.fail else "completed"
+        return "waiting" if early else "active"
+
+
+def check_value(schema: dict[str, Any], value: Any, form: bool) -> str | None:
+    """What is wrong with a value for a field's schema, or None. From a form, text is read as the schema's
+    type (a list field may also come as one field)."""
+    if "anyOf" in schema:
+        problems = [check_value(option, value, form) for option in schema["anyOf"] if option.get("type")]
+        return None if any(p is None for p in problems) else (problems[0] if problems else None)
+    kind = schema.get("type")
+    if kind == "array":
+        items = value if isinstance(value, list) else ([value] if form else None)
+        if items is None:
+            return "must be an array"
+        item_schema = schema.get("items", {})
+        return next((f"each value {p}" for item in items if (p := check_value(item_schema, item, form))), None)
+    if isinstance(value, list):
+        return f"must be a {kind}, not a list"
+    if kind == "boolean":
+        ok = value in ("true", "false") if form else isinstance(value, bool)
+        return None if ok else "must be a boolean value"
+    if kind in ("number", "integer"):
+        try:
+            number = float(value) if form and isinstance(value, str) else value
+        except ValueError:
+            return f"must be a {kind}"
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            return f"must be a {kind}"
+        if kind == "integer" and not float(number).is_integer():
+            return "must be an integer number"
+        if "minimum" in schema and number < schema["minimum"]:
+            return f"must not be less than {schema['minimum']}"
+        if "maximum" in schema and number > schema["maximum"]:
+            return f"must not be greater than {schema['maximum']}"
+        return None
+    if kind == "string":
+        if not isinstance(value, str):
+            return "must be a string"
+        allowed = schema.get("enum")
+        if allowed and value not in allowed:
+            return f"must be one of the following values: {', '.join(map(str, allowed))}"
+        return None
+    if kind == "object" and not form:
+        return None if isinstance(value, dict) else "must be an object"
+    return None
+
+
+def _text_only(model: str) -> bool:
+    family = family_of(model)
+    return family is not None and family.shape == "text"
 
 
 class HttpError(Exception):
@@ -420,7 +455,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             raise HttpError(400, "Body validation error! send multipart/form-data (audio) or application/json (url)")
         model = options.pop("model", None)
-        self._validate(model, options)
+        self._validate(model, options, form=source == "upload")
         key = self.headers.get("Idempotency-Key")
         with self.state.lock:
             if key and key in self.state.idempotency:
@@ -439,7 +474,10 @@ class Handler(BaseHTTPRequestHandler):
             size=info.size,
             sha256=info.sha256,
         )
-        self._send(201 if self.state.envelope == "b" else 200, {"generation_id": job_id, "status": "queued"})
+        answer: dict[str, Any] = {"generation_id": job_id}
+        if self.state.envelope == "b" or _text_only(str(model)):  # as the gpt-4o and MAI pages show it
+            answer["status"] = "queued"
+        self._send(201 if self.state.envelope == "b" else 200, answer)
 
     def _new_job(self, model: str, options: dict[str, Any], info: AudioInfo) -> str:
         state = self.state
@@ -457,23 +495,26 @@ class Handler(BaseHTTPRequestHandler):
         )
         return job_id
 
-    def _validate(self, model: Any, options: dict[str, Any]) -> None:
+    def _validate(self, model: Any, options: dict[str, Any], form: bool) -> None:
+        """Refuse, as the gateway does, a body its model's published schema does not allow: an undeclared
+        field, a value of the wrong type or outside an enum. Form fields arrive as text (booleans true/false,
+        numbers in decimal, lists as repeated fields) and are read as the schema types them."""
         problems = []
         if not isinstance(model, str) or not model:
             problems.append("model: is required")
         elif model not in all_models():
             problems.append(f"model: {model!r} is not one of the available models")
-        for name, allowed in ENUMS.items():
-            if name in options and str(options[name]) not in allowed:
-                problems.append(f"{name}: must be one of {', '.join(allowed)}")
-        for name in BOOLEAN_FIELDS:
-            if name in options and str(options[name]).lower() not in ("true", "false"):
-                problems.append(f"{name}: must be a boolean")
-        if "utt_split" in options:
-            try:
-                float(options["utt_split"])
-            except (TypeError, ValueError):
-                problems.append("utt_split: must be a number")
+        else:
+            entry = catalogue_model(model)
+            assert entry is not None
+            for name, value in options.items():
+                schema = entry.fields.get(name)
+                if schema is None:
+                    problems.append(f"property {name} should not exist")
+                    continue
+                problem = check_value(schema, value, form)
+                if problem is not None:
+                    problems.append(f"{name}: {problem}")
         if problems:
             raise HttpError(400, "Body validation error!\n" + "\n".join(problems))
 
