@@ -565,10 +565,14 @@ def test_five_processes_and_the_same_three_files_make_three_jobs(emulator: Emula
                 text=True,
             )
         )
+    errors = []
     for proc in procs:
         _, stderr = proc.communicate(timeout=90)
+        errors.append(stderr)
         assert proc.returncode == 0, stderr
-    assert len(emulator.creates()) == 3
+    creates = emulator.creates()
+    shown = [(c.get("outcome"), c.get("idempotency_key"), c.get("generation_id")) for c in creates]
+    assert len(creates) == 3, (shown, errors)
     for n in range(5):
         assert sorted(p.name for p in (tmp_path / f"out{n}").iterdir()) == ["f0.txt", "f1.txt", "f2.txt"]
 
