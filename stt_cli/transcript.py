@@ -68,6 +68,8 @@ def normalise(payload: dict[str, Any]) -> Transcript:
     results = payload.get("results")
     if isinstance(results, dict) and isinstance(results.get("channels"), list):
         return _deepgram(results)
+    if _is_verbose_json(payload):
+        return _verbose_json(payload)
     if isinstance(payload.get("words"), list) or isinstance(payload.get("utterances"), list):
         return _assemblyai(payload)
     if isinstance(payload.get("text"), str):
@@ -228,3 +230,41 @@ def _language(value: Any) -> str | None:
     from stt_cli.protocol import sanitize
 
     return sanitize(value, 20) or None if isinstance(value, str) else None
+
+
+def _is_verbose_json(payload: dict[str, Any]) -> bool:
+    """OpenAI's verbose_json: segments (with or without words), or top-level words spelled `word`, in seconds
+    (AssemblyAI's words are spelled `text`, in milliseconds)."""
+    if isinstance(payload.get("segments"), list):
+        return True
+    words = payload.get("words")
+    return isinstance(words, list) and bool(words) and isinstance(words[0], dict) and "word" in words[0]
+
+
+def _verbose_json(payload: dict[str, Any]) -> Transcript:
+    """Words from segments[].words[] or words[]; a segment without words spreads its own text over its span,
+    word by word in proportion to their length, so subtitles keep to the segment's timing."""
+    warnings: list[str] = []
+    raw = _list(payload.get("words"))
+    segments = [_dict(s) for s in _list(payload.get("segments"))]
+    if not raw:  # each segment's own words, or its text spread over its span
+        raw = [w for seg in segments for w in (_list(seg.get("words")) or _segment_words(seg))]
+    words = _clean_words(raw, 0, 1.0, warnings)
+    text = _text(payload.get("text")) or " ".join(_text(seg.get("text")) for seg in segments).strip()
+    if not text:
+        text = " ".join(w.text for w in words)
+    return Transcript([Channel(0, text, words, [], _language(payload.get("language")))], warnings)
+
+
+def _segment_words(segment: dict[str, Any]) -> list[dict[str, Any]]:
+    start, end = _seconds(segment.get("start"), 1.0), _seconds(segment.get("end"), 1.0)
+    tokens = _text(segment.get("text")).split()
+    if not tokens or start is None or end is None or end < start:
+        return []
+    total = sum(len(t) + 1 for t in tokens)
+    out, at = [], start
+    for token in tokens:
+        span = (end - start) * (len(token) + 1) / total
+        out.append({"word": token, "start": round(at, 3), "end": round(at + span, 3)})
+        at += span
+    return out

@@ -274,3 +274,50 @@ def test_a_large_json_result_is_written_compact_and_a_small_one_indented(monkeyp
     assert render(small, "json")[0] == json.dumps(small, indent=2, ensure_ascii=False) + "\n"
     document = render(large, "json")[0]
     assert document.count("\n") == 1 and json.loads(document) == large
+
+
+VERBOSE_JSON = {
+    "task": "transcribe",
+    "language": "english",
+    "duration": 9.5,
+    "text": "Hello there. How are you today? Fine, thanks.",
+    "segments": [
+        {
+            "id": 0,
+            "start": 0.0,
+            "end": 1.5,
+            "text": " Hello there.",
+            "words": [{"word": "Hello", "start": 0.0, "end": 0.6}, {"word": "there.", "start": 0.7, "end": 1.4}],
+        },
+        {"id": 1, "start": 1.8, "end": 4.0, "text": " How are you today?"},
+        {"id": 2, "start": 6.0, "end": 9.5, "text": " Fine, thanks."},
+    ],
+}
+
+
+def test_verbose_json_renders_subtitles_from_segment_words_and_segment_times() -> None:
+    import srt
+    import webvtt
+
+    srt_text, warnings = render(VERBOSE_JSON, "srt")
+    cues = list(srt.parse(srt_text))
+    assert [c.content for c in cues] == ["Hello there.", "How are you today?", "Fine, thanks."]
+    assert cues[0].start.total_seconds() == 0.0 and cues[1].start.total_seconds() == 1.8
+    assert abs(cues[2].end.total_seconds() - 9.5) < 0.01 and warnings == []
+    vtt = webvtt.from_string(render(VERBOSE_JSON, "vtt")[0])
+    assert [c.text for c in vtt.captions] == ["Hello there.", "How are you today?", "Fine, thanks."]
+    assert render(VERBOSE_JSON, "text")[0] == "Hello there. How are you today? Fine, thanks.\n"
+    top_level = {
+        "text": "a b",
+        "words": [{"word": "a", "start": 1.0, "end": 1.2}, {"word": "b", "start": 1.3, "end": 1.5}],
+    }
+    assert next(iter(srt.parse(render(top_level, "srt")[0]))).start.total_seconds() == 1.0  # seconds, not ms
+
+
+def test_a_result_of_no_known_shape_names_its_keys_and_the_service_error() -> None:
+    from stt_cli.transcript import UnknownShape, normalise
+
+    with pytest.raises(UnknownShape) as caught:
+        normalise({"status": "completed", "error": {"message": "model overloaded"}, "foo": 1})
+    assert "error, foo, status" in caught.value.message and "model overloaded" in caught.value.message
+    assert caught.value.exit_code == 5
