@@ -145,7 +145,7 @@ def _unsupported(entry: Model, flag: Flag) -> UsageError:
     takers = families_with(flag) or sorted({m for m in models_with(flag)})
     hint = f"models that take it: {', '.join(takers)} (see stt models)" if takers else "no model takes it"
     if flag.key == "keywords" and "prompt" in entry.fields:
-        hint = "give the words with --prompt instead"
+        hint = f"give the words with --prompt instead; {hint}"
     return UsageError(f"{flag_name(flag.key)} is not an option of {entry.id} ({entry.family.name})", hint)
 
 
