@@ -70,11 +70,12 @@ Progress = Callable[[int], None]
 
 
 class UploadFile(NamedTuple):
-    """A local file to send: the path on disk and the name and type to declare."""
+    """A local file to send: the path on disk, the name and type to declare, and the form field it goes in."""
 
     path: Path
     filename: str
     content_type: str
+    field: str = "audio"
 
 
 class Created(NamedTuple):
@@ -726,7 +727,8 @@ def _multipart(
         for name, value in fields
     )
     head += (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="{_quote_header(upload.filename)}"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote_header(upload.field)}"; '
+        f'filename="{_quote_header(upload.filename)}"\r\n'
         f"Content-Type: {upload.content_type}\r\n\r\n"
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()

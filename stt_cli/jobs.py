@@ -319,7 +319,9 @@ def obtain(
             created = client.create_from_url({"model": model, "url": prepared.source.raw, **options}, key, on_sent)
         else:
             with hooks.uploading() as progress:
-                upload = UploadFile(prepared.path, prepared.upload_name, content_type_for(prepared.upload_name))
+                upload = UploadFile(
+                    prepared.path, prepared.upload_name, content_type_for(prepared.upload_name), upload_field(model)
+                )
                 created = client.create_from_file(upload, form_fields({"model": model, **options}), key, progress,
                                                   on_sent)  # fmt: skip
     except OutcomeUnknown as exc:
@@ -357,6 +359,14 @@ def obtain(
             "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
         )
     return Obtained(created.generation_id)
+
+
+def upload_field(model_id: str) -> str:
+    """The form field of the audio for this model (the catalogue's choice: `file` for gpt-4o, else `audio`)."""
+    from stt_cli.models import DEFAULT_UPLOAD_FIELD, model
+
+    entry = model(model_id)
+    return entry.upload_field if entry is not None else DEFAULT_UPLOAD_FIELD
 
 
 def poll_delays(poll_interval: float) -> Iterator[float]:

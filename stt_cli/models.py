@@ -13,6 +13,7 @@ from typing import Any
 DEFAULT_MODEL = "#g1_whisper-large"
 # An id the catalogue does not know is sent as it is; its options go under the fields of this model.
 FALLBACK_MODEL = DEFAULT_MODEL
+DEFAULT_UPLOAD_FIELD = "audio"  # the page's examples; see scripts/make_catalogue.py for gpt-4o's `file`
 
 
 @dataclass(frozen=True)

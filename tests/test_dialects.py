@@ -281,3 +281,54 @@ def test_the_provider_s_examples_print_their_transcript_against_stt_emulator(tmp
     assert "Still waiting..." in done.stdout  # the page's loop saw a status it waits on
     transcript = done.stdout.split("Processing complete:/n", 1)[1].strip()
     assert transcript.startswith("This is a placeholder" if which == 0 else "Welcome to the speech to text")
+
+
+@pytest.mark.parametrize(
+    ("model_id", "field"),
+    [("openai/gpt-4o-transcribe", "file"), ("#g1_whisper-large", "audio"), ("aai/universal", "audio")],
+)
+def test_the_audio_goes_in_the_model_s_upload_field(
+    cli, emulator: EmulatorHandle, talk: Path, model_id: str, field: str
+) -> None:
+    """gpt-4o's schema names the file field `file` (the SDK sends `audio`): stt follows the schema."""
+    assert cli("submit", str(talk), "-m", model_id).exit_code == 0
+    [create] = emulator.creates()
+    assert create["upload_field"] == field
+
+
+def test_a_result_stt_cannot_read_is_exit_5_and_kept_for_fetch_json(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    job_id = cli("submit", str(talk)).stdout.strip()
+    emulator.server.state.jobs[job_id].result = {"status": "completed", "error": "upstream said no", "odd": [1]}
+    emulator.advance(60)
+    result = cli("fetch", job_id)
+    assert result.exit_code == 5
+    assert "error, odd, status" in result.stderr and "upstream said no" in result.stderr
+    polls = len(emulator.polls())
+    kept = cli("fetch", job_id, "-f", "json")
+    assert kept.exit_code == 0 and json.loads(kept.stdout)["odd"] == [1]
+    assert len(emulator.polls()) == polls  # from the ledger, no request
+
+
+def test_the_catalogue_is_what_the_provider_s_schemas_make() -> None:
+    """stt_cli/catalogue.json is rebuilt from ../shared/provider-schemas; any drift fails (skipped in an sdist)."""
+    schemas = SHARED / "provider-schemas"
+    if not schemas.is_dir():
+        pytest.skip("../shared is not here (an sdist)")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import make_catalogue
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    committed = (ROOT / "stt_cli" / "catalogue.json").read_text(encoding="utf-8")
+    assert make_catalogue.render(make_catalogue.build(schemas)) == committed, "run: python scripts/make_catalogue.py"
+
+
+def test_the_readme_model_tables_are_the_catalogue_s() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert generate.readme_with_models(readme) == readme, "README's model tables are stale: python scripts/generate.py"
+    assert "| `--diarize` | `diarize` | `diarize` | `diarize` | `speaker_labels` | - | - |" in readme

@@ -441,12 +441,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         content_type = self.headers.get("Content-Type", "")
         if content_type.startswith("multipart/form-data"):
-            options, info = self._read_upload(body, content_type)
+            options, info, file_field = self._read_upload(body, content_type)
             source = "upload"
         elif content_type.startswith("application/json"):
             options = self._read_json(body)
             if not isinstance(options, dict):
                 raise HttpError(400, "Body validation error! the body must be a JSON object")
+            file_field = ""
             url = options.pop("url", None)
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
                 raise HttpError(400, "Body validation error!\nurl: a http(s) URL is required")
@@ -473,6 +474,7 @@ class Handler(BaseHTTPRequestHandler):
             source=source,
             size=info.size,
             sha256=info.sha256,
+            upload_field=file_field or None,
         )
         answer: dict[str, Any] = {"generation_id": job_id}
         if self.state.envelope == "b" or _text_only(str(model)):  # as the gpt-4o and MAI pages show it
@@ -531,12 +533,13 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise HttpError(400, "Body validation error! the body is not valid JSON") from None
 
-    def _read_upload(self, body: BodyReader, content_type: str) -> tuple[dict[str, Any], AudioInfo]:
+    def _read_upload(self, body: BodyReader, content_type: str) -> tuple[dict[str, Any], AudioInfo, str]:
         boundary = _disposition("x;" + content_type.split(";", 1)[1]).get("boundary") if ";" in content_type else None
         if not boundary:
             raise HttpError(400, "Body validation error! multipart boundary missing")
         options: dict[str, Any] = {}
         info: AudioInfo | None = None
+        file_field = ""
         name = ""
         is_file = False
         value = b""
@@ -545,7 +548,7 @@ class Handler(BaseHTTPRequestHandler):
         size = 0
 
         def finish_part() -> None:
-            nonlocal info
+            nonlocal info, file_field
             if not name:
                 return
             if is_file:
@@ -554,6 +557,7 @@ class Handler(BaseHTTPRequestHandler):
                 if size == 0:
                     raise HttpError(400, "Body validation error!\naudio: the file is empty")
                 info = audio_info(head, size, digest.hexdigest())
+                file_field = name
                 return
             text = value.decode("utf-8", "replace")
             if name in options:
@@ -585,7 +589,7 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "Body validation error! the body ended early")
         if info is None:
             raise HttpError(400, "Body validation error!\naudio: a file is required")
-        return options, info
+        return options, info, file_field
 
     def _control(self, path: str, data: Any) -> None:
         state = self.state
