@@ -29,7 +29,7 @@ set -g __stt_vals_jobs_prune --older-than
 set -g __stt_args_jobs_prune
 set -g __stt_subs_models
 set -g __stt_vals_models
-set -g __stt_args_models none
+set -g __stt_args_models model
 set -g __stt_subs_config list get set unset path
 set -g __stt_vals_config
 set -g __stt_args_config

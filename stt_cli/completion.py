@@ -18,6 +18,7 @@ FILE_NAMES = {"bash": "stt.bash", "zsh": "_stt", "fish": "stt.fish", "powershell
 # What an option's value or a positional argument completes to, beyond a parameter's own choices.
 VALUE_KINDS = {
     "model": "model",
+    "model_id": "model",
     "output": "file",
     "from_file": "file",
     "write_sample": "file",
