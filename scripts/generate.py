@@ -41,26 +41,14 @@ def readme_with_help(readme: str) -> str:
 def models_markdown() -> str:
     """The README's model tables, from the catalogue: the families, then each flag's field in each family."""
     from stt_cli.dialects import FLAGS, field_of, flag_name
-    from stt_cli.models import DEFAULT_MODEL, Family, families, model
-
-    def carries(family: Family) -> str:
-        has = [
-            what
-            for what, on in (
-                ("word timings", family.word_timings),
-                ("speakers", family.speakers),
-                ("channels", family.channels),
-            )
-            if on
-        ]
-        return ", ".join(has) if has else "text only"
+    from stt_cli.models import DEFAULT_MODEL, families, model
 
     lines = ["| family | model ids | result | audio field |", "|---|---|---|---|"]
     for family in families():
         ids = ", ".join(f"`{m}`" + (" (default)" if m == DEFAULT_MODEL else "") for m in family.models)
         first = model(family.models[0])
         assert first is not None
-        lines.append(f"| {family.name} | {ids} | {carries(family)} | `{first.upload_field}` |")
+        lines.append(f"| {family.name} | {ids} | {', '.join(family.carries) or 'text only'} | `{first.upload_field}` |")
     lines += ["", "| flag | " + " | ".join(f.name for f in families()) + " |", "|---|" + "---|" * len(families())]
     for flag in FLAGS:
         cells = []

@@ -25,6 +25,15 @@ class Family:
     speakers: bool
     channels: bool
 
+    @property
+    def carries(self) -> list[str]:
+        """What its results hold beyond text: word timings, speakers, channels."""
+        return [
+            w
+            for w, on in (("word timings", self.word_timings), ("speakers", self.speakers), ("channels", self.channels))
+            if on
+        ]
+
 
 @dataclass(frozen=True)
 class Model:

@@ -60,6 +60,18 @@ def _stt(
     )
 
 
+def _spawn(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """stt in its own process, its output kept, for a test that signals or races it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "stt_cli", *args],
+        cwd=cwd,
+        env=env or _env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def _one_error_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1, stderr
@@ -451,14 +463,7 @@ def test_a_create_cut_off_after_the_whole_body_is_resent_with_the_same_key(
     hostile: HostileServer, talk: Path, tmp_path: Path, how: signal.Signals
 ) -> None:
     _swallow_first(hostile)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "stt_cli", "run", str(talk)],
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _spawn("run", str(talk), cwd=tmp_path)
     assert hostile.body_received.wait(20)
     time.sleep(0.3)
     proc.send_signal(how)
@@ -1284,14 +1289,7 @@ def test_a_file_that_grows_while_it_is_sent_is_one_line(hostile: HostileServer, 
         conn.answer({"generation_id": "never-used"})
 
     hostile.on_create = slow
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "stt_cli", "submit", str(big)],
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _spawn("submit", str(big), cwd=tmp_path)
     with big.open("ab") as handle:  # the recording goes on being written while stt reads it
         for _ in range(40):
             handle.write(os.urandom(256 * 1024))
@@ -1350,14 +1348,7 @@ def test_a_cancelled_batch_counts_the_creates_it_cut_off(hostile: HostileServer,
 
     files = [str(write_wav(tmp_path / "in" / f"c{n}.wav", 0.5 + n / 10, tone=n)) for n in range(4)]
     hostile.on_create = lambda request, conn: conn.hang(60)  # every body is taken whole; no answer comes
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "stt_cli", "run", *files, "--output-dir", str(tmp_path), "--concurrency", "4"],
-        cwd=tmp_path,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _spawn("run", *files, "--output-dir", str(tmp_path), "--concurrency", "4", cwd=tmp_path)
     wait_until(lambda: len(hostile.creates()) == 4, 30)
     time.sleep(0.5)
     started = time.monotonic()

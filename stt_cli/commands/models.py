@@ -131,15 +131,7 @@ def _one(model_id: str, as_json: bool) -> None:
         output.data(json_text(body) + "\n")
         return
     family = entry.family
-    carries = [
-        what
-        for what, has in (
-            ("word timings", family.word_timings),
-            ("speakers", family.speakers),
-            ("channels", family.channels),
-        )
-        if has
-    ]
+    carries = family.carries
     output.data(
         f"{entry.id} ({family.name}), from the provider's schema {entry.schema_file}\n"
         f"result: {', '.join(carries) if carries else 'text only (no word timings: no srt or vtt)'}\n"
