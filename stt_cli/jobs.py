@@ -229,6 +229,8 @@ def prepare(source: Source, max_size: int | None = None) -> Iterator[Prepared]:
         size = source.path.stat().st_size
     except OSError as exc:
         raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted while reading {source.label}; nothing was sent, no job was created") from None
     yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), f"sha256:{digest}", size, digest)
 
 

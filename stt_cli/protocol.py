@@ -25,10 +25,6 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
 
     @property
-    def is_terminal(self) -> bool:
-        return self in (Status.COMPLETED, Status.FAILED)
-
-    @property
     def shown(self) -> str:
         """The word printed for users and scripts: an unknown status is still running as far as they know."""
         return Status.PROCESSING.value if self is Status.UNKNOWN else self.value

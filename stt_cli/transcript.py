@@ -51,12 +51,6 @@ class Transcript:
     def has_timings(self) -> bool:
         return any(c.words for c in self.channels)
 
-    @property
-    def has_speakers(self) -> bool:
-        return any(w.speaker is not None for c in self.channels for w in c.words) or any(
-            p.speaker is not None for c in self.channels for p in c.paragraphs
-        )
-
 
 class UnknownShape(SttError):
     """A completed result with no transcript in any shape stt reads: the service's answer is unusable."""

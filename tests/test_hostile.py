@@ -1281,24 +1281,40 @@ def test_nan_and_infinity_flags_are_refused_before_the_upload(
     assert emulator.requests() == []
 
 
-def test_a_file_that_grows_while_it_is_sent_is_one_line(hostile: HostileServer, tmp_path: Path) -> None:
+def test_a_file_that_grows_while_it_is_sent_is_one_line(tmp_path: Path) -> None:
+    """A recording still being written: stt sends the size it announced, never more, and says what happened."""
+    import socket
+
     big = tmp_path / "growing.wav"
     big.write_bytes(b"RIFF" + os.urandom(8 * 1024 * 1024))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    reading = threading.Event()
 
-    def slow(request: Request, conn: Conn) -> None:
-        conn.answer({"generation_id": "never-used"})
+    def slow_reader() -> None:  # takes the upload at about 6 MB/s, so the file grows while it is sent
+        conn, _ = listener.accept()
+        reading.set()
+        with conn:
+            while conn.recv(65536):
+                time.sleep(0.01)
 
-    hostile.on_create = slow
-    proc = _spawn("submit", str(big), cwd=tmp_path)
-    with big.open("ab") as handle:  # the recording goes on being written while stt reads it
-        for _ in range(40):
-            handle.write(os.urandom(256 * 1024))
-            handle.flush()
-            time.sleep(0.01)
-    _, stderr = proc.communicate(timeout=60)
-    if proc.returncode == 0:
-        pytest.skip("the upload finished before the file grew")
-    assert proc.returncode == 2 and "changed size while it was being uploaded" in _one_error_line(stderr)
+    threading.Thread(target=slow_reader, daemon=True).start()
+    proc = _spawn(
+        "submit",
+        str(big),
+        cwd=tmp_path,
+        env=_env(AIML_API_BASE=f"http://127.0.0.1:{listener.getsockname()[1]}/v1", AIML_API_KEY=KEY),
+    )
+    try:
+        assert reading.wait(20)
+        with big.open("ab") as handle:
+            handle.write(os.urandom(1024 * 1024))
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        listener.close()
+    assert proc.returncode == 2, stderr
+    assert "changed size while it was being uploaded" in _one_error_line(stderr)
 
 
 def test_a_longer_arrow_in_the_words_cannot_forge_a_timing_line(cli, hostile: HostileServer, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -176,3 +177,71 @@ def test_truncated_multipart_is_an_error() -> None:
     body = _multipart([("audio", b"x" * 100, "a.wav")], "bnd")[:-20]
     with pytest.raises(HttpError):
         _parse(body, "bnd", [7])
+
+
+class _FakeClock:
+    """A clock that moves only when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class _FakeClient:
+    """Answers each status query from a script, noting the time of each (a stand-in for the HTTP layer)."""
+
+    base_url = "http://127.0.0.1:1/v1"
+
+    def __init__(self, statuses: list[str], clock: _FakeClock) -> None:
+        self.statuses = statuses
+        self.clock = clock
+        self.asked: list[float] = []
+
+    def get_job(self, job_id: str, *, until: float | None = None) -> object:
+        from stt_cli.protocol import parse_job
+
+        self.asked.append(self.clock.now)
+        word = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        body: dict[str, object] = {"status": word}
+        if word == "completed":
+            body["result"] = {"text": "done"}
+        return parse_job(body, job_id)
+
+
+def test_the_wait_loop_follows_its_schedule_on_a_fake_clock(tmp_path: Path) -> None:
+    from stt_cli.jobs import wait
+    from stt_cli.ledger import Ledger
+
+    fake = _FakeClock()
+    client = _FakeClient(["waiting"] * 6 + ["active"] * 4 + ["completed"], fake)
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    payload = wait(
+        client, ledger, "job-1", timeout=600, poll_interval=8, sleep=fake.sleep, clock=fake.clock, fresh=True
+    )  # type: ignore[arg-type]
+    assert payload == {"text": "done"}
+    assert client.asked[:6] == [0.5, 1.0, 1.5, 2.0, 3.0, 4.0]  # every half second for 2 s, then growing gaps
+    gaps = [b - a for a, b in zip([0.0, *client.asked[:-1]], client.asked, strict=True)]
+    assert len(client.asked) == 11 and fake.sleeps == pytest.approx(gaps)
+    ledger.close()
+
+
+def test_the_wait_loop_gives_up_at_its_timeout_without_waiting_past_it(tmp_path: Path) -> None:
+    from stt_cli.errors import StillPending
+    from stt_cli.jobs import wait
+    from stt_cli.ledger import Ledger
+
+    fake = _FakeClock()
+    client = _FakeClient(["active"], fake)
+    ledger = Ledger(tmp_path / "ledger.sqlite3")
+    with pytest.raises(StillPending) as gave_up:
+        wait(client, ledger, "job-2", timeout=30, poll_interval=8, sleep=fake.sleep, clock=fake.clock)  # type: ignore[arg-type]
+    assert fake.now == pytest.approx(30.0) and max(fake.sleeps) <= 8.0
+    assert "gave up waiting after 30 s" in gave_up.value.message and "stt fetch job-2" in (gave_up.value.hint or "")
+    ledger.close()
