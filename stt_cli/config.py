@@ -17,23 +17,38 @@ BASE_URL_ENV_VARS = ("AIML_API_BASE", "AIMLAPI_API_BASE")
 KEY_ENV_VARS = ("AIML_API_KEY", "AIMLAPI_API_KEY")
 
 
-def config_dir() -> Path:
-    from platformdirs import user_config_dir
+# stt's own directories, each overridable on every platform (tests, CI caches, a portable setup); otherwise
+# platformdirs' user directories for the app (XDG variables honoured on Linux).
+DIR_ENV_VARS = {"config": "STT_CONFIG_DIR", "data": "STT_DATA_DIR", "cache": "STT_CACHE_DIR"}
 
-    return Path(user_config_dir(APP_NAME, appauthor=False))
+
+def _directory(kind: str) -> Path:
+    override = os.environ.get(DIR_ENV_VARS[kind], "").strip()
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    finder = {
+        "config": platformdirs.user_config_dir,
+        "data": platformdirs.user_data_dir,
+        "cache": platformdirs.user_cache_dir,
+    }[kind]
+    return Path(finder(APP_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    """The config file and the key file."""
+    return _directory("config")
 
 
 def data_dir() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME, appauthor=False))
+    """The job ledger."""
+    return _directory("data")
 
 
 def cache_dir() -> Path:
-    """Where stt keeps what it may lose: the spool of audio read from stdin."""
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir(APP_NAME, appauthor=False))
+    """What stt may lose: the spool of audio read from stdin."""
+    return _directory("cache")
 
 
 def config_file() -> Path:

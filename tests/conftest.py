@@ -32,9 +32,10 @@ SAMPLE_TEXT = (
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Config, key file and ledger under the test's own temp dir; no key or base URL from the outside."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    # stt's own directory variables, not XDG's: they work on every platform. The layout is XDG's.
+    monkeypatch.setenv("STT_CONFIG_DIR", str(tmp_path / "config" / "stt-cli"))
+    monkeypatch.setenv("STT_DATA_DIR", str(tmp_path / "data" / "stt-cli"))
+    monkeypatch.setenv("STT_CACHE_DIR", str(tmp_path / "cache" / "stt-cli"))
     for name in (
         "AIML_API_KEY",
         "AIMLAPI_API_KEY",

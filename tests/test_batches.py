@@ -338,7 +338,7 @@ def test_jobs_filters_removes_and_prunes(cli, emulator: EmulatorHandle, tmp_path
     assert unknown.exit_code == 2 and "no-such-job" in unknown.stderr
     assert cli("jobs", "prune", "--older-than", "30d").exit_code == 0
     assert len(_jobs(cli)) == 2  # nothing that old
-    db = sqlite3.connect(Path(os.environ["XDG_DATA_HOME"]) / "stt-cli" / "ledger.sqlite3")
+    db = sqlite3.connect(Path(os.environ["STT_DATA_DIR"]) / "ledger.sqlite3")
     db.execute("UPDATE jobs SET created_at = created_at - 31 * 86400 WHERE status = 'failed'")
     db.commit()
     db.close()
@@ -415,7 +415,7 @@ def test_several_processes_write_the_ledger_at_once(emulator: EmulatorHandle, tm
 
 
 def _ledger_file() -> Path:
-    return Path(os.environ["XDG_DATA_HOME"]) / "stt-cli" / "ledger.sqlite3"
+    return Path(os.environ["STT_DATA_DIR"]) / "ledger.sqlite3"
 
 
 def test_a_corrupt_ledger_says_how_to_move_it_aside(cli, emulator: EmulatorHandle, talk: Path) -> None:

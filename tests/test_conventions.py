@@ -311,3 +311,11 @@ def test_proxy_settings_are_left_to_httpx_for_https(monkeypatch: pytest.MonkeyPa
         remote.close()
         local.close()
     assert os.environ["HTTPS_PROXY"]
+
+
+def test_stt_s_own_directory_variables_win_over_xdg(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("STT_CONFIG_DIR", str(tmp_path / "mine"))
+    assert cli("config", "path").stdout == f"{tmp_path / 'mine' / 'config.toml'}\n"
+    monkeypatch.delenv("STT_CONFIG_DIR")
+    assert cli("config", "path").stdout == f"{tmp_path / 'xdg' / 'stt-cli' / 'config.toml'}\n"

@@ -747,7 +747,7 @@ def test_a_full_disk_on_the_output_is_one_line_and_leaves_nothing(
 @pytest.mark.parametrize("what", ["config", "key"])
 def test_a_full_disk_on_the_config_or_key_file_is_one_line(tmp_path: Path, what: str) -> None:
     prefix, full = _full_disk(tmp_path)
-    env = _env(XDG_CONFIG_HOME=str(full / "config"))
+    env = _env(STT_CONFIG_DIR=str(full / "config"))
     argv = ["config", "set", "format", "srt"] if what == "config" else ["auth", "login"]
     done = subprocess.run(
         [*prefix, sys.executable, "-m", "stt_cli", *argv],
@@ -1086,7 +1086,7 @@ def test_a_full_disk_under_the_ledger_gets_the_right_advice(
     prefix, full = _full_disk(tmp_path)
     done = subprocess.run(
         [*prefix, sys.executable, "-m", "stt_cli", "run", str(talk)],
-        env={**subprocess_env(emulator), "XDG_DATA_HOME": str(full / "data")},
+        env={**subprocess_env(emulator), "STT_DATA_DIR": str(full / "data")},
         capture_output=True,
         text=True,
         timeout=60,

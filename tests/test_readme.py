@@ -97,7 +97,7 @@ def test_the_exit_code_loop_runs_as_written(emulator: EmulatorHandle, workdir: P
     again = _run_block(BLOCKS[1].replace("--skip-existing", "--skip-existing --resubmit"), workdir, env)
     assert again.stdout == "" and "failed on the server: talk.wav" in again.stderr
     env["AIML_API_KEY"] = ""
-    env["XDG_CONFIG_HOME"] = str(workdir / "empty-config")
+    env["STT_CONFIG_DIR"] = str(workdir / "empty-config")
     keyless = _run_block(BLOCKS[1], workdir, env)
     assert keyless.returncode == 3 and "run stt auth login" in keyless.stderr
 
