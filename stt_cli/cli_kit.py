@@ -62,6 +62,10 @@ VerboseOpt = Annotated[
 ]
 
 
+# --json on every command that has it: data as JSON on stdout (one object, or one per line for many).
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON: one object per line")]
+
+
 def set_verbosity(quiet: bool, verbose: bool) -> None:
     """Apply -q / -v when given (a flag on `stt` itself stays in force when the command repeats neither)."""
     from stt_cli import output

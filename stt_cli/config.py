@@ -173,13 +173,14 @@ class Setting(NamedTuple):
 
 def _settings() -> tuple[Setting, ...]:
     from stt_cli import settings as s
+    from stt_cli.formats.registry import NAMES as FORMAT_NAMES
     from stt_cli.models import DEFAULT_MODEL
 
     transcribe, render = ("run", "submit"), ("run", "fetch")
     return (
         Setting("base_url", str, DEFAULT_BASE_URL, "API base URL"),
         Setting("model", str, DEFAULT_MODEL, "Model id (stt models)", transcribe),
-        Setting("format", str, "text", "Result format", render, ("text", "json", "srt", "vtt")),
+        Setting("format", str, "text", "Result format", render, FORMAT_NAMES),
         Setting("poll_interval", float, s.DEFAULT_POLL_INTERVAL, "Longest gap between polls (s)", render, (), 0.05),
         Setting("timeout", float, s.DEFAULT_TIMEOUT, "Longest wait for a result (s; 0: never)", render, (), 0.0),
         Setting("concurrency", int, s.DEFAULT_CONCURRENCY, "Jobs in flight in a batch", transcribe, (), 1, 64),

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from stt_cli.config import data_dir
 from stt_cli.errors import SttError, UsageError, command_line, path_word
+from stt_cli.protocol import Status
 
 SCHEMA_VERSION = 2
 # SQLite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF), to tell a full disk from corruption
@@ -38,6 +39,7 @@ LEDGER_NAME = "ledger.sqlite3"
 PARAMS_PER_QUERY = 500  # SQLite allows 999 bound parameters in older builds
 # Statuses a job can have in the ledger: the four `stt status` words, and gone (the service answered 404).
 GONE = "gone"
+STATUSES = (*(s.value for s in Status if s is not Status.UNKNOWN), GONE)
 
 _JOBS = """
 CREATE TABLE IF NOT EXISTS jobs (

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from stt_cli import output
-from stt_cli.cli_kit import group, sub_command
+from stt_cli.cli_kit import JsonOpt, group, sub_command
 from stt_cli.config import KEY_ENV_VARS
 from stt_cli.credentials import clean_key, key_file, mask, remove_key, resolve_key, store_key
 from stt_cli.errors import AuthError, UsageError
@@ -55,7 +55,7 @@ def login() -> None:
 
 @sub_command(app)
 def status(
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object")] = False,
+    as_json: JsonOpt = False,
     api_key: Annotated[str | None, typer.Option("--api-key", metavar="KEY", help="Check this key instead")] = None,
 ) -> None:
     """Show which key is in use and where it comes from (masked to its last 4).

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli import output
-from stt_cli.cli_kit import group, sub_command
+from stt_cli.cli_kit import JsonOpt, group, sub_command
 from stt_cli.config import (
     config_dir,
     config_file,
@@ -44,7 +44,7 @@ def _format(value: Any) -> str:
 
 @sub_command(app, "list")
 def list_settings(
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object of key: value")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Show every setting, its value and where that value comes from.
 

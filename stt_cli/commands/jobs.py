@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from stt_cli import output
-from stt_cli.cli_kit import command, group, sub_command, with_verbosity
+from stt_cli.cli_kit import JsonOpt, command, group, sub_command, with_verbosity
 from stt_cli.commands.common import (
     Session,
     render_payload,
@@ -21,7 +21,7 @@ from stt_cli.commands.common import (
 )
 from stt_cli.commands.status import IdArg
 from stt_cli.errors import UsageError, command_line, path_word
-from stt_cli.ledger import JobRecord, Ledger
+from stt_cli.ledger import STATUSES, JobRecord, Ledger
 from stt_cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
 from stt_cli.options.output import OUTPUT_GROUP, OutputOptions
 from stt_cli.protocol import json_text
@@ -110,7 +110,6 @@ Examples:
 
 jobs_app = group("jobs", JOBS_HELP)
 
-STATUS_WORDS = ("queued", "processing", "completed", "failed", "gone")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -147,20 +146,18 @@ def _row(record: JobRecord) -> dict[str, object]:
 @with_verbosity
 def jobs(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+    as_json: JsonOpt = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Show at most N jobs")] = 20,
     status: Annotated[
         str | None,
-        typer.Option(
-            "--status", metavar="STATUS", help="Only jobs in this status: queued, processing, completed, failed, gone"
-        ),
+        typer.Option("--status", metavar="STATUS", help=f"Only jobs in this status: {', '.join(STATUSES)}"),
     ] = None,
 ) -> None:
     """List the jobs submitted from this machine, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    if status is not None and status not in STATUS_WORDS:
-        raise UsageError(f"--status {status!r} is not a status", f"use one of: {', '.join(STATUS_WORDS)}")
+    if status is not None and status not in STATUSES:
+        raise UsageError(f"--status {status!r} is not a status", f"use one of: {', '.join(STATUSES)}")
     ledger = Ledger()
     try:
         records = ledger.list(limit=limit, status=status)

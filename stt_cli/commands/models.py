@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli import output
-from stt_cli.cli_kit import command
+from stt_cli.cli_kit import JsonOpt, command
 from stt_cli.dialects import FLAGS, field_of, flag_name
 from stt_cli.errors import UsageError
 from stt_cli.models import DEFAULT_MODEL, Model, all_models, families, model
@@ -69,7 +69,7 @@ def model_rows(entry: Model) -> list[dict[str, Any]]:
 
 def models(
     model_id: ModelArg = None,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON: one object per model (or the model's one)")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     if model_id is not None:
         _one(model_id.strip(), as_json)

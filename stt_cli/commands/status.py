@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from stt_cli import output
-from stt_cli.cli_kit import command
+from stt_cli.cli_kit import JsonOpt, command
 from stt_cli.commands.common import resolve_connection, resolve_job_id, session
 from stt_cli.ledger import keep_in_ledger
 from stt_cli.options import CONNECTION_GROUP, ConnectionOptions, use
@@ -36,7 +36,7 @@ Examples:
 @use(CONNECTION_GROUP)
 def status(
     job_id: IdArg = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON object")] = False,
+    as_json: JsonOpt = False,
     *,
     conn: ConnectionOptions,
 ) -> None:

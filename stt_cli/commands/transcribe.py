@@ -12,7 +12,7 @@ import typer
 
 from stt_cli import output
 from stt_cli.batch import Pool, Target, expand, plan_targets, read_list
-from stt_cli.cli_kit import command
+from stt_cli.cli_kit import JsonOpt, command
 from stt_cli.commands.common import (
     Session,
     render_payload,
@@ -80,8 +80,10 @@ def _sources(raw: list[str] | None, limits: SourceOptions) -> list[Source]:
 
 
 def _check_format(request: Request, fmt: str) -> None:
+    from stt_cli.formats.registry import FORMATS
+
     family = family_of(request.model)
-    if fmt in ("srt", "vtt") and family is not None and not family.word_timings:
+    if FORMATS[fmt].needs_timings and family is not None and not family.word_timings:
         raise UsageError(
             f"{request.model} returns text without word timings, so it cannot make {fmt} subtitles",
             "pick a Whisper, Nova or AssemblyAI model, or use -f text",
@@ -286,7 +288,7 @@ def submit_cmd(
     request: Request,
     conn: ConnectionOptions,
     sources: SourcesArg = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+    as_json: JsonOpt = False,
 ) -> int:
     items = _sources(sources, limits)
     for warning in request.warnings:

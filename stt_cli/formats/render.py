@@ -7,14 +7,14 @@ from typing import Any
 
 from stt_cli.errors import UsageError
 from stt_cli.formats.limits import SubtitleOptions
+from stt_cli.formats.registry import FORMATS, NAMES
 from stt_cli.formats.subtitles import render_srt, render_vtt
 from stt_cli.formats.text import render_text
 from stt_cli.protocol import json_text
 from stt_cli.transcript import Transcript, normalise
 
-FORMATS = ("text", "json", "srt", "vtt")
 PRETTY_JSON_LIMIT = 4_000_000  # characters: a result longer than this as compact JSON is written on one line
-EXTENSIONS = {"text": "txt", "json": "json", "srt": "srt", "vtt": "vtt"}
+EXTENSIONS = {name: spec.extension for name, spec in FORMATS.items()}
 
 _SUBTITLES: dict[str, Callable[[Transcript, SubtitleOptions], str]] = {"srt": render_srt, "vtt": render_vtt}
 
@@ -41,10 +41,10 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
     if fmt == "text":
         return render_text(transcript, dict(options.speaker_names)), transcript.warnings
     if fmt in _SUBTITLES:
-        if not transcript.has_timings and transcript.text:
+        if FORMATS[fmt].needs_timings and not transcript.has_timings and transcript.text:
             raise UsageError(
                 f"this result has no word timings, so it cannot be rendered as {fmt}",
                 "use -f text or -f json, or a model with timestamps (Whisper, Nova, AssemblyAI)",
             )
         return _SUBTITLES[fmt](transcript, options), transcript.warnings
-    raise UsageError(f"unknown format {fmt!r}", f"use one of: {', '.join(FORMATS)}")
+    raise UsageError(f"unknown format {fmt!r}", f"use one of: {', '.join(NAMES)}")

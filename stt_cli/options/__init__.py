@@ -14,6 +14,7 @@ from typing import Annotated, Any, NamedTuple
 
 import typer
 
+from stt_cli.formats.registry import NAMES as FORMAT_NAMES
 from stt_cli.settings import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 
 TRANSCRIPTION = "Transcription"
@@ -22,11 +23,7 @@ WAITING = "Waiting"
 CONNECTION = "Connection"
 
 
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-    srt = "srt"
-    vtt = "vtt"
+Format = StrEnum("Format", {name: name for name in FORMAT_NAMES})  # type: ignore[misc]  # from the registry
 
 
 class Mode(StrEnum):

@@ -73,7 +73,7 @@ OUTPUT_OPTS = (
             Format,
             typer.Option("--format", "-f", case_sensitive=False, rich_help_panel=OUTPUT, help="Result format"),
         ],
-        Format.text,
+        Format("text"),
     ),
     Opt(
         "output",
