@@ -9,9 +9,8 @@ from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from typing import Annotated, Any
 
 import typer
-from typer._click import exceptions as click_exceptions
 
-from stt_cli import __version__
+from stt_cli import __version__, click_api
 from stt_cli.cli_kit import QuietOpt, SttSubGroup, VerboseOpt, group, set_verbosity
 from stt_cli.errors import ExitCode, SttError
 
@@ -26,13 +25,13 @@ def _boundary(call: Callable[[], Any]) -> int:
     except SttError as exc:
         output.error(exc.message, exc.hint)
         return exc.exit_code
-    except click_exceptions.NoArgsIsHelpError:
+    except click_api.NoArgsIsHelpError:
         return ExitCode.USAGE  # the help has been shown; a bare `stt` is not a successful run
-    except click_exceptions.UsageError as exc:
+    except click_api.ClickUsageError as exc:
         where = f"{exc.ctx.command_path} --help" if exc.ctx is not None else "stt --help"
         output.error(exc.format_message(), f"see '{where}'")
         return ExitCode.USAGE
-    except click_exceptions.ClickException as exc:
+    except click_api.ClickException as exc:
         output.error(exc.format_message())
         return ExitCode.USAGE
     except (typer.Abort, KeyboardInterrupt):

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
-from typer import _click as click
 from typer.core import TyperCommand, TyperGroup
+
+from stt_cli import click_api as click
 
 # The order option groups appear in; options without a panel go last, under "Other options".
 PANELS = ("Source", "Batch", "Transcription", "Output", "Waiting", "Connection")

@@ -60,8 +60,8 @@ def _value_kind(param: Any) -> tuple[str, tuple[str, ...]]:
 def command_specs() -> list[CommandSpec]:
     """Every command of the app, root first, in the order `stt --help` lists them."""
     import typer
-    from typer import _click as click
 
+    from stt_cli import click_api as click
     from stt_cli.app import COMMANDS, app
 
     root = typer.main.get_command(app)

@@ -245,3 +245,16 @@ def test_the_wait_loop_gives_up_at_its_timeout_without_waiting_past_it(tmp_path:
     assert fake.now == pytest.approx(30.0) and max(fake.sleeps) <= 8.0
     assert "gave up waiting after 30 s" in gave_up.value.message and "stt fetch job-2" in (gave_up.value.hint or "")
     ledger.close()
+
+
+def test_the_private_click_inside_typer_still_has_what_stt_uses() -> None:
+    """stt_cli/click_api.py is the one import of typer._click: a Typer upgrade that moves a name fails here."""
+    import typer
+
+    from stt_cli import click_api
+
+    for name in click_api.__all__:
+        assert getattr(click_api, name, None) is not None, f"typer {typer.__version__} has no click {name}"
+    assert issubclass(click_api.ClickUsageError, click_api.ClickException)
+    assert issubclass(click_api.NoArgsIsHelpError, click_api.ClickUsageError)
+    assert hasattr(click_api.HelpFormatter, "write_dl") and hasattr(click_api.Context, "command_path")

@@ -1,0 +1,21 @@
+"""The one door to the click that Typer carries inside itself (`typer._click`, a private module).
+
+stt needs click's own types in three places: the help formatter (Command, Context, HelpFormatter), the
+error boundary (its exception classes) and the completion generator (a Context to read a command's
+parameters). Typer re-exports none of them publicly, so they are imported here once, and
+tests/test_units.py fails loudly, naming what moved, if a Typer upgrade takes one away.
+"""
+
+from __future__ import annotations
+
+from typer import _click as click
+from typer._click import exceptions
+
+Command = click.Command
+Context = click.Context
+HelpFormatter = click.HelpFormatter
+ClickException = exceptions.ClickException
+ClickUsageError = exceptions.UsageError
+NoArgsIsHelpError = exceptions.NoArgsIsHelpError
+
+__all__ = ["ClickException", "ClickUsageError", "Command", "Context", "HelpFormatter", "NoArgsIsHelpError"]
