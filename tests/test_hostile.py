@@ -10,6 +10,7 @@ import json
 import os
 import resource
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -504,15 +505,19 @@ def test_no_answer_after_the_whole_body_is_an_unknown_outcome_kept_for_the_rerun
     assert len(hostile.jobs) == 1 and len(hostile.creates()) == 2
 
 
-def test_an_interrupt_during_the_upload_says_no_job_was_created(tmp_path: Path) -> None:
-    """A server that accepts and never reads: the upload stalls mid-body, so no job can exist."""
-    import socket
-
-    big = tmp_path / "big.wav"
-    big.write_bytes(b"RIFF" + os.urandom(32 * 1024 * 1024))
+def _listener() -> socket.socket:
+    """A bare listening socket on loopback, for a server that behaves as no HTTP server should."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
+    return listener
+
+
+def test_an_interrupt_during_the_upload_says_no_job_was_created(tmp_path: Path) -> None:
+    """A server that accepts and never reads: the upload stalls mid-body, so no job can exist."""
+    big = tmp_path / "big.wav"
+    big.write_bytes(b"RIFF" + os.urandom(32 * 1024 * 1024))
+    listener = _listener()
     accepted: list[object] = []
     threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
     proc = subprocess.Popen(
@@ -1283,13 +1288,9 @@ def test_nan_and_infinity_flags_are_refused_before_the_upload(
 
 def test_a_file_that_grows_while_it_is_sent_is_one_line(tmp_path: Path) -> None:
     """A recording still being written: stt sends the size it announced, never more, and says what happened."""
-    import socket
-
     big = tmp_path / "growing.wav"
     big.write_bytes(b"RIFF" + os.urandom(8 * 1024 * 1024))
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
+    listener = _listener()
     reading = threading.Event()
 
     def slow_reader() -> None:  # takes the upload at about 6 MB/s, so the file grows while it is sent
