@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from stt_cli.errors import Interrupted, SttError, UsageError, command_line, path_word
+from stt_cli.errors import Interrupted, SttError, UsageError
 from stt_cli.jobs import Source, parse_source
 
 if TYPE_CHECKING:
@@ -94,15 +94,13 @@ def plan_targets(
     without --force, unless it holds the result of the very job this run would reuse (a re-run finds it done)
     or --skip-existing skips its source. `reusable(source)` is the id of that job, if any.
     """
-    from stt_cli.fsutil import check_output_names, check_output_path, is_special, is_stdout, safe_name
+    from stt_cli.fsutil import check_output_options, check_output_path, is_special, is_stdout, safe_name
 
     if len(sources) > 1 and output is not None and not is_stdout(output):
         raise UsageError(f"-o names one file but {len(sources)} sources were given", "use --output-dir DIR instead")
     if len(sources) > 1 and output is not None:
         raise UsageError("-o - (stdout) takes a single source", "use --output-dir DIR for several")
-    if output is not None and output_dir is not None:
-        raise UsageError("-o and --output-dir cannot be used together", "pick one")
-    check_output_names(output, output_dir)
+    check_output_options(output, output_dir)
 
     def decide(source: Source, path: Path, record: OutputRecord | None) -> Target:
         mine = record is not None and record.source == recorded_source(source)
@@ -119,11 +117,6 @@ def plan_targets(
         resolved = str(path.resolve()) if path.exists() else None
         return [decide(sources[0], path, ledger.output(resolved) if resolved else None)]
     directory = output_dir or Path(".")
-    if not directory.is_dir():
-        raise UsageError(
-            f"the output directory {directory} does not exist",
-            f"create it first: {command_line('mkdir', '-p', path_word(directory))}",
-        )
     owned = ledger.outputs_in(str(directory.resolve()))
     keys = [recorded_source(s) for s in sources]
     names: list[str | None] = [None] * len(sources)

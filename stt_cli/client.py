@@ -152,7 +152,6 @@ class _Watch:
         self.hard_limit: float | None = None  # the caller's deadline: extensions never go past it
         self.fired = False
         self.by_caller = False
-        self.started = time.monotonic()
         self.received = 0
         self._sockets: list[socket.socket] = []
 
@@ -365,10 +364,7 @@ class ApiClient:
                     f"check the network and the base URL, then try again: {command_line('stt', 'fetch', job_id)}",
                 ) from None
             except _Unreadable as exc:
-                raise ServerError(
-                    f"stt stopped reading the server's answer for job {job_id}: {exc}",
-                    "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
-                ) from None
+                raise _refused(job_id, exc) from None
             except httpx.TransportError as exc:
                 if _is_tls_error(exc) or last:
                     raise self._network_error(exc) from None
@@ -381,10 +377,7 @@ class ApiClient:
                 try:
                     return parse_job(parse_json(answer.body, self._key), job_id)
                 except TooDeep as exc:
-                    raise ServerError(
-                        f"stt stopped reading the server's answer for job {job_id}: {exc}",
-                        "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
-                    ) from None
+                    raise _refused(job_id, exc) from None
                 except ValueError as exc:
                     if last:
                         raise ServerError(
@@ -658,6 +651,14 @@ def _read_body(
     return body
 
 
+def _refused(job_id: str, why: Exception) -> ServerError:
+    """An answer past a bound (size, encoding, depth, counts): one message, never retried."""
+    return ServerError(
+        f"stt stopped reading the server's answer for job {job_id}: {why}",
+        "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
+    )
+
+
 class JobGone(RequestRejected):
     """The service does not know the job (HTTP 404): expired after an hour, or lost."""
 
@@ -761,7 +762,3 @@ def _uuid4() -> str:
     import uuid
 
     return str(uuid.uuid4())
-
-
-def new_idempotency_key() -> str:
-    return _uuid4()

@@ -263,14 +263,21 @@ def _name_max(directory: Path) -> int:
         return 255
 
 
-def check_output_names(output: str | None, output_dir: Path | None) -> None:
-    """-o and --output-dir as the user typed them: UTF-8, and -o naming a file, not a directory."""
+def check_output_options(output: str | None, output_dir: Path | None) -> None:
+    """-o and --output-dir as the user typed them: not both, UTF-8, -o naming a file, --output-dir existing."""
+    if output is not None and output_dir is not None:
+        raise UsageError("-o and --output-dir cannot be used together", "pick one")
     if output is not None:
         utf8_name(output, "output name")
         if output.endswith(("/", os.sep)) and output_fd(output) is None:
             raise UsageError(f"-o {output} names a directory (it ends in /)", "use --output-dir DIR, or name a file")
     if output_dir is not None:
         utf8_name(str(output_dir), "output directory")
+        if not output_dir.is_dir():
+            raise UsageError(
+                f"the output directory {output_dir} does not exist",
+                f"create it first: {command_line('mkdir', '-p', path_word(output_dir))}",
+            )
 
 
 def utf8_name(raw: str, what: str) -> str:

@@ -460,19 +460,6 @@ class Ledger:
         return [row[:4] for row in rows if row[4] == "unknown" or not owner_alive(self.path.parent, row[5])]
 
     # --- output files --------------------------------------------------------------------------------
-    def outputs_of(self, sources: Sequence[str]) -> dict[str, Sequence[OutputRecord]]:
-        """The files stt wrote for each of these sources (resolved paths or URLs)."""
-        found: dict[str, Sequence[OutputRecord]] = {}
-        with self._connect() as db:
-            for start in range(0, len(sources), PARAMS_PER_QUERY):
-                part = sources[start : start + PARAMS_PER_QUERY]
-                marks = ",".join("?" * len(part))
-                for row in db.execute(
-                    f"SELECT path, source, host, job_id, written_at FROM outputs WHERE source IN ({marks})", part
-                ):
-                    found[row[1]] = [*found.get(row[1], []), OutputRecord(*row)]
-        return found
-
     def output(self, path: str) -> OutputRecord | None:
         """Who wrote this file, if stt did."""
         with self._connect() as db:
@@ -666,13 +653,10 @@ def owner_alive(ledger_dir: Path, owner: str) -> bool:
 
 
 def _pid_alive(owner: str) -> bool:
-    try:
-        os.kill(int(owner.split("-", 1)[0]), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
+    from stt_cli.fsutil import pid_alive
+
+    pid = owner.split("-", 1)[0]
+    return pid.isdigit() and pid_alive(int(pid))
 
 
 def keep_in_ledger(job_id: str, write: Callable[..., None], *args: Any, **kwargs: Any) -> None:

@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from stt_cli.protocol import clean_text, sanitize, strip_bidi
+from stt_cli.protocol import sanitize
 
 # How much goes to stderr: QUIET leaves results and errors, VERBOSE adds each HTTP request (set by -q / -v).
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 DATA_CHUNK = 1 << 20  # characters encoded and written at a time
+MAX_LINE = 20_000  # characters of one stderr line (a message quoting server text is bounded before this)
 _level = NORMAL
 
 
@@ -69,7 +70,7 @@ def _paint(text: str, code: str, stream: TextIO) -> str:
 def _safe(message: str) -> str:
     """Whatever a message quotes (server text, file names), the terminal only ever gets text: escape
     sequences, control characters and bidi overrides are removed before stt adds colour of its own."""
-    return strip_bidi(clean_text(message)).replace("\t", " ").replace("\n", " | ")
+    return sanitize(message, MAX_LINE)
 
 
 def _emit(line: str) -> None:

@@ -84,10 +84,6 @@ def clean_text(text: str) -> str:
     return _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n")))
 
 
-def strip_bidi(text: str) -> str:
-    return _BIDI.sub("", text)
-
-
 def sanitize(text: str, limit: int = 500) -> str:
     """Text for stderr: also one line, no bidi controls, and bounded (cut before it is cleaned, too)."""
     text = _BIDI.sub("", clean_text(text[: limit * 4 + 64]))

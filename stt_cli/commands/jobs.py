@@ -20,7 +20,7 @@ from stt_cli.commands.common import (
     write_result,
 )
 from stt_cli.commands.status import IdArg
-from stt_cli.errors import UsageError, command_line, path_word
+from stt_cli.errors import UsageError
 from stt_cli.ledger import STATUSES, JobRecord, Ledger
 from stt_cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
 from stt_cli.options.output import OUTPUT_GROUP, OutputOptions
@@ -79,17 +79,10 @@ def fetch(
 def _fetch_target(sess: Session, job: str, out: OutputOptions) -> Path | None:
     """Where the result goes, checked before anything is asked: -o PATH, DIR/<id>.<ext>, or stdout."""
     from stt_cli.formats.render import EXTENSIONS
-    from stt_cli.fsutil import check_output_names, check_output_path, is_stdout, safe_name
+    from stt_cli.fsutil import check_output_options, check_output_path, is_stdout, safe_name
 
-    if out.output is not None and out.output_dir is not None:
-        raise UsageError("-o and --output-dir cannot be used together", "pick one")
-    check_output_names(out.output, out.output_dir)
+    check_output_options(out.output, out.output_dir)
     if out.output_dir is not None:
-        if not out.output_dir.is_dir():
-            raise UsageError(
-                f"the output directory {out.output_dir} does not exist",
-                f"create it first: {command_line('mkdir', '-p', path_word(out.output_dir))}",
-            )
         path = out.output_dir / f"{safe_name(job)}.{EXTENSIONS[out.format]}"
     elif out.output is None or is_stdout(out.output):
         return None
