@@ -104,7 +104,7 @@ def ten_hour_result(words_per_minute: int = 180, speakers: int = 3) -> dict[str,
 
 
 def bench_ceiling() -> None:
-    from stt_cli.client import MAX_ANSWER_BYTES
+    from stt_cli.api.client import MAX_ANSWER_BYTES
 
     payload = ten_hour_result()
     compact = len(json.dumps(payload))
@@ -312,8 +312,8 @@ def bench_table_render(count: int) -> None:
 
     from rich.console import Console
 
-    from stt_cli import output
-    from stt_cli.output import BatchView
+    from stt_cli.cli import output
+    from stt_cli.cli.output import BatchView
 
     output.set_verbosity(output.QUIET)
     view = BatchView([f"/recordings/2026/rec{n:05d}.wav" for n in range(count)])

@@ -317,8 +317,8 @@ def _sha(path: Path) -> str:
 
 def schedule_checks() -> None:
     """The poll schedule itself, from the code: polls in the first 10 s and the first 2 minutes."""
-    from stt_cli.jobs import poll_delays
-    from stt_cli.settings import DEFAULT_POLL_INTERVAL
+    from stt_cli.core.defaults import DEFAULT_POLL_INTERVAL
+    from stt_cli.core.jobs import poll_delays
 
     moments, t = [], 0.0
     for delay in poll_delays(DEFAULT_POLL_INTERVAL):
@@ -387,8 +387,8 @@ def long_payload(words: int, hours: float) -> dict[str, Any]:
 
 
 def bench_render(quick: bool, work: Path) -> None:
+    from stt_cli.core.ledger import Ledger
     from stt_cli.formats.render import render
-    from stt_cli.ledger import Ledger
 
     words, hours = (3000, 0.3) if quick else (30000, 3.0)
     payload = long_payload(words, hours)

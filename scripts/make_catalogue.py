@@ -1,4 +1,4 @@
-"""Build stt_cli/catalogue.json, the model catalogue, from the provider's published request schemas.
+"""Build stt_cli/api/catalogue.json, the model catalogue, from the provider's published request schemas.
 
     python scripts/make_catalogue.py                      # from ../shared/provider-schemas
     python scripts/make_catalogue.py --check              # exit 1 if the committed catalogue has drifted
@@ -19,7 +19,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT.parent / "shared" / "provider-schemas"
-TARGET = ROOT / "stt_cli" / "catalogue.json"
+TARGET = ROOT / "stt_cli" / "api" / "catalogue.json"
 
 # The provider's model list (api-notes.md, "Models"): the ids stt offers, family by family, with what each
 # family's result carries. Ids in the schemas but not in this list (whisper-*, nova-2-general) are left out.

@@ -61,8 +61,8 @@ def command_specs() -> list[CommandSpec]:
     """Every command of the app, root first, in the order `stt --help` lists them."""
     import typer
 
-    from stt_cli import click_api as click
-    from stt_cli.app import COMMANDS, app
+    from stt_cli.cli import click_api as click
+    from stt_cli.cli.app import COMMANDS, app
 
     root = typer.main.get_command(app)
     specs: list[CommandSpec] = []
@@ -103,13 +103,13 @@ def command_specs() -> list[CommandSpec]:
 
 
 def _models() -> tuple[str, ...]:
-    from stt_cli.models import all_models
+    from stt_cli.api.catalogue import all_models
 
     return all_models()
 
 
 def _keys() -> tuple[str, ...]:
-    from stt_cli.config import settings_table
+    from stt_cli.core.config import settings_table
 
     return tuple(settings_table())
 
@@ -131,8 +131,8 @@ def job_ids(limit: int = 50) -> str:
     """
     import sqlite3
 
-    from stt_cli.ledger import ledger_path
-    from stt_cli.protocol import is_valid_id, sanitize
+    from stt_cli.api.wire import is_valid_id, sanitize
+    from stt_cli.core.ledger import ledger_path
 
     try:
         path = ledger_path()

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from stt_cli.app import app
+from stt_cli.cli.app import app
 from stt_cli.emulator.results import sample_wav
 from stt_cli.emulator.server import Emulator
 
@@ -53,8 +53,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries keep their count and logic; only the sleeping between them shrinks."""
-    monkeypatch.setattr("stt_cli.client.BACKOFF_BASE", 0.001)
-    monkeypatch.setattr("stt_cli.client.BACKOFF_CAP", 0.005)
+    monkeypatch.setattr("stt_cli.api.client.BACKOFF_BASE", 0.001)
+    monkeypatch.setattr("stt_cli.api.client.BACKOFF_CAP", 0.005)
 
 
 @dataclass

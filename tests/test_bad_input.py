@@ -167,7 +167,7 @@ def test_unreachable_server_exits_5(cli, talk: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_unexpected_errors_exit_1_in_one_line_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    from stt_cli.app import _boundary
+    from stt_cli.cli.app import _boundary
 
     def broken() -> None:
         secret = "do-not-show-locals"  # noqa: F841 - a local that must never be printed

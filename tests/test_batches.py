@@ -435,7 +435,7 @@ def test_a_locked_ledger_waits_then_says_so_and_loses_no_row(
     cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert cli("run", str(talk)).exit_code == 0
-    monkeypatch.setattr("stt_cli.ledger.BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr("stt_cli.core.ledger.BUSY_TIMEOUT", 0.2)
     holder = sqlite3.connect(_ledger_file(), isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
@@ -451,8 +451,8 @@ def test_a_locked_ledger_waits_then_says_so_and_loses_no_row(
 def test_a_ledger_that_fails_after_the_job_exists_only_warns(
     cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from stt_cli.core.ledger import Ledger
     from stt_cli.errors import UsageError
-    from stt_cli.ledger import Ledger
 
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise UsageError("the job ledger is full", "free some space")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from stt_cli.completion import FILE_NAMES, SHELLS, command_specs, job_ids, render
-from stt_cli.ledger import Ledger
+from stt_cli.core.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPLETIONS = ROOT / "completions"

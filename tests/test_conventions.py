@@ -14,7 +14,7 @@ from conftest import EmulatorHandle, stderr_on_a_terminal, subprocess_env
 
 from stt_cli import __version__
 from stt_cli.completion import command_specs
-from stt_cli.config import config_file
+from stt_cli.core.config import config_file
 
 PATHS = [spec.path for spec in command_specs() if spec.path]
 ESC = "\x1b["
@@ -299,7 +299,7 @@ def test_models_lists_every_documented_id(cli) -> None:  # type: ignore[no-untyp
 
 def test_proxy_settings_are_left_to_httpx_for_https(monkeypatch: pytest.MonkeyPatch) -> None:
     """HTTPS_PROXY / NO_PROXY / SSL_CERT_FILE: read (trust_env) for the real service, skipped for loopback."""
-    from stt_cli.client import ApiClient
+    from stt_cli.api.client import ApiClient
 
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
     remote = ApiClient("https://api.example.com/v1", "k")

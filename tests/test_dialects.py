@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from conftest import EmulatorHandle, start_emulator
 
-from stt_cli.dialects import FLAGS, field_of, flag_name
-from stt_cli.models import model, request_schema
+from stt_cli.api.catalogue import model, request_schema
+from stt_cli.api.dialects import FLAGS, field_of, flag_name
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -310,7 +310,7 @@ def test_a_result_stt_cannot_read_is_exit_5_and_kept_for_fetch_json(cli, emulato
 
 
 def test_the_catalogue_is_what_the_provider_s_schemas_make() -> None:
-    """stt_cli/catalogue.json is rebuilt from ../shared/provider-schemas; any drift fails (skipped in an sdist)."""
+    """stt_cli/api/catalogue.json is rebuilt from ../shared/provider-schemas; any drift fails (skipped in an sdist)."""
     schemas = SHARED / "provider-schemas"
     if not schemas.is_dir():
         pytest.skip("../shared is not here (an sdist)")
@@ -319,7 +319,7 @@ def test_the_catalogue_is_what_the_provider_s_schemas_make() -> None:
         import make_catalogue
     finally:
         sys.path.remove(str(ROOT / "scripts"))
-    committed = (ROOT / "stt_cli" / "catalogue.json").read_text(encoding="utf-8")
+    committed = (ROOT / "stt_cli" / "api" / "catalogue.json").read_text(encoding="utf-8")
     assert make_catalogue.render(make_catalogue.build(schemas)) == committed, "run: python scripts/make_catalogue.py"
 
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from stt_cli.emulator.results import AudioInfo, build_result, sample
 from stt_cli.errors import UsageError
-from stt_cli.formats.limits import SubtitleOptions
 from stt_cli.formats.render import render
+from stt_cli.formats.subtitle_options import SubtitleOptions
 from stt_cli.formats.subtitles import timestamp
 
 TIMING = re.compile(r"^(\d{2,}):(\d{2}):(\d{2})[,.](\d{3}) --> (\d{2,}):(\d{2}):(\d{2})[,.](\d{3})$")
@@ -315,7 +315,7 @@ def test_verbose_json_renders_subtitles_from_segment_words_and_segment_times() -
 
 
 def test_a_result_of_no_known_shape_names_its_keys_and_the_service_error() -> None:
-    from stt_cli.transcript import UnknownShape, normalise
+    from stt_cli.formats.transcript import UnknownShape, normalise
 
     with pytest.raises(UnknownShape) as caught:
         normalise({"status": "completed", "error": {"message": "model overloaded"}, "foo": 1})

@@ -110,7 +110,7 @@ def test_a_poisoned_id_from_create_is_a_server_error_and_never_stored(
     line = _one_error_line(result.stderr)
     assert "not a job id stt accepts" in line
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "\t" not in result.stderr
-    from stt_cli.protocol import shown_id
+    from stt_cli.api.wire import shown_id
 
     assert shown_id(bad) in line  # quoted and escaped: never raw, never a command to copy
     assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
@@ -188,7 +188,7 @@ def test_ids_an_older_stt_stored_are_dropped_when_the_ledger_is_upgraded(cli, is
 def test_bash_completion_never_runs_or_offers_a_poisoned_id(tmp_path: Path, isolated_home: Path) -> None:
     from test_completion import _bash
 
-    from stt_cli.ledger import Ledger
+    from stt_cli.core.ledger import Ledger
 
     ledger = Ledger()
     ledger.add("good-id-1", "127.0.0.1:1", "/a.wav", "m", {})
@@ -329,7 +329,7 @@ def test_a_trickle_in_the_headers_ends_with_the_timeout(hostile: HostileServer, 
 def test_a_trickle_past_the_answer_deadline_is_a_server_error(
     cli, hostile: HostileServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("stt_cli.client.ANSWER_DEADLINE", 1.0)
+    monkeypatch.setattr("stt_cli.api.client.ANSWER_DEADLINE", 1.0)
     hostile.on_poll = lambda request, conn: conn.trickle(b'{"status": "completed"}' * 10, 0.2)
     started = time.monotonic()
     result = cli("status", "abc123")
@@ -340,8 +340,8 @@ def test_a_trickle_past_the_answer_deadline_is_a_server_error(
 
 def test_a_large_answer_at_a_fair_pace_is_not_cut(cli, hostile: HostileServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """The deadline grows with the bytes that arrive: a big result on a slow link still gets through."""
-    monkeypatch.setattr("stt_cli.client.ANSWER_DEADLINE", 0.5)
-    monkeypatch.setattr("stt_cli.client.ANSWER_MIN_RATE", 64 * 1024)
+    monkeypatch.setattr("stt_cli.api.client.ANSWER_DEADLINE", 0.5)
+    monkeypatch.setattr("stt_cli.api.client.ANSWER_MIN_RATE", 64 * 1024)
     body = json.dumps({"status": "completed", "result": sample_result("fair " * 30000)}).encode()  # 1.8 MB
 
     def poll(request: Request, conn: Conn) -> None:
@@ -492,7 +492,7 @@ def test_a_create_cut_off_after_the_whole_body_is_resent_with_the_same_key(
 def test_no_answer_after_the_whole_body_is_an_unknown_outcome_kept_for_the_rerun(
     cli, hostile: HostileServer, talk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("stt_cli.client.CREATE_ANSWER_DEADLINE", 0.5)
+    monkeypatch.setattr("stt_cli.api.client.CREATE_ANSWER_DEADLINE", 0.5)
     _swallow_first(hostile)
     result = cli("run", str(talk))
     assert result.exit_code == 5
@@ -836,8 +836,8 @@ def test_an_interrupted_batch_continues_when_run_again(emulator: EmulatorHandle,
 def test_the_live_table_keeps_a_fixed_height() -> None:
     from rich.console import Console
 
-    from stt_cli import output
-    from stt_cli.output import BatchView
+    from stt_cli.cli import output
+    from stt_cli.cli.output import BatchView
 
     output.set_verbosity(output.QUIET)  # the plain lines off a terminal are not what is measured here
     view = BatchView([f"/audio/rec{n:04d}.wav" for n in range(2000)])
@@ -908,7 +908,7 @@ def test_an_odd_retry_after_is_one_line(cli, hostile: HostileServer, value: str)
 
 
 def test_the_text_cleaner_is_linear_on_unterminated_introducers() -> None:
-    from stt_cli.protocol import clean_text, sanitize
+    from stt_cli.api.wire import clean_text, sanitize
 
     for nasty in ("\x9d" * 200_000, "\x1b]" * 100_000, "\x9b1" * 100_000, "\x90a" * 100_000):
         assert "\x9d" not in clean_text(nasty) and "\x1b" not in clean_text(nasty)
@@ -932,8 +932,8 @@ def test_a_gzip_answer_that_never_ends_is_cut_at_the_raw_ceiling(
 ) -> None:
     import gzip
 
-    monkeypatch.setattr("stt_cli.client.MAX_ANSWER_BYTES", 1 << 20)
-    monkeypatch.setattr("stt_cli.client.RAW_SLACK", 1 << 16)
+    monkeypatch.setattr("stt_cli.api.client.MAX_ANSWER_BYTES", 1 << 20)
+    monkeypatch.setattr("stt_cli.api.client.RAW_SLACK", 1 << 16)
 
     def poll(request: Request, conn: Conn) -> None:
         conn.head(200, {"Content-Encoding": "gzip"})
@@ -1137,7 +1137,7 @@ def test_a_key_file_that_is_a_fifo_is_refused_not_waited_on(cli, isolated_home: 
 
 
 def test_a_damaged_ledger_row_is_one_line(cli, isolated_home: Path) -> None:
-    from stt_cli.ledger import Ledger
+    from stt_cli.core.ledger import Ledger
 
     ledger = Ledger()
     ledger.add("row-1", "h:1", "/a.wav", "m", {})

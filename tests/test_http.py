@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_TEXT, EmulatorHandle
 
-from stt_cli.client import MAX_ATTEMPTS, parse_retry_after
+from stt_cli.api.client import MAX_ATTEMPTS, parse_retry_after
 
 
 def test_polls_retry_server_errors_and_broken_answers(cli, emulator: EmulatorHandle, talk: Path) -> None:
@@ -132,7 +132,7 @@ def test_a_large_upload_streams_and_arrives_intact(cli, emulator: EmulatorHandle
 def test_a_slow_answer_times_out_and_the_poll_is_retried(
     cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("stt_cli.client.READ_TIMEOUT", 0.3)
+    monkeypatch.setattr("stt_cli.api.client.READ_TIMEOUT", 0.3)
     job_id = cli("submit", str(talk)).stdout.strip()
     emulator.fault("poll", {"status": 200, "delay": 1.0, "body": {"status": "processing"}})
     result = cli("fetch", job_id)

@@ -174,7 +174,7 @@ def test_interrupt_while_reading_stdin_removes_the_spool_file(emulator: Emulator
 def test_a_second_interrupt_exits_at_once(tmp_path: Path) -> None:
     code = (
         "import os, signal, time\n"
-        "from stt_cli import app\n"
+        "from stt_cli.cli import app\n"
         "signal.signal(signal.SIGINT, app._on_interrupt)\n"
         "try:\n"
         "    os.kill(os.getpid(), signal.SIGINT); time.sleep(5)\n"
@@ -261,7 +261,7 @@ def test_a_key_with_a_trailing_newline_is_trimmed(
 def test_local_variables_never_reach_a_traceback(tmp_path: Path) -> None:
     code = (
         "import os\n"
-        "from stt_cli.app import _boundary\n"
+        "from stt_cli.cli.app import _boundary\n"
         "def boom():\n"
         f"    api_key = {KEY!r}\n"
         "    raise ValueError('bad')\n"
@@ -291,7 +291,7 @@ def test_a_non_audio_file_is_warned_about_and_still_sent(
 
 
 def test_sniffing_knows_common_containers() -> None:
-    from stt_cli.jobs import looks_like_media
+    from stt_cli.core.jobs import looks_like_media
 
     for head in (
         b"RIFF\0\0\0\0WAVE",

@@ -16,9 +16,9 @@ import webvtt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stt_cli.formats.limits import SubtitleOptions
+from stt_cli.formats.subtitle_options import SubtitleOptions
 from stt_cli.formats.subtitles import build_cues, render_srt, render_vtt, timestamp
-from stt_cli.transcript import Channel, Transcript, Word
+from stt_cli.formats.transcript import Channel, Transcript, Word
 
 WORD_TEXT = st.one_of(
     st.sampled_from(["the", "and", "so", "word", "sentence.", "clause,", "why?", "yes!", "naïve", "日本語", "😀"]),

@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stt_cli.config import Resolved, is_loopback_host, validate_base_url
+from stt_cli.api.wire import Status, form_fields, parse_created, parse_job, server_message
+from stt_cli.cli.options.request import parse_param
+from stt_cli.core.config import Resolved, is_loopback_host, validate_base_url
+from stt_cli.core.jobs import poll_delays
 from stt_cli.emulator.server import HttpError, iter_multipart
 from stt_cli.errors import UsageError
-from stt_cli.jobs import poll_delays
-from stt_cli.options.request import parse_param
-from stt_cli.protocol import Status, form_fields, parse_created, parse_job, server_message
 
 
 def test_envelope_a_and_b_read_the_same() -> None:
@@ -205,7 +205,7 @@ class _FakeClient:
         self.asked: list[float] = []
 
     def get_job(self, job_id: str, *, until: float | None = None) -> object:
-        from stt_cli.protocol import parse_job
+        from stt_cli.api.wire import parse_job
 
         self.asked.append(self.clock.now)
         word = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
@@ -216,8 +216,8 @@ class _FakeClient:
 
 
 def test_the_wait_loop_follows_its_schedule_on_a_fake_clock(tmp_path: Path) -> None:
-    from stt_cli.jobs import wait
-    from stt_cli.ledger import Ledger
+    from stt_cli.core.jobs import wait
+    from stt_cli.core.ledger import Ledger
 
     fake = _FakeClock()
     client = _FakeClient(["waiting"] * 6 + ["active"] * 4 + ["completed"], fake)
@@ -233,9 +233,9 @@ def test_the_wait_loop_follows_its_schedule_on_a_fake_clock(tmp_path: Path) -> N
 
 
 def test_the_wait_loop_gives_up_at_its_timeout_without_waiting_past_it(tmp_path: Path) -> None:
+    from stt_cli.core.jobs import wait
+    from stt_cli.core.ledger import Ledger
     from stt_cli.errors import StillPending
-    from stt_cli.jobs import wait
-    from stt_cli.ledger import Ledger
 
     fake = _FakeClock()
     client = _FakeClient(["active"], fake)
@@ -248,10 +248,10 @@ def test_the_wait_loop_gives_up_at_its_timeout_without_waiting_past_it(tmp_path:
 
 
 def test_the_private_click_inside_typer_still_has_what_stt_uses() -> None:
-    """stt_cli/click_api.py is the one import of typer._click: a Typer upgrade that moves a name fails here."""
+    """stt_cli/cli/click_api.py is the one import of typer._click: a Typer upgrade that moves a name fails here."""
     import typer
 
-    from stt_cli import click_api
+    from stt_cli.cli import click_api
 
     for name in click_api.__all__:
         assert getattr(click_api, name, None) is not None, f"typer {typer.__version__} has no click {name}"

@@ -11,7 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from stt_cli.models import family_of
+from stt_cli.api.catalogue import family_of
 
 PLACEHOLDER_SENTENCES = (
     "This is a placeholder transcript from the stt emulator.",

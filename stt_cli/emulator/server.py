@@ -33,9 +33,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
+from stt_cli.api.catalogue import all_models, family_of
+from stt_cli.api.catalogue import model as catalogue_model
 from stt_cli.emulator.results import AudioInfo, audio_info, build_result, url_info
-from stt_cli.models import all_models, family_of
-from stt_cli.models import model as catalogue_model
 
 API_PREFIX = "/v1"
 READ_CHUNK = 256 * 1024

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from stt_cli.api.wire import json_text
 from stt_cli.errors import UsageError
-from stt_cli.formats.limits import SubtitleOptions
 from stt_cli.formats.registry import FORMATS, NAMES
+from stt_cli.formats.subtitle_options import SubtitleOptions
 from stt_cli.formats.subtitles import render_srt, render_vtt
 from stt_cli.formats.text import render_text
-from stt_cli.protocol import json_text
-from stt_cli.transcript import Transcript, normalise
+from stt_cli.formats.transcript import Transcript, normalise
 
 PRETTY_JSON_LIMIT = 4_000_000  # characters: a result longer than this as compact JSON is written on one line
 EXTENSIONS = {name: spec.extension for name, spec in FORMATS.items()}

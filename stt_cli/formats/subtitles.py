@@ -15,8 +15,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from stt_cli.formats.limits import SubtitleOptions
-from stt_cli.transcript import Transcript, Word
+from stt_cli.formats.subtitle_options import SubtitleOptions
+from stt_cli.formats.transcript import Transcript, Word
 
 _ARROWS = re.compile(r"--+>")
 LEAD_IN_MS = 400  # a cue too short to read may appear this much before its first word, into silence

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stt_cli.transcript import Channel, Transcript
+from stt_cli.formats.transcript import Channel, Transcript
 
 
 def _speaker_name(speaker: str, names: dict[str, str]) -> str:

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from stt_cli import output
-from stt_cli.batch import Pool, Target, expand, plan_targets, read_list
-from stt_cli.cli_kit import JsonOpt, command
-from stt_cli.commands.common import (
+from stt_cli.api.catalogue import family_of
+from stt_cli.api.wire import json_text
+from stt_cli.cli import output
+from stt_cli.cli.build import JsonOpt, command
+from stt_cli.cli.commands.common import (
     Session,
     render_payload,
     resolve_connection,
@@ -21,13 +22,12 @@ from stt_cli.commands.common import (
     wait_visibly,
     write_result,
 )
+from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
+from stt_cli.cli.options.output import OUTPUT_GROUP, OutputOptions
+from stt_cli.cli.options.request import SOURCE_GROUP, TRANSCRIPTION_GROUP, Request, SourceOptions
+from stt_cli.core.batch import Pool, Target, expand, plan_targets, read_list
+from stt_cli.core.jobs import Obtained, Prepared, Source, check_size, looks_like_media, obtain, prepare
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError, fetch_hint
-from stt_cli.jobs import Obtained, Prepared, Source, check_size, looks_like_media, obtain, prepare
-from stt_cli.models import family_of
-from stt_cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
-from stt_cli.options.output import OUTPUT_GROUP, OutputOptions
-from stt_cli.options.request import SOURCE_GROUP, TRANSCRIPTION_GROUP, Request, SourceOptions
-from stt_cli.protocol import json_text
 
 SourcesArg = Annotated[
     list[str] | None,
@@ -92,8 +92,8 @@ def _check_format(request: Request, fmt: str) -> None:
 
 def _reusable(sess: Session, request: Request, limits: SourceOptions) -> Callable[[Source], str | None]:
     """The id of the ledger's job this run would reuse for a source (asked only where an output exists)."""
-    from stt_cli.fsutil import file_sha256
-    from stt_cli.ledger import work_key
+    from stt_cli.core.files import file_sha256
+    from stt_cli.core.ledger import work_key
 
     def find(source: Source) -> str | None:
         if limits.resubmit or source.kind == "stdin":
@@ -174,7 +174,7 @@ def _result(
     sleep: Callable[[float], None],
 ) -> tuple[str, dict[str, Any]]:
     """The job's payload: the ledger's, or waited for; a reused job the service forgot is replaced."""
-    from stt_cli.client import JobGone
+    from stt_cli.api.client import JobGone
 
     job_id, record = obtained.generation_id, obtained.record
     if record is not None and record.result is not None:

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from stt_cli.dialects import FLAGS, Flag, encode, families_with, flag_name
+from stt_cli.api.catalogue import DEFAULT_MODEL, families
+from stt_cli.api.dialects import FLAGS, Flag, encode, families_with, flag_name
+from stt_cli.api.wire import OptionValue
+from stt_cli.cli.options import TRANSCRIPTION, Group, Mode, Opt, finite
+from stt_cli.core.defaults import DEFAULT_CONCURRENCY
 from stt_cli.errors import UsageError
-from stt_cli.models import DEFAULT_MODEL, families
-from stt_cli.options import TRANSCRIPTION, Group, Mode, Opt, finite
-from stt_cli.protocol import OptionValue
-from stt_cli.settings import DEFAULT_CONCURRENCY
 
 # --- Transcription --------------------------------------------------------------------------------------
 METAVARS = {

@@ -14,8 +14,8 @@ from typing import Annotated, Any, NamedTuple
 
 import typer
 
+from stt_cli.core.defaults import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from stt_cli.formats.registry import NAMES as FORMAT_NAMES
-from stt_cli.settings import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 
 TRANSCRIPTION = "Transcription"
 OUTPUT = "Output"

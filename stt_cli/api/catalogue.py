@@ -1,5 +1,5 @@
 """The model catalogue: each model id of the provider's list, its family, the request fields its published
-schema declares, its upload field, and what its result carries (stt_cli/catalogue.json, made by
+schema declares, its upload field, and what its result carries (stt_cli/api/catalogue.json, made by
 scripts/make_catalogue.py from the provider's schemas; read on first use, never at start-up)."""
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ import os
 import stat
 from pathlib import Path
 
-from stt_cli.config import KEY_ENV_VARS, Resolved, config_dir
+from stt_cli.core.config import KEY_ENV_VARS, Resolved, config_dir
+from stt_cli.core.files import atomic_write_bytes
 from stt_cli.errors import AuthError, UsageError, command_line, local_failure, path_word
-from stt_cli.fsutil import atomic_write_bytes
 
 KEY_FILE_NAME = "credentials.json"
 MASK_MIN_LENGTH = 16  # below this, showing even the last 4 characters gives too much away

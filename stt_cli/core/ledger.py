@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from stt_cli.config import data_dir
+from stt_cli.api.wire import Status
+from stt_cli.core.config import data_dir
 from stt_cli.errors import SttError, UsageError, command_line, path_word
-from stt_cli.protocol import Status
 
 SCHEMA_VERSION = 2
 # SQLite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF), to tell a full disk from corruption
@@ -553,7 +553,7 @@ def audio_seconds(result: dict[str, Any]) -> float | None:
 
 def _migrate(db: sqlite3.Connection, version: int) -> None:
     """Bring a ledger to SCHEMA_VERSION in one transaction (version 0: a new file)."""
-    from stt_cli.protocol import is_valid_id
+    from stt_cli.api.wire import is_valid_id
 
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -653,7 +653,7 @@ def owner_alive(ledger_dir: Path, owner: str) -> bool:
 
 
 def _pid_alive(owner: str) -> bool:
-    from stt_cli.fsutil import pid_alive
+    from stt_cli.core.files import pid_alive
 
     pid = owner.split("-", 1)[0]
     return pid.isdigit() and pid_alive(int(pid))
@@ -664,6 +664,6 @@ def keep_in_ledger(job_id: str, write: Callable[..., None], *args: Any, **kwargs
     try:
         write(*args, **kwargs)
     except SttError as exc:
-        from stt_cli.output import warn
+        from stt_cli.cli.output import warn
 
         warn(f"job {job_id} is fine, but the ledger could not record it: {exc.message}; keep the id to fetch it")

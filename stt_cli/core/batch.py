@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from stt_cli.core.jobs import Source, parse_source
 from stt_cli.errors import Interrupted, SttError, UsageError
-from stt_cli.jobs import Source, parse_source
 
 if TYPE_CHECKING:
-    from stt_cli.ledger import Ledger, OutputRecord
+    from stt_cli.core.ledger import Ledger, OutputRecord
 
 CANCEL_GRACE = 2.0  # s a cancelled batch waits, in all, for its workers to record what they were doing
 
@@ -94,7 +94,7 @@ def plan_targets(
     without --force, unless it holds the result of the very job this run would reuse (a re-run finds it done)
     or --skip-existing skips its source. `reusable(source)` is the id of that job, if any.
     """
-    from stt_cli.fsutil import check_output_options, check_output_path, is_special, is_stdout, safe_name
+    from stt_cli.core.files import check_output_options, check_output_path, is_special, is_stdout, safe_name
 
     if len(sources) > 1 and output is not None and not is_stdout(output):
         raise UsageError(f"-o names one file but {len(sources)} sources were given", "use --output-dir DIR instead")

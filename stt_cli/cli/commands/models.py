@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 import typer
 
-from stt_cli import output
-from stt_cli.cli_kit import JsonOpt, command
-from stt_cli.dialects import FLAGS, field_of, flag_name
+from stt_cli.api.catalogue import DEFAULT_MODEL, Model, all_models, families, model
+from stt_cli.api.dialects import FLAGS, field_of, flag_name
+from stt_cli.api.wire import json_text
+from stt_cli.cli import output
+from stt_cli.cli.build import JsonOpt, command
 from stt_cli.errors import UsageError
-from stt_cli.models import DEFAULT_MODEL, Model, all_models, families, model
-from stt_cli.protocol import json_text
 
 MODELS_HELP = """List the model ids, what their results carry, and the flags each family takes.
 

@@ -23,8 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from stt_cli import __version__
-from stt_cli.errors import AuthError, OutcomeUnknown, RequestRejected, ServerError, UsageError, command_line
-from stt_cli.protocol import (
+from stt_cli.api.wire import (
     BadId,
     JobState,
     TooDeep,
@@ -37,6 +36,7 @@ from stt_cli.protocol import (
     server_message,
     shown_id,
 )
+from stt_cli.errors import AuthError, OutcomeUnknown, RequestRejected, ServerError, UsageError, command_line
 
 # --- Every constant that tunes the HTTP behaviour -------------------------------------------------------
 CONNECT_TIMEOUT = 10.0  # s: a host that does not answer in 10 s is not going to

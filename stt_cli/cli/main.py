@@ -28,6 +28,6 @@ def main() -> None:
         sys.stdout.write(job_ids())
         return
     gc.disable()
-    from stt_cli.app import main as run
+    from stt_cli.cli.app import main as run
 
     run()

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from stt_cli import click_api as click
+from stt_cli.cli import click_api as click
 
 # The order option groups appear in; options without a panel go last, under "Other options".
 PANELS = ("Source", "Batch", "Transcription", "Output", "Waiting", "Connection")
@@ -69,7 +69,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON: one object pe
 
 def set_verbosity(quiet: bool, verbose: bool) -> None:
     """Apply -q / -v when given (a flag on `stt` itself stays in force when the command repeats neither)."""
-    from stt_cli import output
+    from stt_cli.cli import output
     from stt_cli.errors import UsageError
 
     if quiet and verbose:

@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from stt_cli import output
-from stt_cli.cli_kit import JsonOpt, command
-from stt_cli.commands.common import resolve_connection, resolve_job_id, session
-from stt_cli.ledger import keep_in_ledger
-from stt_cli.options import CONNECTION_GROUP, ConnectionOptions, use
-from stt_cli.protocol import Status, json_text
+from stt_cli.api.wire import Status, json_text
+from stt_cli.cli import output
+from stt_cli.cli.build import JsonOpt, command
+from stt_cli.cli.commands.common import resolve_connection, resolve_job_id, session
+from stt_cli.cli.options import CONNECTION_GROUP, ConnectionOptions, use
+from stt_cli.core.ledger import keep_in_ledger
 
 IdArg = Annotated[
     str | None,
@@ -40,7 +40,7 @@ def status(
     *,
     conn: ConnectionOptions,
 ) -> None:
-    from stt_cli.client import JobGone
+    from stt_cli.api.client import JobGone
 
     base_url, key = resolve_connection(conn)
     with session(base_url, key) as sess:

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
-from stt_cli.config import host_of
+from stt_cli.api.wire import JobState, OptionValue, Status, form_fields
+from stt_cli.core.config import host_of
+from stt_cli.core.ledger import keep_in_ledger
 from stt_cli.errors import (
     Interrupted,
     JobFailed,
@@ -26,12 +28,10 @@ from stt_cli.errors import (
     command_line,
     path_word,
 )
-from stt_cli.ledger import keep_in_ledger
-from stt_cli.protocol import JobState, OptionValue, Status, form_fields
 
 if TYPE_CHECKING:
-    from stt_cli.client import ApiClient, Progress
-    from stt_cli.ledger import JobRecord, Ledger
+    from stt_cli.api.client import ApiClient, Progress
+    from stt_cli.core.ledger import JobRecord, Ledger
 
 # --- The poll schedule: fast at first (short clips finish in seconds), then in proportion to the wait ----
 # Polls at 0.5, 1, 1.5, 2, 3, 4, 5, 6, 7.2, 8.6 s, ... : 10 in the first 10 s, 26 in the first 2 minutes,
@@ -73,7 +73,7 @@ def parse_source(raw: str) -> Source:
         return Source(raw, "stdin")
     if not raw.strip() or "\x00" in raw:
         raise UsageError(f"{raw!r} is not a file name or URL", "pass a path, an http(s) URL or -")
-    from stt_cli.fsutil import utf8_name
+    from stt_cli.core.files import utf8_name
 
     utf8_name(raw, "source")
     lowered = raw.lower()
@@ -147,7 +147,7 @@ SPOOL_PREFIX = "stdin-"
 
 
 def spool_dir() -> Path:
-    from stt_cli.config import cache_dir
+    from stt_cli.core.config import cache_dir
 
     return cache_dir() / "spool"
 
@@ -161,8 +161,8 @@ def spooled_stdin(max_size: int | None = None) -> Iterator[tuple[Path, str]]:
     """
     import hashlib
 
+    from stt_cli.core.files import sweep_temp_files
     from stt_cli.errors import local_failure
-    from stt_cli.fsutil import sweep_temp_files
 
     stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
     if stream is None or sys.stdin.isatty():
@@ -213,8 +213,8 @@ class Prepared(NamedTuple):
 @contextlib.contextmanager
 def prepare(source: Source, max_size: int | None = None) -> Iterator[Prepared]:
     """Hash a file (the ledger matches work by its bytes), or spool and hash stdin; a URL as it is."""
+    from stt_cli.core.files import file_sha256
     from stt_cli.errors import local_failure
-    from stt_cli.fsutil import file_sha256
 
     if source.kind == "url":
         yield Prepared(source, None, "", source.raw, f"url:{source.raw}", None, None)
@@ -276,9 +276,9 @@ def obtain(
     The claim is written to the ledger before the upload starts, so a create that is interrupted or killed
     after its body went out is found by the next run, which sends the same Idempotency-Key again.
     """
-    from stt_cli.client import UploadFile
+    from stt_cli.api.client import UploadFile
+    from stt_cli.core.ledger import Busy, Reuse, Work
     from stt_cli.errors import OutcomeUnknown
-    from stt_cli.ledger import Busy, Reuse, Work
 
     host = host_of(client.base_url)
     work = Work(prepared.recorded, prepared.identity, model, dict(options), prepared.size, prepared.sha256)
@@ -365,7 +365,7 @@ def obtain(
 
 def upload_field(model_id: str) -> str:
     """The form field of the audio for this model (the catalogue's choice: `file` for gpt-4o, else `audio`)."""
-    from stt_cli.models import DEFAULT_UPLOAD_FIELD, model
+    from stt_cli.api.catalogue import DEFAULT_UPLOAD_FIELD, model
 
     entry = model(model_id)
     return entry.upload_field if entry is not None else DEFAULT_UPLOAD_FIELD
@@ -400,7 +400,7 @@ def wait(
     deadline also ends a status request in flight. A job the service no longer knows is marked gone in the
     ledger (JobGone is raised).
     """
-    from stt_cli.client import JobGone, OutOfTime
+    from stt_cli.api.client import JobGone, OutOfTime
     from stt_cli.errors import fetch_hint
 
     host = host_of(client.base_url)
@@ -430,7 +430,7 @@ def wait(
                 on_status(state)
             if state.status is Status.UNKNOWN and state.raw_status not in warned:
                 warned.add(state.raw_status)
-                from stt_cli.output import warn
+                from stt_cli.cli.output import warn
 
                 warn(f"the service reported an unknown status {state.raw_status!r}; still waiting")
             if state.status is Status.COMPLETED:

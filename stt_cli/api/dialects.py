@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
+from stt_cli.api.catalogue import FALLBACK_MODEL, Model, families, model
 from stt_cli.errors import UsageError
-from stt_cli.models import FALLBACK_MODEL, Model, families, model
 
 OptionValue = str | bool | int | float | list[str]
 

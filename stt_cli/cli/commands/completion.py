@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from stt_cli import output
-from stt_cli.cli_kit import command
+from stt_cli.cli import output
+from stt_cli.cli.build import command
 
 COMPLETION_HELP = """Print the completion script for SHELL.
 

@@ -172,9 +172,9 @@ class Setting(NamedTuple):
 
 
 def _settings() -> tuple[Setting, ...]:
-    from stt_cli import settings as s
+    from stt_cli.api.catalogue import DEFAULT_MODEL
+    from stt_cli.core import defaults as s
     from stt_cli.formats.registry import NAMES as FORMAT_NAMES
-    from stt_cli.models import DEFAULT_MODEL
 
     transcribe, render = ("run", "submit"), ("run", "fetch")
     return (
@@ -244,7 +244,7 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
 
 
 def warn_unknown_keys(config: dict[str, Any]) -> None:
-    from stt_cli import output
+    from stt_cli.cli import output
 
     known = settings_table()
     for key in config:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stt_cli.settings import (
+from stt_cli.core.defaults import (
     MAX_CHARS_PER_SECOND,
     MAX_CUE_DURATION,
     MAX_LINE_WIDTH,

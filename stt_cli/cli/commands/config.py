@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from stt_cli import output
-from stt_cli.cli_kit import JsonOpt, group, sub_command
-from stt_cli.config import (
+from stt_cli.cli import output
+from stt_cli.cli.build import JsonOpt, group, sub_command
+from stt_cli.core.config import (
     config_dir,
     config_file,
     effective,
@@ -93,7 +93,7 @@ def set_value(
     setting = find_setting(key)
     typed = parse_setting(setting, value, None)
     if setting.key == "model":
-        from stt_cli.models import all_models
+        from stt_cli.api.catalogue import all_models
 
         if typed not in all_models():
             output.warn(f"{typed} is not one of the known model ids (stt models); stored anyway")
@@ -140,8 +140,8 @@ def _rewrite(key: str, value: str | int | float | None) -> None:
     """Edit one key of the config file atomically, and check the result reads back as meant."""
     import tomllib
 
-    from stt_cli.fsutil import atomic_write_bytes
-    from stt_cli.tomledit import set_key, unset_key
+    from stt_cli.core.files import atomic_write_bytes
+    from stt_cli.core.tomledit import set_key, unset_key
 
     before = load_config()  # refuses a broken file, with the fix
     target = config_file()

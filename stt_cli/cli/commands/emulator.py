@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
-from stt_cli import output
-from stt_cli.cli_kit import command
-from stt_cli.config import is_loopback_host
+from stt_cli.cli import output
+from stt_cli.cli.build import command
+from stt_cli.core.config import is_loopback_host
 from stt_cli.errors import UsageError, command_line
 
 EMULATOR_HELP = """Run a local emulator of the speech-to-text API, for trying stt and for CI.
@@ -73,15 +73,15 @@ def emulator(
     tls_key: Annotated[Path | None, typer.Option("--tls-key", metavar="PEM", help="The certificate's key")] = None,
 ) -> None:
     if write_sample is not None:
+        from stt_cli.core.files import atomic_write_bytes, check_output_path
         from stt_cli.emulator.results import sample_wav
-        from stt_cli.fsutil import atomic_write_bytes, check_output_path
 
         check_output_path(write_sample, force=force)
         atomic_write_bytes(write_sample, sample_wav())
         output.info(f"wrote {write_sample} (the emulator knows its words)")
         return
+    from stt_cli.cli.main import started
     from stt_cli.emulator.server import Emulator
-    from stt_cli.entry import started
 
     started()  # a long-running server: the collector runs as usual
 

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from stt_cli import output
-from stt_cli.cli_kit import JsonOpt, command, group, sub_command, with_verbosity
-from stt_cli.commands.common import (
+from stt_cli.api.wire import json_text
+from stt_cli.cli import output
+from stt_cli.cli.build import JsonOpt, command, group, sub_command, with_verbosity
+from stt_cli.cli.commands.common import (
     Session,
     render_payload,
     resolve_connection,
@@ -19,12 +20,11 @@ from stt_cli.commands.common import (
     wait_visibly,
     write_result,
 )
-from stt_cli.commands.status import IdArg
+from stt_cli.cli.commands.status import IdArg
+from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
+from stt_cli.cli.options.output import OUTPUT_GROUP, OutputOptions
+from stt_cli.core.ledger import STATUSES, JobRecord, Ledger
 from stt_cli.errors import UsageError
-from stt_cli.ledger import STATUSES, JobRecord, Ledger
-from stt_cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
-from stt_cli.options.output import OUTPUT_GROUP, OutputOptions
-from stt_cli.protocol import json_text
 
 FETCH_HELP = """Get a job's result, waiting while it is pending (unless --no-wait).
 
@@ -53,7 +53,7 @@ def fetch(
     waiting: WaitOptions,
     conn: ConnectionOptions,
 ) -> None:
-    from stt_cli.client import JobGone
+    from stt_cli.api.client import JobGone
 
     base_url, key = resolve_connection(conn)
     with session(base_url, key) as sess:
@@ -78,8 +78,8 @@ def fetch(
 
 def _fetch_target(sess: Session, job: str, out: OutputOptions) -> Path | None:
     """Where the result goes, checked before anything is asked: -o PATH, DIR/<id>.<ext>, or stdout."""
+    from stt_cli.core.files import check_output_options, check_output_path, is_stdout, safe_name
     from stt_cli.formats.render import EXTENSIONS
-    from stt_cli.fsutil import check_output_options, check_output_path, is_stdout, safe_name
 
     check_output_options(out.output, out.output_dir)
     if out.output_dir is not None:

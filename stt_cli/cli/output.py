@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from stt_cli.protocol import sanitize
+from stt_cli.api.wire import sanitize
 
 # How much goes to stderr: QUIET leaves results and errors, VERBOSE adds each HTTP request (set by -q / -v).
 QUIET, NORMAL, VERBOSE = 0, 1, 2

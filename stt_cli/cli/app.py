@@ -10,14 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
-from stt_cli import __version__, click_api
-from stt_cli.cli_kit import QuietOpt, SttSubGroup, VerboseOpt, group, set_verbosity
+from stt_cli import __version__
+from stt_cli.cli import click_api
+from stt_cli.cli.build import QuietOpt, SttSubGroup, VerboseOpt, group, set_verbosity
 from stt_cli.errors import ExitCode, SttError
 
 
 def _boundary(call: Callable[[], Any]) -> int:
     """Run the CLI; map every outcome to a documented exit code, with one line on stderr for failures."""
-    from stt_cli import output
+    from stt_cli.cli import output
 
     try:
         result = call()
@@ -55,7 +56,7 @@ def _boundary(call: Callable[[], Any]) -> int:
 
 
 def _unexpected(exc: Exception) -> int:
-    from stt_cli import output
+    from stt_cli.cli import output
 
     if os.environ.get("STT_DEBUG"):
         import traceback
@@ -71,16 +72,20 @@ def _unexpected(exc: Exception) -> int:
 # Every command, loaded only when it is used: `stt --help` and `stt status` import nothing they do not need.
 # name: (module, attribute holding its Typer, one-line summary shown by `stt --help`)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "run": ("stt_cli.commands.transcribe", "run_app", "Transcribe audio and wait for the result"),
-    "submit": ("stt_cli.commands.transcribe", "submit_app", "Create jobs and print their ids at once"),
-    "status": ("stt_cli.commands.status", "status_app", "Show a job's status"),
-    "fetch": ("stt_cli.commands.jobs", "fetch_app", "Get a job's result (waits while it is pending)"),
-    "jobs": ("stt_cli.commands.jobs", "jobs_app", "List and tidy the jobs submitted from this machine"),
-    "models": ("stt_cli.commands.models", "models_app", "List the model ids, what they give and the flags each takes"),
-    "config": ("stt_cli.commands.config", "app", "Show or set defaults (model, format, ...)"),
-    "auth": ("stt_cli.commands.auth", "app", "Store, show or remove the API key"),
-    "completion": ("stt_cli.commands.completion", "completion_app", "Print a shell completion script"),
-    "emulator": ("stt_cli.commands.emulator", "emulator_app", "Run a local emulator of the API"),
+    "run": ("stt_cli.cli.commands.run", "run_app", "Transcribe audio and wait for the result"),
+    "submit": ("stt_cli.cli.commands.run", "submit_app", "Create jobs and print their ids at once"),
+    "status": ("stt_cli.cli.commands.status", "status_app", "Show a job's status"),
+    "fetch": ("stt_cli.cli.commands.jobs", "fetch_app", "Get a job's result (waits while it is pending)"),
+    "jobs": ("stt_cli.cli.commands.jobs", "jobs_app", "List and tidy the jobs submitted from this machine"),
+    "models": (
+        "stt_cli.cli.commands.models",
+        "models_app",
+        "List the model ids, what they give and the flags each takes",
+    ),
+    "config": ("stt_cli.cli.commands.config", "app", "Show or set defaults (model, format, ...)"),
+    "auth": ("stt_cli.cli.commands.auth", "app", "Store, show or remove the API key"),
+    "completion": ("stt_cli.cli.commands.completion", "completion_app", "Print a shell completion script"),
+    "emulator": ("stt_cli.cli.commands.emulator", "emulator_app", "Run a local emulator of the API"),
 }
 
 
@@ -139,8 +144,8 @@ class SttGroup(SttSubGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        from stt_cli import output
-        from stt_cli.config import CommandDefaults
+        from stt_cli.cli import output
+        from stt_cli.core.config import CommandDefaults
 
         output.set_verbosity(output.NORMAL)  # -q / -v apply to one invocation (tests run many in one process)
 

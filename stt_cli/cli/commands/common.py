@@ -8,16 +8,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from stt_cli import output
-from stt_cli.config import host_of, resolve_base_url, validate_base_url
-from stt_cli.credentials import mask, require_key
+from stt_cli.cli import output
+from stt_cli.core.config import host_of, resolve_base_url, validate_base_url
+from stt_cli.core.credentials import mask, require_key
+from stt_cli.core.ledger import Ledger, keep_in_ledger
 from stt_cli.errors import SttError, UsageError, path_word
-from stt_cli.ledger import Ledger, keep_in_ledger
 
 if TYPE_CHECKING:
-    from stt_cli.client import ApiClient
-    from stt_cli.options import ConnectionOptions, WaitOptions
-    from stt_cli.options.output import OutputOptions
+    from stt_cli.api.client import ApiClient
+    from stt_cli.cli.options import ConnectionOptions, WaitOptions
+    from stt_cli.cli.options.output import OutputOptions
 
 
 class Session(NamedTuple):
@@ -37,10 +37,10 @@ def resolve_connection(conn: ConnectionOptions) -> tuple[str, str]:
 
 @contextmanager
 def session(base_url: str, key: str) -> Iterator[Session]:
-    from stt_cli.client import ApiClient
-    from stt_cli.entry import started
-    from stt_cli.fsutil import sweep_temp_files
-    from stt_cli.jobs import spool_dir
+    from stt_cli.api.client import ApiClient
+    from stt_cli.cli.main import started
+    from stt_cli.core.files import sweep_temp_files
+    from stt_cli.core.jobs import spool_dir
 
     ledger = Ledger()
     client = ApiClient(base_url, key, log=output.debug if output.verbosity() >= output.VERBOSE else None)
@@ -55,7 +55,7 @@ def session(base_url: str, key: str) -> Iterator[Session]:
 
 def resolve_job_id(job_id: str | None, ledger: Ledger, host: str) -> str:
     """The id given (checked: it goes into a URL and a file name), or the newest job of the ledger."""
-    from stt_cli.client import quote_id
+    from stt_cli.api.client import quote_id
 
     if job_id:
         job_id = job_id.strip()
@@ -73,8 +73,8 @@ def write_result(sess: Session, job_id: str, target: Path | None, text: str, *, 
     An existing file is replaced only with --force; without it, a file that already holds this very text
     (a re-run of the same job) counts as written, and one that differs is refused.
     """
+    from stt_cli.core.files import is_special, write_failure, write_output
     from stt_cli.errors import command_line
-    from stt_cli.fsutil import is_special, write_failure, write_output
 
     if target is None:
         output.data(text)
@@ -113,7 +113,7 @@ def wait_visibly(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Wait for a job, the view showing it (a spinner on a terminal, or a batch row), returning its payload."""
-    from stt_cli.jobs import wait
+    from stt_cli.core.jobs import wait
 
     with view.waiting(job_id) as on_status:
         return wait(
@@ -132,7 +132,7 @@ def wait_visibly(
 def render_payload(payload: dict[str, Any], out: OutputOptions, job_id: str) -> str:
     from stt_cli.errors import command_line
     from stt_cli.formats.render import render
-    from stt_cli.transcript import UnknownShape
+    from stt_cli.formats.transcript import UnknownShape
 
     try:
         text, warnings = render(payload, out.format, out.subtitles)

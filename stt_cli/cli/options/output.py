@@ -8,17 +8,17 @@ from typing import Annotated, Any
 
 import typer
 
-from stt_cli.errors import UsageError
-from stt_cli.formats.limits import SubtitleOptions
-from stt_cli.options import OUTPUT, Format, Group, Opt, finite
-from stt_cli.protocol import sanitize
-from stt_cli.settings import (
+from stt_cli.api.wire import sanitize
+from stt_cli.cli.options import OUTPUT, Format, Group, Opt, finite
+from stt_cli.core.defaults import (
     MAX_CHARS_PER_SECOND,
     MAX_CUE_DURATION,
     MAX_LINE_WIDTH,
     MAX_LINES,
     MIN_CUE_DURATION,
 )
+from stt_cli.errors import UsageError
+from stt_cli.formats.subtitle_options import SubtitleOptions
 
 
 # --- Output ---------------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The service's side of the wire: the HTTP client, the wire format, the model catalogue and dialects."""

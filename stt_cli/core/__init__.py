@@ -1,0 +1,1 @@
+"""The use cases and local state, free of any terminal: sources, jobs, the ledger, config and credentials."""
