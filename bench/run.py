@@ -318,7 +318,7 @@ def _sha(path: Path) -> str:
 def schedule_checks() -> None:
     """The poll schedule itself, from the code: polls in the first 10 s and the first 2 minutes."""
     from stt_cli.core.defaults import DEFAULT_POLL_INTERVAL
-    from stt_cli.core.jobs import poll_delays
+    from stt_cli.core.waiting import poll_delays
 
     moments, t = [], 0.0
     for delay in poll_delays(DEFAULT_POLL_INTERVAL):

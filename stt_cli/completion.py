@@ -109,7 +109,7 @@ def _models() -> tuple[str, ...]:
 
 
 def _keys() -> tuple[str, ...]:
-    from stt_cli.core.config import settings_table
+    from stt_cli.core.settings import settings_table
 
     return tuple(settings_table())
 

@@ -291,7 +291,7 @@ def test_a_non_audio_file_is_warned_about_and_still_sent(
 
 
 def test_sniffing_knows_common_containers() -> None:
-    from stt_cli.core.jobs import looks_like_media
+    from stt_cli.core.sources import looks_like_media
 
     for head in (
         b"RIFF\0\0\0\0WAVE",

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from stt_cli.api.wire import Status, form_fields, parse_created, parse_job, server_message
 from stt_cli.cli.options.request import parse_param
-from stt_cli.core.config import Resolved, is_loopback_host, validate_base_url
-from stt_cli.core.jobs import poll_delays
+from stt_cli.core.settings import Resolved, is_loopback_host, validate_base_url
+from stt_cli.core.waiting import poll_delays
 from stt_cli.emulator.server import HttpError, iter_multipart
 from stt_cli.errors import UsageError
 
@@ -216,8 +216,8 @@ class _FakeClient:
 
 
 def test_the_wait_loop_follows_its_schedule_on_a_fake_clock(tmp_path: Path) -> None:
-    from stt_cli.core.jobs import wait
     from stt_cli.core.ledger import Ledger
+    from stt_cli.core.waiting import wait
 
     fake = _FakeClock()
     client = _FakeClient(["waiting"] * 6 + ["active"] * 4 + ["completed"], fake)
@@ -233,8 +233,8 @@ def test_the_wait_loop_follows_its_schedule_on_a_fake_clock(tmp_path: Path) -> N
 
 
 def test_the_wait_loop_gives_up_at_its_timeout_without_waiting_past_it(tmp_path: Path) -> None:
-    from stt_cli.core.jobs import wait
     from stt_cli.core.ledger import Ledger
+    from stt_cli.core.waiting import wait
     from stt_cli.errors import StillPending
 
     fake = _FakeClock()

@@ -145,7 +145,6 @@ class SttGroup(SttSubGroup):
         **extra: Any,
     ) -> Any:
         from stt_cli.cli import output
-        from stt_cli.core.config import CommandDefaults
 
         output.set_verbosity(output.NORMAL)  # -q / -v apply to one invocation (tests run many in one process)
 
@@ -162,6 +161,21 @@ class SttGroup(SttSubGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+class CommandDefaults:
+    """The root context's default_map: a command's defaults from the environment and the config file, worked
+    out only when that command runs (flag > environment > config file > default); the file's warnings shown then.
+    """
+
+    def get(self, command: str, fallback: Any = None) -> Any:
+        from stt_cli.cli import output
+        from stt_cli.core.settings import command_defaults
+
+        defaults, warnings = command_defaults(command)
+        for warning in warnings:
+            output.warn(warning)
+        return defaults if defaults is not None else fallback
 
 
 ROOT_HELP = """Transcribe audio with the AI/ML API speech-to-text service.

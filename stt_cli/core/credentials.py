@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from stt_cli.core.config import KEY_ENV_VARS, Resolved, config_dir
+from stt_cli.core.config import config_dir
 from stt_cli.core.files import atomic_write_bytes
 from stt_cli.errors import AuthError, UsageError, command_line, local_failure, path_word
 
@@ -104,32 +104,3 @@ def remove_key() -> Path | None:
     except OSError as exc:
         raise local_failure(exc, f"remove {path}") from None
     return path
-
-
-def resolve_key(flag: str | None) -> Resolved | None:
-    """The key in use and its source, or None when there is none anywhere."""
-    if flag is not None:
-        key = clean_key(flag, "--api-key")
-        if not key:
-            raise UsageError("--api-key was given an empty value", "pass the key, or leave the flag out")
-        return Resolved(key, "--api-key")
-    for name in KEY_ENV_VARS:
-        value = os.environ.get(name)
-        if value is not None and value.strip():
-            return Resolved(clean_key(value, f"${name}"), f"${name}")
-    stored = read_stored_key()
-    if stored:
-        return Resolved(stored, f"key file {key_file()}")
-    return None
-
-
-def require_key(flag: str | None) -> Resolved:
-    """The key in use and where it comes from, or an AuthError saying how to provide one."""
-    resolved = resolve_key(flag)
-    if resolved is None:
-        raise AuthError(
-            "no API key found",
-            "set AIML_API_KEY, pass --api-key, or run `stt auth login`"
-            "; to try stt without an account, see `stt emulator --help`",
-        )
-    return resolved

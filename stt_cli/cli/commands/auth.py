@@ -10,8 +10,8 @@ import typer
 
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, group, sub_command
-from stt_cli.core.config import KEY_ENV_VARS
-from stt_cli.core.credentials import clean_key, key_file, mask, remove_key, resolve_key, store_key
+from stt_cli.core.credentials import clean_key, key_file, mask, remove_key, store_key
+from stt_cli.core.settings import KEY_ENV_VARS, resolve
 from stt_cli.errors import AuthError, UsageError
 
 AUTH_HELP = """Store, show or remove the API key.
@@ -64,9 +64,9 @@ def status(
       stt auth status
       stt auth status --json | jq -r .source
     """
-    from stt_cli.core.config import resolve_base_url
+    from stt_cli.core.settings import resolve_base_url
 
-    resolved = resolve_key(api_key)
+    resolved = resolve("api_key", api_key)
     base = resolve_base_url(None)
     if resolved is None:
         raise AuthError("not logged in: no API key found", "run `stt auth login` or set AIML_API_KEY")

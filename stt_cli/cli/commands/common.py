@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stt_cli.cli import output
-from stt_cli.core.config import host_of, resolve_base_url, validate_base_url
-from stt_cli.core.credentials import mask, require_key
+from stt_cli.core.credentials import mask
 from stt_cli.core.ledger import Ledger, keep_in_ledger
+from stt_cli.core.settings import host_of, require_key, resolve_base_url, validate_base_url
 from stt_cli.errors import SttError, UsageError, path_word
 
 if TYPE_CHECKING:
     from stt_cli.api.client import ApiClient
-    from stt_cli.cli.options import ConnectionOptions, WaitOptions
-    from stt_cli.cli.options.output import OutputOptions
+    from stt_cli.core.plan import ConnectionOptions, OutputOptions, WaitOptions
 
 
 class Session(NamedTuple):
@@ -40,7 +39,7 @@ def session(base_url: str, key: str) -> Iterator[Session]:
     from stt_cli.api.client import ApiClient
     from stt_cli.cli.main import started
     from stt_cli.core.files import sweep_temp_files
-    from stt_cli.core.jobs import spool_dir
+    from stt_cli.core.sources import spool_dir
 
     ledger = Ledger()
     client = ApiClient(base_url, key, log=output.debug if output.verbosity() >= output.VERBOSE else None)
@@ -113,7 +112,7 @@ def wait_visibly(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Wait for a job, the view showing it (a spinner on a terminal, or a batch row), returning its payload."""
-    from stt_cli.core.jobs import wait
+    from stt_cli.core.waiting import wait
 
     with view.waiting(job_id) as on_status:
         return wait(

@@ -10,16 +10,8 @@ import typer
 
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, group, sub_command
-from stt_cli.core.config import (
-    config_dir,
-    config_file,
-    effective,
-    find_setting,
-    load_config,
-    parse_setting,
-    settings_table,
-    warn_unknown_keys,
-)
+from stt_cli.core.config import config_dir, config_file, load_config
+from stt_cli.core.settings import find_setting, parse_setting, resolve, settings_table, unknown_keys, validate_base_url
 from stt_cli.errors import UsageError, local_failure
 
 CONFIG_HELP = """Show or set defaults for the options you always pass (a TOML file).
@@ -42,6 +34,15 @@ def _format(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _effective(key: str, config: dict[str, Any]) -> tuple[Any, str]:
+    """What a command uses when no flag is given, and where it comes from (a base URL checked)."""
+    resolved = resolve(key, None, config)
+    assert resolved is not None
+    if key == "base_url":
+        validate_base_url(resolved)
+    return resolved.value, resolved.origin
+
+
 @sub_command(app, "list")
 def list_settings(
     as_json: JsonOpt = False,
@@ -53,11 +54,12 @@ def list_settings(
       stt config list --json | jq -r .model
     """
     config = load_config()
-    warn_unknown_keys(config)
+    for warning in unknown_keys(config):
+        output.warn(warning)
     rows = []
     values = {}
     for setting in settings_table().values():
-        value, source = effective(setting, config)
+        value, source = _effective(setting.key, config)
         values[setting.key] = value
         rows.append([setting.key, _format(value), source, " ".join(f"${e}" for e in setting.env)])
     if as_json:
@@ -75,7 +77,7 @@ def get(key: KeyArg) -> None:
       fmt=$(stt config get format)
     """
     setting = find_setting(key)
-    value, _ = effective(setting, load_config())
+    value, _ = _effective(setting.key, load_config())
     output.data(_format(value) + "\n")
 
 

@@ -12,7 +12,7 @@ import typer
 
 from stt_cli.cli import output
 from stt_cli.cli.build import command
-from stt_cli.core.config import is_loopback_host
+from stt_cli.core.settings import is_loopback_host
 from stt_cli.errors import UsageError, command_line
 
 EMULATOR_HELP = """Run a local emulator of the speech-to-text API, for trying stt and for CI.

@@ -21,9 +21,10 @@ from stt_cli.cli.commands.common import (
     write_result,
 )
 from stt_cli.cli.commands.status import IdArg
-from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
-from stt_cli.cli.options.output import OUTPUT_GROUP, OutputOptions
+from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP, use
+from stt_cli.cli.options.output import OUTPUT_GROUP
 from stt_cli.core.ledger import STATUSES, JobRecord, Ledger
+from stt_cli.core.plan import ConnectionOptions, OutputOptions, WaitOptions
 from stt_cli.errors import UsageError
 
 FETCH_HELP = """Get a job's result, waiting while it is pending (unless --no-wait).

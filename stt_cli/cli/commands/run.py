@@ -22,11 +22,14 @@ from stt_cli.cli.commands.common import (
     wait_visibly,
     write_result,
 )
-from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP, ConnectionOptions, WaitOptions, use
-from stt_cli.cli.options.output import OUTPUT_GROUP, OutputOptions
-from stt_cli.cli.options.request import SOURCE_GROUP, TRANSCRIPTION_GROUP, Request, SourceOptions
-from stt_cli.core.batch import Pool, Target, expand, plan_targets, read_list
-from stt_cli.core.jobs import Obtained, Prepared, Source, check_size, looks_like_media, obtain, prepare
+from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP, use
+from stt_cli.cli.options.output import OUTPUT_GROUP
+from stt_cli.cli.options.request import SOURCE_GROUP, TRANSCRIPTION_GROUP
+from stt_cli.core.plan import ConnectionOptions, OutputOptions, Request, SourceOptions, WaitOptions
+from stt_cli.core.pool import Pool
+from stt_cli.core.sources import Prepared, Source, check_size, expand, looks_like_media, prepare, read_list
+from stt_cli.core.submission import Obtained, obtain
+from stt_cli.core.targets import Target, plan_targets
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError, fetch_hint
 
 SourcesArg = Annotated[

@@ -10,8 +10,9 @@ from stt_cli.api.wire import Status, json_text
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, command
 from stt_cli.cli.commands.common import resolve_connection, resolve_job_id, session
-from stt_cli.cli.options import CONNECTION_GROUP, ConnectionOptions, use
+from stt_cli.cli.options import CONNECTION_GROUP, use
 from stt_cli.core.ledger import keep_in_ledger
+from stt_cli.core.plan import ConnectionOptions
 
 IdArg = Annotated[
     str | None,

@@ -15,6 +15,7 @@ from typing import Annotated, Any, NamedTuple
 import typer
 
 from stt_cli.core.defaults import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from stt_cli.core.plan import ConnectionOptions, WaitOptions
 from stt_cli.formats.registry import NAMES as FORMAT_NAMES
 
 TRANSCRIPTION = "Transcription"
@@ -69,12 +70,6 @@ def use(*groups: Group) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return decorate
 
 
-# --- Waiting --------------------------------------------------------------------------------------------
-class WaitOptions(NamedTuple):
-    poll_interval: float
-    timeout: float
-
-
 WAIT_OPTS = (
     Opt(
         "poll_interval",
@@ -126,12 +121,6 @@ def build_wait(values: dict[str, Any]) -> WaitOptions:
 
 
 WAIT_GROUP = Group("waiting", WAIT_OPTS, build_wait)
-
-
-# --- Connection -----------------------------------------------------------------------------------------
-class ConnectionOptions(NamedTuple):
-    base_url: str | None
-    api_key: str | None
 
 
 CONNECTION_OPTS = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,18 +16,9 @@ from stt_cli.core.defaults import (
     MAX_LINES,
     MIN_CUE_DURATION,
 )
+from stt_cli.core.plan import OutputOptions
 from stt_cli.errors import UsageError
 from stt_cli.formats.subtitle_options import SubtitleOptions
-
-
-# --- Output ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class OutputOptions:
-    format: str
-    output: str | None
-    output_dir: Path | None
-    force: bool
-    subtitles: SubtitleOptions
 
 
 def parse_speaker_names(raw: str | None) -> tuple[tuple[str, str], ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +12,7 @@ from stt_cli.api.dialects import FLAGS, Flag, encode, families_with, flag_name
 from stt_cli.api.wire import OptionValue
 from stt_cli.cli.options import TRANSCRIPTION, Group, Mode, Opt, finite
 from stt_cli.core.defaults import DEFAULT_CONCURRENCY
+from stt_cli.core.plan import Request, SourceOptions
 from stt_cli.errors import UsageError
 
 # --- Transcription --------------------------------------------------------------------------------------
@@ -100,15 +100,6 @@ TRANSCRIPTION_OPTS = (
 )
 
 
-@dataclass(frozen=True)
-class Request:
-    """The model and the request fields the user set: in the model's own names and JSON types."""
-
-    model: str
-    options: dict[str, OptionValue]
-    warnings: tuple[str, ...] = ()
-
-
 def parse_param(item: str) -> tuple[str, OptionValue]:
     key, sep, raw = item.partition("=")
     key = key.strip()
@@ -183,16 +174,6 @@ def parse_size(raw: str) -> int:
     if unit not in SIZE_UNITS or not 0 < value < 1e18:  # nan, inf and 1e400 are no size
         raise UsageError(f"--max-size {raw!r} is not a size", "write e.g. 500M, 2G or 1.5GiB")
     return int(value * SIZE_UNITS[unit])
-
-
-@dataclass(frozen=True)
-class SourceOptions:
-    max_size: int | None
-    from_file: str | None
-    recursive: bool
-    concurrency: int
-    skip_existing: bool
-    resubmit: bool
 
 
 def _source_option(

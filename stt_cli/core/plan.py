@@ -1,0 +1,51 @@
+"""What a command asks of a use case, as plain data: the request, the sources' limits, the output, the wait."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from stt_cli.api.wire import OptionValue
+from stt_cli.formats.subtitle_options import SubtitleOptions
+
+
+@dataclass(frozen=True)
+class Request:
+    """The model and the request fields the user set: in the model's own names and JSON types."""
+
+    model: str
+    options: dict[str, OptionValue]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    max_size: int | None
+    from_file: str | None
+    recursive: bool
+    concurrency: int
+    skip_existing: bool
+    resubmit: bool
+
+
+# --- Output ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OutputOptions:
+    format: str
+    output: str | None
+    output_dir: Path | None
+    force: bool
+    subtitles: SubtitleOptions
+
+
+# --- Waiting ---------------------------------------------------------------------------------------------
+class WaitOptions(NamedTuple):
+    poll_interval: float
+    timeout: float
+
+
+# --- Connection ------------------------------------------------------------------------------------------
+class ConnectionOptions(NamedTuple):
+    base_url: str | None
+    api_key: str | None

@@ -1,0 +1,82 @@
+"""A pool of worker threads for a batch: one failure never stops the others, Ctrl-C cancels them all."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from stt_cli.core.sources import Source
+from stt_cli.errors import Interrupted, SttError
+
+if TYPE_CHECKING:
+    pass
+
+
+CANCEL_GRACE = 2.0  # s a cancelled batch waits, in all, for its workers to record what they were doing
+
+
+@dataclass
+class Outcome:
+    source: Source
+    error: SttError | None = None
+    skipped: bool = False
+    value: Any = None
+
+
+@dataclass
+class Pool:
+    """Runs one task per source on `concurrency` daemon threads; Ctrl-C sets `cancel` and returns at once."""
+
+    concurrency: int
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def run(
+        self, sources: list[Source], task: Callable[[int, Source], Any], on_cancel: Callable[[], None] | None = None
+    ) -> list[Outcome]:
+        outcomes = [Outcome(s) for s in sources]
+        todo: queue.Queue[int] = queue.Queue()
+        for index in range(len(sources)):
+            todo.put(index)
+
+        def worker() -> None:
+            while not self.cancel.is_set():
+                try:
+                    index = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    outcomes[index].value = task(index, sources[index])
+                except SttError as exc:  # one failure never stops the others
+                    outcomes[index].error = exc
+                except BaseException as exc:
+                    outcomes[index].error = SttError(f"unexpected {type(exc).__name__}: {exc}")
+
+        threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, self.concurrency))]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.1)
+        except KeyboardInterrupt:
+            self.cancel.set()
+            if on_cancel is not None:
+                on_cancel()  # requests in flight end now, so each worker records what became of its create
+            deadline = time.monotonic() + CANCEL_GRACE
+            for thread in threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            raise Interrupted("interrupted") from None
+        return outcomes
+
+    def sleep(self, seconds: float) -> None:
+        """A sleep that ends early, and raises, when the batch is cancelled."""
+        if self.cancel.wait(seconds):
+            raise Interrupted("cancelled")
+
+    def check(self) -> None:
+        if self.cancel.is_set():
+            raise Interrupted("cancelled")

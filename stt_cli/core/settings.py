@@ -1,0 +1,273 @@
+"""Every setting resolved one way: flag > environment > config file (the key file for the key) > default."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+from stt_cli.core.config import DEFAULT_BASE_URL, config_file, load_config
+from stt_cli.errors import AuthError, UsageError
+
+BASE_URL_ENV_VARS = ("AIML_API_BASE", "AIMLAPI_API_BASE")
+KEY_ENV_VARS = ("AIML_API_KEY", "AIMLAPI_API_KEY")
+
+
+class Resolved(NamedTuple):
+    """A setting's value and where it came from: a flag, $VAR, config file PATH, key file PATH, or default."""
+
+    value: Any
+    source: str
+
+    @property
+    def origin(self) -> str:
+        """The source without its path: what `stt config list` shows in its `from` column."""
+        for kind in ("config file", "key file"):
+            if self.source.startswith(kind):
+                return kind
+        return self.source
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1; names are not resolved, so nothing can smuggle a host in."""
+    host = host.strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_base_url(resolved: Resolved) -> str:
+    """The base URL without a trailing slash, or a UsageError naming what is wrong and where it was set."""
+    url = str(resolved.value).strip()
+    where = f"(set by {resolved.source})"
+    if any(not ch.isprintable() or ch.isspace() for ch in url):
+        raise UsageError(
+            f"the base URL {url!a} holds a space or control character {where}", "use e.g. https://api.aimlapi.com/v1"
+        )
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise UsageError(
+            f"the base URL {url!r} is not a valid URL {where}", "use e.g. https://api.aimlapi.com/v1"
+        ) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise UsageError(
+            f"the base URL {url!r} must start with https:// and name a host {where}",
+            "use e.g. https://api.aimlapi.com/v1",
+        )
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(
+            f"the base URL must not carry user credentials {where}",
+            "pass the key with --api-key or AIML_API_KEY",
+        )
+    if parts.query or parts.fragment:
+        raise UsageError(
+            f"the base URL {url!r} must not have a query or fragment {where}", "remove the part after ? or #"
+        )
+    if parts.scheme == "http" and not is_loopback_host(host):
+        raise UsageError(
+            f"refusing plain http:// to {host}: the key would travel unencrypted {where}",
+            "use https://, or http:// only for a loopback host such as 127.0.0.1",
+        )
+    return url.rstrip("/")
+
+
+def host_of(base_url: str) -> str:
+    """The host:port a job belongs to: jobs of the emulator and of the service never mix in the ledger."""
+    return urlsplit(base_url).netloc.lower()
+
+
+# --- The settings a user can keep in the config file ----------------------------------------------------
+class Setting(NamedTuple):
+    """One default a user can set: its key in config.toml, its kind and limits, and the commands it feeds."""
+
+    key: str
+    kind: type
+    default: Any
+    help: str
+    commands: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def env(self) -> tuple[str, ...]:
+        return BASE_URL_ENV_VARS if self.key == "base_url" else (f"STT_{self.key.upper()}",)
+
+
+def _settings() -> tuple[Setting, ...]:
+    from stt_cli.api.catalogue import DEFAULT_MODEL
+    from stt_cli.core import defaults as s
+    from stt_cli.formats.registry import NAMES as FORMAT_NAMES
+
+    transcribe, render = ("run", "submit"), ("run", "fetch")
+    return (
+        Setting("base_url", str, DEFAULT_BASE_URL, "API base URL"),
+        Setting("model", str, DEFAULT_MODEL, "Model id (stt models)", transcribe),
+        Setting("format", str, "text", "Result format", render, FORMAT_NAMES),
+        Setting("poll_interval", float, s.DEFAULT_POLL_INTERVAL, "Longest gap between polls (s)", render, (), 0.05),
+        Setting("timeout", float, s.DEFAULT_TIMEOUT, "Longest wait for a result (s; 0: never)", render, (), 0.0),
+        Setting("concurrency", int, s.DEFAULT_CONCURRENCY, "Jobs in flight in a batch", transcribe, (), 1, 64),
+        Setting("max_line_width", int, s.MAX_LINE_WIDTH, "Subtitle line width (chars)", render, (), 10),
+        Setting("max_lines", int, s.MAX_LINES, "Subtitle lines per cue", render, (), 1),
+        Setting("max_cue_duration", float, s.MAX_CUE_DURATION, "Longest a cue stays up (s)", render, (), 0.5),
+        Setting("min_cue_duration", float, s.MIN_CUE_DURATION, "Shortest a cue stays up (s)", render, (), 0.0),
+        Setting("max_cps", float, s.MAX_CHARS_PER_SECOND, "Reading speed limit (chars/s)", render, (), 1.0),
+    )
+
+
+def settings_table() -> dict[str, Setting]:
+    return {s.key: s for s in _settings()}
+
+
+def find_setting(raw_key: str) -> Setting:
+    """The setting named by `raw_key` (poll-interval and poll_interval both work), or a UsageError with a guess."""
+    key = raw_key.strip().replace("-", "_").lower()
+    table = settings_table()
+    if key in table:
+        return table[key]
+    import difflib
+
+    guess = difflib.get_close_matches(key, table, n=1)
+    hint = f"did you mean {guess[0]}? " if guess else ""
+    raise UsageError(f"unknown setting {raw_key!r}", f"{hint}the settings are: {', '.join(table)}")
+
+
+def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
+    """A value from the command line (where=None), the environment or the file, checked and typed."""
+    fix = f"e.g. stt config set {setting.key} {setting.default}"
+    origin = f" (set by {where})" if where else ""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        raise UsageError(f"{setting.key} = {raw!r} is not a {setting.kind.__name__}{origin}", fix)
+    text = str(raw).strip()
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(f"{setting.key}: the value {text!a} is not valid UTF-8{origin}", fix) from None
+    what = f"{setting.key} = {text!r}"
+    if setting.kind is str:
+        if not text:
+            raise UsageError(f"{setting.key} is empty{origin}", fix)
+        if setting.choices and text.lower() not in setting.choices:
+            raise UsageError(f"{what} is not a choice{origin}", f"use one of: {', '.join(setting.choices)}")
+        if setting.key == "base_url":
+            validate_base_url(Resolved(text, where or "the command line"))
+        return text.lower() if setting.choices else text
+    try:
+        value: int | float = int(text) if setting.kind is int else float(text)
+    except ValueError:
+        kind = "whole number" if setting.kind is int else "number"
+        raise UsageError(f"{what} is not a {kind}{origin}", fix) from None
+    if not math.isfinite(value):
+        raise UsageError(f"{what} is not a finite number{origin}", fix)
+    if setting.minimum is not None and value < setting.minimum:
+        raise UsageError(f"{what} is below its minimum, {setting.minimum:g}{origin}", fix)
+    if setting.maximum is not None and value > setting.maximum:
+        raise UsageError(f"{what} is above its maximum, {setting.maximum:g}{origin}", fix)
+    return value
+
+
+def resolve(key: str, flag: Any = None, config: dict[str, Any] | None = None) -> Resolved | None:
+    """The one resolver: a setting's value and its source, flag > environment > file > default.
+
+    The file is config.toml, or for the API key the key file. The base URL comes back as written (it is
+    checked by validate_base_url where it is used, naming its source); the key is cleaned; every other
+    setting is parsed and bounded by its Setting. None only for a key that is set nowhere. `config` is the
+    loaded config file, when the caller has it already.
+    """
+    if key == "api_key":
+        return _resolve_key(flag)
+    setting = settings_table()[key]
+    if key == "base_url" and flag:
+        return Resolved(flag, "--base-url")
+    if key != "base_url" and flag is not None:
+        return Resolved(parse_setting(setting, flag, None), "flag")
+    for name in setting.env:
+        raw = os.environ.get(name, "")
+        if raw.strip():
+            value = raw.strip() if key == "base_url" else parse_setting(setting, raw, f"${name}")
+            return Resolved(value, f"${name}")
+    if config is None:
+        config = load_config()
+    if key in config:
+        where = f"config file {config_file()}"
+        if key != "base_url":
+            return Resolved(parse_setting(setting, config[key], f"the {where}"), where)
+        configured = config[key]
+        if isinstance(configured, str) and configured.strip():
+            return Resolved(configured.strip(), where)
+    return Resolved(setting.default, "default")
+
+
+def _resolve_key(flag: str | None) -> Resolved | None:
+    from stt_cli.core.credentials import clean_key, key_file, read_stored_key
+
+    if flag is not None:
+        key = clean_key(flag, "--api-key")
+        if not key:
+            raise UsageError("--api-key was given an empty value", "pass the key, or leave the flag out")
+        return Resolved(key, "--api-key")
+    for name in KEY_ENV_VARS:
+        value = os.environ.get(name)
+        if value is not None and value.strip():
+            return Resolved(clean_key(value, f"${name}"), f"${name}")
+    stored = read_stored_key()
+    if stored:
+        return Resolved(stored, f"key file {key_file()}")
+    return None
+
+
+def resolve_base_url(flag: str | None) -> Resolved:
+    """The base URL as written and its source (not yet checked: see validate_base_url)."""
+    resolved = resolve("base_url", flag)
+    assert resolved is not None
+    return resolved
+
+
+def require_key(flag: str | None) -> Resolved:
+    """The key in use and where it comes from, or an AuthError saying how to provide one."""
+    resolved = resolve("api_key", flag)
+    if resolved is None:
+        raise AuthError(
+            "no API key found",
+            "set AIML_API_KEY, pass --api-key, or run `stt auth login`"
+            "; to try stt without an account, see `stt emulator --help`",
+        )
+    return resolved
+
+
+def unknown_keys(config: dict[str, Any]) -> list[str]:
+    """A warning for each key of the config file that is no setting (it is ignored)."""
+    known = settings_table()
+    return [
+        f"the config file {config_file()} has an unknown setting {key!r}; it is ignored"
+        for key in config
+        if key not in known
+    ]
+
+
+def command_defaults(command: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """Defaults for one command's options from the environment and the config file, and the file's warnings.
+
+    None when nothing changes a default. Handed to click as the context's default_map, so a flag on the
+    command line still wins over them.
+    """
+    relevant = [s for s in _settings() if command in s.commands]
+    if not relevant:
+        return None, []
+    if not any(os.environ.get(name, "").strip() for s in relevant for name in s.env) and not config_file().exists():
+        return None, []
+    config = load_config()
+    defaults = {}
+    for setting in relevant:
+        resolved = resolve(setting.key, None, config)
+        if resolved is not None and resolved.source != "default":
+            defaults[setting.key] = resolved.value
+    return defaults or None, unknown_keys(config)

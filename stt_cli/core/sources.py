@@ -1,0 +1,262 @@
+"""Sources: the SOURCE arguments checked and expanded (files, directories, stdin, URLs), then made ready to send."""
+
+from __future__ import annotations
+
+import contextlib
+import mimetypes
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from stt_cli.errors import (
+    Interrupted,
+    UsageError,
+    command_line,
+    path_word,
+)
+
+STDIN_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    """A SOURCE argument: a local file, stdin (`-`) or a URL the service fetches itself."""
+
+    raw: str
+    kind: str  # "file" | "stdin" | "url"
+    path: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return "stdin" if self.kind == "stdin" else self.raw
+
+    @property
+    def stem(self) -> str:
+        if self.kind == "url":
+            name = Path(urlsplit(self.raw).path).stem
+            return name or "transcript"
+        if self.kind == "stdin":
+            return "stdin"
+        assert self.path is not None
+        return self.path.stem
+
+
+def parse_source(raw: str) -> Source:
+    """Check a SOURCE before anything is sent: an URL, `-`, or a readable, non-empty regular file."""
+    if raw == "-":
+        return Source(raw, "stdin")
+    if not raw.strip() or "\x00" in raw:
+        raise UsageError(f"{raw!r} is not a file name or URL", "pass a path, an http(s) URL or -")
+    from stt_cli.core.files import utf8_name
+
+    utf8_name(raw, "source")
+    lowered = raw.lower()
+    if lowered.startswith(("http://", "https://")):
+        parts = urlsplit(raw)
+        if not parts.hostname:
+            raise UsageError(f"the source URL {raw!r} has no host", "give a full http(s):// URL")
+        return Source(raw, "url")
+    if "://" in raw:
+        raise UsageError(
+            f"the source {raw!r} is not a local file or an http(s) URL", "the service fetches http(s) only"
+        )
+    path = Path(raw).expanduser()
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {raw}", "check the path, or pass - to read audio from stdin") from None
+    except OSError as exc:
+        raise UsageError(f"cannot access {raw}: {exc.strerror}", "check the path and its permissions") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise UsageError(f"{raw} is a directory, not an audio file", "pass --recursive to transcribe the media in it")
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{raw} is not a regular file", "save the audio to a file, or pipe it in with -")
+    if info.st_size == 0:
+        raise UsageError(f"{raw} is empty", "check that the recording finished writing")
+    if not os.access(path, os.R_OK):
+        raise UsageError(
+            f"{raw} is not readable", f"check its permissions ({command_line('ls', '-l', path_word(raw))})"
+        )
+    return Source(raw, "file", path)
+
+
+def content_type_for(name: str) -> str:
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+# Leading bytes of the containers the service may accept (audio and video); anything else earns a warning.
+MEDIA_SIGNATURES = (
+    (0, b"RIFF"),
+    (0, b"ID3"),
+    (0, b"fLaC"),
+    (0, b"OggS"),
+    (4, b"ftyp"),
+    (0, b"\x1a\x45\xdf\xa3"),
+    (0, b"#!AMR"),
+    (0, b"FORM"),
+    (0, b".snd"),
+    (0, b"MThd"),
+    (0, b"\x30\x26\xb2\x75"),
+    (0, b"caff"),
+)
+
+
+def looks_like_media(head: bytes) -> bool:
+    """True when the first bytes match a known audio/video container, or an MPEG/AAC frame sync."""
+    if any(head[offset : offset + len(magic)] == magic for offset, magic in MEDIA_SIGNATURES):
+        return True
+    return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+
+
+def check_size(source: Source, max_size: int | None) -> None:
+    if max_size is not None and source.path is not None and source.path.stat().st_size > max_size:
+        size = source.path.stat().st_size
+        raise UsageError(
+            f"{source.raw} is {size:,} bytes, over the --max-size of {max_size:,}", "raise --max-size, or leave it out"
+        )
+
+
+SPOOL_PREFIX = "stdin-"
+
+
+def spool_dir() -> Path:
+    from stt_cli.core.config import cache_dir
+
+    return cache_dir() / "spool"
+
+
+@contextlib.contextmanager
+def spooled_stdin(max_size: int | None = None) -> Iterator[tuple[Path, str]]:
+    """Stdin copied to a private file in stt's cache dir (0600 in 0700), so the upload has a known length.
+
+    Yields the path and the sha256 of the bytes; the file is removed afterwards, and the spools of killed
+    processes are swept the next time one is made.
+    """
+    import hashlib
+
+    from stt_cli.core.files import sweep_temp_files
+    from stt_cli.errors import local_failure
+
+    stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+    if stream is None or sys.stdin.isatty():
+        raise UsageError("SOURCE is - but stdin is a terminal", "pipe the audio in: cat talk.wav | stt run -")
+    directory = spool_dir()
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        sweep_temp_files(directory)
+        fd, name = tempfile.mkstemp(dir=directory, prefix=f".{SPOOL_PREFIX}audio.stt-{os.getpid()}-", suffix=".tmp")
+    except OSError as exc:
+        raise local_failure(exc, f"spool stdin in {directory}") from None
+    path = Path(name)
+    digest = hashlib.sha256()
+    try:
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                copied = 0
+                while chunk := stream.read(STDIN_CHUNK):
+                    copied += len(chunk)
+                    if max_size is not None and copied > max_size:
+                        raise UsageError(f"stdin is over the --max-size of {max_size:,} bytes", "raise --max-size")
+                    digest.update(chunk)
+                    handle.write(chunk)
+        except OSError as exc:
+            raise local_failure(exc, f"spool stdin in {directory}") from None
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted while reading stdin; no job was created") from None
+        if path.stat().st_size == 0:
+            raise UsageError("stdin was empty", "pipe the audio in: cat talk.wav | stt run -")
+        yield path, digest.hexdigest()
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+class Prepared(NamedTuple):
+    """A source ready to send: what goes on the wire, and what identifies the work in the ledger."""
+
+    source: Source
+    path: Path | None  # the file to upload (None: a URL)
+    upload_name: str
+    recorded: str  # the source as the ledger records it: resolved path, URL, or "stdin"
+    identity: str  # "sha256:<hex>" or "url:<url>"
+    size: int | None
+    sha256: str | None
+
+
+@contextlib.contextmanager
+def prepare(source: Source, max_size: int | None = None) -> Iterator[Prepared]:
+    """Hash a file (the ledger matches work by its bytes), or spool and hash stdin; a URL as it is."""
+    from stt_cli.core.files import file_sha256
+    from stt_cli.errors import local_failure
+
+    if source.kind == "url":
+        yield Prepared(source, None, "", source.raw, f"url:{source.raw}", None, None)
+        return
+    if source.kind == "stdin":
+        with spooled_stdin(max_size) as (path, digest):
+            yield Prepared(source, path, "stdin.audio", "stdin", f"sha256:{digest}", path.stat().st_size, digest)
+        return
+    assert source.path is not None
+    try:
+        digest = file_sha256(source.path)
+        size = source.path.stat().st_size
+    except OSError as exc:
+        raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted while reading {source.label}; nothing was sent, no job was created") from None
+    yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), f"sha256:{digest}", size, digest)
+
+
+# What a recursive walk picks up: the audio and video files the service is likely to take.
+MEDIA_EXTENSIONS = frozenset(
+    {
+        ".wav", ".wave", ".mp3", ".m4a", ".mp4", ".aac", ".flac", ".ogg", ".oga", ".opus", ".webm", ".mka",
+        ".mkv", ".mov", ".avi", ".wma", ".wmv", ".amr", ".aiff", ".aif", ".caf", ".3gp", ".mpga", ".mpeg",
+        ".mpg", ".m4v", ".ts", ".mts", ".spx",
+    }
+)  # fmt: skip
+
+
+def read_list(path: str) -> list[str]:
+    """Sources from a list file (one a line; blank lines and # comments skipped), `-` for stdin."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
+        text = text.removeprefix("\ufeff")  # a byte-order mark is no part of the first source
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read the list {path}: {exc}", "give a text file with one source a line") from None
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def expand(raw: Iterable[str], recursive: bool) -> list[Source]:
+    """Paths, URLs and `-` as Sources; directories walked for media files when recursive; duplicates once."""
+    sources: dict[str, Source] = {}
+    for item in raw:
+        if recursive and _is_directory(item):
+            found = sorted(
+                p for p in Path(item).expanduser().rglob("*") if p.suffix.lower() in MEDIA_EXTENSIONS and p.is_file()
+            )
+            if not found:
+                raise UsageError(f"{item} holds no audio or video files", "point at the folder with the recordings")
+            for file in found:
+                sources.setdefault(str(file.resolve()), parse_source(str(file)))
+            continue
+        source = parse_source(item)
+        key = str(source.path.resolve()) if source.path is not None else source.raw
+        sources.setdefault(key, source)  # a source listed twice (stdin included) is transcribed once
+    return list(sources.values())
+
+
+def _is_directory(item: str) -> bool:
+    return item != "-" and "://" not in item and "\x00" not in item and Path(item).expanduser().is_dir()
+
+
+def recorded_source(source: Source) -> str:
+    """The source as the ledger records it (jobs and output files): resolved path, URL, or "stdin"."""
+    return str(source.path.resolve()) if source.path is not None else source.label

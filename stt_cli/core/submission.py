@@ -1,0 +1,159 @@
+"""Getting the job for a source: the ledger's, one another stt is creating, or a new one (each create billed once)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from stt_cli.api.wire import OptionValue, form_fields
+from stt_cli.core.settings import host_of
+from stt_cli.core.sources import Prepared, content_type_for
+from stt_cli.errors import (
+    Interrupted,
+    ServerError,
+    SttError,
+)
+
+if TYPE_CHECKING:
+    from stt_cli.api.client import ApiClient, Progress
+    from stt_cli.core.ledger import JobRecord, Ledger
+
+
+@dataclass(frozen=True)
+class Obtained:
+    """The job for a source: reused from the ledger (its record), or created now."""
+
+    generation_id: str
+    record: JobRecord | None = None
+
+    @property
+    def reused(self) -> bool:
+        return self.record is not None
+
+
+class ObtainHooks(Protocol):
+    """What the use case tells whoever shows progress (a terminal view, or nothing)."""
+
+    def note(self, message: str) -> None: ...
+
+    def uploading(self) -> contextlib.AbstractContextManager[Progress | None]: ...
+
+    def sent(self) -> None:
+        """The whole request has gone out: from here on, a job may exist whatever happens."""
+
+
+CLAIM_POLL = 0.2  # s between looks at the ledger while another stt creates the same job
+
+
+def obtain(
+    client: ApiClient,
+    ledger: Ledger,
+    prepared: Prepared,
+    model: str,
+    options: dict[str, OptionValue],
+    hooks: ObtainHooks,
+    *,
+    resubmit: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Obtained:
+    """The job for this work: the ledger's, or the one another stt is creating right now, or a new one.
+
+    The claim is written to the ledger before the upload starts, so a create that is interrupted or killed
+    after its body went out is found by the next run, which sends the same Idempotency-Key again.
+    """
+    from stt_cli.api.client import UploadFile
+    from stt_cli.core.ledger import Busy, Reuse, Work
+    from stt_cli.errors import OutcomeUnknown
+
+    host = host_of(client.base_url)
+    work = Work(prepared.recorded, prepared.identity, model, dict(options), prepared.size, prepared.sha256)
+    label = prepared.source.label
+    waited = False
+    while True:
+        decision = ledger.claim(host, work, resubmit=resubmit)
+        if isinstance(decision, Reuse):
+            return Obtained(decision.record.id, decision.record)
+        if not isinstance(decision, Busy):
+            break
+        if not waited:
+            who = (
+                "this batch" if decision.owner == ledger.owner else f"another stt (pid {decision.owner.split('-')[0]})"
+            )
+            hooks.note(f"{who} is creating the job for the same audio as {label}; waiting to use it")
+            waited = True
+        sleep(CLAIM_POLL)
+    key = decision.idempotency_key
+    if decision.resumed is not None:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(decision.resumed.started_at))
+        hooks.note(
+            f"an earlier create of {label} ({when}) may have reached the service; sending it again with the same "
+            f"Idempotency-Key {key}, so the service can answer with that job (--resubmit starts afresh)"
+        )
+    sent_whole = False
+
+    def on_sent() -> None:
+        nonlocal sent_whole
+        sent_whole = True
+        hooks.sent()
+
+    what = f"{label} (sha256 {prepared.sha256})" if prepared.sha256 else label
+    rerun = (
+        f"run the same command again: it sends the same Idempotency-Key ({key}), so a service that honours it "
+        "bills once; --resubmit starts afresh"
+    )
+    try:
+        if prepared.path is None:
+            created = client.create_from_url({"model": model, "url": prepared.source.raw, **options}, key, on_sent)
+        else:
+            with hooks.uploading() as progress:
+                upload = UploadFile(
+                    prepared.path, prepared.upload_name, content_type_for(prepared.upload_name), upload_field(model)
+                )
+                created = client.create_from_file(upload, form_fields({"model": model, **options}), key, progress,
+                                                  on_sent)  # fmt: skip
+    except OutcomeUnknown as exc:
+        ledger.mark_unknown(key)
+        raise OutcomeUnknown(
+            f"{what}: {exc.message}; the ledger keeps this create", rerun, exc.idempotency_key
+        ) from None
+    except KeyboardInterrupt:
+        if sent_whole or decision.resumed is not None:
+            ledger.mark_unknown(key)
+            raise Interrupted(
+                f"interrupted after {what} was sent; the job may exist on the service (Idempotency-Key {key})", rerun
+            ) from None
+        ledger.release(key)
+        raise Interrupted(f"interrupted while sending {label}; no job was created") from None
+    except BaseException as exc:
+        answered = getattr(exc, "server_answered", False)  # a 4xx or 5xx: the service made no job
+        if decision.resumed is not None or (sent_whole and not answered):
+            ledger.mark_unknown(key)  # an earlier try, or this one, may have made the job: keep the key
+        else:
+            ledger.release(key)
+        raise
+    if created.sha256 is not None and created.sha256 != prepared.sha256:  # the file changed since it was hashed
+        hooks.note(f"{label} changed while it was read; the job is recorded for the bytes that were sent")
+        work = work._replace(identity=f"sha256:{created.sha256}", sha256=created.sha256)
+    try:
+        other = ledger.settle(key, created.generation_id, host, work)
+    except SttError as exc:  # the job exists whatever the ledger says
+        hooks.note(f"job {created.generation_id} is fine, but the ledger could not record it: {exc.message}")
+        other = None
+    if other is not None:
+        raise ServerError(
+            f"the service answered with job {created.generation_id} for {label}, an id it gave before for "
+            f"{other}; stt keeps the first and did not use this one",
+            "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
+        )
+    return Obtained(created.generation_id)
+
+
+def upload_field(model_id: str) -> str:
+    """The form field of the audio for this model (the catalogue's choice: `file` for gpt-4o, else `audio`)."""
+    from stt_cli.api.catalogue import DEFAULT_UPLOAD_FIELD, model
+
+    entry = model(model_id)
+    return entry.upload_field if entry is not None else DEFAULT_UPLOAD_FIELD

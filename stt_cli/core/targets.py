@@ -1,0 +1,99 @@
+"""Where each result goes, decided and checked before anything is uploaded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from stt_cli.core.sources import Source, recorded_source
+from stt_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from stt_cli.core.ledger import Ledger, OutputRecord
+
+
+class Target(NamedTuple):
+    """Where one result goes (None: stdout), and what is there already."""
+
+    path: Path | None
+    skip: str | None = None  # why this source is skipped (--skip-existing), or None
+    ours: bool = False  # it exists, and the ledger says stt wrote it from the job this run would reuse
+
+
+def plan_targets(
+    sources: list[Source],
+    extension: str,
+    *,
+    output: str | None,
+    output_dir: Path | None,
+    force: bool,
+    skip_existing: bool,
+    ledger: Ledger,
+    reusable: Callable[[Source], str | None],
+) -> list[Target]:
+    """Where each result goes, checked before anything is uploaded.
+
+    One result goes to stdout unless -o or --output-dir says otherwise; several go to --output-dir (default:
+    here) as <stem>.<ext>. A name the ledger recorded for a source is that source's again, so names stay the
+    same from run to run; a name recorded for another source is never taken. An existing file is refused
+    without --force, unless it holds the result of the very job this run would reuse (a re-run finds it done)
+    or --skip-existing skips its source. `reusable(source)` is the id of that job, if any.
+    """
+    from stt_cli.core.files import check_output_options, check_output_path, is_special, is_stdout, safe_name
+
+    if len(sources) > 1 and output is not None and not is_stdout(output):
+        raise UsageError(f"-o names one file but {len(sources)} sources were given", "use --output-dir DIR instead")
+    if len(sources) > 1 and output is not None:
+        raise UsageError("-o - (stdout) takes a single source", "use --output-dir DIR for several")
+    check_output_options(output, output_dir)
+
+    def decide(source: Source, path: Path, record: OutputRecord | None) -> Target:
+        mine = record is not None and record.source == recorded_source(source)
+        exists = path.exists() and not is_special(path)
+        skip = f"{path} exists" if skip_existing and exists and (mine or record is None) else None
+        ours = exists and mine and record is not None and reusable(source) == record.job_id
+        check_output_path(path, force=force or skip is not None, ours=ours)
+        return Target(path, skip, ours)
+
+    if len(sources) == 1 and output_dir is None:
+        if output is None or is_stdout(output):
+            return [Target(None)]
+        path = Path(output).expanduser()
+        resolved = str(path.resolve()) if path.exists() else None
+        return [decide(sources[0], path, ledger.output(resolved) if resolved else None)]
+    directory = output_dir or Path(".")
+    owned = ledger.outputs_in(str(directory.resolve()))
+    keys = [recorded_source(s) for s in sources]
+    names: list[str | None] = [None] * len(sources)
+    taken: set[str] = set()
+    suffix = f".{extension}"
+    mine: dict[str, list[str]] = {}
+    for owned_path, record in sorted(owned.items()):
+        if owned_path.endswith(suffix):
+            mine.setdefault(record.source, []).append(Path(owned_path).name)
+    for index, key in enumerate(keys):  # first, every source keeps the name it had
+        name = next((n for n in mine.get(key, []) if n not in taken), None)
+        if name is not None:
+            names[index] = name
+            taken.add(name)
+    owners = {Path(owned_path).name: record.source for owned_path, record in owned.items()}
+    # New names in the order of the sources' paths, not of the arguments: two runs given the same sources in
+    # another order (or two at once) agree on which one is name.txt and which name-2.txt.
+    for index in sorted(range(len(sources)), key=lambda i: keys[i]):
+        source = sources[index]
+        if names[index] is not None:
+            continue
+        stem = safe_name(source.stem)
+        name, n = f"{stem}{suffix}", 1
+        while name in taken or owners.get(name, keys[index]) != keys[index]:
+            n += 1
+            name = f"{stem}-{n}{suffix}"
+        names[index] = name
+        taken.add(name)
+    resolved_dir = directory.resolve()
+    return [
+        decide(source, directory / name, owned.get(str(resolved_dir / name)))
+        for source, name in zip(sources, names, strict=True)
+        if name is not None
+    ]
