@@ -837,7 +837,7 @@ def test_the_live_table_keeps_a_fixed_height() -> None:
     from rich.console import Console
 
     from stt_cli.cli import output
-    from stt_cli.cli.output import BatchView
+    from stt_cli.cli.views import BatchView
 
     output.set_verbosity(output.QUIET)  # the plain lines off a terminal are not what is measured here
     view = BatchView([f"/audio/rec{n:04d}.wav" for n in range(2000)])

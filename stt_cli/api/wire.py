@@ -191,6 +191,17 @@ class JobState:
     error: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
 
+    def as_dict(self) -> dict[str, Any]:
+        """What `stt status --json` prints: the id, the status word, the service's own word, a failure's error."""
+        body: dict[str, Any] = {
+            "generation_id": self.generation_id,
+            "status": self.status.shown,
+            "raw_status": self.raw_status,
+        }
+        if self.error and self.status is Status.FAILED:
+            body["error"] = self.error
+        return body
+
 
 def _error_text(body: dict[str, Any]) -> str | None:
     error = body.get("error")

@@ -75,7 +75,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("stt_cli.cli.commands.run", "run_app", "Transcribe audio and wait for the result"),
     "submit": ("stt_cli.cli.commands.run", "submit_app", "Create jobs and print their ids at once"),
     "status": ("stt_cli.cli.commands.status", "status_app", "Show a job's status"),
-    "fetch": ("stt_cli.cli.commands.jobs", "fetch_app", "Get a job's result (waits while it is pending)"),
+    "fetch": ("stt_cli.cli.commands.fetch", "fetch_app", "Get a job's result (waits while it is pending)"),
     "jobs": ("stt_cli.cli.commands.jobs", "jobs_app", "List and tidy the jobs submitted from this machine"),
     "models": (
         "stt_cli.cli.commands.models",

@@ -659,11 +659,12 @@ def _pid_alive(owner: str) -> bool:
     return pid.isdigit() and pid_alive(int(pid))
 
 
-def keep_in_ledger(job_id: str, write: Callable[..., None], *args: Any, **kwargs: Any) -> None:
-    """A ledger write that cannot fail the job: the job exists on the server whatever the ledger says."""
+def keep_in_ledger(
+    job_id: str, warn: Callable[[str], None], write: Callable[..., None], *args: Any, **kwargs: Any
+) -> None:
+    """A ledger write that cannot fail the job (it exists on the server whatever the ledger says): a failure
+    is handed to `warn`."""
     try:
         write(*args, **kwargs)
     except SttError as exc:
-        from stt_cli.cli.output import warn
-
         warn(f"job {job_id} is fine, but the ledger could not record it: {exc.message}; keep the id to fetch it")

@@ -8,10 +8,10 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from stt_cli.errors import (
@@ -20,6 +20,9 @@ from stt_cli.errors import (
     command_line,
     path_word,
 )
+
+if TYPE_CHECKING:
+    from stt_cli.core.plan import SourceOptions
 
 STDIN_CHUNK = 1024 * 1024
 
@@ -260,3 +263,23 @@ def _is_directory(item: str) -> bool:
 def recorded_source(source: Source) -> str:
     """The source as the ledger records it (jobs and output files): resolved path, URL, or "stdin"."""
     return str(source.path.resolve()) if source.path is not None else source.label
+
+
+def collect_sources(raw: list[str] | None, limits: SourceOptions, warn: Callable[[str], None]) -> list[Source]:
+    """Every source checked before anything is sent; a file that does not look like media is only warned of."""
+    items = list(raw or [])
+    if limits.from_file is not None:
+        if limits.from_file == "-" and "-" in items:
+            raise UsageError("stdin cannot be both a source (-) and the --from-file list", "pick one")
+        items += read_list(limits.from_file)
+    if not items:
+        raise UsageError("no sources given", "pass files, directories (--recursive) or URLs, or --from-file LIST")
+    sources = expand(items, limits.recursive)
+    for source in sources:
+        check_size(source, limits.max_size)
+        if source.path is not None:
+            with source.path.open("rb") as handle:
+                head = handle.read(16)
+            if not looks_like_media(head):
+                warn(f"{source.raw} does not look like audio or video; sending it anyway (the service decides)")
+    return sources

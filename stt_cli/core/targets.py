@@ -11,6 +11,7 @@ from stt_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from stt_cli.core.ledger import Ledger, OutputRecord
+    from stt_cli.core.plan import OutputOptions
 
 
 class Target(NamedTuple):
@@ -97,3 +98,20 @@ def plan_targets(
         for source, name in zip(sources, names, strict=True)
         if name is not None
     ]
+
+
+def fetch_target(ledger: Ledger, job: str, out: OutputOptions) -> Path | None:
+    """Where fetch writes a job's result, checked before anything is asked: -o PATH, DIR/<id>.<ext>, or stdout."""
+    from stt_cli.core.files import check_output_options, check_output_path, is_stdout, safe_name
+    from stt_cli.formats.registry import FORMATS
+
+    check_output_options(out.output, out.output_dir)
+    if out.output_dir is not None:
+        path = out.output_dir / f"{safe_name(job)}.{FORMATS[out.format].extension}"
+    elif out.output is None or is_stdout(out.output):
+        return None
+    else:
+        path = Path(out.output).expanduser()
+    written = ledger.output(str(path.resolve())) if path.exists() else None
+    check_output_path(path, force=out.force, ours=written is not None and written.job_id == job)
+    return path

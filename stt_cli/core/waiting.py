@@ -50,6 +50,7 @@ def wait(
     timeout: float,
     poll_interval: float,
     on_status: Callable[[JobState], None] | None = None,
+    warn: Callable[[str], None],
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     no_wait: bool = False,
@@ -85,14 +86,12 @@ def wait(
             except OutOfTime:
                 raise gave_up() from None
             except JobGone:
-                keep_in_ledger(job_id, ledger.mark_gone, job_id, host)
+                keep_in_ledger(job_id, warn, ledger.mark_gone, job_id, host)
                 raise
             if on_status is not None:
                 on_status(state)
             if state.status is Status.UNKNOWN and state.raw_status not in warned:
                 warned.add(state.raw_status)
-                from stt_cli.cli.output import warn
-
                 warn(f"the service reported an unknown status {state.raw_status!r}; still waiting")
             if state.status is Status.COMPLETED:
                 if state.payload is None:
@@ -100,18 +99,20 @@ def wait(
                         f"the service says job {job_id} completed but sent no result",
                         f"try again in a moment: {command_line('stt', 'fetch', job_id)}",
                     )
-                keep_in_ledger(job_id, ledger.update, job_id, host, status=Status.COMPLETED.value, result=state.payload)
+                keep_in_ledger(
+                    job_id, warn, ledger.update, job_id, host, status=Status.COMPLETED.value, result=state.payload
+                )
                 return state.payload
             if state.status is Status.FAILED:
                 message = state.error or f"status {state.raw_status}"
-                keep_in_ledger(job_id, ledger.update, job_id, host, status=Status.FAILED.value, error=message)
+                keep_in_ledger(job_id, warn, ledger.update, job_id, host, status=Status.FAILED.value, error=message)
                 raise JobFailed(
                     f"job {job_id} failed on the server: {message}",
                     "check the source and options, then submit again",
                 )
             shown = state.status.shown
             if shown != last_recorded:
-                keep_in_ledger(job_id, ledger.update, job_id, host, status=shown)
+                keep_in_ledger(job_id, warn, ledger.update, job_id, host, status=shown)
                 last_recorded = shown
             if no_wait:
                 raise StillPending(

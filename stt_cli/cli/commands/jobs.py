@@ -1,98 +1,17 @@
-"""`stt status`, `stt fetch` and `stt jobs`: one job's state, its result, and the local ledger."""
+"""`stt jobs`, `stt jobs rm` and `stt jobs prune`: the local ledger listed and tidied (glue to core/lookup)."""
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from stt_cli.api.wire import json_text
 from stt_cli.cli import output
-from stt_cli.cli.build import JsonOpt, command, group, sub_command, with_verbosity
-from stt_cli.cli.commands.common import (
-    Session,
-    render_payload,
-    resolve_connection,
-    resolve_job_id,
-    session,
-    wait_visibly,
-    write_result,
-)
-from stt_cli.cli.commands.status import IdArg
-from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP, use
-from stt_cli.cli.options.output import OUTPUT_GROUP
-from stt_cli.core.ledger import STATUSES, JobRecord, Ledger
-from stt_cli.core.plan import ConnectionOptions, OutputOptions, WaitOptions
+from stt_cli.cli.build import JsonOpt, group, sub_command, with_verbosity
+from stt_cli.core import lookup
+from stt_cli.core.ledger import STATUSES, JobRecord
 from stt_cli.errors import UsageError
-
-FETCH_HELP = """Get a job's result, waiting while it is pending (unless --no-wait).
-
-A completed result is kept in the local ledger: fetching it again, in any
-format, asks the service nothing.
-
-Examples:
-  stt fetch 3f1c9a2e-... -f srt -o talk.srt
-  stt fetch --no-wait || echo "not ready yet (exit $?)"
-  stt fetch -f json | jq -r '.results.channels[0].alternatives[0].transcript'
-"""
-
-
-@use(OUTPUT_GROUP, WAIT_GROUP, CONNECTION_GROUP)
-def fetch(
-    job_id: IdArg = None,
-    no_wait: Annotated[
-        bool,
-        typer.Option("--no-wait", help="Do not wait: exit 7 if the job is pending", rich_help_panel="Waiting"),
-    ] = False,
-    refresh: Annotated[
-        bool, typer.Option("--refresh", help="Ask the service even if the ledger has the result")
-    ] = False,
-    *,
-    out: OutputOptions,
-    waiting: WaitOptions,
-    conn: ConnectionOptions,
-) -> None:
-    from stt_cli.api.client import JobGone
-
-    base_url, key = resolve_connection(conn)
-    with session(base_url, key) as sess:
-        job = resolve_job_id(job_id, sess.ledger, sess.host)
-        target = _fetch_target(sess, job, out)
-        record = sess.ledger.get(job, sess.host)
-        if record is not None and record.result is not None and not refresh:
-            payload = record.result
-        else:
-            try:
-                payload = wait_visibly(sess, job, waiting, output.SingleView(job, 0), no_wait=no_wait)
-            except JobGone as gone:
-                if record is None or record.result is None:
-                    raise
-                output.warn(f"{gone.message}; showing the result the ledger kept")
-                payload = record.result
-        text = render_payload(payload, out, job)
-        unchanged = write_result(sess, job, target, text, force=out.force)
-        if target is not None:
-            output.info(f"{target} already holds this result" if unchanged else f"wrote {target}")
-
-
-def _fetch_target(sess: Session, job: str, out: OutputOptions) -> Path | None:
-    """Where the result goes, checked before anything is asked: -o PATH, DIR/<id>.<ext>, or stdout."""
-    from stt_cli.core.files import check_output_options, check_output_path, is_stdout, safe_name
-    from stt_cli.formats.render import EXTENSIONS
-
-    check_output_options(out.output, out.output_dir)
-    if out.output_dir is not None:
-        path = out.output_dir / f"{safe_name(job)}.{EXTENSIONS[out.format]}"
-    elif out.output is None or is_stdout(out.output):
-        return None
-    else:
-        path = Path(out.output).expanduser()
-    written = sess.ledger.output(str(path.resolve())) if path.exists() else None
-    check_output_path(path, force=out.force, ours=written is not None and written.job_id == job)
-    return path
-
 
 JOBS_HELP = """List the jobs submitted from this machine (the local ledger), newest first.
 
@@ -150,14 +69,7 @@ def jobs(
     """List the jobs submitted from this machine, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    if status is not None and status not in STATUSES:
-        raise UsageError(f"--status {status!r} is not a status", f"use one of: {', '.join(STATUSES)}")
-    ledger = Ledger()
-    try:
-        records = ledger.list(limit=limit, status=status)
-        unknown = ledger.unknown_creates()
-    finally:
-        ledger.close()
+    records, unknown = lookup.list_jobs(limit, status)
     for key, source, _, started in unknown:  # on stderr: stdout stays the table or the JSON lines
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(started))
         output.warn(
@@ -165,7 +77,7 @@ def jobs(
             "running it again sends the same key"
         )
     if as_json:
-        output.data("".join(json_text(_row(r)) + "\n" for r in records))
+        output.json_lines(_row(r) for r in records)
         return
     if not records:
         output.info("no jobs yet: stt run FILE, or stt submit FILE")
@@ -201,11 +113,7 @@ def rm(ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids t
       stt jobs rm 3f1c9a2e-...
       stt jobs --status failed --json | jq -r .generation_id | xargs stt jobs rm
     """
-    ledger = Ledger()
-    try:
-        missing = [job_id for job_id in ids if ledger.remove(job_id) == 0]
-    finally:
-        ledger.close()
+    missing = lookup.forget(ids)
     removed = len(ids) - len(missing)
     output.info(f"removed {removed} job(s)")
     if missing:
@@ -222,12 +130,5 @@ def prune(
       stt jobs prune
       stt jobs prune --older-than 12h
     """
-    ledger = Ledger()
-    try:
-        removed = ledger.prune(parse_age(older_than))
-    finally:
-        ledger.close()
+    removed = lookup.prune(parse_age(older_than))
     output.info(f"removed {removed} job(s) older than {older_than}")
-
-
-fetch_app = command("fetch", fetch, FETCH_HELP, "Get a job's result (waits while it is pending)")

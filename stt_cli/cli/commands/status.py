@@ -6,13 +6,12 @@ from typing import Annotated
 
 import typer
 
-from stt_cli.api.wire import Status, json_text
+from stt_cli.api.wire import Status
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, command
-from stt_cli.cli.commands.common import resolve_connection, resolve_job_id, session
 from stt_cli.cli.options import CONNECTION_GROUP, use
-from stt_cli.core.ledger import keep_in_ledger
-from stt_cli.core.plan import ConnectionOptions
+from stt_cli.core import lookup
+from stt_cli.core.session import Connector
 
 IdArg = Annotated[
     str | None,
@@ -39,38 +38,11 @@ def status(
     job_id: IdArg = None,
     as_json: JsonOpt = False,
     *,
-    conn: ConnectionOptions,
+    conn: Connector,
 ) -> None:
-    from stt_cli.api.client import JobGone
-
-    base_url, key = resolve_connection(conn)
-    with session(base_url, key) as sess:
-        job = resolve_job_id(job_id, sess.ledger, sess.host)
-        try:
-            state = sess.client.get_job(job)
-        except JobGone:
-            keep_in_ledger(job, sess.ledger.mark_gone, job, sess.host)
-            raise
-        keep_in_ledger(
-            job,
-            sess.ledger.update,
-            job,
-            sess.host,
-            status=state.status.shown,
-            error=state.error if state.status is Status.FAILED else None,
-            result=state.payload if state.status is Status.COMPLETED else None,
-        )
-    if state.status is Status.UNKNOWN:
-        output.warn(f"the service reported an unknown status {state.raw_status!r}; shown as processing")
+    state = lookup.status(job_id, connect=conn, warn=output.warn)
     if as_json:
-        body = {
-            "generation_id": state.generation_id,
-            "status": state.status.shown,
-            "raw_status": state.raw_status,
-        }
-        if state.error and state.status is Status.FAILED:
-            body["error"] = state.error
-        output.data(json_text(body) + "\n")
+        output.json_lines([state.as_dict()])
         return
     output.data(state.status.shown + "\n")
     if state.status is Status.FAILED and state.error:

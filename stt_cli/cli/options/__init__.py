@@ -10,13 +10,16 @@ import functools
 import inspect
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
 from stt_cli.core.defaults import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from stt_cli.core.plan import ConnectionOptions, WaitOptions
 from stt_cli.formats.registry import NAMES as FORMAT_NAMES
+
+if TYPE_CHECKING:
+    from stt_cli.core.session import Connector
 
 TRANSCRIPTION = "Transcription"
 OUTPUT = "Output"
@@ -151,4 +154,17 @@ CONNECTION_OPTS = (
         ],
     ),
 )
-CONNECTION_GROUP = Group("conn", CONNECTION_OPTS, lambda v: ConnectionOptions(v["base_url"], v["api_key"]))
+
+
+def build_connector(values: dict[str, Any]) -> Connector:
+    """The connection options as the use cases take them: a Connector that opens the session when asked,
+    logging each request with -v and resuming the garbage collector once it is open (cli/main.py)."""
+    from stt_cli.cli import output
+    from stt_cli.cli.main import started
+    from stt_cli.core.session import Connector
+
+    log = output.debug if output.verbosity() >= output.VERBOSE else None
+    return Connector(ConnectionOptions(values["base_url"], values["api_key"]), log=log, on_open=started)
+
+
+CONNECTION_GROUP = Group("conn", CONNECTION_OPTS, build_connector)

@@ -1,0 +1,111 @@
+"""The small typed protocol through which the use cases tell whoever watches what is happening.
+
+The terminal views (stt_cli/cli/views.py) implement it with spinners, bars and a live table; a test can
+implement it with a list. The use cases never print and never import the terminal layer: everything they
+want shown, or written to stdout, goes through a Reporter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from stt_cli.errors import SttError
+
+if TYPE_CHECKING:
+    from stt_cli.api.client import Progress
+    from stt_cli.api.wire import JobState
+
+
+class ItemReporter(Protocol):
+    """One source or job on its way: its upload, its job id, its wait, where its result went."""
+
+    def note(self, message: str) -> None:
+        """A remark about this item (a job reused, another stt creating the same job, ...)."""
+
+    def uploading(self) -> AbstractContextManager[Progress | None]:
+        """Around an upload; yields a callback taking the bytes sent so far, or None."""
+        ...
+
+    def sent(self) -> None:
+        """The whole create has gone out: from here on a job may exist whatever happens."""
+
+    def created(self, job_id: str, reused_at: float | None) -> None:
+        """The item's job is known: created now (reused_at None) or reused from the ledger."""
+
+    def waiting(self, job_id: str) -> AbstractContextManager[Callable[[JobState], None]]:
+        """Around the wait for a job; yields the callback each status answer is given to."""
+        ...
+
+    def done(self, target: Path | None, unchanged: bool) -> None:
+        """The result is written to target (None: stdout); unchanged when the file already held it."""
+
+
+class BatchReporter(Protocol):
+    """Many items at once: each one's reporter, and what became of those that did not finish."""
+
+    def item(self, index: int, size: int) -> ItemReporter: ...
+
+    def skipped(self, index: int, reason: str) -> None: ...
+
+    def failed(self, index: int, error: SttError, job_id: str) -> None:
+        """An item failed; job_id is its job's id, or "" when it has none."""
+
+    def interrupted(self, index: int, job_id: str) -> None:
+        """The batch was cancelled while this item was in flight; job_id as for failed."""
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A job `stt submit` created or reused: what it prints, one a line."""
+
+    generation_id: str
+    source: str
+    model: str
+    reused: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"generation_id": self.generation_id, "source": self.source, "model": self.model, "reused": self.reused}
+
+
+@dataclass
+class Summary:
+    """How a batch ended: counts, the time it took, and each failure with its source's label."""
+
+    total: int
+    done: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    failures: list[tuple[str, SttError]] = field(default_factory=list)
+
+
+class Reporter(Protocol):
+    """What a use case tells its caller: warnings, notes, data for stdout, and each item's progress."""
+
+    def warn(self, message: str) -> None: ...
+
+    def note(self, message: str, *, always: bool = False) -> None:
+        """A progress or summary line; `always` for the ones a quiet run still shows."""
+
+    def data(self, text: str) -> None:
+        """A result for stdout."""
+
+    def failure(self, error: SttError, label: str) -> None:
+        """One item of several failed and the others go on (stt submit)."""
+
+    def single(self, label: str, size: int) -> ItemReporter:
+        """The reporter of a lone source or job (size: bytes to upload, 0 for none)."""
+        ...
+
+    def batch(self, labels: list[str]) -> AbstractContextManager[BatchReporter]:
+        """Around a batch of several items, labelled in order."""
+        ...
+
+    def submitted(self, job: Submitted) -> None:
+        """A job of `stt submit`, as soon as it is known."""
+
+    def finished(self, summary: Summary) -> None:
+        """A batch is over."""

@@ -1,0 +1,68 @@
+"""A session: the HTTP client to the service and the local ledger, opened when a use case is ready for them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, NamedTuple
+
+from stt_cli.core.ledger import Ledger
+from stt_cli.core.plan import ConnectionOptions
+
+if TYPE_CHECKING:
+    from stt_cli.api.client import ApiClient
+
+
+class Session(NamedTuple):
+    client: ApiClient
+    ledger: Ledger
+    host: str  # host:port of the base URL: the ledger keeps each service's jobs apart
+
+
+class Connector:
+    """Opens a session when the use case asks: the base URL and the key resolved and checked then (after the
+    sources, so a bad source is reported before a missing key), the client made, the ledger opened.
+
+    `log` receives one line per HTTP request (None: no such lines); `on_open` runs once the session exists.
+    """
+
+    def __init__(
+        self,
+        conn: ConnectionOptions,
+        log: Callable[[str], None] | None = None,
+        on_open: Callable[[], None] | None = None,
+    ) -> None:
+        self.conn = conn
+        self.log = log
+        self.on_open = on_open
+
+    def resolve(self) -> tuple[str, str]:
+        """The base URL and the key, checked before anything is read or sent."""
+        from stt_cli.core.credentials import mask
+        from stt_cli.core.settings import require_key, resolve_base_url, validate_base_url
+
+        resolved = resolve_base_url(self.conn.base_url)
+        base_url = validate_base_url(resolved)
+        key = require_key(self.conn.api_key)
+        if self.log is not None:
+            self.log(f"base URL {base_url} (from {resolved.source}); key {mask(key.value)} (from {key.source})")
+        return base_url, key.value
+
+    @contextmanager
+    def __call__(self) -> Iterator[Session]:
+        from stt_cli.api.client import ApiClient
+        from stt_cli.core.files import sweep_temp_files
+        from stt_cli.core.settings import host_of
+        from stt_cli.core.sources import spool_dir
+
+        base_url, key = self.resolve()
+        ledger = Ledger()
+        client = ApiClient(base_url, key, log=self.log)
+        sweep_temp_files(spool_dir())  # stdin spools of killed runs (a missing directory costs one failed listdir)
+        if self.on_open is not None:
+            self.on_open()
+        try:
+            yield Session(client, ledger, host_of(base_url))
+        finally:
+            client.close()
+            ledger.close()

@@ -1,0 +1,426 @@
+"""The main use cases, free of any terminal: sources or job ids in, results rendered, written and recorded,
+an exit code out. Progress goes through a Reporter (core/reporter.py).
+
+    run     each source -> its job (reused or created) -> its result (kept, or waited for) -> written
+    fetch   a job id    ->                               its result (kept, or waited for) -> written
+    submit  each source -> its job, reported as soon as it is known
+
+One source raises its error (the boundary turns it into a line and an exit code). Several run on a pool of
+workers: each failure is reported and the others go on; the exit code is the failures' shared one, or 1.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stt_cli.core.plan import OutputOptions, Request, SourceOptions, WaitOptions
+from stt_cli.core.pool import Pool
+from stt_cli.core.reporter import ItemReporter, Reporter, Submitted, Summary
+from stt_cli.core.sources import Prepared, Source, collect_sources, prepare
+from stt_cli.core.submission import Obtained, obtain
+from stt_cli.core.targets import Target, fetch_target, plan_targets
+from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError, fetch_hint
+from stt_cli.formats.subtitle_options import SubtitleOptions
+
+if TYPE_CHECKING:
+    from stt_cli.api.client import Progress
+    from stt_cli.api.wire import JobState
+    from stt_cli.core.session import Session
+
+Connect = Callable[[], AbstractContextManager["Session"]]
+Sleep = Callable[[float], None]
+
+
+def exit_code(errors: list[SttError]) -> int:
+    """0 when all succeeded; else the failures' shared exit code, or 1 when they differ."""
+    if not errors:
+        return ExitCode.OK
+    codes = Counter(int(e.exit_code) for e in errors)
+    return next(iter(codes)) if len(codes) == 1 else ExitCode.UNEXPECTED
+
+
+def check_format(request: Request, fmt: str) -> None:
+    """Subtitles need word timings: refuse them up front for a model that returns text only."""
+    from stt_cli.api.catalogue import family_of
+    from stt_cli.formats.registry import FORMATS
+
+    family = family_of(request.model)
+    if FORMATS[fmt].needs_timings and family is not None and not family.word_timings:
+        raise UsageError(
+            f"{request.model} returns text without word timings, so it cannot make {fmt} subtitles",
+            "pick a Whisper, Nova or AssemblyAI model, or use -f text",
+        )
+
+
+# --- Delivering a result: the same code for run and fetch ----------------------------------------------
+class Delivery:
+    """Getting a job's result and writing it out, in one session, for run and fetch alike."""
+
+    def __init__(
+        self, sess: Session, out: OutputOptions, waiting: WaitOptions, reporter: Reporter, sleep: Sleep = time.sleep
+    ) -> None:
+        self.sess = sess
+        self.out = out
+        self.waiting = waiting
+        self.reporter = reporter
+        self.sleep = sleep
+
+    def wait(self, job_id: str, item: ItemReporter, *, fresh: bool = False, no_wait: bool = False) -> dict[str, Any]:
+        """Wait for a job, the item's reporter showing it, returning its payload."""
+        from stt_cli.core.waiting import wait
+
+        with item.waiting(job_id) as on_status:
+            return wait(
+                self.sess.client,
+                self.sess.ledger,
+                job_id,
+                timeout=self.waiting.timeout,
+                poll_interval=self.waiting.poll_interval,
+                no_wait=no_wait,
+                on_status=on_status,
+                warn=self.reporter.warn,
+                sleep=self.sleep,
+                fresh=fresh,
+            )
+
+    def deliver(self, job_id: str, target: Path | None, payload: dict[str, Any], item: ItemReporter) -> None:
+        """Render the payload, write it to target (None: stdout) and record the file; then tell the item."""
+        try:
+            text = self.render(payload, job_id)
+            unchanged = self.write(job_id, target, text)
+        except KeyboardInterrupt:  # rendering, or a FIFO no one reads: the job is safe in the ledger
+            raise Interrupted(f"interrupted; job {job_id} is in the ledger", fetch_hint(job_id)) from None
+        item.done(target, unchanged)
+
+    def render(self, payload: dict[str, Any], job_id: str) -> str:
+        from stt_cli.errors import command_line
+        from stt_cli.formats.render import render
+        from stt_cli.formats.transcript import UnknownShape
+
+        try:
+            text, warnings = render(payload, self.out.format, self.out.subtitles)
+        except SttError as exc:
+            fmt = "json" if isinstance(exc, UnknownShape) else "text"
+            hint = f"{exc.hint}; " if exc.hint else ""
+            kept = command_line("stt", "fetch", "-f", fmt, job_id)
+            raise type(exc)(exc.message, f"{hint}the result is kept: {kept}") from None
+        for warning in warnings:
+            self.reporter.warn(warning)
+        return text
+
+    def write(self, job_id: str, target: Path | None, text: str) -> bool:
+        """The rendered result to stdout or its file; True when the file already held exactly this text.
+
+        An existing file is replaced only with --force; without it, a file that already holds this very text
+        (a re-run of the same job) counts as written, and one that differs is refused.
+        """
+        from stt_cli.core.files import is_special, write_failure, write_output
+        from stt_cli.core.ledger import keep_in_ledger
+        from stt_cli.errors import command_line, path_word
+
+        if target is None:
+            self.reporter.data(text)
+            return False
+        data = text.encode("utf-8")
+        if not self.out.force and target.exists() and not is_special(target):
+            try:
+                same = target.read_bytes() == data
+            except OSError:
+                same = False
+            if same:
+                return True
+            raise UsageError(
+                f"the output file {target} already exists and differs from the result of job {job_id}",
+                "pass --force to replace it, or write elsewhere: "
+                + command_line("stt", "fetch", "-o", path_word(f"{target}.new"), job_id),
+            )
+        try:
+            write_output(target, data)
+        except OSError as exc:
+            again = command_line("stt", "fetch", "-o", path_word(target), job_id)
+            raise write_failure(exc, target, f"free some space or pick another path, then: {again}") from None
+        if not is_special(target):
+            ledger, host = self.sess.ledger, self.sess.host
+            keep_in_ledger(job_id, self.reporter.warn, ledger.update, job_id, host, output=str(target.resolve()))
+        return False
+
+
+# --- run -------------------------------------------------------------------------------------------------
+class Transcriber(Delivery):
+    """One run's sources: each one's job (reused or created), its result, its output."""
+
+    def __init__(
+        self,
+        sess: Session,
+        request: Request,
+        out: OutputOptions,
+        waiting: WaitOptions,
+        limits: SourceOptions,
+        reporter: Reporter,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        super().__init__(sess, out, waiting, reporter, sleep)
+        self.request = request
+        self.limits = limits
+
+    def obtain(self, prepared: Prepared, item: ItemReporter) -> Obtained:
+        """The job for this source: one of the ledger's for the same work, or a new one; its id shown at once."""
+        request = self.request
+        obtained = obtain(
+            self.sess.client,
+            self.sess.ledger,
+            prepared,
+            request.model,
+            request.options,
+            item,
+            resubmit=self.limits.resubmit,
+            sleep=self.sleep,
+        )
+        item.created(obtained.generation_id, obtained.record.created_at if obtained.record is not None else None)
+        return obtained
+
+    def transcribe(self, source: Source, target: Path | None, item: ItemReporter) -> None:
+        with prepare(source, self.limits.max_size) as prepared:
+            obtained = self.obtain(prepared, item)
+            job_id, payload = self.result(prepared, obtained, item)
+            self.deliver(job_id, target, payload, item)
+
+    def result(self, prepared: Prepared, obtained: Obtained, item: ItemReporter) -> tuple[str, dict[str, Any]]:
+        """The job's payload: the ledger's, or waited for; a reused job the service forgot is replaced."""
+        from stt_cli.api.client import JobGone
+
+        job_id, record = obtained.generation_id, obtained.record
+        if record is not None and record.result is not None:
+            return job_id, record.result
+        try:
+            return job_id, self.wait(job_id, item, fresh=record is None)
+        except JobGone as gone:
+            if record is None:
+                raise
+            # A reused job the service no longer knows (results are kept for an hour): the ledger now says
+            # gone, so obtaining again creates a new job.
+            item.note(f"job {job_id} is gone from the service ({gone.message}); creating a new one")
+            again = self.obtain(prepared, item)
+            return again.generation_id, self.wait(again.generation_id, item, fresh=again.record is None)
+
+    def targets(self, sources: list[Source]) -> list[Target]:
+        from stt_cli.formats.registry import FORMATS
+
+        out = self.out
+        return plan_targets(
+            sources,
+            FORMATS[out.format].extension,
+            output=out.output,
+            output_dir=out.output_dir,
+            force=out.force,
+            skip_existing=self.limits.skip_existing,
+            ledger=self.sess.ledger,
+            reusable=self.reusable,
+        )
+
+    def reusable(self, source: Source) -> str | None:
+        """The id of the ledger's job this run would reuse for a source (asked only where an output exists)."""
+        from stt_cli.core.files import file_sha256
+        from stt_cli.core.ledger import work_key
+
+        if self.limits.resubmit or source.kind == "stdin":
+            return None
+        identity = f"url:{source.raw}" if source.path is None else f"sha256:{file_sha256(source.path)}"
+        key = work_key(identity, self.request.model, dict(self.request.options))
+        record = self.sess.ledger.find_work(self.sess.host, key)
+        return record.id if record is not None else None
+
+
+def run(
+    raw_sources: list[str],
+    request: Request,
+    out: OutputOptions,
+    waiting: WaitOptions,
+    limits: SourceOptions,
+    *,
+    connect: Connect,
+    reporter: Reporter,
+) -> int:
+    """`stt run`: every source checked, then each one transcribed and written; the exit code."""
+    sources = collect_sources(raw_sources, limits, reporter.warn)
+    check_format(request, out.format)
+    for warning in request.warnings:
+        reporter.warn(warning)
+    with connect() as sess:
+        transcriber = Transcriber(sess, request, out, waiting, limits, reporter)
+        targets = transcriber.targets(sources)
+        if len(sources) == 1:
+            [source], [target] = sources, targets
+            if target.skip is not None:
+                reporter.note(f"skipped {source.label}: {target.skip} (--skip-existing)")
+                return ExitCode.OK
+            size = source.path.stat().st_size if source.path is not None else 0
+            transcriber.transcribe(source, target.path, reporter.single(source.label, size))
+            return ExitCode.OK
+        return _run_batch(transcriber, sources, targets)
+
+
+class _Tracked:
+    """An item's reporter as the batch sees it too: its job id, whether its create went out whole, whether
+    it finished; its upload stops as soon as the batch is cancelled."""
+
+    def __init__(self, inner: ItemReporter, cancelled: Callable[[], None]) -> None:
+        self.inner = inner
+        self.cancelled = cancelled
+        self.job_id = ""
+        self.delivered = False
+        self.finished = False
+
+    def note(self, message: str) -> None:
+        self.inner.note(message)
+
+    @contextmanager
+    def uploading(self) -> Iterator[Progress | None]:
+        with self.inner.uploading() as advance:
+
+            def progress(sent: int) -> None:
+                self.cancelled()  # raises once the batch is cancelled: the upload ends there
+                if advance is not None:
+                    advance(sent)
+
+            yield progress
+
+    def sent(self) -> None:
+        self.delivered = True
+        self.inner.sent()
+
+    def created(self, job_id: str, reused_at: float | None) -> None:
+        self.job_id = job_id
+        self.inner.created(job_id, reused_at)
+
+    def waiting(self, job_id: str) -> AbstractContextManager[Callable[[JobState], None]]:
+        return self.inner.waiting(job_id)
+
+    def done(self, target: Path | None, unchanged: bool) -> None:
+        self.finished = True
+        self.inner.done(target, unchanged)
+
+
+def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Target]) -> int:
+    reporter = transcriber.reporter
+    pool = Pool(transcriber.limits.concurrency)
+    transcriber.sleep = pool.sleep  # a worker's waits end when the batch is cancelled
+    summary = Summary(len(sources))
+    started = time.monotonic()
+    tracked: dict[int, _Tracked] = {}
+    with reporter.batch([s.label for s in sources]) as view:
+        todo = []
+        for index, target in enumerate(targets):
+            if target.skip is not None:
+                view.skipped(index, target.skip)
+                summary.skipped += 1
+            else:
+                todo.append(index)
+
+        def task(position: int, source: Source) -> None:
+            index = todo[position]
+            size = source.path.stat().st_size if source.path is not None else 0
+            item = tracked[index] = _Tracked(view.item(index, size), pool.check)
+            try:
+                transcriber.transcribe(source, targets[index].path, item)
+            except Interrupted:
+                view.interrupted(index, item.job_id)
+                raise
+            except SttError as exc:
+                item.finished = True
+                view.failed(index, exc, item.job_id)
+                raise
+
+        try:
+            outcomes = pool.run([sources[i] for i in todo], task, on_cancel=transcriber.sess.client.abort)
+        except Interrupted:
+            created = [t for t in tracked.values() if t.job_id and not t.finished]
+            maybe = [t for t in tracked.values() if t.delivered and not t.job_id]
+            unknown = f", and {len(maybe)} create(s) sent whole may have made one" if maybe else ""
+            raise Interrupted(
+                f"interrupted; {len(created)} job(s) go on running on the server{unknown}",
+                "run the same command again: finished and pending jobs are reused, creates cut off are sent again "
+                "with the same Idempotency-Key, files already written count as done",
+            ) from None
+    summary.failures = [(o.source.label, o.error) for o in outcomes if o.error is not None]
+    summary.done = len(outcomes) - len(summary.failures)
+    summary.seconds = time.monotonic() - started
+    reporter.finished(summary)
+    return exit_code([e for _, e in summary.failures])
+
+
+# --- submit ----------------------------------------------------------------------------------------------
+def submit(
+    raw_sources: list[str],
+    request: Request,
+    limits: SourceOptions,
+    *,
+    connect: Connect,
+    reporter: Reporter,
+) -> int:
+    """`stt submit`: a job for each source, each one reported as soon as its id is known; the exit code."""
+    sources = collect_sources(raw_sources, limits, reporter.warn)
+    for warning in request.warnings:
+        reporter.warn(warning)
+    errors: list[SttError] = []
+    with connect() as sess:
+        transcriber = Transcriber(sess, request, _NO_OUTPUT, _NO_WAIT, limits, reporter)
+        for source in sources:
+            try:
+                size = source.path.stat().st_size if source.path is not None else 0
+                with prepare(source, limits.max_size) as prepared:
+                    obtained = transcriber.obtain(prepared, reporter.single(source.label, size))
+            except Interrupted:
+                raise
+            except SttError as exc:
+                if len(sources) == 1:
+                    raise
+                reporter.failure(exc, source.label)
+                errors.append(exc)
+                continue
+            reporter.submitted(Submitted(obtained.generation_id, source.label, request.model, obtained.reused))
+    return exit_code(errors)
+
+
+_NO_OUTPUT = OutputOptions("text", None, None, False, SubtitleOptions())  # submit writes nothing, waits for nothing
+_NO_WAIT = WaitOptions(0.0, 0.0)
+
+
+# --- fetch -----------------------------------------------------------------------------------------------
+def fetch(
+    job_id: str | None,
+    out: OutputOptions,
+    waiting: WaitOptions,
+    *,
+    no_wait: bool,
+    refresh: bool,
+    connect: Connect,
+    reporter: Reporter,
+) -> int:
+    """`stt fetch`: a job's result (the ledger's, or waited for) written like run writes it; the exit code."""
+    from stt_cli.api.client import JobGone
+    from stt_cli.core.lookup import resolve_job_id
+
+    with connect() as sess:
+        job = resolve_job_id(job_id, sess.ledger, sess.host)
+        target = fetch_target(sess.ledger, job, out)
+        delivery = Delivery(sess, out, waiting, reporter)
+        item = reporter.single(job, 0)
+        record = sess.ledger.get(job, sess.host)
+        if record is not None and record.result is not None and not refresh:
+            payload = record.result
+        else:
+            try:
+                payload = delivery.wait(job, item, no_wait=no_wait)
+            except JobGone as gone:
+                if record is None or record.result is None:
+                    raise
+                reporter.warn(f"{gone.message}; showing the result the ledger kept")
+                payload = record.result
+        delivery.deliver(job, target, payload, item)
+    return ExitCode.OK
