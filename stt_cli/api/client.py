@@ -756,9 +756,3 @@ def _multipart(
         yield tail
 
     return stream(), len(head) + size + len(tail)
-
-
-def _uuid4() -> str:
-    import uuid
-
-    return str(uuid.uuid4())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from stt_cli.api.catalogue import FALLBACK_MODEL, Model, families, model
+from stt_cli.api.catalogue import DEFAULT_MODEL, FALLBACK_MODEL, Model, families, model
 from stt_cli.errors import UsageError
 
 OptionValue = str | bool | int | float | list[str]
@@ -206,3 +206,69 @@ def _check_bounds(where: str, schema: dict[str, Any], value: float) -> None:
         raise UsageError(f"{where}: {value:g} is below its minimum, {low:g}", f"give at least {low:g}")
     if high is not None and value > high:
         raise UsageError(f"{where}: {value:g} is above its maximum, {high:g}", f"give at most {high:g}")
+
+
+def flags_of(entry: Model) -> list[str]:
+    """The transcription flags this model takes, in the order of `stt run --help`."""
+    return [flag_name(flag.key) for flag in FLAGS if field_of(entry, flag) is not None]
+
+
+def describe_type(schema: dict[str, Any]) -> str:
+    """A field's JSON type in a few words: string, boolean, number 0..1, one of a|b, string or list of string."""
+    if "anyOf" in schema:
+        return " or ".join(dict.fromkeys(describe_type(option) for option in schema["anyOf"] if option.get("type")))
+    kind = schema.get("type", "any")
+    if "enum" in schema:
+        values = [str(v) for v in schema["enum"]]
+        return "one of " + "|".join(values[:6]) + ("|..." if len(values) > 6 else "")
+    if kind == "array":
+        return "list of " + describe_type(schema.get("items", {}))
+    if kind in ("number", "integer") and ("minimum" in schema or "maximum" in schema):
+        low, high = schema.get("minimum", ""), schema.get("maximum", "")
+        return f"{kind} {low}..{high}"
+    return str(kind)
+
+
+def model_rows(entry: Model) -> list[dict[str, Any]]:
+    """One row per request field: its name, type, allowed values and the flag that sets it (or --param)."""
+    setters = {field_of(entry, flag): flag_name(flag.key) for flag in FLAGS}
+    return [
+        {
+            "field": name,
+            "type": describe_type(schema),
+            "schema": {k: v for k, v in schema.items() if k != "summary"},
+            "flag": setters.get(name) or f"--param {name}=...",
+            "summary": schema.get("summary", ""),
+        }
+        for name, schema in entry.fields.items()
+    ]
+
+
+def summary(entry: Model) -> dict[str, Any]:
+    """A model in a line of `stt models --json`: its family, what its result carries, the flags it takes."""
+
+    return {
+        "model": entry.id,
+        "family": entry.family.name,
+        "word_timings": entry.family.word_timings,
+        "speakers": entry.family.speakers,
+        "channels": entry.family.channels,
+        "default": entry.id == DEFAULT_MODEL,
+        "flags": flags_of(entry),
+    }
+
+
+def find_model(model_id: str) -> Model:
+    """The catalogue's entry for a model id, or a UsageError with the nearest id."""
+    from stt_cli.api.catalogue import all_models, model
+
+    entry = model(model_id)
+    if entry is None:
+        import difflib
+
+        guess = difflib.get_close_matches(model_id, all_models(), n=1)
+        raise UsageError(
+            f"{model_id!r} is not in stt's model list",
+            f"did you mean {guess[0]}? (stt models lists them)" if guess else "stt models lists them",
+        )
+    return entry

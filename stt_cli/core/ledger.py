@@ -36,7 +36,6 @@ SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_F
 )
 BUSY_TIMEOUT = 10.0  # s: several stt processes may write at once
 LEDGER_NAME = "ledger.sqlite3"
-PARAMS_PER_QUERY = 500  # SQLite allows 999 bound parameters in older builds
 # Statuses a job can have in the ledger: the four `stt status` words, and gone (the service answered 404).
 GONE = "gone"
 STATUSES = (*(s.value for s in Status if s is not Status.UNKNOWN), GONE)

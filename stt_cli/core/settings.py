@@ -271,3 +271,38 @@ def command_defaults(command: str) -> tuple[dict[str, Any] | None, list[str]]:
         if resolved is not None and resolved.source != "default":
             defaults[setting.key] = resolved.value
     return defaults or None, unknown_keys(config)
+
+
+def store(raw_key: str, raw_value: str) -> tuple[Setting, Any, list[str]]:
+    """`stt config set`: the value checked and written to the config file; the setting, the typed value and
+    warnings (a model id stt does not know, an environment variable that overrides the file)."""
+    from stt_cli.core.config import edit_config
+
+    setting = find_setting(raw_key)
+    typed = parse_setting(setting, raw_value, None)
+    warnings = []
+    if setting.key == "model":
+        from stt_cli.api.catalogue import all_models
+
+        if typed not in all_models():
+            warnings.append(f"{typed} is not one of the known model ids (stt models); stored anyway")
+    edit_config(setting.key, typed)
+    return setting, typed, warnings + _shadowed(setting)
+
+
+def remove(raw_key: str) -> tuple[Setting, bool, list[str]]:
+    """`stt config unset`: the key taken out of the config file; whether it was there, and warnings."""
+    from stt_cli.core.config import edit_config
+
+    setting = find_setting(raw_key)
+    if setting.key not in load_config():
+        return setting, False, []
+    edit_config(setting.key, None)
+    return setting, True, _shadowed(setting)
+
+
+def _shadowed(setting: Setting) -> list[str]:
+    shadow = next((name for name in setting.env if os.environ.get(name, "").strip()), None)
+    if shadow is None:
+        return []
+    return [f"${shadow} is set in this environment and takes precedence over the config file"]

@@ -99,16 +99,22 @@ class Delivery:
 
     def render(self, payload: dict[str, Any], job_id: str) -> str:
         from stt_cli.errors import command_line
-        from stt_cli.formats.render import render
+        from stt_cli.formats.render import NoSuchChannel, NoTimings, render
         from stt_cli.formats.transcript import UnknownShape
 
         try:
             text, warnings = render(payload, self.out.format, self.out.subtitles)
         except SttError as exc:
             fmt = "json" if isinstance(exc, UnknownShape) else "text"
-            hint = f"{exc.hint}; " if exc.hint else ""
-            kept = command_line("stt", "fetch", "-f", fmt, job_id)
-            raise type(exc)(exc.message, f"{hint}the result is kept: {kept}") from None
+            if isinstance(exc, NoSuchChannel):
+                hint = "pick one of those with --channel, or leave it out"
+            elif isinstance(exc, NoTimings):
+                hint = "use -f text or -f json, or a model with timestamps (Whisper, Nova, AssemblyAI)"
+            else:
+                hint = exc.hint or ""
+            kept = "the result is kept: " + command_line("stt", "fetch", "-f", fmt, job_id)
+            again = UsageError if isinstance(exc, (NoSuchChannel, NoTimings)) else type(exc)
+            raise again(exc.message, f"{hint}; {kept}" if hint else kept) from None
         for warning in warnings:
             self.reporter.warn(warning)
         return text

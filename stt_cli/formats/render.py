@@ -1,4 +1,5 @@
-"""One entry point from a payload to the bytes of the chosen format (renderers picked from a dict)."""
+"""One entry point from a payload to the text of the chosen format. Its errors say what is wrong with the
+result, not which flag to change: the use case that called it knows the command line and adds the hint."""
 
 from __future__ import annotations
 
@@ -14,9 +15,26 @@ from stt_cli.formats.text import render_text
 from stt_cli.formats.transcript import Transcript, normalise
 
 PRETTY_JSON_LIMIT = 4_000_000  # characters: a result longer than this as compact JSON is written on one line
-EXTENSIONS = {name: spec.extension for name, spec in FORMATS.items()}
 
 _SUBTITLES: dict[str, Callable[[Transcript, SubtitleOptions], str]] = {"srt": render_srt, "vtt": render_vtt}
+
+
+class NoSuchChannel(UsageError):
+    """The result has no channel of the number asked for."""
+
+    def __init__(self, channel: int, available: list[int]) -> None:
+        have = ", ".join(map(str, available)) or "none"
+        super().__init__(f"channel {channel} is not in the result, which has channel(s) {have}")
+        self.channel = channel
+        self.available = available
+
+
+class NoTimings(UsageError):
+    """Subtitles asked of a result without word timings."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__(f"this result has no word timings, so it cannot be rendered as {fmt}")
+        self.format = fmt
 
 
 def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None = None) -> tuple[str, list[str]]:
@@ -31,10 +49,7 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
     if options.channel is not None:
         indexes = [c.index for c in transcript.channels]
         if options.channel not in indexes:
-            raise UsageError(
-                f"--channel {options.channel}: the result has channel(s) {', '.join(map(str, indexes)) or 'none'}",
-                "pick one of those, or leave --channel out",
-            )
+            raise NoSuchChannel(options.channel, indexes)
         transcript = Transcript([c for c in transcript.channels if c.index == options.channel], transcript.warnings)
     # The text comes from the server: the normaliser has cleaned every piece of it (before any layout),
     # so what reaches stdout or a file carries no escape sequence or control character.
@@ -42,9 +57,6 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
         return render_text(transcript, dict(options.speaker_names)), transcript.warnings
     if fmt in _SUBTITLES:
         if FORMATS[fmt].needs_timings and not transcript.has_timings and transcript.text:
-            raise UsageError(
-                f"this result has no word timings, so it cannot be rendered as {fmt}",
-                "use -f text or -f json, or a model with timestamps (Whisper, Nova, AssemblyAI)",
-            )
+            raise NoTimings(fmt)
         return _SUBTITLES[fmt](transcript, options), transcript.warnings
-    raise UsageError(f"unknown format {fmt!r}", f"use one of: {', '.join(NAMES)}")
+    raise UsageError(f"unknown format {fmt!r}; the formats are {', '.join(NAMES)}")

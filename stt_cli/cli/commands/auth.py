@@ -71,18 +71,15 @@ def status(
     if resolved is None:
         raise AuthError("not logged in: no API key found", "run `stt auth login` or set AIML_API_KEY")
     if as_json:
-        import json
-
-        output.data(
-            json.dumps(
+        output.json_lines(
+            [
                 {
                     "key": mask(resolved.value),
                     "source": resolved.source,
                     "base_url": base.value,
                     "base_url_source": base.source,
                 }
-            )
-            + "\n"
+            ]
         )
         return
     output.data(

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import ssl
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from stt_cli.cli import output
 from stt_cli.cli.build import command
 from stt_cli.core.settings import is_loopback_host
-from stt_cli.errors import UsageError, command_line
+from stt_cli.errors import command_line
 
 EMULATOR_HELP = """Run a local emulator of the speech-to-text API, for trying stt and for CI.
 
@@ -81,28 +79,19 @@ def emulator(
         output.info(f"wrote {write_sample} (the emulator knows its words)")
         return
     from stt_cli.cli.main import started
-    from stt_cli.emulator.server import Emulator
+    from stt_cli.emulator.launch import serve, start
 
     started()  # a long-running server: the collector runs as usual
-
-    if (tls_cert is None) != (tls_key is None):
-        raise UsageError("--tls-cert and --tls-key go together", "pass both, or neither for plain http")
-    try:
-        server = Emulator(
-            host,
-            port,
-            processing_time=processing_time,
-            api_key=api_key,
-            envelope=envelope.value,
-            tls=(str(tls_cert), str(tls_key)) if tls_cert and tls_key else None,
-            faults=_read_faults(faults) if faults else None,
-        )
-    except ssl.SSLError as exc:
-        raise UsageError(f"cannot use the TLS certificate or key: {exc}", "check --tls-cert and --tls-key") from None
-    except OSError as exc:
-        raise UsageError(
-            f"cannot listen on {host}:{port}: {exc.strerror}", "pick another --port, or stop what is using it"
-        ) from None
+    server = start(
+        host,
+        port,
+        processing_time=processing_time,
+        api_key=api_key,
+        envelope=envelope.value,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        faults=faults,
+    )
     if not is_loopback_host(host):
         output.warn(
             f"listening on {host}: other machines can reach the emulator; stt itself only speaks "
@@ -111,25 +100,8 @@ def emulator(
     output.info(f"stt emulator listening on {server.base_url}")
     shown_key = api_key or "anything"
     output.info("  export " + command_line(f"AIML_API_BASE={server.base_url}", f"AIML_API_KEY={shown_key}"))
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        output.info("emulator stopped")
-    finally:
-        server.stop_serving()
-
-
-def _read_faults(path: Path) -> dict[str, list[dict[str, Any]]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read the faults file {path}: {exc}", "it must be JSON, see the README") from None
-    if not isinstance(data, dict) or not all(
-        key in ("create", "poll") and isinstance(value, list) and all(isinstance(v, dict) for v in value)
-        for key, value in data.items()
-    ):
-        raise UsageError(f"the faults file {path} must map create/poll to lists of responses", "see the README")
-    return data
+    serve(server)
+    output.info("emulator stopped")
 
 
 emulator_app = command("emulator", emulator, EMULATOR_HELP, "Run a local emulator of the API")

@@ -9,6 +9,7 @@ import typer
 
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, group, sub_command, with_verbosity
+from stt_cli.cli.options import parse_age
 from stt_cli.core import lookup
 from stt_cli.core.ledger import STATUSES, JobRecord
 from stt_cli.errors import UsageError
@@ -22,20 +23,6 @@ Examples:
 """
 
 jobs_app = group("jobs", JOBS_HELP)
-
-DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_age(raw: str) -> float:
-    """`30d`, `12h`, `90m`, `2w`, `45s` -> seconds."""
-    text = raw.strip().lower()
-    try:
-        value = float(text[:-1]) * DURATION_UNITS[text[-1]]
-    except (KeyError, ValueError, IndexError):
-        raise UsageError(f"--older-than {raw!r} is not an age", "write e.g. 30d, 12h or 90m") from None
-    if value < 0:
-        raise UsageError(f"--older-than {raw!r} is negative", "write e.g. 30d")
-    return value
 
 
 def _row(record: JobRecord) -> dict[str, object]:

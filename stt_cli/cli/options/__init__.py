@@ -168,3 +168,20 @@ def build_connector(values: dict[str, Any]) -> Connector:
 
 
 CONNECTION_GROUP = Group("conn", CONNECTION_OPTS, build_connector)
+
+
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_age(raw: str) -> float:
+    """`30d`, `12h`, `90m`, `2w`, `45s` -> seconds (for --older-than)."""
+    from stt_cli.errors import UsageError
+
+    text = raw.strip().lower()
+    try:
+        value = float(text[:-1]) * DURATION_UNITS[text[-1]]
+    except (KeyError, ValueError, IndexError):
+        raise UsageError(f"--older-than {raw!r} is not an age", "write e.g. 30d, 12h or 90m") from None
+    if value < 0:
+        raise UsageError(f"--older-than {raw!r} is negative", "write e.g. 30d")
+    return value
