@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from stt_cli.completion import FILE_NAMES, SHELLS, command_specs, job_ids, render
+from stt_cli.completion.ids import job_ids
+from stt_cli.completion.scripts import FILE_NAMES, SHELLS, render
+from stt_cli.completion.spec import command_specs
 from stt_cli.core.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ import pytest
 from conftest import EmulatorHandle, stderr_on_a_terminal, subprocess_env
 
 from stt_cli import __version__
-from stt_cli.completion import command_specs
+from stt_cli.completion.spec import command_specs
 from stt_cli.core.config import config_file
 
 PATHS = [spec.path for spec in command_specs() if spec.path]

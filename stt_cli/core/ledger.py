@@ -168,6 +168,26 @@ def ledger_path() -> Path:
     return data_dir() / LEDGER_NAME
 
 
+def recent_jobs(limit: int) -> list[tuple[Any, Any, Any]]:
+    """(id, source, status) of the newest jobs, read-only and without waiting on a writer; [] on any trouble.
+
+    For the shells' completion on Tab: no schema check, no migration, no lock files.
+    """
+    try:
+        path = ledger_path()
+        if not path.exists():
+            return []
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)
+        try:
+            return connection.execute(
+                "SELECT id, source, status FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,)
+            ).fetchall()
+        finally:
+            connection.close()
+    except (sqlite3.Error, OSError):
+        return []
+
+
 class Ledger:
     """The ledger of one process: one connection, shared by its threads under a lock."""
 

@@ -1,0 +1,21 @@
+"""`stt __complete ids`, asked by the completion scripts on Tab: answered before Typer is imported."""
+
+from __future__ import annotations
+
+
+def job_ids(limit: int = 50) -> str:
+    """`stt __complete ids`: the newest job ids of the ledger as `id<TAB>source, status` lines; never fails.
+
+    Only ids that pass the same check as an id from the wire are offered: a completion script inserts them
+    into the user's command line, so an id must never hold anything a shell reads as syntax.
+    """
+    from stt_cli.api.wire import is_valid_id, sanitize
+    from stt_cli.core.ledger import recent_jobs
+
+    rows = recent_jobs(limit)
+    lines = []
+    for job_id, source, status in rows:
+        if is_valid_id(job_id):
+            name = str(source).rsplit("/", 1)[-1]
+            lines.append(f"{job_id}\t{sanitize(f'{name}, {status}', 80)}")
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,93 @@
+"""The command tree stt's completion scripts are made from, read from the Typer app itself: every command, option,
+value kind and choice, so a new flag completes without anyone editing a script."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+# What an option's value or a positional argument completes to, beyond a parameter's own choices.
+VALUE_KINDS = {
+    "model": "model",
+    "model_id": "model",
+    "output": "file",
+    "from_file": "file",
+    "write_sample": "file",
+    "output_dir": "dir",
+    "sources": "file",
+    "job_id": "id",
+    "ids": "id",
+    "key": "key",
+}
+
+
+class OptionSpec(NamedTuple):
+    names: tuple[str, ...]  # every spelling: -f, --format; --punctuate, --no-punctuate
+    help: str
+    value: str | None  # None: a flag; else a kind: none, file, dir, model, id, key, choice
+    choices: tuple[str, ...] = ()
+
+
+class CommandSpec(NamedTuple):
+    path: str  # "" for stt itself, "run", "jobs rm"
+    summary: str
+    options: tuple[OptionSpec, ...]
+    args: tuple[str, ...]  # each positional's kind (choice:a,b for choices); a last kind ending in "..." repeats
+    subcommands: tuple[str, ...]
+
+
+def _first_line(text: str | None) -> str:
+    line = (text or "").strip().split("\n", 1)[0].strip()
+    return re.sub(r"\s+", " ", line).rstrip(".")
+
+
+def _value_kind(param: Any) -> tuple[str, tuple[str, ...]]:
+    choices = tuple(str(c) for c in getattr(param.type, "choices", ()) or ())
+    if choices:
+        return "choice", choices
+    return VALUE_KINDS.get(param.name or "", "none"), ()
+
+
+def command_specs() -> list[CommandSpec]:
+    """Every command of the app, root first, in the order `stt --help` lists them."""
+    import typer
+
+    from stt_cli.cli import click_api as click
+    from stt_cli.cli.app import COMMANDS, app
+
+    root = typer.main.get_command(app)
+    specs: list[CommandSpec] = []
+
+    def walk(command: Any, path: str, summary: str) -> None:
+        ctx = click.Context(command, info_name=path or "stt", **command.context_settings)
+        options: list[OptionSpec] = []
+        args: list[str] = []
+        for param in command.get_params(ctx):
+            if getattr(param, "hidden", False):
+                continue
+            if param.param_type_name == "argument":
+                kind, choices = _value_kind(param)
+                if choices:
+                    kind = "choice:" + ",".join(choices)
+                args.append(kind + ("..." if param.nargs == -1 or param.multiple else ""))
+                continue
+            spellings = tuple(param.opts) + tuple(param.secondary_opts)
+            value = None if param.is_flag or param.count else _value_kind(param)
+            options.append(
+                OptionSpec(
+                    tuple(sorted(spellings, key=lambda n: (n.startswith("--"), n))),
+                    _first_line(param.help),
+                    value[0] if value else None,
+                    value[1] if value else (),
+                )
+            )
+        children = getattr(command, "commands", None) or {}
+        names = list(COMMANDS) if not path else list(children)
+        specs.append(CommandSpec(path, summary, tuple(options), tuple(args), tuple(names)))
+        for name in names:
+            sub = children[name]
+            sub_summary = COMMANDS[name][2] if not path else _first_line(sub.short_help or sub.help)
+            walk(sub, f"{path} {name}".strip(), sub_summary)
+
+    walk(root, "", _first_line(root.help))
+    return specs
