@@ -12,7 +12,8 @@ import typer
 
 from stt_cli import __version__
 from stt_cli.cli import click_api
-from stt_cli.cli.build import QuietOpt, SttSubGroup, VerboseOpt, group, set_verbosity
+from stt_cli.cli.build import QuietOpt, VerboseOpt, group, set_verbosity
+from stt_cli.cli.help import SttSubGroup
 from stt_cli.errors import ExitCode, SttError
 
 

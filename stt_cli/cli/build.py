@@ -1,7 +1,9 @@
-"""How every command is built and how its help looks: plain text, options grouped by panel, examples verbatim.
+"""How every command is built on Typer, in one place: its options in groups, -q / -v, --json, its Typer.
 
-Help is formatted here rather than by rich: it is what people read most, it must appear in well under
-0.1 s, and it must read the same in a terminal, a pipe and the README (which embeds `stt --help`).
+A command function names what it needs by type: a parameter annotated `SourceOptions`, `OutputOptions`,
+`WaitOptions`, `Request` or `Connector` receives that object, built from its group's flags (declared once,
+in cli/options). `command()` and `sub_command()` rewrite the function's signature ONCE, here: the object
+parameters are replaced by their groups' flags (and -q / -v are added), which is what Typer reads.
 """
 
 from __future__ import annotations
@@ -9,49 +11,41 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperGroup
 
-from stt_cli.cli import click_api as click
-
-# The order option groups appear in; options without a panel go last, under "Other options".
-PANELS = ("Source", "Batch", "Transcription", "Output", "Waiting", "Connection")
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 80}
+from stt_cli.cli.help import CONTEXT, SttCommand, SttSubGroup
 
 
-def _write_help_text(command: click.Command, formatter: click.HelpFormatter) -> None:
-    """The command's help as written: paragraphs, examples and indentation kept (no rewrapping)."""
-    if not command.help:
-        return
-    text = inspect.cleandoc(command.help).partition("\f")[0]
-    formatter.write_paragraph()
-    for line in text.splitlines():
-        formatter.write(f"{' ' * formatter.current_indent}  {line}".rstrip() + "\n")
+class Opt(NamedTuple):
+    """One flag of a group: the parameter name Typer sees, its Annotated typer.Option, its default."""
+
+    name: str
+    annotation: Any
+    default: Any = None
 
 
-def _write_options(command: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-    arguments: list[tuple[str, str]] = []
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for param in command.get_params(ctx):
-        record = param.get_help_record(ctx)
-        if record is None:
-            continue
-        if param.param_type_name == "argument":
-            arguments.append(record)
-        else:
-            groups.setdefault(getattr(param, "rich_help_panel", None) or "", []).append(record)
-    if arguments:
-        with formatter.section("Arguments"):
-            formatter.write_dl(arguments)
-    order = [p for p in PANELS if p in groups] + sorted(p for p in groups if p not in PANELS and p)
-    for panel in order:
-        with formatter.section(f"{panel} options"):
-            formatter.write_dl(groups[panel])
-    if "" in groups:
-        with formatter.section("Other options" if order else "Options"):
-            formatter.write_dl(groups[""])
+class Group(NamedTuple):
+    """Flags that reach a command as one object: the parameter annotated `kind` receives `build(values)`.
+
+    A group of kind None is applied for its effect only (-q / -v).
+    """
+
+    kind: Any
+    opts: tuple[Opt, ...]
+    build: Callable[[dict[str, Any]], Any]
+
+
+def use(*groups: Group) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`@use(SOURCE_GROUP, ...)`: the option groups a command takes (its signature is rewritten by command())."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func.__stt_groups__ = groups  # type: ignore[attr-defined]
+        return func
+
+    return decorate
 
 
 # -q / -v on every command (and on `stt` itself): how much goes to stderr, never what goes to stdout.
@@ -61,7 +55,6 @@ QuietOpt = Annotated[
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Also show each HTTP request (method, path, status, time)")
 ]
-
 
 # --json on every command that has it: data as JSON on stdout (one object, or one per line for many).
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON: one object per line")]
@@ -80,60 +73,52 @@ def set_verbosity(quiet: bool, verbose: bool) -> None:
         output.set_verbosity(output.VERBOSE)
 
 
-def with_verbosity(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add -q / -v to a command's parameters; they are applied before the command runs."""
+VERBOSITY = Group(
+    None,
+    (Opt("quiet", QuietOpt, False), Opt("verbose", VerboseOpt, False)),
+    lambda values: set_verbosity(values["quiet"], values["verbose"]),
+)
+
+
+def with_groups(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The function as Typer sees it: -q / -v and each group's flags in place of the objects they build.
+
+    The groups are applied in order, -q / -v first (so a group may read the verbosity), and Ctrl-C inside a
+    command becomes the same "interrupted" line and exit 130 as everywhere else.
+    """
+    groups = (VERBOSITY, *getattr(func, "__stt_groups__", ()))
     signature = inspect.signature(func, eval_str=True)
-    extra = [
-        inspect.Parameter("quiet", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=QuietOpt),
-        inspect.Parameter("verbose", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=VerboseOpt),
-    ]
-    params = [*signature.parameters.values(), *extra]
+    receivers: dict[int, str] = {}
+    for position, group in enumerate(groups):
+        if group.kind is None:
+            continue
+        names = [p.name for p in signature.parameters.values() if p.annotation is group.kind]
+        if len(names) != 1:
+            raise TypeError(f"{func.__name__} must take exactly one {group.kind.__name__} parameter")
+        receivers[position] = names[0]
+    params = [p for p in signature.parameters.values() if p.name not in receivers.values()]
+    for group in (*groups[1:], VERBOSITY):  # -q / -v listed last in the help, applied first
+        params += [
+            inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.default, annotation=o.annotation)
+            for o in group.opts
+        ]
 
     @functools.wraps(func)
-    def wrapper(*args: Any, quiet: bool = False, verbose: bool = False, **kwargs: Any) -> Any:
+    def wrapper(**kwargs: Any) -> Any:
         from stt_cli.errors import Interrupted
 
-        set_verbosity(quiet, verbose)
+        for position, group in enumerate(groups):
+            built = group.build({o.name: kwargs.pop(o.name) for o in group.opts})
+            if position in receivers:
+                kwargs[receivers[position]] = built
         try:
-            return func(*args, **kwargs)
+            return func(**kwargs)
         except KeyboardInterrupt:  # typer would turn it into a silent exit 130: say so, like every other stop
             raise Interrupted("interrupted") from None
 
     wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
     return wrapper
-
-
-class SttCommand(TyperCommand):
-    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        _write_help_text(self, formatter)
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        _write_options(self, ctx, formatter)
-
-
-class SttSubGroup(TyperGroup):
-    """A command group below the root (`stt auth`, `stt jobs`): the same plain help."""
-
-    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        _write_help_text(self, formatter)
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        _write_options(self, ctx, formatter)
-        self.format_commands(ctx, formatter)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Each subcommand with its whole first line (click would cut it at 45 characters)."""
-        rows = []
-        for name in self.list_commands(ctx):
-            sub = self.get_command(ctx, name)
-            if sub is None or sub.hidden:
-                continue
-            summary = sub.short_help or inspect.cleandoc(sub.help or "").split("\n", 1)[0]
-            rows.append((name, summary.rstrip(".")))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
 
 
 def group(name: str, help: str, cls: type[TyperGroup] = SttSubGroup, **extra: Any) -> typer.Typer:
@@ -154,7 +139,7 @@ def command(name: str, function: Callable[..., Any], help: str, short_help: str)
     """A Typer holding one command, which the root group loads only when that command is used."""
     single = typer.Typer(rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
     single.command(name, cls=SttCommand, help=help, short_help=short_help, context_settings=CONTEXT)(
-        with_verbosity(function)
+        with_groups(function)
     )
     return single
 
@@ -164,7 +149,7 @@ def sub_command(app: typer.Typer, name: str | None = None, **extra: Any) -> Call
     register = app.command(name, cls=SttCommand, context_settings=CONTEXT, **extra)
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        register(with_verbosity(func))
+        register(with_groups(func))
         return func
 
     return decorate

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from stt_cli.cli.build import command
+from stt_cli.cli.build import command, use
 from stt_cli.cli.commands.status import IdArg
-from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP, use
+from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP
 from stt_cli.cli.options.output import OUTPUT_GROUP
 from stt_cli.cli.views import TerminalReporter
 from stt_cli.core import transcription

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from stt_cli.cli import output
-from stt_cli.cli.build import JsonOpt, group, sub_command, with_verbosity
+from stt_cli.cli.build import JsonOpt, group, sub_command, with_groups
 from stt_cli.cli.options import parse_age
 from stt_cli.core import lookup
 from stt_cli.core.ledger import STATUSES, JobRecord
@@ -43,7 +43,7 @@ def _row(record: JobRecord) -> dict[str, object]:
 
 
 @jobs_app.callback(invoke_without_command=True)
-@with_verbosity
+@with_groups
 def jobs(
     ctx: typer.Context,
     as_json: JsonOpt = False,

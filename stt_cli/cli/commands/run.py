@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from stt_cli.cli.build import JsonOpt, command
-from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP, use
+from stt_cli.cli.build import JsonOpt, command, use
+from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP
 from stt_cli.cli.options.output import OUTPUT_GROUP
 from stt_cli.cli.options.request import SOURCE_GROUP, TRANSCRIPTION_GROUP
 from stt_cli.cli.views import SubmitReporter, TerminalReporter

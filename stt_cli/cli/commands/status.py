@@ -8,8 +8,8 @@ import typer
 
 from stt_cli.api.wire import Status
 from stt_cli.cli import output
-from stt_cli.cli.build import JsonOpt, command
-from stt_cli.cli.options import CONNECTION_GROUP, use
+from stt_cli.cli.build import JsonOpt, command, use
+from stt_cli.cli.options import CONNECTION_GROUP
 from stt_cli.core import lookup
 from stt_cli.core.session import Connector
 

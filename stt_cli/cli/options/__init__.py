@@ -6,20 +6,16 @@ connection options, not the sixty of `stt run` (start-up time is a feature).
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from typing import Annotated, Any
 
 import typer
 
+from stt_cli.cli.build import Group, Opt
 from stt_cli.core.defaults import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from stt_cli.core.plan import ConnectionOptions, WaitOptions
+from stt_cli.core.session import Connector
 from stt_cli.formats.registry import NAMES as FORMAT_NAMES
-
-if TYPE_CHECKING:
-    from stt_cli.core.session import Connector
 
 TRANSCRIPTION = "Transcription"
 OUTPUT = "Output"
@@ -33,44 +29,6 @@ Format = StrEnum("Format", {name: name for name in FORMAT_NAMES})  # type: ignor
 class Mode(StrEnum):
     strict = "strict"
     extended = "extended"
-
-
-class Opt(NamedTuple):
-    name: str
-    annotation: Any
-    default: Any = None
-
-
-class Group(NamedTuple):
-    key: str
-    opts: tuple[Opt, ...]
-    build: Callable[[dict[str, Any]], Any]
-
-
-def use(*groups: Group) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Add each group's options to a command; the command receives one built object per group instead."""
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        signature = inspect.signature(func, eval_str=True)
-        keys = {g.key for g in groups}
-        params = [p for p in signature.parameters.values() if p.name not in keys]
-        for group in groups:
-            params += [
-                inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=o.default, annotation=o.annotation)
-                for o in group.opts
-            ]
-
-        @functools.wraps(func)
-        def wrapper(**kwargs: Any) -> Any:
-            for group in groups:
-                kwargs[group.key] = group.build({o.name: kwargs.pop(o.name) for o in group.opts})
-            return func(**kwargs)
-
-        wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-        wrapper.__annotations__ = {p.name: p.annotation for p in params}
-        return wrapper
-
-    return decorate
 
 
 WAIT_OPTS = (
@@ -123,7 +81,7 @@ def build_wait(values: dict[str, Any]) -> WaitOptions:
     return WaitOptions(values["poll_interval"], values["timeout"])
 
 
-WAIT_GROUP = Group("waiting", WAIT_OPTS, build_wait)
+WAIT_GROUP = Group(WaitOptions, WAIT_OPTS, build_wait)
 
 
 CONNECTION_OPTS = (
@@ -161,13 +119,12 @@ def build_connector(values: dict[str, Any]) -> Connector:
     logging each request with -v and resuming the garbage collector once it is open (cli/main.py)."""
     from stt_cli.cli import output
     from stt_cli.cli.main import started
-    from stt_cli.core.session import Connector
 
     log = output.debug if output.verbosity() >= output.VERBOSE else None
     return Connector(ConnectionOptions(values["base_url"], values["api_key"]), log=log, on_open=started)
 
 
-CONNECTION_GROUP = Group("conn", CONNECTION_OPTS, build_connector)
+CONNECTION_GROUP = Group(Connector, CONNECTION_OPTS, build_connector)
 
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

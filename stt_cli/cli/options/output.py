@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli.api.wire import sanitize
-from stt_cli.cli.options import OUTPUT, Format, Group, Opt, finite
+from stt_cli.cli.build import Group, Opt
+from stt_cli.cli.options import OUTPUT, Format, finite
 from stt_cli.core.defaults import (
     MAX_CHARS_PER_SECOND,
     MAX_CUE_DURATION,
@@ -171,4 +172,4 @@ OUTPUT_OPTS = (
         "channel", int | None, "--channel", "Only this audio channel (default: all, labelled)", None, min=0, metavar="N"
     ),
 )
-OUTPUT_GROUP = Group("out", OUTPUT_OPTS, build_output)
+OUTPUT_GROUP = Group(OutputOptions, OUTPUT_OPTS, build_output)

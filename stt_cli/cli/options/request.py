@@ -10,7 +10,8 @@ import typer
 from stt_cli.api.catalogue import DEFAULT_MODEL, families
 from stt_cli.api.dialects import FLAGS, Flag, encode, families_with, flag_name
 from stt_cli.api.wire import OptionValue
-from stt_cli.cli.options import TRANSCRIPTION, Group, Mode, Opt, finite
+from stt_cli.cli.build import Group, Opt
+from stt_cli.cli.options import TRANSCRIPTION, Mode, finite
 from stt_cli.core.defaults import DEFAULT_CONCURRENCY
 from stt_cli.core.plan import Request, SourceOptions
 from stt_cli.errors import UsageError
@@ -143,7 +144,7 @@ def build_request(values: dict[str, Any]) -> Request:
     return Request(model, options, tuple(warnings))
 
 
-TRANSCRIPTION_GROUP = Group("request", TRANSCRIPTION_OPTS, build_request)
+TRANSCRIPTION_GROUP = Group(Request, TRANSCRIPTION_OPTS, build_request)
 
 
 # --- Sources --------------------------------------------------------------------------------------------
@@ -232,4 +233,4 @@ def build_sources(values: dict[str, Any]) -> SourceOptions:
     )
 
 
-SOURCE_GROUP = Group("limits", SOURCE_OPTS, build_sources)
+SOURCE_GROUP = Group(SourceOptions, SOURCE_OPTS, build_sources)
