@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pty
+import resource
 import select
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,9 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hostile import KEY as HOSTILE_KEY
+from hostile import HostileServer
 from typer.testing import CliRunner
 
 from stt_cli.cli.app import app
+from stt_cli.core.ledger import Ledger
 from stt_cli.emulator.results import sample_wav
 from stt_cli.emulator.server import Emulator
 
@@ -27,6 +33,7 @@ SAMPLE_TEXT = (
     "synthesizer. Every word you hear has a known start and end time. So subtitles and speaker labels work "
     "without an account."
 )
+IDS = ("3f1c9a2e-0001", "7b2d44aa-0002", "short03")  # the jobs of the ledger_with_jobs fixture
 
 
 @pytest.fixture(autouse=True)
@@ -203,3 +210,74 @@ def stderr_on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> tup
     stdout, _ = proc.communicate(timeout=10)
     os.close(controller)
     return proc.returncode, stdout, seen.decode("utf-8", "replace")
+
+
+# --- shared by tests in more than one folder -----------------------------------------------------------
+def recordings(folder: Path, count: int) -> list[Path]:
+    return [write_wav(folder / f"rec{n:02d}.wav", 0.5 + n / 10) for n in range(count)]
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def ledger_with_jobs() -> None:
+    ledger = Ledger()
+    for n, job_id in enumerate(IDS):
+        ledger.add(job_id, "127.0.0.1:1", f"/audio/call-{n}.wav", "#g1_whisper-large", {}, None, None)
+    ledger.close()
+
+
+def http_error(request: urllib.request.Request) -> tuple[int, dict[str, object]]:
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=5)
+    return caught.value.code, json.loads(caught.value.read())
+
+
+def env_without_ci(**extra: str) -> dict[str, str]:
+    env = {**os.environ, **extra}
+    env.pop("CI", None)
+    return env
+
+
+def one_error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, stderr
+    assert "this is a bug" not in stderr and "Traceback" not in stderr
+    return lines[0]
+
+
+def run_stt(
+    *args: str, cwd: Path, memory: int | None = None, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    def limit() -> None:
+        if memory is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    return subprocess.run(
+        [sys.executable, "-m", "stt_cli", *args],
+        cwd=cwd,
+        env=env or env_without_ci(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def hostile(monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileServer]:
+    server = HostileServer()
+    monkeypatch.setenv("AIML_API_BASE", server.base_url)
+    monkeypatch.setenv("AIML_API_KEY", HOSTILE_KEY)
+    yield server
+    server.stop()
+
+
+def big_file(path: Path, mib: int) -> Path:
+    with path.open("wb") as handle:
+        for _ in range(mib):
+            handle.write(os.urandom(1024 * 1024))
+    return path

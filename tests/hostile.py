@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+KEY = "sk-hostile-0123456789abcdef"  # what the tests give stt as its key for a hostile server
+
 
 @dataclass
 class Request:
@@ -214,3 +216,19 @@ def deep_json(depth: int = 100_000) -> bytes:
 def chunks(data: bytes, size: int) -> Iterator[bytes]:
     for start in range(0, len(data), size):
         yield data[start : start + size]
+
+
+def swallow_first_request(hostile: HostileServer) -> None:
+    """The first create with a key takes the whole body, makes the job, and never answers; later ones do."""
+    seen: set[str | None] = set()
+
+    def create(request: Request, conn: Conn) -> None:
+        key = request.idempotency_key
+        job = hostile.jobs.setdefault(key or "", {"id": f"job-{len(hostile.jobs) + 1}"})
+        if key not in seen:
+            seen.add(key)
+            conn.hang()
+            return
+        conn.answer({"generation_id": job["id"]})
+
+    hostile.on_create = create

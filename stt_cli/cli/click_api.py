@@ -3,7 +3,7 @@
 stt needs click's own types in three places: the help formatter (Command, Context, HelpFormatter), the
 error boundary (its exception classes) and the completion generator (a Context to read a command's
 parameters). Typer re-exports none of them publicly, so they are imported here once, and
-tests/test_units.py fails loudly, naming what moved, if a Typer upgrade takes one away.
+tests/unit/test_click_api.py fails loudly, naming what moved, if a Typer upgrade takes one away.
 """
 
 from __future__ import annotations

@@ -28,7 +28,11 @@ COMMANDS = [
     ["auth", "logout"],
     ["run", "https://example.com/a.mp3"],
 ]
+
+
 SOURCES = ["talk.wav", "talk.wav", "https://example.com/a.mp3", "-"]
+
+
 WORDS = [
     "run",
     "submit",

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SAMPLE_TEXT, EmulatorHandle, start_emulator, subprocess_env, wait_until, write_wav
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _recordings(folder: Path, count: int) -> list[Path]:
-    return [write_wav(folder / f"rec{n:02d}.wav", 0.5 + n / 10) for n in range(count)]
+from conftest import (
+    SAMPLE_TEXT,
+    EmulatorHandle,
+    recordings,
+    sha256_of,
+    start_emulator,
+    write_wav,
+)
 
 
 @pytest.fixture
@@ -35,6 +29,35 @@ def slow_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorHandle]:
     monkeypatch.setenv("AIML_API_KEY", "test-key-0123456789abcdef")
     yield handle
     server.stop()
+
+
+# --- Batches -----------------------------------------------------------------------------------------
+def _in_flight(requests: list[dict[str, Any]]) -> tuple[int, dict[str, float], dict[str, float]]:
+    """From the request log: the most jobs ever pending at once, and when each was created and seen done."""
+    created: dict[str, float] = {}
+    finished: dict[str, float] = {}
+    for entry in requests:
+        if entry.get("kind") == "create" and entry.get("outcome") == "created":
+            created[entry["generation_id"]] = entry["time"]
+        elif entry["method"] == "GET" and entry.get("status") == "completed":
+            finished.setdefault(entry["generation_id"], entry["time"])
+    events = sorted([(t, 1) for t in created.values()] + [(t, -1) for t in finished.values()])
+    peak = level = 0
+    for _, step in events:
+        level += step
+        peak = max(peak, level)
+    return peak, created, finished
+
+
+# --- stt jobs, the ledger across restarts and processes ----------------------------------------------
+def _jobs(cli, *args: str) -> list[dict[str, Any]]:
+    result = cli("jobs", "--json", *args)
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def _ledger_file() -> Path:
+    return Path(os.environ["STT_DATA_DIR"]) / "ledger.sqlite3"
 
 
 # --- No double billing -------------------------------------------------------------------------------
@@ -106,28 +129,10 @@ def test_submit_reuses_and_says_so_in_json(cli, emulator: EmulatorHandle, talk: 
     assert first["generation_id"] == second["generation_id"]
 
 
-# --- Batches -----------------------------------------------------------------------------------------
-def _in_flight(requests: list[dict[str, Any]]) -> tuple[int, dict[str, float], dict[str, float]]:
-    """From the request log: the most jobs ever pending at once, and when each was created and seen done."""
-    created: dict[str, float] = {}
-    finished: dict[str, float] = {}
-    for entry in requests:
-        if entry.get("kind") == "create" and entry.get("outcome") == "created":
-            created[entry["generation_id"]] = entry["time"]
-        elif entry["method"] == "GET" and entry.get("status") == "completed":
-            finished.setdefault(entry["generation_id"], entry["time"])
-    events = sorted([(t, 1) for t in created.values()] + [(t, -1) for t in finished.values()])
-    peak = level = 0
-    for _, step in events:
-        level += step
-        peak = max(peak, level)
-    return peak, created, finished
-
-
 def test_twelve_files_at_concurrency_four_keep_four_jobs_in_flight(
     cli, slow_emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
-    files = _recordings(tmp_path / "in", 12)
+    files = recordings(tmp_path / "in", 12)
     (tmp_path / "out").mkdir()
     result = cli("run", *map(str, files), "--concurrency", "4", "--output-dir", "out")
     assert result.exit_code == 0, result.stderr
@@ -142,88 +147,29 @@ def test_twelve_files_at_concurrency_four_keep_four_jobs_in_flight(
 
 
 def test_concurrency_one_is_serial(cli, slow_emulator: EmulatorHandle, tmp_path: Path) -> None:
-    files = _recordings(tmp_path, 3)
+    files = recordings(tmp_path, 3)
     assert cli("run", *map(str, files), "--concurrency", "1").exit_code == 0
     assert _in_flight(slow_emulator.requests())[0] == 1
 
 
 def test_every_batch_line_keeps_the_job_id_on_screen(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
-    files = _recordings(tmp_path, 3)
+    files = recordings(tmp_path, 3)
     result = cli("run", *map(str, files))
     assert result.exit_code == 0
     for create in emulator.creates():
         assert f"job {create['generation_id']} created for" in result.stderr
 
 
-def _stt(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "stt_cli", *args],
-        env=env,
-        cwd=cwd,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
-
-def test_a_batch_killed_halfway_and_run_again_uploads_only_the_missing_files(
-    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server = start_emulator(processing_time=60)
-    emulator = EmulatorHandle(server)
-    try:
-        files = _recordings(tmp_path / "recordings", 8)
-        args = ["run", "recordings", "--recursive", "--output-dir", "out", "--concurrency", "4", "-f", "srt"]
-        (tmp_path / "out").mkdir()
-        proc = _stt(args, subprocess_env(emulator), tmp_path)
-        wait_until(lambda: len(emulator.creates()) == 4, timeout=20)
-        time.sleep(0.3)  # the four are being polled, the other four wait for a free worker
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=15)
-        assert proc.returncode == 130, stderr
-        assert "4 job(s) go on running" in stderr and "run the same command again" in stderr
-        assert list((tmp_path / "out").iterdir()) == []
-
-        server.state.processing_time = 0.3  # the jobs created from now on are quick
-        emulator.advance(120)  # and the four already running are done
-        monkeypatch.setenv("AIML_API_BASE", emulator.base_url)
-        monkeypatch.setenv("AIML_API_KEY", "k-0123456789abcdef")
-        rerun = cli(*args)
-        assert rerun.exit_code == 0, rerun.stderr
-        assert rerun.stderr.count("reusing") == 4
-        creates = emulator.creates()
-        assert len(creates) == 8
-        assert sorted(c["sha256"] for c in creates) == sorted(_sha(f) for f in files)
-        assert len(list((tmp_path / "out").glob("*.srt"))) == 8
-    finally:
-        server.stop()
-
-
 def test_from_file_with_comments_blank_lines_and_stdin(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
-    files = _recordings(tmp_path, 3)
+    files = recordings(tmp_path, 3)
     listing = tmp_path / "list.txt"
     listing.write_text(f"# today's recordings\n{files[0]}\n\n   {files[1]}  \n# done\n")
     result = cli("run", "--from-file", str(listing), str(files[2]))
     assert result.exit_code == 0, result.stderr
-    assert sorted(c["sha256"] for c in emulator.creates()) == sorted(_sha(f) for f in files)
+    assert sorted(c["sha256"] for c in emulator.creates()) == sorted(sha256_of(f) for f in files)
     piped = cli("submit", "--from-file", "-", "--resubmit", input=f"{files[0]}\n{files[1]}\n")
     assert piped.exit_code == 0, piped.stderr
     assert len(piped.stdout.split()) == 2
-
-
-def test_from_file_errors(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
-    missing = cli("run", "--from-file", "nope.txt")
-    assert missing.exit_code == 2 and "cannot read the list nope.txt" in missing.stderr
-    (tmp_path / "empty.txt").write_text("# nothing yet\n")
-    empty = cli("run", "--from-file", "empty.txt")
-    assert empty.exit_code == 2 and "no sources given" in empty.stderr
-    listed = tmp_path / "bad.txt"
-    listed.write_text("gone.wav\n")
-    bad = cli("run", "--from-file", str(listed))
-    assert bad.exit_code == 2 and "gone.wav" in bad.stderr
-    both = cli("run", "-", "--from-file", "-", input="x")
-    assert both.exit_code == 2
-    assert emulator.requests() == []
 
 
 def test_recursive_takes_media_files_only(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
@@ -235,19 +181,6 @@ def test_recursive_takes_media_files_only(cli, emulator: EmulatorHandle, tmp_pat
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in tmp_path.glob("*.txt")) == ["monday.txt", "tuesday.txt"]
     assert len(emulator.creates()) == 2
-
-
-def test_directories_without_audio_or_without_recursive_are_refused(
-    cli, emulator: EmulatorHandle, tmp_path: Path
-) -> None:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "readme.txt").write_text("hello")
-    empty = cli("run", "docs", "--recursive")
-    assert empty.exit_code == 2 and "docs holds no audio or video files" in empty.stderr
-    write_wav(tmp_path / "calls" / "a.wav", 1.0)
-    flat = cli("run", "calls")
-    assert flat.exit_code == 2 and "--recursive" in flat.stderr
-    assert emulator.requests() == []
 
 
 def test_same_stems_get_distinct_outputs_and_nothing_is_overwritten(
@@ -269,12 +202,12 @@ def test_same_stems_get_distinct_outputs_and_nothing_is_overwritten(
 
 
 def test_skip_existing_skips_sources_whose_output_exists(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
-    files = _recordings(tmp_path / "in", 3)
+    files = recordings(tmp_path / "in", 3)
     (tmp_path / "rec01.txt").write_text("kept")
     result = cli("run", *map(str, files), "--skip-existing")
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "rec01.txt").read_text() == "kept"
-    assert sorted(c["sha256"] for c in emulator.creates()) == sorted(_sha(f) for f in (files[0], files[2]))
+    assert sorted(c["sha256"] for c in emulator.creates()) == sorted(sha256_of(f) for f in (files[0], files[2]))
     assert "skipped" in result.stderr and "2 done, 0 failed, 1 skipped of 3" in result.stderr
     single = cli("run", str(files[1]), "-o", "rec01.txt", "--skip-existing")
     assert single.exit_code == 0 and "skipped" in single.stderr
@@ -284,7 +217,7 @@ def test_skip_existing_skips_sources_whose_output_exists(cli, emulator: Emulator
 def test_one_failure_never_stops_the_others_and_sets_the_exit_code(
     cli, emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
-    files = _recordings(tmp_path / "in", 3)
+    files = recordings(tmp_path / "in", 3)
     emulator.next_job(fail="Audio could not be decoded")
     result = cli("run", *map(str, files), "--concurrency", "1")
     assert result.exit_code == 6, result.stderr
@@ -294,7 +227,7 @@ def test_one_failure_never_stops_the_others_and_sets_the_exit_code(
 
 
 def test_failures_of_different_kinds_exit_1_and_each_is_named(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
-    files = _recordings(tmp_path / "in", 3)
+    files = recordings(tmp_path / "in", 3)
     emulator.fault("create", {"status": 400, "body": {"message": "Body validation error! audio: bad"}})
     emulator.next_job(fail="Audio could not be decoded")  # the next job that gets created: the second file's
     result = cli("run", *map(str, files), "--concurrency", "1")
@@ -306,7 +239,7 @@ def test_failures_of_different_kinds_exit_1_and_each_is_named(cli, emulator: Emu
 
 
 def test_submit_batch_prints_every_id_and_one_error(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
-    files = _recordings(tmp_path, 3)
+    files = recordings(tmp_path, 3)
     emulator.fault("create", {"status": 400, "body": {"message": "nope"}})
     result = cli("submit", *map(str, files))
     assert result.exit_code == 4
@@ -314,15 +247,8 @@ def test_submit_batch_prints_every_id_and_one_error(cli, emulator: EmulatorHandl
     assert result.stderr.count("rec00.wav: ") == 1
 
 
-# --- stt jobs, the ledger across restarts and processes ----------------------------------------------
-def _jobs(cli, *args: str) -> list[dict[str, Any]]:
-    result = cli("jobs", "--json", *args)
-    assert result.exit_code == 0, result.stderr
-    return [json.loads(line) for line in result.stdout.splitlines()]
-
-
 def test_jobs_filters_removes_and_prunes(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
-    files = _recordings(tmp_path, 3)
+    files = recordings(tmp_path, 3)
     emulator.next_job(fail="broken")
     assert cli("run", str(files[0])).exit_code == 6
     assert cli("run", str(files[1])).exit_code == 0
@@ -354,7 +280,7 @@ def test_jobs_rows_carry_what_the_issue_lists(cli, emulator: EmulatorHandle, tal
     [row] = _jobs(cli)
     assert row["status"] == "completed"
     assert row["source"] == str(talk.resolve())
-    assert row["source_sha256"] == _sha(talk) and row["source_size"] == talk.stat().st_size
+    assert row["source_sha256"] == sha256_of(talk) and row["source_size"] == talk.stat().st_size
     assert row["model"] == "#g1_whisper-large" and row["options"] == {"diarize": True}
     assert row["outputs"] == [str(Path("talk.srt").resolve())]
     assert row["host"] == emulator.base_url.split("//")[1].split("/")[0]
@@ -392,30 +318,6 @@ def test_a_result_expired_on_the_server_is_still_served_from_the_ledger(
     assert "not found (HTTP 404)" in refreshed.stderr and "the ledger kept" in refreshed.stderr
     [row] = [json.loads(line) for line in cli("jobs", "--json").stdout.splitlines()]
     assert row["status"] == "gone"
-
-
-def test_several_processes_write_the_ledger_at_once(emulator: EmulatorHandle, tmp_path: Path) -> None:
-    env = subprocess_env(emulator)
-    groups = [_recordings(tmp_path / f"g{g}", 5) for g in range(3)]
-    # the files of each group differ from the other groups' (lengths shift by group)
-    for g, group in enumerate(groups):
-        for n, path in enumerate(group):
-            write_wav(path, 0.5 + g + n / 10)
-    procs = [_stt(["submit", *map(str, group)], env, tmp_path) for group in groups]
-    for proc in procs:
-        stdout, stderr = proc.communicate(timeout=60)
-        assert proc.returncode == 0, stderr
-        assert len(stdout.split()) == 5
-    listed = subprocess.run(
-        [sys.executable, "-m", "stt_cli", "jobs", "--json"], env=env, capture_output=True, text=True, check=True
-    )
-    rows = [json.loads(line) for line in listed.stdout.splitlines()]
-    assert len(rows) == 15
-    assert {r["generation_id"] for r in rows} == {c["generation_id"] for c in emulator.creates()}
-
-
-def _ledger_file() -> Path:
-    return Path(os.environ["STT_DATA_DIR"]) / "ledger.sqlite3"
 
 
 def test_a_corrupt_ledger_says_how_to_move_it_aside(cli, emulator: EmulatorHandle, talk: Path) -> None:

@@ -54,6 +54,7 @@ EVERY_OPTION = [
     "team:core",
 ]
 
+
 JSON_FORM = {
     "language": "de-CH",
     "detect_language": True,

@@ -12,17 +12,6 @@ import pytest
 from conftest import SAMPLE_TEXT, EmulatorHandle, stderr_on_a_terminal, subprocess_env
 
 
-def test_python_m_and_the_console_script_agree() -> None:
-    from stt_cli import __version__
-
-    module = subprocess.run([sys.executable, "-m", "stt_cli", "--version"], capture_output=True, text=True)
-    assert (module.returncode, module.stdout) == (0, f"stt {__version__}\n")
-    script = Path(sys.executable).parent / "stt"
-    if script.exists():
-        console = subprocess.run([str(script), "--version"], capture_output=True, text=True)
-        assert (console.returncode, console.stdout) == (0, module.stdout)
-
-
 def _start_and_wait_for_job(args: list[str], env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "stt_cli", *args],
@@ -37,6 +26,17 @@ def _start_and_wait_for_job(args: list[str], env: dict[str, str], cwd: Path) -> 
     assert line.startswith("job "), line
     time.sleep(0.3)  # now inside the polling loop
     return proc, line.split()[1]
+
+
+def test_python_m_and_the_console_script_agree() -> None:
+    from stt_cli import __version__
+
+    module = subprocess.run([sys.executable, "-m", "stt_cli", "--version"], capture_output=True, text=True)
+    assert (module.returncode, module.stdout) == (0, f"stt {__version__}\n")
+    script = Path(sys.executable).parent / "stt"
+    if script.exists():
+        console = subprocess.run([str(script), "--version"], capture_output=True, text=True)
+        assert (console.returncode, console.stdout) == (0, module.stdout)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])

@@ -6,22 +6,25 @@ import os
 import pty
 import select
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import IDS
 
-from stt_cli.completion.ids import job_ids
-from stt_cli.completion.scripts import FILE_NAMES, SHELLS, render
-from stt_cli.completion.spec import command_specs
 from stt_cli.core.ledger import Ledger
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+
+
 COMPLETIONS = ROOT / "completions"
+
+
 BIN = str(Path(sys.executable).parent)  # where this environment's `stt` lives
-IDS = ("3f1c9a2e-0001", "7b2d44aa-0002", "short03")
+
 
 # The lines the issue names, and what each shell must answer (a trailing space: complete a new word).
 REQUIRED = {
@@ -29,6 +32,8 @@ REQUIRED = {
     "stt run --fo": {"--force", "--format"},
     "stt run -f ": {"text", "json", "srt", "vtt"},
 }
+
+
 MORE = {
     "stt run --format=": {"text", "json", "srt", "vtt"},
     "stt fetch -f s": {"srt"},
@@ -52,71 +57,8 @@ def _need(shell: str) -> str:
     return found
 
 
-@pytest.fixture
-def ledger_with_jobs() -> None:
-    ledger = Ledger()
-    for n, job_id in enumerate(IDS):
-        ledger.add(job_id, "127.0.0.1:1", f"/audio/call-{n}.wav", "#g1_whisper-large", {}, None, None)
-    ledger.close()
-
-
 def _env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "PATH": BIN + os.pathsep + os.environ.get("PATH", ""), "HOME": str(tmp_path)}
-
-
-# --- the files --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("shell", SHELLS)
-def test_committed_scripts_are_up_to_date(shell: str) -> None:
-    committed = (COMPLETIONS / FILE_NAMES[shell]).read_text(encoding="utf-8")
-    assert committed == render(shell), f"completions/{FILE_NAMES[shell]} is stale: run python scripts/generate.py"
-
-
-def test_generate_check_reports_stale_files_and_rewrites_them(tmp_path: Path) -> None:
-    for part in ("scripts", "completions"):
-        shutil.copytree(ROOT / part, tmp_path / part)
-    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
-    script = str(tmp_path / "scripts" / "generate.py")
-    assert subprocess.run([sys.executable, script, "--check"], capture_output=True).returncode == 0
-    (tmp_path / "completions" / "stt.fish").write_text("# edited by hand\n")
-    readme = (tmp_path / "README.md").read_text()
-    (tmp_path / "README.md").write_text(readme.replace("Show the version and exit", "Show the version"))
-    check = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True)
-    assert check.returncode == 1 and "completions/stt.fish" in check.stderr and "README.md" in check.stderr
-    assert (tmp_path / "completions" / "stt.fish").read_text() == "# edited by hand\n"  # --check never writes
-    fix = subprocess.run([sys.executable, script], capture_output=True, text=True)
-    assert fix.returncode == 0 and (tmp_path / "completions" / "stt.fish").read_text() == render("fish")
-    assert (tmp_path / "README.md").read_text() == readme
-
-
-def test_stt_completion_prints_the_committed_script(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("completion", "zsh")
-    assert result.exit_code == 0
-    assert result.stdout == (COMPLETIONS / "_stt").read_text(encoding="utf-8")
-    assert cli("completion", "tcsh").exit_code == 2
-
-
-def test_the_tree_holds_every_command_and_option() -> None:
-    specs = {spec.path: spec for spec in command_specs()}
-    assert {"", "run", "submit", "status", "fetch", "jobs", "jobs rm", "config set", "auth login", "models"} <= set(
-        specs
-    )
-    run = {name: option for option in specs["run"].options for name in option.names}
-    assert run["-f"].choices == ("text", "json", "srt", "vtt") and run["-m"].value == "model"
-    assert run["-o"].value == "file" and run["--output-dir"].value == "dir" and run["--diarize"].value is None
-    assert specs["status"].args == ("id",) and specs["run"].args == ("file...",)
-
-
-def test_job_ids_come_from_the_ledger_newest_first(ledger_with_jobs: None) -> None:
-    lines = job_ids().splitlines()
-    assert [line.split("\t")[0] for line in lines] == list(reversed(IDS))
-    assert lines[0].split("\t")[1] == "call-2.wav, queued"
-
-
-def test_job_ids_without_a_ledger_is_empty_and_quick(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "stt_cli", "__complete", "ids"], capture_output=True, text=True, env=_env(tmp_path)
-    )
-    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
 
 
 # --- real shells ----------------------------------------------------------------------------------------
@@ -204,7 +146,7 @@ def _zsh(lines: list[str], tmp_path: Path) -> dict[str, set[str]]:
 
     answers = {}
     try:
-        os.write(master, f"source {Path(__file__).parent / 'shells' / 'capture.zsh'}\n".encode())
+        os.write(master, f"source {Path(__file__).resolve().parents[1] / 'shells' / 'capture.zsh'}\n".encode())
         wait_for("--ready--")
         for line in lines:
             capture.write_text("")
@@ -220,6 +162,13 @@ def _zsh(lines: list[str], tmp_path: Path) -> dict[str, set[str]]:
 
 
 ASK = {"bash": _bash, "zsh": _zsh, "fish": _fish}
+
+
+def test_job_ids_without_a_ledger_is_empty_and_quick(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "stt_cli", "__complete", "ids"], capture_output=True, text=True, env=_env(tmp_path)
+    )
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
@@ -243,3 +192,49 @@ def test_real_shells_complete_models_and_files(shell: str, tmp_path: Path) -> No
     assert answers["stt run -m nova-3-"] == {"nova-3-general", "nova-3-medical"}
     files = {name.rsplit("/", 1)[-1] for name in answers[file_line]}
     assert files == {"talk.wav", "talk.srt"}
+
+
+def test_bash_completion_never_runs_or_offers_a_poisoned_id(tmp_path: Path, isolated_home: Path) -> None:
+
+    ledger = Ledger()
+    ledger.add("good-id-1", "127.0.0.1:1", "/a.wav", "m", {})
+    ledger.close()
+    db = sqlite3.connect(isolated_home / "data" / "stt-cli" / "ledger.sqlite3")
+    for job_id in ["$(touch pwned1)", "`touch pwned2`", "x;touch pwned3", "goo$(touch pwned4)"]:
+        db.execute(
+            "INSERT INTO jobs (id, host, created_at, updated_at, source, model, options, status)"
+            " VALUES (?, 'h:1', 9e9, 9e9, 's', 'm', '{}', 'queued')",
+            (job_id,),
+        )
+    db.commit()
+    db.close()
+    answers = _bash(["stt fetch ", "stt fetch g", "stt status x"], tmp_path)
+    assert answers == {"stt fetch ": {"good-id-1"}, "stt fetch g": {"good-id-1"}, "stt status x": set()}
+    assert list(tmp_path.glob("pwned*")) == [] and list(Path.cwd().glob("pwned*")) == []
+
+
+def test_bash_completion_drops_unsafe_words_even_from_a_lying_stt(tmp_path: Path) -> None:
+    """The script itself never evaluates a candidate: a stand-in `stt` printing poisoned ids runs nothing."""
+    import shutil
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("bash is not installed")
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "stt").write_text(
+        "#!/bin/sh\nprintf '%s\\t\\n' '$(touch pwned)' '`touch pwned2`' 'ok-id' '*' 'a b'\n", encoding="utf-8"
+    )
+    (fake / "stt").chmod(0o755)
+    script = Path(__file__).resolve().parents[2] / "completions" / "stt.bash"
+    driver = 'source "$1"; COMP_WORDS=(stt fetch ""); COMP_CWORD=2; _stt; printf "%s\\n" "${COMPREPLY[@]}"'
+    done = subprocess.run(
+        [bash, "--norc", "--noprofile", "-c", driver, "driver", str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PATH": f"{fake}{os.pathsep}{os.environ['PATH']}"},
+        timeout=30,
+    )
+    assert done.stdout.split() == ["ok-id"], done.stdout
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()

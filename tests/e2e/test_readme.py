@@ -13,9 +13,15 @@ from pathlib import Path
 import pytest
 from conftest import EmulatorHandle, subprocess_env
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+
+
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
 MARK = "<!-- readme-test:"
+
+
 BIN = str(Path(sys.executable).parent)
 
 
@@ -27,13 +33,6 @@ def _generator():  # type: ignore[no-untyped-def]
     return module
 
 
-def test_the_help_block_is_what_stt_help_prints() -> None:
-    generate = _generator()
-    assert generate.readme_with_help(README) == README, "README's stt --help block is stale: python scripts/generate.py"
-    block = README[README.index(generate.HELP_START) : README.index(generate.HELP_END)]
-    assert "Usage: stt [OPTIONS] COMMAND" in block and "completion  Print a shell completion script" in block
-
-
 def _marked_blocks() -> list[str]:
     blocks = []
     for match in re.finditer(re.escape(MARK) + r".*?-->\n```bash\n(.*?)```", README, re.S):
@@ -42,10 +41,6 @@ def _marked_blocks() -> list[str]:
 
 
 BLOCKS = _marked_blocks()
-
-
-def test_the_readme_marks_its_script_examples() -> None:
-    assert len(BLOCKS) == 3
 
 
 def _run_block(block: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -73,6 +68,17 @@ def workdir(emulator: EmulatorHandle, tmp_path: Path) -> Path:
     )
     assert done.returncode == 0
     return tmp_path
+
+
+def test_the_help_block_is_what_stt_help_prints() -> None:
+    generate = _generator()
+    assert generate.readme_with_help(README) == README, "README's stt --help block is stale: python scripts/generate.py"
+    block = README[README.index(generate.HELP_START) : README.index(generate.HELP_END)]
+    assert "Usage: stt [OPTIONS] COMMAND" in block and "completion  Print a shell completion script" in block
+
+
+def test_the_readme_marks_its_script_examples() -> None:
+    assert len(BLOCKS) == 3
 
 
 def test_the_scripting_examples_run_as_written(emulator: EmulatorHandle, workdir: Path) -> None:

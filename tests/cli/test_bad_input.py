@@ -164,16 +164,3 @@ def test_unreachable_server_exits_5(cli, talk: Path, monkeypatch: pytest.MonkeyP
     result = cli("run", str(talk), "--base-url", "http://127.0.0.1:9/v1")
     assert result.exit_code == 5
     assert "could not connect" in _one_line_error(result.stderr)
-
-
-def test_unexpected_errors_exit_1_in_one_line_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    from stt_cli.cli.app import _boundary
-
-    def broken() -> None:
-        secret = "do-not-show-locals"  # noqa: F841 - a local that must never be printed
-        raise RuntimeError("boom")
-
-    assert _boundary(broken) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("error: unexpected RuntimeError: boom")
-    assert "Traceback" not in err and "do-not-show-locals" not in err

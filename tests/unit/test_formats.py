@@ -41,6 +41,75 @@ def _payload(options: dict[str, str], duration: float | None = None) -> dict[str
     return build_result("#g1_whisper-large", options, info, "job", "2026-01-01T00:00:00Z")
 
 
+JSON = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "results",
+                    "channels",
+                    "alternatives",
+                    "words",
+                    "word",
+                    "start",
+                    "end",
+                    "speaker",
+                    "transcript",
+                    "text",
+                    "utterances",
+                    "paragraphs",
+                    "punctuated_word",
+                    "sentences",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=30,
+)
+
+
+def _shaped(leaf: st.SearchStrategy[object]) -> st.SearchStrategy[dict[str, object]]:
+    """Payloads in the providers' shapes with any value anywhere: every level may be the wrong type."""
+
+    def some(**fields: st.SearchStrategy[object]) -> st.SearchStrategy[dict[str, object]]:
+        return st.fixed_dictionaries({}, optional=fields)
+
+    word = some(word=leaf, punctuated_word=leaf, text=leaf, start=leaf, end=leaf, speaker=leaf)
+    words = st.lists(word, max_size=4) | leaf
+    sentence = some(text=leaf)
+    paragraph = some(sentences=st.lists(sentence, max_size=2) | leaf, speaker=leaf)
+    paragraphs = some(paragraphs=st.lists(paragraph, max_size=3) | leaf) | leaf
+    alternative = some(transcript=leaf, words=words, paragraphs=paragraphs)
+    channel = some(alternatives=st.lists(alternative | leaf, max_size=2) | leaf, detected_language=leaf)
+    deepgram = st.fixed_dictionaries({"results": st.fixed_dictionaries({"channels": st.lists(channel | leaf)}) | leaf})
+    utterance = some(words=words)
+    assembly = some(words=words, text=leaf, language_code=leaf, utterances=st.lists(utterance | leaf) | leaf)
+    return deepgram | assembly | st.fixed_dictionaries({"text": leaf})
+
+
+VERBOSE_JSON = {
+    "task": "transcribe",
+    "language": "english",
+    "duration": 9.5,
+    "text": "Hello there. How are you today? Fine, thanks.",
+    "segments": [
+        {
+            "id": 0,
+            "start": 0.0,
+            "end": 1.5,
+            "text": " Hello there.",
+            "words": [{"word": "Hello", "start": 0.0, "end": 0.6}, {"word": "there.", "start": 0.7, "end": 1.4}],
+        },
+        {"id": 1, "start": 1.8, "end": 4.0, "text": " How are you today?"},
+        {"id": 2, "start": 6.0, "end": 9.5, "text": " Fine, thanks."},
+    ],
+}
+
+
 @pytest.mark.parametrize("fmt", ["srt", "vtt"])
 @pytest.mark.parametrize("duration", [None, 95.0, 4000.0])
 def test_subtitle_invariants(fmt: str, duration: float | None) -> None:
@@ -161,56 +230,6 @@ def test_multichannel_text_has_sections() -> None:
     assert render(payload, "text")[0] == "[Channel 0]\nleft side\n\n[Channel 1]\nright side\n"
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.floats(allow_nan=True) | st.integers() | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(
-            st.sampled_from(
-                [
-                    "results",
-                    "channels",
-                    "alternatives",
-                    "words",
-                    "word",
-                    "start",
-                    "end",
-                    "speaker",
-                    "transcript",
-                    "text",
-                    "utterances",
-                    "paragraphs",
-                    "punctuated_word",
-                    "sentences",
-                ]
-            ),
-            children,
-            max_size=5,
-        )
-    ),
-    max_leaves=30,
-)
-
-
-def _shaped(leaf: st.SearchStrategy[object]) -> st.SearchStrategy[dict[str, object]]:
-    """Payloads in the providers' shapes with any value anywhere: every level may be the wrong type."""
-
-    def some(**fields: st.SearchStrategy[object]) -> st.SearchStrategy[dict[str, object]]:
-        return st.fixed_dictionaries({}, optional=fields)
-
-    word = some(word=leaf, punctuated_word=leaf, text=leaf, start=leaf, end=leaf, speaker=leaf)
-    words = st.lists(word, max_size=4) | leaf
-    sentence = some(text=leaf)
-    paragraph = some(sentences=st.lists(sentence, max_size=2) | leaf, speaker=leaf)
-    paragraphs = some(paragraphs=st.lists(paragraph, max_size=3) | leaf) | leaf
-    alternative = some(transcript=leaf, words=words, paragraphs=paragraphs)
-    channel = some(alternatives=st.lists(alternative | leaf, max_size=2) | leaf, detected_language=leaf)
-    deepgram = st.fixed_dictionaries({"results": st.fixed_dictionaries({"channels": st.lists(channel | leaf)}) | leaf})
-    utterance = some(words=words)
-    assembly = some(words=words, text=leaf, language_code=leaf, utterances=st.lists(utterance | leaf) | leaf)
-    return deepgram | assembly | st.fixed_dictionaries({"text": leaf})
-
-
 @settings(max_examples=400, deadline=None)
 @given(payload=_shaped(JSON))
 def test_any_payload_renders_or_fails_cleanly(payload: dict[str, object]) -> None:
@@ -274,25 +293,6 @@ def test_a_large_json_result_is_written_compact_and_a_small_one_indented(monkeyp
     assert render(small, "json")[0] == json.dumps(small, indent=2, ensure_ascii=False) + "\n"
     document = render(large, "json")[0]
     assert document.count("\n") == 1 and json.loads(document) == large
-
-
-VERBOSE_JSON = {
-    "task": "transcribe",
-    "language": "english",
-    "duration": 9.5,
-    "text": "Hello there. How are you today? Fine, thanks.",
-    "segments": [
-        {
-            "id": 0,
-            "start": 0.0,
-            "end": 1.5,
-            "text": " Hello there.",
-            "words": [{"word": "Hello", "start": 0.0, "end": 0.6}, {"word": "there.", "start": 0.7, "end": 1.4}],
-        },
-        {"id": 1, "start": 1.8, "end": 4.0, "text": " How are you today?"},
-        {"id": 2, "start": 6.0, "end": 9.5, "text": " Fine, thanks."},
-    ],
-}
 
 
 def test_verbose_json_renders_subtitles_from_segment_words_and_segment_times() -> None:

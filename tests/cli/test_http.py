@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_TEXT, EmulatorHandle
 
-from stt_cli.api.client import MAX_ATTEMPTS, parse_retry_after
+from stt_cli.api.client import MAX_ATTEMPTS
 
 
 def test_polls_retry_server_errors_and_broken_answers(cli, emulator: EmulatorHandle, talk: Path) -> None:
@@ -100,18 +100,6 @@ def test_nested_upstream_error_message_is_unwrapped(cli, emulator: EmulatorHandl
     result = cli("submit", str(talk))
     assert result.exit_code == 4
     assert "Model does not support diarize_version" in result.stderr
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(None, None), ("", None), ("7", 7.0), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)],
-)
-def test_retry_after_parsing(value: str | None, expected: float | None) -> None:
-    assert parse_retry_after(value) == expected
-
-
-def test_retry_after_http_date_in_the_future() -> None:
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now=1445412480.0) == pytest.approx(30.0)
 
 
 def test_a_large_upload_streams_and_arrives_intact(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:

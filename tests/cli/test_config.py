@@ -1,0 +1,137 @@
+"""Help that teaches, terminal conventions (colour, -q, -v), `stt config` and `stt models`."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import EmulatorHandle
+
+from stt_cli.core.config import config_file
+
+
+# --- stt config -----------------------------------------------------------------------------------------
+def test_config_set_get_list_unset_path(cli) -> None:  # type: ignore[no-untyped-def]
+    path = cli("config", "path")
+    assert path.exit_code == 0 and path.stdout.strip() == str(config_file())
+    assert not config_file().exists()
+    assert cli("config", "get", "format").stdout == "text\n"
+    assert cli("config", "set", "format", "SRT").exit_code == 0
+    assert cli("config", "set", "poll-interval", "2.5").exit_code == 0
+    assert cli("config", "set", "max_lines", "3").exit_code == 0
+    assert config_file().read_text() == 'format = "srt"\npoll_interval = 2.5\nmax_lines = 3\n'
+    assert cli("config", "get", "format").stdout == "srt\n"
+    assert json.loads(cli("config", "list", "--json").stdout)["poll_interval"] == 2.5
+    table = cli("config", "list").stdout
+    assert re.search(r"^format\s+srt\s+config file\s+\$STT_FORMAT$", table, re.M)
+    assert re.search(r"^model\s+#g1_whisper-large\s+default", table, re.M)
+    assert cli("config", "unset", "format").exit_code == 0
+    assert "format" not in config_file().read_text()
+    again = cli("config", "unset", "format")
+    assert again.exit_code == 0 and "is not set" in again.stderr
+
+
+def test_config_keeps_comments_and_other_tables(cli) -> None:  # type: ignore[no-untyped-def]
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text('# my defaults\nmodel = "nova-3"  # the fast one\n\n[future]\nx = 1\n')
+    assert cli("config", "set", "format", "vtt").exit_code == 0
+    assert cli("config", "set", "model", "aai/universal").exit_code == 0
+    assert config_file().read_text() == '# my defaults\nmodel = "aai/universal"\nformat = "vtt"\n\n[future]\nx = 1\n'
+    assert cli("config", "unset", "model").exit_code == 0
+    assert config_file().read_text() == '# my defaults\nformat = "vtt"\n\n[future]\nx = 1\n'
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["set", "format", "docx"], "format = 'docx' is not a choice"),
+        (["set", "max_lines", "0"], "below its minimum, 1"),
+        (["set", "timeout", "soon"], "is not a number"),
+        (["set", "poll_interval", "nan"], "not a finite number"),
+        (["set", "concurrency", "2.5"], "is not a whole number"),
+        (["set", "base_url", "http://example.com/v1"], "refusing plain http://"),
+        (["set", "modle", "x"], "did you mean model?"),
+        (["get", "colour"], "unknown setting 'colour'"),
+    ],
+)
+def test_config_refuses_bad_values_and_writes_nothing(cli, args: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli("config", *args)
+    assert result.exit_code == 2 and message in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not config_file().exists()
+
+
+def test_config_set_model_warns_about_an_unknown_id_and_stores_it(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("config", "set", "model", "my/new-model")
+    assert result.exit_code == 0 and "not one of the known model ids" in result.stderr
+    assert cli("config", "get", "model").stdout == "my/new-model\n"
+
+
+def test_a_broken_config_file_is_named_with_the_fix(cli, emulator: EmulatorHandle, talk: Path) -> None:  # type: ignore[no-untyped-def]
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text("format = srt\n")  # not TOML: the string is not quoted
+    result = cli("run", str(talk))
+    assert result.exit_code == 2 and "is not valid TOML" in result.stderr and ".bak" in result.stderr
+    assert emulator.requests() == []
+    config_file().write_text('max_lines = "many"\n')
+    result = cli("run", str(talk))
+    assert result.exit_code == 2 and "max_lines = 'many' is not a whole number" in result.stderr
+    assert str(config_file()) in result.stderr and emulator.requests() == []
+
+
+def test_precedence_flag_then_env_then_file_then_default(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    first = cli("run", str(talk))
+    assert first.stdout.startswith("Welcome")  # default: text
+    cli("config", "set", "format", "srt")
+    assert cli("run", str(talk)).stdout.startswith("1\n00:00:00,")  # file
+    monkeypatch.setenv("STT_FORMAT", "vtt")
+    assert cli("run", str(talk)).stdout.startswith("WEBVTT")  # env over file
+    listed = cli("config", "list").stdout
+    assert re.search(r"^format\s+vtt\s+\$STT_FORMAT", listed, re.M)
+    assert cli("run", str(talk), "-f", "json").stdout.startswith("{")  # flag over env
+    monkeypatch.setenv("STT_FORMAT", "docx")
+    bad = cli("run", str(talk))
+    assert bad.exit_code == 2 and "(set by $STT_FORMAT)" in bad.stderr
+
+
+def test_config_model_and_subtitle_limits_reach_the_request_and_the_writer(
+    cli, emulator: EmulatorHandle, talk: Path
+) -> None:  # type: ignore[no-untyped-def]
+    cli("config", "set", "model", "#g1_nova-2-meeting")
+    cli("config", "set", "max_line_width", "20")
+    cli("config", "set", "max_lines", "1")
+    result = cli("run", str(talk), "-f", "srt")
+    assert result.exit_code == 0
+    assert emulator.creates()[-1]["model"] == "#g1_nova-2-meeting"
+    text_lines = [line for line in result.stdout.splitlines() if line and not line[0].isdigit()]
+    assert text_lines and max(len(line) for line in text_lines) <= 20
+    blocks = result.stdout.strip().split("\n\n")
+    assert all(len(block.splitlines()) == 3 for block in blocks)  # number, times, one line
+    # a flag still wins over the file
+    wide = cli("run", str(talk), "-f", "srt", "--max-line-width", "42", "--max-lines", "2")
+    assert max(len(line) for line in wide.stdout.splitlines()) > 20
+
+
+def test_config_base_url_is_used_and_env_wins(cli, emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("AIML_API_BASE")
+    cli("config", "set", "base_url", emulator.base_url)
+    status = cli("auth", "status")
+    assert f"base URL: {emulator.base_url} (from config file" in status.stdout
+
+
+def test_an_unknown_key_in_the_file_is_warned_about(cli) -> None:  # type: ignore[no-untyped-def]
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text('fromat = "srt"\n')
+    result = cli("config", "list")
+    assert result.exit_code == 0 and "unknown setting 'fromat'" in result.stderr
+
+
+def test_stt_s_own_directory_variables_win_over_xdg(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("STT_CONFIG_DIR", str(tmp_path / "mine"))
+    assert cli("config", "path").stdout == f"{tmp_path / 'mine' / 'config.toml'}\n"
+    monkeypatch.delenv("STT_CONFIG_DIR")
+    assert cli("config", "path").stdout == f"{tmp_path / 'xdg' / 'stt-cli' / 'config.toml'}\n"

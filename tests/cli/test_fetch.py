@@ -1,0 +1,77 @@
+"""`stt submit`, `status`, `fetch` and `jobs`: ids on stdout, status words, waiting, the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import SAMPLE_TEXT, EmulatorHandle
+
+
+def test_fetch_no_wait_on_a_pending_job_exits_7(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    emulator.next_job(processing_time=60)
+    job_id = cli("submit", str(talk)).stdout.strip()
+    result = cli("fetch", job_id, "--no-wait")
+    assert result.exit_code == 7
+    assert result.stdout == ""
+    assert f"stt fetch {job_id}" in result.stderr
+    assert len(emulator.polls()) == 1
+
+
+def test_fetch_waits_for_a_pending_job(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    emulator.next_job(processing_time=1.0)
+    job_id = cli("submit", str(talk)).stdout.strip()
+    result = cli("fetch", job_id)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == SAMPLE_TEXT + "\n"
+    assert len(emulator.polls()) >= 2
+
+
+def test_completed_results_are_served_from_the_ledger(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    job_id = cli("submit", str(talk)).stdout.strip()
+    assert cli("fetch", job_id).exit_code == 0
+    polls = len(emulator.polls())
+    emulator.control("expire", {"generation_id": job_id})  # the service forgot it; the ledger did not
+    again = cli("fetch", job_id, "-f", "srt")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.startswith("1\n00:00:00,300")
+    assert len(emulator.polls()) == polls
+    again_text = cli("fetch", job_id).stdout
+    refreshed = cli("fetch", job_id, "--refresh")  # asked the service, which said 404: the kept result is served
+    assert refreshed.exit_code == 0 and refreshed.stdout == again_text
+    assert "not found (HTTP 404)" in refreshed.stderr and "the ledger kept" in refreshed.stderr
+
+
+def test_fetch_of_an_unknown_job_is_a_404(cli, emulator: EmulatorHandle) -> None:
+    result = cli("fetch", "no-such-job")
+    assert result.exit_code == 4
+    assert "not found" in result.stderr
+
+
+def test_fetch_writes_a_file_and_refuses_to_overwrite(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    job_id = cli("submit", str(talk)).stdout.strip()
+    assert cli("fetch", job_id, "-f", "vtt", "-o", "talk.vtt").exit_code == 0
+    assert Path("talk.vtt").read_text(encoding="utf-8").startswith("WEBVTT\n")
+    again = cli("fetch", job_id, "-f", "vtt", "-o", "talk.vtt")  # the same job's same result: nothing to do
+    assert again.exit_code == 0 and "already holds this result" in again.stderr
+    narrower = cli("fetch", job_id, "-f", "vtt", "-o", "talk.vtt", "--max-line-width", "20")
+    assert narrower.exit_code == 2
+    assert "already exists and differs" in narrower.stderr and "--force" in narrower.stderr
+    Path("other.vtt").write_text("mine")
+    foreign = cli("fetch", job_id, "-f", "vtt", "-o", "other.vtt")  # a file stt did not write: refused at once
+    assert foreign.exit_code == 2 and "already exists" in foreign.stderr
+    assert Path("other.vtt").read_text() == "mine"
+
+
+def test_broken_word_timings_render_with_a_warning(cli, emulator: EmulatorHandle) -> None:
+    words = [
+        {"word": "b.", "start": 2.0, "end": 2.5},
+        {"word": "a", "start": 1.0, "end": 1.4},
+        {"word": "c", "start": None, "end": 3.0},
+        {"word": "d", "start": -1.0, "end": 0.5},
+    ]
+    payload = {"results": {"channels": [{"alternatives": [{"transcript": "a b. c d", "words": words}]}]}}
+    emulator.fault("poll", {"status": 200, "body": {"status": "completed", "result": payload}})
+    result = cli("fetch", "any-id", "-f", "srt")
+    assert result.exit_code == 0, result.stderr
+    assert "out of order" in result.stderr and "negative" in result.stderr and "missing" in result.stderr
+    assert result.stdout.startswith("1\n00:00:00,000 --> ")

@@ -1,0 +1,141 @@
+"""Issue 4: faults, interruptions, security and bad input, each against a real server on loopback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import EmulatorHandle, big_file, start_emulator
+
+KEY = "sk-test-0123456789abcdefSECRET"
+
+
+# --- the create call: retried only where no job can exist --------------------------------------------------
+def test_a_connection_lost_after_the_whole_upload_is_an_unknown_outcome(
+    cli, emulator: EmulatorHandle, talk: Path
+) -> None:
+    emulator.fault("create", {"action": "close"})
+    result = cli("submit", str(talk))
+    assert result.exit_code == 5
+    [create] = emulator.creates()  # never blindly uploaded again
+    assert "may or may not exist" in result.stderr
+    assert create["idempotency_key"] in result.stderr
+    assert hashlib.sha256(talk.read_bytes()).hexdigest() in result.stderr
+
+
+def test_a_connection_reset_mid_upload_is_retried_with_the_same_key(
+    cli, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    big = big_file(tmp_path / "big.wav", 24)
+    emulator.fault("create", {"action": "reset", "after_bytes": 65536})
+    result = cli("submit", str(big))
+    assert result.exit_code == 0, result.stderr
+    creates = emulator.creates()
+    assert [c["outcome"] for c in creates] == ["fault", "created"]
+    assert creates[0]["idempotency_key"] == creates[1]["idempotency_key"]
+    assert creates[1]["sha256"] == hashlib.sha256(big.read_bytes()).hexdigest()
+
+
+def test_the_same_idempotency_key_never_makes_two_jobs(emulator: EmulatorHandle) -> None:
+    import urllib.request
+
+    def create() -> str:
+        request = urllib.request.Request(
+            emulator.base_url + "/stt/create",
+            method="POST",
+            data=json.dumps({"model": "#g1_whisper-large", "url": "https://x/a.wav"}).encode(),
+            headers={"Authorization": "Bearer k", "Content-Type": "application/json", "Idempotency-Key": "same"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return str(json.loads(response.read())["generation_id"])
+
+    assert create() == create()
+
+
+# --- security ----------------------------------------------------------------------------------------------
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_a_key_file_owned_by_another_user_is_refused(
+    cli, isolated_home: Path, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AIML_API_KEY")
+    cli("auth", "login", input=KEY)
+    os.chown(isolated_home / "config" / "stt-cli" / "credentials.json", 65534, -1)
+    result = cli("run", str(talk))
+    assert result.exit_code == 3
+    assert "belongs to another user" in result.stderr
+    assert emulator.requests() == []
+
+
+def test_the_key_is_scrubbed_from_server_messages(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIML_API_KEY", KEY)
+    emulator.fault("create", {"status": 400, "body": {"message": f"key {KEY} is not valid for this model"}})
+    result = cli("submit", str(talk))
+    assert result.exit_code == 4
+    assert KEY not in result.stderr and "SECRET" not in result.stderr
+    assert "key **** is not valid" in result.stderr
+
+
+def test_a_redirect_never_carries_the_key_to_another_host(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    other = start_emulator()
+    try:
+        emulator.fault("create", {"action": "redirect", "headers": {"Location": other.base_url + "/stt/create"}})
+        result = cli("submit", str(talk))
+        assert result.exit_code == 4
+        assert other.state.requests == []
+        assert other.httpd.accepted == 0
+    finally:
+        other.stop()
+
+
+def test_a_key_with_a_trailing_newline_is_trimmed(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator.server.state.api_key = KEY
+    monkeypatch.setenv("AIML_API_KEY", KEY + "\n")
+    assert cli("submit", str(talk)).exit_code == 0
+
+
+# --- bad input ---------------------------------------------------------------------------------------------
+def test_a_non_audio_file_is_warned_about_and_still_sent(
+    cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not audio at all", encoding="utf-8")
+    result = cli("submit", str(notes))
+    assert result.exit_code == 0
+    assert "does not look like audio" in result.stderr
+    assert len(emulator.creates()) == 1
+    quiet = cli("submit", str(talk))  # real audio: no warning
+    assert quiet.exit_code == 0 and "does not look like audio" not in quiet.stderr
+
+
+def test_max_size(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    size = talk.stat().st_size
+    over = cli("run", str(talk), "--max-size", str(size - 1))
+    assert over.exit_code == 2
+    assert "over the --max-size" in over.stderr
+    piped = cli("run", "-", "--max-size", "100k", input=talk.read_bytes())
+    assert piped.exit_code == 2
+    assert "stdin is over the --max-size" in piped.stderr
+    assert emulator.requests() == []
+    assert cli("run", str(talk), "--max-size", "1MiB").exit_code == 0
+    bad = cli("run", str(talk), "--max-size", "huge")
+    assert bad.exit_code == 2 and "not a size" in bad.stderr
+
+
+def test_an_unwritable_output_directory_is_refused_before_upload(
+    cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    target = "/sys/stt-output.txt" if os.geteuid() == 0 else str(tmp_path / "ro" / "out.txt")
+    if os.geteuid() != 0:
+        (tmp_path / "ro").mkdir()
+        (tmp_path / "ro").chmod(0o500)
+    result = cli("run", str(talk), "-o", target)
+    assert result.exit_code == 2
+    assert "cannot write in the output directory" in result.stderr
+    assert emulator.requests() == []

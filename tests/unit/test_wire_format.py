@@ -1,0 +1,68 @@
+"""Unit tests of the pure parts: envelopes, error bodies, encodings, loopback check, poll schedule, parsers."""
+
+from __future__ import annotations
+
+import pytest
+
+from stt_cli.api.wire import Status, form_fields, parse_created, parse_job, server_message
+
+
+def test_envelope_a_and_b_read_the_same() -> None:
+    a = parse_job({"status": "completed", "generation_id": "g1", "result": {"x": 1}}, "req")
+    b = parse_job({"id": "g1", "status": "completed", "output": {"x": 1}, "error": None}, "req")
+    assert (
+        (a.generation_id, a.status, a.payload)
+        == (b.generation_id, b.status, b.payload)
+        == ("req", Status.COMPLETED, {"x": 1})  # the job asked about: an id in the answer is never trusted
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"status": "error", "error": {"name": "E", "message": "decode failed"}}, "decode failed"),
+        ({"status": "failed", "error": "plain string"}, "plain string"),
+        ({"status": "failed", "message": "from message"}, "from message"),
+        ({"status": "failed"}, None),
+    ],
+)
+def test_error_text_from_every_documented_place(body: dict[str, object], error: str | None) -> None:
+    state = parse_job(body, "id")
+    assert state.status is Status.FAILED
+    assert state.error == error
+    assert state.generation_id == "id"
+
+
+def test_malformed_poll_bodies_are_errors() -> None:
+    for body in ([], "x", {"result": {}}, {"status": "completed", "result": "text"}):
+        with pytest.raises(ValueError):
+            parse_job(body, "id")
+
+
+def test_created_ids_of_any_shape() -> None:
+    assert parse_created({"generation_id": "abc"}) == "abc"
+    assert parse_created({"id": 42, "status": "queued"}) == "42"
+    with pytest.raises(ValueError):
+        parse_created({"status": "queued"})
+
+
+def test_server_message_forms() -> None:
+    assert server_message(b'{"message": "Body validation error!", "statusCode": 400}') == "Body validation error!"
+    assert server_message(b'{"message": ["a", "b"]}') == "a; b"
+    assert server_message(b'{"error": {"message": "inner"}}') == "inner"
+    assert server_message(b"<html>Bad Gateway</html>") == "<html>Bad Gateway</html>"
+    assert server_message(b"") == ""
+    assert server_message(b'{"message": "line1\\nline2\\u001b[31m"}') == "line1 | line2"
+
+
+def test_form_encoding() -> None:
+    assert form_fields({"a": True, "b": False, "n": 1.5, "i": 2, "f": 3.0, "l": ["x", "y"], "s": "é"}) == [
+        ("a", "true"),
+        ("b", "false"),
+        ("n", "1.5"),
+        ("i", "2"),
+        ("f", "3"),
+        ("l", "x"),
+        ("l", "y"),
+        ("s", "é"),
+    ]
