@@ -1,4 +1,5 @@
-"""Bad input: one line on stderr naming the problem and the fix, the documented exit code, nothing sent."""
+"""Bad input to any command: one line on stderr naming the problem and the fix, the documented exit code,
+nothing sent."""
 
 from __future__ import annotations
 

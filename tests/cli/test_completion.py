@@ -1,4 +1,4 @@
-"""Shell completion: the committed scripts match the app, and real bash, zsh and fish complete from them."""
+"""`stt completion SHELL` prints the committed script; `stt __complete ids` reads the ledger, newest first."""
 
 from __future__ import annotations
 

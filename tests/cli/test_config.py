@@ -1,4 +1,5 @@
-"""Help that teaches, terminal conventions (colour, -q, -v), `stt config` and `stt models`."""
+"""`stt config`: set, get, list, unset and path; comments kept; bad values refused; the precedence of flag,
+environment, file and default; stt's own directory variables."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Help that teaches, terminal conventions (colour, -q, -v), `stt config` and `stt models`."""
+"""What every command shares: -q leaves the result, -v shows each request and never the key, proxies are httpx's."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The emulator as users meet it: its command, its documented error bodies, its bearer check."""
+"""The emulator's documented error bodies and its validation errors naming the field."""
 
 from __future__ import annotations
 

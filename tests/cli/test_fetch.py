@@ -1,4 +1,4 @@
-"""`stt submit`, `status`, `fetch` and `jobs`: ids on stdout, status words, waiting, the ledger."""
+"""`stt fetch`: waiting or not, results kept in the ledger, files written and never overwritten."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Help that teaches, terminal conventions (colour, -q, -v), `stt config` and `stt models`."""
+"""Help that teaches: a summary, examples and 80 columns everywhere, grouped options, the nearest command."""
 
 from __future__ import annotations
 

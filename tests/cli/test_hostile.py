@@ -1,7 +1,4 @@
-"""Nothing from the wire is trusted: stt against a hostile server on loopback (tests/hostile.py).
-
-Ids that are code or paths, bodies past the ceiling, gzip bombs, deep nesting, trickles, escape
-sequences, a create that never answers, forgotten jobs; each through the real CLI."""
+"""Nothing from the wire is trusted: stt in-process against a hostile server on loopback (tests/hostile.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`stt submit`, `status`, `fetch` and `jobs`: ids on stdout, status words, waiting, the ledger."""
+"""`stt jobs`: the ledger listed newest first, and kept private."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Help that teaches, terminal conventions (colour, -q, -v), `stt config` and `stt models`."""
+"""`stt models`: every documented model id listed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Issue 4: faults, interruptions, security and bad input, each against a real server on loopback."""
+"""Faults and security against a real server on loopback: unknown outcomes, one job per key, TLS, the key
+kept out of messages and redirects, size limits, unwritable outputs."""
 
 from __future__ import annotations
 

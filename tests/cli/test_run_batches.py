@@ -1,4 +1,4 @@
-"""Issue 5: the ledger and batches against a real emulator; reuse, concurrency, re-runs, exit codes, list files."""
+"""`stt run` with many sources: the ledger's reuse, concurrency, re-runs, exit codes, list files, names."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`stt submit`, `status`, `fetch` and `jobs`: ids on stdout, status words, waiting, the ledger."""
+"""`stt status`: the four status words, JSON, the newest job by default, failures and unknown words."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`stt submit`, `status`, `fetch` and `jobs`: ids on stdout, status words, waiting, the ledger."""
+"""`stt submit`: only the ids on stdout, as lines or JSON lines."""
 
 from __future__ import annotations
 

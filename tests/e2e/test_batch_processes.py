@@ -1,4 +1,5 @@
-"""Issue 5: the ledger and batches against a real emulator; reuse, concurrency, re-runs, exit codes, list files."""
+"""Batches as processes: killed halfway and run again, list-file and folder errors, several stt writing the
+ledger at once."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The emulator as users meet it: its command, its documented error bodies, its bearer check."""
+"""`stt emulator` as a process: it serves, writes its sample without overwriting, and plays a faults file."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shell completion: the committed scripts match the app, and real bash, zsh and fish complete from them."""
+"""`scripts/generate.py --check` reports stale generated files and rewrites them."""
 
 from __future__ import annotations
 

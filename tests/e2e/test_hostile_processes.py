@@ -1,7 +1,5 @@
-"""Nothing from the wire is trusted: stt against a hostile server on loopback (tests/hostile.py).
-
-Ids that are code or paths, bodies past the ceiling, gzip bombs, deep nesting, trickles, escape
-sequences, a create that never answers, forgotten jobs; each through the real CLI."""
+"""A hostile server against stt processes: memory ceilings under an address-space limit, trickles and
+timeouts, interrupts, full disks, devices and umasks, concurrent processes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Property tests of the subtitle writers over generated word streams, checked by real parsers and ffmpeg."""
+"""ffmpeg reads the subtitle files stt writes."""
 
 from __future__ import annotations
 

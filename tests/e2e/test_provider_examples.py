@@ -1,8 +1,4 @@
-"""Every family in its own dialect: each flag against one model of every family, for URL jobs and uploads.
-
-The body the emulator receives must hold only fields the model's published schema declares and must
-validate against that schema (jsonschema); a flag the model cannot take is refused with exit 2 before
-anything is sent. The provider's own example programs run against `stt emulator`."""
+"""The provider's own example programs print their transcript against `stt emulator`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Issue 4: faults, interruptions, security and bad input, each against a real server on loopback."""
+"""Signals and pipes: Ctrl-C during an upload or while reading stdin, a second Ctrl-C, a closed pipe, TLS
+failures, no local variables in a traceback."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Help that teaches, terminal conventions (colour, -q, -v), `stt config` and `stt models`."""
+"""On a terminal: colour unless NO_COLOR, FORCE_COLOR never changing the output, no spinner in CI, --version."""
 
 from __future__ import annotations
 

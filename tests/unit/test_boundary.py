@@ -1,4 +1,4 @@
-"""Bad input: one line on stderr naming the problem and the fix, the documented exit code, nothing sent."""
+"""The error boundary: an unexpected error is one line and exit 1, never a traceback."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Every family in its own dialect: each flag against one model of every family, for URL jobs and uploads.
-
-The body the emulator receives must hold only fields the model's published schema declares and must
-validate against that schema (jsonschema); a flag the model cannot take is refused with exit 2 before
-anything is sent. The provider's own example programs run against `stt emulator`."""
+"""The model catalogue and the flag table: every flag and family covered, the catalogue rebuilt from the
+provider's schemas without drift, the README's model tables the catalogue's."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Shell completion: the committed scripts match the app, and real bash, zsh and fish complete from them."""
+"""The completion scripts: the committed files are what the spec and templates make, and the spec holds
+every command and option."""
 
 from __future__ import annotations
 

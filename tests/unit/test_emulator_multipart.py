@@ -1,4 +1,4 @@
-"""Unit tests of the pure parts: envelopes, error bodies, encodings, loopback check, poll schedule, parsers."""
+"""The emulator's streaming multipart parser: any chunking reads the same, a truncated body is an error."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Renderers: text turns, SRT/VTT structure and limits, timestamps, payload shapes (issue 3 goes deeper)."""
+"""Renderers: text turns, SRT/VTT structure and limits, timestamps, payload shapes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Unit tests of the pure parts: envelopes, error bodies, encodings, loopback check, poll schedule, parsers."""
+"""Option parsing: --param values typed as the user wrote them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The HTTP layer against injected faults on a real loopback server: retries, redirects, ids, errors."""
+"""Retry-After in seconds and as an HTTP date."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Unit tests of the pure parts: envelopes, error bodies, encodings, loopback check, poll schedule, parsers."""
+"""Settings: loopback hosts and base URL normalisation."""
 
 from __future__ import annotations
 

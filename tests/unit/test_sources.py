@@ -1,4 +1,4 @@
-"""Issue 4: faults, interruptions, security and bad input, each against a real server on loopback."""
+"""Sources: the leading bytes of common audio and video containers are recognised."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Nothing from the wire is trusted: stt against a hostile server on loopback (tests/hostile.py).
-
-Ids that are code or paths, bodies past the ceiling, gzip bombs, deep nesting, trickles, escape
-sequences, a create that never answers, forgotten jobs; each through the real CLI."""
+"""The batch's live table keeps a fixed height whatever the batch's size."""
 
 from __future__ import annotations
 

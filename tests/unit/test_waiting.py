@@ -1,4 +1,4 @@
-"""Unit tests of the pure parts: envelopes, error bodies, encodings, loopback check, poll schedule, parsers."""
+"""The poll schedule and the wait loop, on a fake clock: its gaps, its deadline, its warnings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Unit tests of the pure parts: envelopes, error bodies, encodings, loopback check, poll schedule, parsers."""
+"""The wire format: both envelopes, error bodies, created ids, server messages, form encoding."""
 
 from __future__ import annotations
 
