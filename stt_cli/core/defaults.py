@@ -1,4 +1,6 @@
-"""The user-facing defaults in one light module (nothing heavy imported), shared by options, jobs and writers."""
+"""The defaults of waiting and batches, and the bounds of every number setting: one light module (nothing
+heavy imported), read by the options, the settings and the use cases. The subtitle knobs sit in
+formats/subtitle_options.py."""
 
 from __future__ import annotations
 
@@ -6,10 +8,15 @@ DEFAULT_CONCURRENCY = 4  # jobs in flight in a batch
 DEFAULT_POLL_INTERVAL = 8.0  # s: the longest gap between status polls (jobs.poll_delays)
 DEFAULT_TIMEOUT = 3600.0  # s; 0 waits for ever
 
-# --- The subtitle knobs and their broadcast-practice defaults -------------------------------------------
-MAX_LINE_WIDTH = 42
-MAX_LINES = 2
-MAX_CUE_DURATION = 7.0  # s
-MIN_CUE_DURATION = 1.0  # s, where the gap to the next cue allows
-MAX_CHARS_PER_SECOND = 17.0
-PAUSE_SPLIT = 1.5  # s of silence that always starts a new cue
+
+# --- The bounds of each number setting, read by its flag and by its config key: (minimum, maximum) ------
+BOUNDS: dict[str, tuple[float, float | None]] = {
+    "poll_interval": (0.05, None),
+    "timeout": (0.0, None),
+    "concurrency": (1, 64),
+    "max_line_width": (10, None),
+    "max_lines": (1, None),
+    "max_cue_duration": (0.5, None),
+    "min_cue_duration": (0.0, None),
+    "max_cps": (1.0, None),
+}

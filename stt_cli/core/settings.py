@@ -105,6 +105,7 @@ class Setting(NamedTuple):
 def _settings() -> tuple[Setting, ...]:
     from stt_cli.api.catalogue import DEFAULT_MODEL
     from stt_cli.core import defaults as s
+    from stt_cli.formats import subtitle_options as sub
     from stt_cli.formats.registry import NAMES as FORMAT_NAMES
 
     transcribe, render = ("run", "submit"), ("run", "fetch")
@@ -112,14 +113,70 @@ def _settings() -> tuple[Setting, ...]:
         Setting("base_url", str, DEFAULT_BASE_URL, "API base URL"),
         Setting("model", str, DEFAULT_MODEL, "Model id (stt models)", transcribe),
         Setting("format", str, "text", "Result format", render, FORMAT_NAMES),
-        Setting("poll_interval", float, s.DEFAULT_POLL_INTERVAL, "Longest gap between polls (s)", render, (), 0.05),
-        Setting("timeout", float, s.DEFAULT_TIMEOUT, "Longest wait for a result (s; 0: never)", render, (), 0.0),
-        Setting("concurrency", int, s.DEFAULT_CONCURRENCY, "Jobs in flight in a batch", transcribe, (), 1, 64),
-        Setting("max_line_width", int, s.MAX_LINE_WIDTH, "Subtitle line width (chars)", render, (), 10),
-        Setting("max_lines", int, s.MAX_LINES, "Subtitle lines per cue", render, (), 1),
-        Setting("max_cue_duration", float, s.MAX_CUE_DURATION, "Longest a cue stays up (s)", render, (), 0.5),
-        Setting("min_cue_duration", float, s.MIN_CUE_DURATION, "Shortest a cue stays up (s)", render, (), 0.0),
-        Setting("max_cps", float, s.MAX_CHARS_PER_SECOND, "Reading speed limit (chars/s)", render, (), 1.0),
+        Setting(
+            "poll_interval",
+            float,
+            s.DEFAULT_POLL_INTERVAL,
+            "Longest gap between polls (s)",
+            render,
+            (),
+            *s.BOUNDS["poll_interval"],
+        ),
+        Setting(
+            "timeout",
+            float,
+            s.DEFAULT_TIMEOUT,
+            "Longest wait for a result (s; 0: never)",
+            render,
+            (),
+            *s.BOUNDS["timeout"],
+        ),
+        Setting(
+            "concurrency",
+            int,
+            s.DEFAULT_CONCURRENCY,
+            "Jobs in flight in a batch",
+            transcribe,
+            (),
+            *s.BOUNDS["concurrency"],
+        ),
+        Setting(
+            "max_line_width",
+            int,
+            sub.MAX_LINE_WIDTH,
+            "Subtitle line width (chars)",
+            render,
+            (),
+            *s.BOUNDS["max_line_width"],
+        ),
+        Setting("max_lines", int, sub.MAX_LINES, "Subtitle lines per cue", render, (), *s.BOUNDS["max_lines"]),
+        Setting(
+            "max_cue_duration",
+            float,
+            sub.MAX_CUE_DURATION,
+            "Longest a cue stays up (s)",
+            render,
+            (),
+            *s.BOUNDS["max_cue_duration"],
+        ),
+        Setting(
+            "min_cue_duration",
+            float,
+            sub.MIN_CUE_DURATION,
+            "Shortest a cue stays up (s)",
+            render,
+            (),
+            *s.BOUNDS["min_cue_duration"],
+        ),
+        Setting(
+            "max_cps",
+            float,
+            sub.MAX_CHARS_PER_SECOND,
+            "Reading speed limit (chars/s)",
+            render,
+            (),
+            *s.BOUNDS["max_cps"],
+        ),
     )
 
 

@@ -50,7 +50,7 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
         indexes = [c.index for c in transcript.channels]
         if options.channel not in indexes:
             raise NoSuchChannel(options.channel, indexes)
-        transcript = Transcript([c for c in transcript.channels if c.index == options.channel], transcript.warnings)
+        transcript = transcript.only(options.channel)
     # The text comes from the server: the normaliser has cleaned every piece of it (before any layout),
     # so what reaches stdout or a file carries no escape sequence or control character.
     if fmt == "text":

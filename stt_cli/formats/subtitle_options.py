@@ -1,17 +1,17 @@
-"""The subtitle limits a render is asked for (a dataclass: hypothesis and tests build it field by field)."""
+"""The subtitle limits a render is asked for, with their broadcast-practice defaults (a dataclass: hypothesis
+and tests build it field by field)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stt_cli.core.defaults import (
-    MAX_CHARS_PER_SECOND,
-    MAX_CUE_DURATION,
-    MAX_LINE_WIDTH,
-    MAX_LINES,
-    MIN_CUE_DURATION,
-    PAUSE_SPLIT,
-)
+# --- The subtitle knobs and their broadcast-practice defaults -------------------------------------------
+MAX_LINE_WIDTH = 42
+MAX_LINES = 2
+MAX_CUE_DURATION = 7.0  # s
+MIN_CUE_DURATION = 1.0  # s, where the gap to the next cue allows
+MAX_CHARS_PER_SECOND = 17.0
+PAUSE_SPLIT = 1.5  # s of silence that always starts a new cue
 
 
 @dataclass(frozen=True)

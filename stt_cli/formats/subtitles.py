@@ -254,9 +254,7 @@ def _plan_segment(words: list[Word], options: SubtitleOptions, label_len: int, n
 
 def build_cues(transcript: Transcript, options: SubtitleOptions, prefix_labels: bool) -> list[Cue]:
     """Group words into cues, then time them (see the module docstring)."""
-    source = transcript.words
-    if options.channel is not None:
-        source = [w for w in source if w.channel == options.channel]
+    source = transcript.words  # --channel has picked its channel already (Transcript.only, in render)
     multichannel = len({w.channel for w in source}) > 1
     words = sorted(_split_long(source, options.max_line_width), key=lambda w: (w.start, w.channel, w.end))
     groups: list[tuple[str | None, bool, list[Word]]] = []

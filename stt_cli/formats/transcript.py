@@ -51,6 +51,10 @@ class Transcript:
     def has_timings(self) -> bool:
         return any(c.words for c in self.channels)
 
+    def only(self, channel: int) -> Transcript:
+        """This transcript with one channel of it (the one filter of --channel, for every format)."""
+        return Transcript([c for c in self.channels if c.index == channel], self.warnings)
+
 
 class UnknownShape(SttError):
     """A completed result with no transcript in any shape stt reads: the service's answer is unusable."""

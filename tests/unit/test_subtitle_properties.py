@@ -145,6 +145,6 @@ def test_channels_merged_and_labelled_or_picked() -> None:
     transcript = Transcript([Channel(0, "", left), Channel(1, "", right)])
     merged = build_cues(transcript, SubtitleOptions(), prefix_labels=False)
     assert [c.speaker for c in merged] == ["Channel 0", "Channel 1"] * 3
-    picked = build_cues(transcript, SubtitleOptions(channel=1), prefix_labels=False)
+    picked = build_cues(transcript.only(1), SubtitleOptions(channel=1), prefix_labels=False)
     assert [c.lines for c in picked] == [("right0.",), ("right1.",), ("right2.",)]
     assert all(c.speaker is None for c in picked)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli.cli.build import Group, Opt
-from stt_cli.core.defaults import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
+from stt_cli.core.defaults import BOUNDS, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from stt_cli.core.plan import ConnectionOptions, WaitOptions
 from stt_cli.core.session import Connector
 from stt_cli.formats.registry import NAMES as FORMAT_NAMES
@@ -38,7 +38,7 @@ WAIT_OPTS = (
             float,
             typer.Option(
                 "--poll-interval",
-                min=0.05,
+                min=BOUNDS["poll_interval"][0],
                 metavar="SECONDS",
                 rich_help_panel=WAITING,
                 help="Longest gap between status polls",
@@ -52,7 +52,7 @@ WAIT_OPTS = (
             float,
             typer.Option(
                 "--timeout",
-                min=0.0,
+                min=BOUNDS["timeout"][0],
                 metavar="SECONDS",
                 rich_help_panel=WAITING,
                 help="Give up waiting after this long (0: never); exit 7",

@@ -10,16 +10,17 @@ import typer
 from stt_cli.api.wire import sanitize
 from stt_cli.cli.build import Group, Opt
 from stt_cli.cli.options import OUTPUT, Format, finite
-from stt_cli.core.defaults import (
+from stt_cli.core.defaults import BOUNDS
+from stt_cli.core.plan import OutputOptions
+from stt_cli.errors import UsageError
+from stt_cli.formats.subtitle_options import (
     MAX_CHARS_PER_SECOND,
     MAX_CUE_DURATION,
     MAX_LINE_WIDTH,
     MAX_LINES,
     MIN_CUE_DURATION,
+    SubtitleOptions,
 )
-from stt_cli.core.plan import OutputOptions
-from stt_cli.errors import UsageError
-from stt_cli.formats.subtitle_options import SubtitleOptions
 
 
 def parse_speaker_names(raw: str | None) -> tuple[tuple[str, str], ...]:
@@ -105,7 +106,7 @@ OUTPUT_OPTS = (
             int,
             typer.Option(
                 "--max-line-width",
-                min=10,
+                min=BOUNDS["max_line_width"][0],
                 metavar="CHARS",
                 rich_help_panel=OUTPUT,
                 help="Subtitle line width",
@@ -117,7 +118,13 @@ OUTPUT_OPTS = (
         "max_lines",
         Annotated[
             int,
-            typer.Option("--max-lines", min=1, metavar="N", rich_help_panel=OUTPUT, help="Subtitle lines per cue"),
+            typer.Option(
+                "--max-lines",
+                min=BOUNDS["max_lines"][0],
+                metavar="N",
+                rich_help_panel=OUTPUT,
+                help="Subtitle lines per cue",
+            ),
         ],
         MAX_LINES,
     ),
@@ -139,7 +146,7 @@ OUTPUT_OPTS = (
         "--max-cue-duration",
         "Longest a subtitle cue stays up",
         MAX_CUE_DURATION,
-        min=0.5,
+        min=BOUNDS["max_cue_duration"][0],
         metavar="SECONDS",
     ),
     _output_option(
@@ -148,7 +155,7 @@ OUTPUT_OPTS = (
         "--min-cue-duration",
         "Shortest a cue stays up, gaps allowing",
         MIN_CUE_DURATION,
-        min=0.0,
+        min=BOUNDS["min_cue_duration"][0],
         metavar="SECONDS",
     ),
     _output_option(
@@ -157,7 +164,7 @@ OUTPUT_OPTS = (
         "--max-cps",
         "Reading speed to keep under, in characters a second",
         MAX_CHARS_PER_SECOND,
-        min=1.0,
+        min=BOUNDS["max_cps"][0],
         metavar="CPS",
     ),
     _output_option(

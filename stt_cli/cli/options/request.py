@@ -12,7 +12,7 @@ from stt_cli.api.dialects import FLAGS, Flag, encode, families_with, flag_name
 from stt_cli.api.wire import OptionValue
 from stt_cli.cli.build import Group, Opt
 from stt_cli.cli.options import TRANSCRIPTION, Mode, finite
-from stt_cli.core.defaults import DEFAULT_CONCURRENCY
+from stt_cli.core.defaults import BOUNDS, DEFAULT_CONCURRENCY
 from stt_cli.core.plan import Request, SourceOptions
 from stt_cli.errors import UsageError
 
@@ -204,8 +204,8 @@ SOURCE_OPTS = (
         "Jobs in flight at once",
         DEFAULT_CONCURRENCY,
         "Batch",
-        min=1,
-        max=64,
+        min=BOUNDS["concurrency"][0],
+        max=BOUNDS["concurrency"][1],
         metavar="N",
     ),
     _source_option(

@@ -1,0 +1,58 @@
+"""The layers hold: each package imports only what sits below it (lazy imports inside functions included).
+
+cli/         the terminal: Typer, flags, views, the one output sink          may import everything
+completion/  the shells' scripts, made from the cli's command tree           cli, core, api, formats
+core/        the use cases and local state, free of any terminal             api, formats
+formats/     results rendered as text, JSON, SRT, VTT                        api.wire
+api/         the wire: HTTP client, wire format, model catalogue, dialects   nothing above
+emulator/    the stand-in service, faithful to the provider's documents     api, formats
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "stt_cli"
+FORBIDDEN = {
+    "core": ("stt_cli.cli", "stt_cli.completion", "typer", "click", "rich"),
+    "formats": ("stt_cli.cli", "stt_cli.completion", "stt_cli.core", "typer", "click", "rich", "httpx"),
+    "api": ("stt_cli.cli", "stt_cli.completion", "stt_cli.core", "stt_cli.formats", "typer", "click", "rich"),
+    "emulator": ("stt_cli.cli", "stt_cli.completion", "stt_cli.core", "typer", "click", "rich", "httpx"),
+    "errors.py": ("stt_cli.cli", "stt_cli.core", "stt_cli.api", "typer", "rich", "httpx"),
+}
+ONLY_IN = {"httpx": {"api/client.py"}, "rich": {"cli/output.py", "cli/views.py"}}
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_a_module_imports_nothing_above_its_layer(path: Path) -> None:
+    where = str(path.relative_to(PACKAGE))
+    layer = where.split("/", 1)[0]
+    imports = _imports(path)
+    for banned in FORBIDDEN.get(layer, ()):
+        hits = sorted(i for i in imports if i == banned or i.startswith(banned + "."))
+        assert not hits, f"{where} imports {hits}: {layer} sits below them"
+    for library, allowed in ONLY_IN.items():
+        if where not in allowed:
+            assert not any(i == library or i.startswith(library + ".") for i in imports), f"{where} imports {library}"
+
+
+def test_the_check_sees_every_layer() -> None:
+    layers = {p.relative_to(PACKAGE).parts[0] for p in MODULES}
+    assert {"cli", "core", "api", "formats", "emulator", "completion"} <= layers
