@@ -3,20 +3,16 @@ result, not which flag to change: the use case that called it knows the command 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from typing import Any
 
 from stt_cli.api.wire import json_text
 from stt_cli.errors import UsageError
 from stt_cli.formats.registry import FORMATS, NAMES
 from stt_cli.formats.subtitle_options import SubtitleOptions
-from stt_cli.formats.subtitles import render_srt, render_vtt
-from stt_cli.formats.text import render_text
-from stt_cli.formats.transcript import Transcript, normalise
+from stt_cli.formats.transcript import normalise
 
 PRETTY_JSON_LIMIT = 4_000_000  # characters: a result longer than this as compact JSON is written on one line
-
-_SUBTITLES: dict[str, Callable[[Transcript, SubtitleOptions], str]] = {"srt": render_srt, "vtt": render_vtt}
 
 
 class NoSuchChannel(UsageError):
@@ -37,13 +33,23 @@ class NoTimings(UsageError):
         self.format = fmt
 
 
+def render_json(payload: dict[str, Any]) -> str:
+    """The service's result as it came (cleaned of what a terminal would act on), indented when not huge."""
+    compact = json_text(payload)
+    if len(compact) > PRETTY_JSON_LIMIT:  # json's indenting encoder is pure Python: 5x slower, 9x the memory
+        return compact + "\n"
+    return json_text(payload, indent=2) + "\n"
+
+
 def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None = None) -> tuple[str, list[str]]:
     """The rendered document and any warnings about the payload (shown on stderr by the caller)."""
+    spec = FORMATS.get(fmt)
+    if spec is None:
+        raise UsageError(f"unknown format {fmt!r}; the formats are {', '.join(NAMES)}")
+    module, _, name = spec.renderer.partition(":")
+    renderer = getattr(importlib.import_module(module), name)
     if fmt == "json":
-        compact = json_text(payload)
-        if len(compact) > PRETTY_JSON_LIMIT:  # json's indenting encoder is pure Python: 5x slower, 9x the memory
-            return compact + "\n", []
-        return json_text(payload, indent=2) + "\n", []
+        return renderer(payload), []
     transcript = normalise(payload)
     options = subtitles or SubtitleOptions()
     if options.channel is not None:
@@ -51,12 +57,8 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
         if options.channel not in indexes:
             raise NoSuchChannel(options.channel, indexes)
         transcript = transcript.only(options.channel)
+    if spec.needs_timings and not transcript.has_timings and transcript.text:
+        raise NoTimings(fmt)
     # The text comes from the server: the normaliser has cleaned every piece of it (before any layout),
     # so what reaches stdout or a file carries no escape sequence or control character.
-    if fmt == "text":
-        return render_text(transcript, dict(options.speaker_names)), transcript.warnings
-    if fmt in _SUBTITLES:
-        if FORMATS[fmt].needs_timings and not transcript.has_timings and transcript.text:
-            raise NoTimings(fmt)
-        return _SUBTITLES[fmt](transcript, options), transcript.warnings
-    raise UsageError(f"unknown format {fmt!r}; the formats are {', '.join(NAMES)}")
+    return renderer(transcript, options), transcript.warnings

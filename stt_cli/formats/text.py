@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stt_cli.formats.subtitle_options import SubtitleOptions
 from stt_cli.formats.transcript import Channel, Transcript
 
 
@@ -36,3 +37,8 @@ def render_text(transcript: Transcript, speaker_names: dict[str, str] | None = N
         return body + "\n" if body else ""
     sections = [f"[Channel {c.index}]\n{_channel_text(c, names)}" for c in channels]
     return "\n\n".join(sections) + "\n"
+
+
+def render_document(transcript: Transcript, options: SubtitleOptions) -> str:
+    """The text format as the registry calls it: the transcript, speakers named as --speaker-names says."""
+    return render_text(transcript, dict(options.speaker_names))

@@ -321,3 +321,13 @@ def test_a_result_of_no_known_shape_names_its_keys_and_the_service_error() -> No
         normalise({"status": "completed", "error": {"message": "model overloaded"}, "foo": 1})
     assert "error, foo, status" in caught.value.message and "model overloaded" in caught.value.message
     assert caught.value.exit_code == 5
+
+
+def test_every_format_in_the_registry_names_a_renderer_that_exists() -> None:
+    import importlib
+
+    from stt_cli.formats.registry import FORMATS
+
+    for spec in FORMATS.values():
+        module, _, name = spec.renderer.partition(":")
+        assert callable(getattr(importlib.import_module(module), name)), spec
