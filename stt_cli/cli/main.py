@@ -23,7 +23,7 @@ def main() -> None:
         sys.stdout.write(f"stt {__version__}\n")
         return
     if sys.argv[1:] == ["__complete", "ids"]:  # the shells' completion scripts ask this on Tab: keep it instant
-        from stt_cli.completion.ids import job_ids
+        from stt_cli.cli.completion.ids import job_ids
 
         sys.stdout.write(job_ids())
         return

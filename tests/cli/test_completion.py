@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import IDS
 
-from stt_cli.completion.ids import job_ids
+from stt_cli.cli.completion.ids import job_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 

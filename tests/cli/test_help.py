@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from stt_cli.completion.spec import command_specs
+from stt_cli.cli.completion.spec import command_specs
 
 PATHS = [spec.path for spec in command_specs() if spec.path]
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stt_cli.completion.scripts import render
+from stt_cli.cli.completion.scripts import render
 
 ROOT = Path(__file__).resolve().parents[2]
 

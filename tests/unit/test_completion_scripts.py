@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from stt_cli.completion.scripts import FILE_NAMES, SHELLS, render
-from stt_cli.completion.spec import command_specs
+from stt_cli.cli.completion.scripts import FILE_NAMES, SHELLS, render
+from stt_cli.cli.completion.spec import command_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 

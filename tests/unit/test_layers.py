@@ -17,10 +17,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "stt_cli"
 FORBIDDEN = {
-    "core": ("stt_cli.cli", "stt_cli.completion", "typer", "click", "rich"),
-    "formats": ("stt_cli.cli", "stt_cli.completion", "stt_cli.core", "typer", "click", "rich", "httpx"),
-    "api": ("stt_cli.cli", "stt_cli.completion", "stt_cli.core", "stt_cli.formats", "typer", "click", "rich"),
-    "emulator": ("stt_cli.cli", "stt_cli.completion", "stt_cli.core", "typer", "click", "rich", "httpx"),
+    "core": ("stt_cli.cli", "typer", "click", "rich"),
+    "formats": ("stt_cli.cli", "stt_cli.core", "typer", "click", "rich", "httpx"),
+    "api": ("stt_cli.cli", "stt_cli.core", "stt_cli.formats", "typer", "click", "rich"),
+    "emulator": ("stt_cli.cli", "stt_cli.core", "typer", "click", "rich", "httpx"),
     "errors.py": ("stt_cli.cli", "stt_cli.core", "stt_cli.api", "typer", "rich", "httpx"),
 }
 ONLY_IN = {"httpx": {"api/client.py"}, "rich": {"cli/output.py", "cli/views.py"}}
@@ -55,4 +55,4 @@ def test_a_module_imports_nothing_above_its_layer(path: Path) -> None:
 
 def test_the_check_sees_every_layer() -> None:
     layers = {p.relative_to(PACKAGE).parts[0] for p in MODULES}
-    assert {"cli", "core", "api", "formats", "emulator", "completion"} <= layers
+    assert {"cli", "core", "api", "formats", "emulator"} <= layers

@@ -30,7 +30,7 @@ class Shell(StrEnum):
 
 
 def completion(shell: Annotated[Shell, typer.Argument(help="bash, zsh, fish or powershell")]) -> None:
-    from stt_cli.completion.scripts import render
+    from stt_cli.cli.completion.scripts import render
 
     output.data(render(shell.value))
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from stt_cli.completion.spec import CommandSpec, OptionSpec, command_specs
+from stt_cli.cli.completion.spec import CommandSpec, OptionSpec, command_specs
 
 SHELLS = ("bash", "zsh", "fish", "powershell")
 FILE_NAMES = {"bash": "stt.bash", "zsh": "_stt", "fish": "stt.fish", "powershell": "stt.ps1"}
