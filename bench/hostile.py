@@ -313,7 +313,7 @@ def bench_table_render(count: int) -> None:
     from rich.console import Console
 
     from stt_cli.cli import output
-    from stt_cli.cli.output import BatchView
+    from stt_cli.cli.views import BatchView
 
     output.set_verbosity(output.QUIET)
     view = BatchView([f"/recordings/2026/rec{n:05d}.wav" for n in range(count)])
