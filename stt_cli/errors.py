@@ -8,7 +8,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """The documented exit codes (README, CONTRACT.md). Produced only from here."""
+    """The documented exit codes (the README's exit codes, from the project's contract). Produced only from here."""
 
     OK = 0
     UNEXPECTED = 1

@@ -284,7 +284,7 @@ class ApiClient:
 
         self._sleep = sleep
         self._log = log
-        plain = self.base_url.startswith("http://")  # only ever loopback (config.validate_base_url)
+        plain = self.base_url.startswith("http://")  # only ever loopback (core/settings.validate_base_url)
         self._http = httpx.Client(
             headers={
                 "Authorization": f"Bearer {api_key}",

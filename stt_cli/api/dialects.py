@@ -1,6 +1,6 @@
 """Friendly flags -> the chosen model's own request fields, named and typed as its published schema says.
 
-Each flag lists the fields that carry its meaning in the model families (api-notes.md, "Each family's own
+Each flag lists the fields that carry its meaning in the model families (the project's API notes, "Each family's own
 field names and types"); the chosen model's field is the first of them its schema declares. A flag the
 model has no field for, or a value its field cannot carry, is refused before anything is sent.
 """
@@ -255,6 +255,16 @@ def summary(entry: Model) -> dict[str, Any]:
         "channels": entry.family.channels,
         "default": entry.id == DEFAULT_MODEL,
         "flags": flags_of(entry),
+    }
+
+
+def describe(entry: Model) -> dict[str, Any]:
+    """What `stt models MODEL --json` prints: the summary, the upload field, the schema file, every field."""
+    return {
+        **summary(entry),
+        "upload_field": entry.upload_field,
+        "schema_file": entry.schema_file,
+        "fields": model_rows(entry),
     }
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-# api-notes.md: every status value the service is documented to send, matched case-insensitively.
+# The project's API notes: every status value the service is documented to send, matched case-insensitively.
 PENDING_QUEUED = frozenset({"queued", "waiting"})
 PENDING_RUNNING = frozenset({"generating", "active", "processing"})
 DONE = frozenset({"completed"})
@@ -299,7 +299,7 @@ OptionValue = str | bool | int | float | list[str]
 
 
 def form_fields(options: dict[str, OptionValue]) -> list[tuple[str, str]]:
-    """Booleans as true/false, numbers as decimal strings, lists as repeated fields (api-notes.md)."""
+    """Booleans as true/false, numbers as decimal strings, lists as repeated fields (the API notes)."""
     fields: list[tuple[str, str]] = []
     for name, value in options.items():
         for item in value if isinstance(value, list) else [value]:

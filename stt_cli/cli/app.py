@@ -83,8 +83,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "models_app",
         "List the model ids, what they give and the flags each takes",
     ),
-    "config": ("stt_cli.cli.commands.config", "app", "Show or set defaults (model, format, ...)"),
-    "auth": ("stt_cli.cli.commands.auth", "app", "Store, show or remove the API key"),
+    "config": ("stt_cli.cli.commands.config", "config_app", "Show or set defaults (model, format, ...)"),
+    "auth": ("stt_cli.cli.commands.auth", "auth_app", "Store, show or remove the API key"),
     "completion": ("stt_cli.cli.commands.completion", "completion_app", "Print a shell completion script"),
     "emulator": ("stt_cli.cli.commands.emulator", "emulator_app", "Run a local emulator of the API"),
 }

@@ -2,7 +2,7 @@
 
 The cyclic garbage collector is paused while the program starts (imports allocate many objects and
 would trigger a dozen collections for nothing: about 8 ms of a 110 ms `stt status`); it is resumed by
-`started()` once the command's HTTP client exists, or by long-running commands when they begin.
+`resume_collector()` once the command's HTTP client exists, or by long-running commands when they begin.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import gc
 import sys
 
 
-def started() -> None:
+def resume_collector() -> None:
     """Resume the garbage collector: start-up is over."""
     gc.enable()
 

@@ -131,14 +131,13 @@ RUNNING = ("uploading", "waiting")
 
 
 class _Row:
-    __slots__ = ("delivered", "detail", "job_id", "label", "sent", "started", "state", "total")
+    __slots__ = ("detail", "job_id", "label", "sent", "started", "state", "total")
 
     def __init__(self, label: str) -> None:
         self.label = label
         self.state = "queued"
         self.detail = ""
         self.job_id = ""
-        self.delivered = False  # the whole create went out: a job may exist before its id is known
         self.sent = 0
         self.total = 0
         self.started = 0.0
@@ -324,7 +323,6 @@ class RowView:
         self._row.total = total
 
     def sent(self) -> None:
-        self._row.delivered = True
         self._row.detail = "sent; waiting for the job id"
 
     def created(self, job_id: str, reused_at: float | None) -> None:

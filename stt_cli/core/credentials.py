@@ -1,4 +1,5 @@
-"""The API key: where it comes from (flag > env > key file) and the key file itself (0600 in a 0700 dir)."""
+"""The API key file (0600 in a 0700 dir), the key's checks and masking, and `stt auth`'s use cases; which
+key is in use (flag > environment > key file) is resolved with every other setting, in core/settings.py."""
 
 from __future__ import annotations
 
@@ -104,3 +105,43 @@ def remove_key() -> Path | None:
     except OSError as exc:
         raise local_failure(exc, f"remove {path}") from None
     return path
+
+
+def _shadowing_env() -> str | None:
+    """The environment variable that holds a key, if any: it wins over the key file."""
+    from stt_cli.core.settings import KEY_ENV_VARS
+
+    return next((name for name in KEY_ENV_VARS if os.environ.get(name, "").strip()), None)
+
+
+def login(raw: str) -> tuple[str, Path, list[str]]:
+    """`stt auth login`: the key cleaned and stored; its masked form, the file, and warnings."""
+    key = clean_key(raw)
+    if not key:
+        raise UsageError("no key was given", 'type it at the prompt, or pipe it: printf %s "$KEY" | stt auth login')
+    path = store_key(key)
+    shadow = _shadowing_env()
+    return mask(key), path, [f"${shadow} is set and takes precedence over the stored key"] if shadow else []
+
+
+def logout() -> tuple[Path | None, list[str]]:
+    """`stt auth logout`: the key file removed (None: there was none), and warnings."""
+    removed = remove_key()
+    shadow = _shadowing_env()
+    return removed, [f"${shadow} is still set in this environment"] if shadow else []
+
+
+def status(flag: str | None) -> dict[str, str]:
+    """`stt auth status`: the key in use (masked) and the base URL, each with where it comes from."""
+    from stt_cli.core.settings import resolve, resolve_base_url
+
+    resolved = resolve("api_key", flag)
+    base = resolve_base_url(None)
+    if resolved is None:
+        raise AuthError("not logged in: no API key found", "run `stt auth login` or set AIML_API_KEY")
+    return {
+        "key": mask(resolved.value),
+        "source": resolved.source,
+        "base_url": base.value,
+        "base_url_source": base.source,
+    }

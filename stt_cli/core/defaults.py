@@ -5,7 +5,7 @@ formats/subtitle_options.py."""
 from __future__ import annotations
 
 DEFAULT_CONCURRENCY = 4  # jobs in flight in a batch
-DEFAULT_POLL_INTERVAL = 8.0  # s: the longest gap between status polls (jobs.poll_delays)
+DEFAULT_POLL_INTERVAL = 8.0  # s: the longest gap between status polls (core/waiting.poll_delays)
 DEFAULT_TIMEOUT = 3600.0  # s; 0 waits for ever
 
 

@@ -109,6 +109,23 @@ class JobRecord(NamedTuple):
     audio_seconds: float | None
     result: dict[str, Any] | None
 
+    def as_dict(self) -> dict[str, Any]:
+        """What `stt jobs --json` prints of a job (its result stays in the ledger: `stt fetch ID -f json`)."""
+        return {
+            "generation_id": self.id,
+            "host": self.host,
+            "created_at": self.created_at,
+            "source": self.source,
+            "source_size": self.source_size,
+            "source_sha256": self.source_sha256,
+            "model": self.model,
+            "options": self.options,
+            "status": self.status,
+            "error": self.error,
+            "outputs": self.outputs,
+            "audio_seconds": self.audio_seconds,
+        }
+
 
 class Work(NamedTuple):
     """What makes two jobs the same: the audio (its sha256, or the URL), the model and the options."""

@@ -63,15 +63,15 @@ class Listing(NamedTuple):
     unknown_creates: Sequence[Any]  # creates that may have reached the service with no answer
 
 
-def list_jobs(limit: int, status: str | None) -> Listing:
+def list_jobs(limit: int, only: str | None) -> Listing:
     """The ledger's jobs, newest first (in one status, if given), and its creates of unknown outcome."""
     from stt_cli.core.ledger import STATUSES, Ledger
 
-    if status is not None and status not in STATUSES:
-        raise UsageError(f"--status {status!r} is not a status", f"use one of: {', '.join(STATUSES)}")
+    if only is not None and only not in STATUSES:
+        raise UsageError(f"--status {only!r} is not a status", f"use one of: {', '.join(STATUSES)}")
     ledger = Ledger()
     try:
-        return Listing(ledger.list(limit=limit, status=status), ledger.unknown_creates())
+        return Listing(ledger.list(limit=limit, status=only), ledger.unknown_creates())
     finally:
         ledger.close()
 

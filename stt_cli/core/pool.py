@@ -7,14 +7,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stt_cli.core.sources import Source
 from stt_cli.errors import Interrupted, SttError
-
-if TYPE_CHECKING:
-    pass
-
 
 CANCEL_GRACE = 2.0  # s a cancelled batch waits, in all, for its workers to record what they were doing
 
@@ -23,8 +19,6 @@ CANCEL_GRACE = 2.0  # s a cancelled batch waits, in all, for its workers to reco
 class Outcome:
     source: Source
     error: SttError | None = None
-    skipped: bool = False
-    value: Any = None
 
 
 @dataclass
@@ -49,7 +43,7 @@ class Pool:
                 except queue.Empty:
                     return
                 try:
-                    outcomes[index].value = task(index, sources[index])
+                    task(index, sources[index])
                 except SttError as exc:  # one failure never stops the others
                     outcomes[index].error = exc
                 except BaseException as exc:

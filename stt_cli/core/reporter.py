@@ -2,7 +2,8 @@
 
 The terminal views (stt_cli/cli/views.py) implement it with spinners, bars and a live table; a test can
 implement it with a list. The use cases never print and never import the terminal layer: everything they
-want shown, or written to stdout, goes through a Reporter.
+want shown, or written to stdout, goes through a Reporter (the wait loop and the status query, which
+have nothing to show but warnings, take just its `warn`).
 """
 
 from __future__ import annotations

@@ -281,6 +281,17 @@ def _resolve_key(flag: str | None) -> Resolved | None:
     return None
 
 
+def effective(key: str, config: dict[str, Any] | None = None) -> tuple[Any, str]:
+    """What a command uses when no flag is given, and where it comes from (`stt config get` and `list`);
+    a base URL is checked too, so a bad one is named here rather than at the next request."""
+    resolved = resolve(key, None, config)
+    if resolved is None:  # the key has no default; `stt config` does not show it
+        return None, "nowhere"
+    if key == "base_url":
+        validate_base_url(resolved)
+    return resolved.value, resolved.origin
+
+
 def resolve_base_url(flag: str | None) -> Resolved:
     """The base URL as written and its source (not yet checked: see validate_base_url)."""
     resolved = resolve("base_url", flag)

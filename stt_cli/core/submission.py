@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from stt_cli.api.wire import OptionValue, form_fields
 from stt_cli.core.settings import host_of
@@ -18,8 +17,9 @@ from stt_cli.errors import (
 )
 
 if TYPE_CHECKING:
-    from stt_cli.api.client import ApiClient, Progress
+    from stt_cli.api.client import ApiClient
     from stt_cli.core.ledger import JobRecord, Ledger
+    from stt_cli.core.reporter import ItemReporter
 
 
 @dataclass(frozen=True)
@@ -34,17 +34,6 @@ class Obtained:
         return self.record is not None
 
 
-class ObtainHooks(Protocol):
-    """What the use case tells whoever shows progress (a terminal view, or nothing)."""
-
-    def note(self, message: str) -> None: ...
-
-    def uploading(self) -> contextlib.AbstractContextManager[Progress | None]: ...
-
-    def sent(self) -> None:
-        """The whole request has gone out: from here on, a job may exist whatever happens."""
-
-
 CLAIM_POLL = 0.2  # s between looks at the ledger while another stt creates the same job
 
 
@@ -54,7 +43,7 @@ def obtain(
     prepared: Prepared,
     model: str,
     options: dict[str, OptionValue],
-    hooks: ObtainHooks,
+    hooks: ItemReporter,
     *,
     resubmit: bool = False,
     sleep: Callable[[float], None] = time.sleep,

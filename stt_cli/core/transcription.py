@@ -279,7 +279,7 @@ class _Tracked:
         self.inner = inner
         self.cancelled = cancelled
         self.job_id = ""
-        self.delivered = False
+        self.sent_whole = False
         self.finished = False
 
     def note(self, message: str) -> None:
@@ -297,7 +297,7 @@ class _Tracked:
             yield progress
 
     def sent(self) -> None:
-        self.delivered = True
+        self.sent_whole = True
         self.inner.sent()
 
     def created(self, job_id: str, reused_at: float | None) -> None:
@@ -346,7 +346,7 @@ def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Ta
             outcomes = pool.run([sources[i] for i in todo], task, on_cancel=transcriber.sess.client.abort)
         except Interrupted:
             created = [t for t in tracked.values() if t.job_id and not t.finished]
-            maybe = [t for t in tracked.values() if t.delivered and not t.job_id]
+            maybe = [t for t in tracked.values() if t.sent_whole and not t.job_id]
             unknown = f", and {len(maybe)} create(s) sent whole may have made one" if maybe else ""
             raise Interrupted(
                 f"interrupted; {len(created)} job(s) go on running on the server{unknown}",

@@ -640,7 +640,8 @@ class _Server6(_Server):
 
 
 class Emulator:
-    """A running emulator on a loopback port, in a background thread (tests) or in the foreground (CLI)."""
+    """A running emulator on a port of its host (loopback unless --host says otherwise), in a background
+    thread (tests) or in the foreground (CLI)."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-# Loaded by tests/test_completion.py into an interactive zsh on a pseudo-terminal: Tab runs zsh's real
+# Loaded by tests/e2e/test_shells.py into an interactive zsh on a pseudo-terminal: Tab runs zsh's real
 # completion system with completions/_stt, and every candidate it offers is appended to $STT_CAPTURE,
 # followed by a "--done--" line.
 bindkey -e

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stt_cli.cli.options.request import parse_param
+from stt_cli.cli.options.transcription import parse_param
 
 
 @pytest.mark.parametrize(

@@ -1,1 +1,1 @@
-"""The thin commands: parse options, call one use case from jobs.py, hand the result to the output layer."""
+"""The thin commands: parse options, call one use case (core/), hand the result to the output layer."""

@@ -9,7 +9,7 @@ import typer
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, group, sub_command
 from stt_cli.core.config import config_file, load_config
-from stt_cli.core.settings import find_setting, remove, resolve, settings_table, store, unknown_keys, validate_base_url
+from stt_cli.core.settings import effective, find_setting, remove, settings_table, store, unknown_keys
 
 CONFIG_HELP = """Show or set defaults for the options you always pass (a TOML file).
 
@@ -22,7 +22,7 @@ Examples:
   stt config list
 """
 
-app = group("config", CONFIG_HELP, no_args_is_help=True)
+config_app = group("config", CONFIG_HELP, no_args_is_help=True)
 
 KeyArg = Annotated[str, typer.Argument(metavar="KEY", help="A setting, e.g. model (see `stt config list`)")]
 
@@ -31,16 +31,7 @@ def _format(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _effective(key: str, config: dict[str, Any]) -> tuple[Any, str]:
-    """What a command uses when no flag is given, and where it comes from (a base URL checked)."""
-    resolved = resolve(key, None, config)
-    assert resolved is not None
-    if key == "base_url":
-        validate_base_url(resolved)
-    return resolved.value, resolved.origin
-
-
-@sub_command(app, "list")
+@sub_command(config_app, "list")
 def list_settings(
     as_json: JsonOpt = False,
 ) -> None:
@@ -56,7 +47,7 @@ def list_settings(
     rows = []
     values = {}
     for setting in settings_table().values():
-        value, source = _effective(setting.key, config)
+        value, source = effective(setting.key, config)
         values[setting.key] = value
         rows.append([setting.key, _format(value), source, " ".join(f"${e}" for e in setting.env)])
     if as_json:
@@ -65,7 +56,7 @@ def list_settings(
     output.table(["key", "value", "from", "env"], rows)
 
 
-@sub_command(app)
+@sub_command(config_app)
 def get(key: KeyArg) -> None:
     """Print the value used when no flag is given (environment, file or default).
 
@@ -74,11 +65,11 @@ def get(key: KeyArg) -> None:
       fmt=$(stt config get format)
     """
     setting = find_setting(key)
-    value, _ = _effective(setting.key, load_config())
+    value, _ = effective(setting.key, load_config())
     output.data(_format(value) + "\n")
 
 
-@sub_command(app, "set")
+@sub_command(config_app, "set")
 def set_value(
     key: KeyArg,
     value: Annotated[str, typer.Argument(metavar="VALUE", help="The new default")],
@@ -95,7 +86,7 @@ def set_value(
         output.warn(warning)
 
 
-@sub_command(app)
+@sub_command(config_app)
 def unset(key: KeyArg) -> None:
     """Remove a default from the config file: the built-in default applies again.
 
@@ -111,7 +102,7 @@ def unset(key: KeyArg) -> None:
         output.warn(warning)
 
 
-@sub_command(app)
+@sub_command(config_app)
 def path() -> None:
     """Print the config file's path (it may not exist yet).
 

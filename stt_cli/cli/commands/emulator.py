@@ -78,10 +78,10 @@ def emulator(
         atomic_write_bytes(write_sample, sample_wav())
         output.info(f"wrote {write_sample} (the emulator knows its words)")
         return
-    from stt_cli.cli.main import started
+    from stt_cli.cli.main import resume_collector
     from stt_cli.emulator.launch import serve, start
 
-    started()  # a long-running server: the collector runs as usual
+    resume_collector()  # a long-running server: the collector runs as usual
     server = start(
         host,
         port,

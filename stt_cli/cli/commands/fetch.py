@@ -8,8 +8,9 @@ import typer
 
 from stt_cli.cli.build import command, use
 from stt_cli.cli.commands.status import IdArg
-from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP
-from stt_cli.cli.options.output import OUTPUT_GROUP
+from stt_cli.cli.options.connection import CONNECTION_GROUP
+from stt_cli.cli.options.results import OUTPUT_GROUP
+from stt_cli.cli.options.waiting import WAIT_GROUP
 from stt_cli.cli.views import TerminalReporter
 from stt_cli.core import transcription
 from stt_cli.core.plan import OutputOptions, WaitOptions

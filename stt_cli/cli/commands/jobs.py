@@ -11,7 +11,7 @@ from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, group, sub_command, with_groups
 from stt_cli.cli.options import parse_age
 from stt_cli.core import lookup
-from stt_cli.core.ledger import STATUSES, JobRecord
+from stt_cli.core.ledger import STATUSES
 from stt_cli.errors import UsageError
 
 JOBS_HELP = """List the jobs submitted from this machine (the local ledger), newest first.
@@ -23,23 +23,6 @@ Examples:
 """
 
 jobs_app = group("jobs", JOBS_HELP)
-
-
-def _row(record: JobRecord) -> dict[str, object]:
-    return {
-        "generation_id": record.id,
-        "host": record.host,
-        "created_at": record.created_at,
-        "source": record.source,
-        "source_size": record.source_size,
-        "source_sha256": record.source_sha256,
-        "model": record.model,
-        "options": record.options,
-        "status": record.status,
-        "error": record.error,
-        "outputs": record.outputs,
-        "audio_seconds": record.audio_seconds,
-    }
 
 
 @jobs_app.callback(invoke_without_command=True)
@@ -64,7 +47,7 @@ def jobs(
             "running it again sends the same key"
         )
     if as_json:
-        output.json_lines(_row(r) for r in records)
+        output.json_lines(r.as_dict() for r in records)
         return
     if not records:
         output.info("no jobs yet: stt run FILE, or stt submit FILE")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from stt_cli.api.catalogue import DEFAULT_MODEL, all_models, families, model
-from stt_cli.api.dialects import find_model, flags_of, model_rows, summary
+from stt_cli.api.dialects import describe, find_model, flags_of, model_rows, summary
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, command
 
@@ -64,13 +64,7 @@ def _one(model_id: str, as_json: bool) -> None:
     entry = find_model(model_id)
     rows = model_rows(entry)
     if as_json:
-        body = {
-            **summary(entry),
-            "upload_field": entry.upload_field,
-            "schema_file": entry.schema_file,
-            "fields": [{k: v for k, v in row.items()} for row in rows],
-        }
-        output.json_lines([body])
+        output.json_lines([describe(entry)])
         return
     family = entry.family
     carries = family.carries

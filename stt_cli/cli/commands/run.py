@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 
 from stt_cli.cli.build import JsonOpt, command, use
-from stt_cli.cli.options import CONNECTION_GROUP, WAIT_GROUP
-from stt_cli.cli.options.output import OUTPUT_GROUP
-from stt_cli.cli.options.request import SOURCE_GROUP, TRANSCRIPTION_GROUP
+from stt_cli.cli.options.connection import CONNECTION_GROUP
+from stt_cli.cli.options.results import OUTPUT_GROUP
+from stt_cli.cli.options.sources import SOURCE_GROUP
+from stt_cli.cli.options.transcription import TRANSCRIPTION_GROUP
+from stt_cli.cli.options.waiting import WAIT_GROUP
 from stt_cli.cli.views import SubmitReporter, TerminalReporter
 from stt_cli.core import transcription
 from stt_cli.core.plan import OutputOptions, Request, SourceOptions, WaitOptions
@@ -58,7 +60,7 @@ def run(
 
 
 @use(SOURCE_GROUP, TRANSCRIPTION_GROUP, CONNECTION_GROUP)
-def submit_cmd(
+def submit(
     limits: SourceOptions,
     request: Request,
     conn: Connector,
@@ -69,4 +71,4 @@ def submit_cmd(
 
 
 run_app = command("run", run, RUN_HELP, "Transcribe audio and wait for the result")
-submit_app = command("submit", submit_cmd, SUBMIT_HELP, "Create jobs and print their ids at once")
+submit_app = command("submit", submit, SUBMIT_HELP, "Create jobs and print their ids at once")

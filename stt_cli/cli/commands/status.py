@@ -9,7 +9,7 @@ import typer
 from stt_cli.api.wire import Status
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, command, use
-from stt_cli.cli.options import CONNECTION_GROUP
+from stt_cli.cli.options.connection import CONNECTION_GROUP
 from stt_cli.core import lookup
 from stt_cli.core.session import Connector
 

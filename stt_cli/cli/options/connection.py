@@ -1,0 +1,54 @@
+"""The connection options (--base-url, --api-key): the Connector every command that asks the service takes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from stt_cli.cli.build import Group, Opt
+from stt_cli.cli.options import CONNECTION
+from stt_cli.core.plan import ConnectionOptions
+from stt_cli.core.session import Connector
+
+CONNECTION_OPTS = (
+    Opt(
+        "base_url",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--base-url",
+                metavar="URL",
+                rich_help_panel=CONNECTION,
+                help="API base URL [env: AIML_API_BASE]",
+                show_default=False,
+            ),
+        ],
+    ),
+    Opt(
+        "api_key",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--api-key",
+                metavar="KEY",
+                rich_help_panel=CONNECTION,
+                help="API key [env: AIML_API_KEY]; prefer the env var or `stt auth login`",
+                show_default=False,
+            ),
+        ],
+    ),
+)
+
+
+def build_connector(values: dict[str, Any]) -> Connector:
+    """The connection options as the use cases take them: a Connector that opens the session when asked,
+    logging each request with -v and resuming the garbage collector once it is open (cli/main.py)."""
+    from stt_cli.cli import output
+    from stt_cli.cli.main import resume_collector
+
+    log = output.debug if output.verbosity() >= output.VERBOSE else None
+    return Connector(ConnectionOptions(values["base_url"], values["api_key"]), log=log, on_open=resume_collector)
+
+
+CONNECTION_GROUP = Group(Connector, CONNECTION_OPTS, build_connector)
