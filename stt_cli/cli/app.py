@@ -170,6 +170,10 @@ class CommandDefaults:
     """
 
     def get(self, command: str, fallback: Any = None) -> Any:
+        from stt_cli.core.defaults import DEFAULTED_COMMANDS
+
+        if command not in DEFAULTED_COMMANDS:  # click asks of every option and command: most have no settings
+            return fallback
         from stt_cli.cli import output
         from stt_cli.core.settings import command_defaults
 

@@ -4,6 +4,12 @@ formats/subtitle_options.py."""
 
 from __future__ import annotations
 
+# The commands whose flags the environment and the config file can default (core/settings.py's table says
+# which setting feeds which): any other name click asks the default_map about is answered at once.
+TRANSCRIBING = ("run", "submit")
+RENDERING = ("run", "fetch")
+DEFAULTED_COMMANDS = frozenset(TRANSCRIBING + RENDERING)
+
 DEFAULT_CONCURRENCY = 4  # jobs in flight in a batch
 DEFAULT_POLL_INTERVAL = 8.0  # s: the longest gap between status polls (core/waiting.poll_delays)
 DEFAULT_TIMEOUT = 3600.0  # s; 0 waits for ever

@@ -108,7 +108,7 @@ def _settings() -> tuple[Setting, ...]:
     from stt_cli.formats import subtitle_options as sub
     from stt_cli.formats.registry import NAMES as FORMAT_NAMES
 
-    transcribe, render = ("run", "submit"), ("run", "fetch")
+    transcribe, render = s.TRANSCRIBING, s.RENDERING
     return (
         Setting("base_url", str, DEFAULT_BASE_URL, "API base URL"),
         Setting("model", str, DEFAULT_MODEL, "Model id (stt models)", transcribe),
