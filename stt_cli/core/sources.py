@@ -37,6 +37,9 @@ class Source:
 
     @property
     def label(self) -> str:
+        """How the source is shown and recorded: a URL's password masked (the service gets it whole)."""
+        if self.kind == "url":
+            return masked_url(self.raw)
         return "stdin" if self.kind == "stdin" else self.raw
 
     @property
@@ -48,6 +51,16 @@ class Source:
             return "stdin"
         assert self.path is not None
         return self.path.stem
+
+
+def masked_url(raw: str) -> str:
+    """A URL with the password of its user part, if any, as **** (for the screen, logs and the ledger)."""
+    parts = urlsplit(raw)
+    if parts.password is None:
+        return raw
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{user}:****@{host}").geturl()
 
 
 def parse_source(raw: str) -> Source:
@@ -63,11 +76,11 @@ def parse_source(raw: str) -> Source:
     if lowered.startswith(("http://", "https://")):
         parts = urlsplit(raw)
         if not parts.hostname:
-            raise UsageError(f"the source URL {raw!r} has no host", "give a full http(s):// URL")
+            raise UsageError(f"the source URL {masked_url(raw)!r} has no host", "give a full http(s):// URL")
         return Source(raw, "url")
     if "://" in raw:
         raise UsageError(
-            f"the source {raw!r} is not a local file or an http(s) URL", "the service fetches http(s) only"
+            f"the source {masked_url(raw)!r} is not a local file or an http(s) URL", "the service fetches http(s) only"
         )
     path = Path(raw).expanduser()
     try:
@@ -200,7 +213,7 @@ def prepare(source: Source, max_size: int | None = None) -> Iterator[Prepared]:
     from stt_cli.errors import local_failure
 
     if source.kind == "url":
-        yield Prepared(source, None, "", source.raw, f"url:{source.raw}", None, None)
+        yield Prepared(source, None, "", source.label, f"url:{source.raw}", None, None)
         return
     if source.kind == "stdin":
         with spooled_stdin(max_size) as (path, digest):

@@ -106,15 +106,16 @@ class Delivery:
             text, warnings = render(payload, self.out.format, self.out.subtitles)
         except SttError as exc:
             fmt = "json" if isinstance(exc, UnknownShape) else "text"
-            if isinstance(exc, NoSuchChannel):
-                hint = "pick one of those with --channel, or leave it out"
+            message, hint = exc.message, exc.hint or ""
+            if isinstance(exc, NoSuchChannel):  # the renderer names no flag: the command line is named here
+                have = ", ".join(map(str, exc.available)) or "none"
+                message = f"--channel {exc.channel}: the result has channel(s) {have}"
+                hint = "pick one of those, or leave --channel out"
             elif isinstance(exc, NoTimings):
                 hint = "use -f text or -f json, or a model with timestamps (Whisper, Nova, AssemblyAI)"
-            else:
-                hint = exc.hint or ""
             kept = "the result is kept: " + command_line("stt", "fetch", "-f", fmt, job_id)
             again = UsageError if isinstance(exc, (NoSuchChannel, NoTimings)) else type(exc)
-            raise again(exc.message, f"{hint}; {kept}" if hint else kept) from None
+            raise again(message, f"{hint}; {kept}" if hint else kept) from None
         for warning in warnings:
             self.reporter.warn(warning)
         return text

@@ -29,6 +29,19 @@ def test_run_from_stdin_uploads_the_exact_bytes(cli, emulator: EmulatorHandle, t
     assert create["size"] == talk.stat().st_size
 
 
+def test_a_url_s_password_goes_to_the_service_and_nowhere_else(cli, emulator: EmulatorHandle) -> None:
+    url = "https://reader:s3cretPW@media.example.com/talk.mp3"
+    result = cli("run", url, "-v")
+    assert result.exit_code == 0, result.stderr
+    [create] = emulator.creates()
+    assert create["source"] == url  # the service needs the whole URL to fetch the audio
+    assert "s3cretPW" not in result.stderr and "reader:****@media.example.com" in result.stderr
+    listed = cli("jobs", "--json").stdout
+    assert "s3cretPW" not in listed and "reader:****@media.example.com/talk.mp3" in listed
+    refused = cli("run", "ftp://reader:s3cretPW@media.example.com/talk.mp3")
+    assert refused.exit_code == 2 and "s3cretPW" not in refused.stderr
+
+
 def test_run_url_source_is_sent_as_json_not_downloaded(cli, emulator: EmulatorHandle) -> None:
     result = cli("run", "https://media.example.com/talk.mp3", "-f", "srt", "-o", "talk.srt")
     assert result.exit_code == 0, result.stderr
