@@ -12,7 +12,15 @@ from typer.core import TyperCommand, TyperGroup
 from stt_cli.cli import click_api as click
 
 # The order option groups appear in; options without a panel go last, under "Other options".
-PANELS = ("Source", "Batch", "Transcription", "Output", "Waiting", "Connection")
+SOURCE, BATCH, TRANSCRIPTION, OUTPUT, WAITING, CONNECTION = (
+    "Source",
+    "Batch",
+    "Transcription",
+    "Output",
+    "Waiting",
+    "Connection",
+)
+PANELS = (SOURCE, BATCH, TRANSCRIPTION, OUTPUT, WAITING, CONNECTION)
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 80}

@@ -46,6 +46,11 @@ def cache_dir() -> Path:
     return _directory("cache")
 
 
+def spool_dir() -> Path:
+    """Where audio read from stdin is spooled while it is sent (0700; swept of killed runs' files)."""
+    return cache_dir() / "spool"
+
+
 def config_file() -> Path:
     return config_dir() / "config.toml"
 

@@ -43,9 +43,3 @@ class OutputOptions:
 class WaitOptions(NamedTuple):
     poll_interval: float
     timeout: float
-
-
-# --- Connection ------------------------------------------------------------------------------------------
-class ConnectionOptions(NamedTuple):
-    base_url: str | None
-    api_key: str | None

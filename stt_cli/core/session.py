@@ -7,10 +7,16 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 from stt_cli.core.ledger import Ledger
-from stt_cli.core.plan import ConnectionOptions
 
 if TYPE_CHECKING:
     from stt_cli.api.client import ApiClient
+
+
+class ConnectionOptions(NamedTuple):
+    """--base-url and --api-key as given (None: not given; the settings resolver looks further)."""
+
+    base_url: str | None
+    api_key: str | None
 
 
 class Session(NamedTuple):
@@ -51,9 +57,9 @@ class Connector:
     @contextmanager
     def __call__(self) -> Iterator[Session]:
         from stt_cli.api.client import ApiClient
+        from stt_cli.core.config import spool_dir
         from stt_cli.core.files import sweep_temp_files
         from stt_cli.core.settings import host_of
-        from stt_cli.core.sources import spool_dir
 
         base_url, key = self.resolve()
         ledger = Ledger()

@@ -241,26 +241,36 @@ def resolve(key: str, flag: Any = None, config: dict[str, Any] | None = None) ->
     """
     if key == "api_key":
         return _resolve_key(flag)
+    if key == "base_url":
+        return _resolve_base_url(flag, config)
     setting = settings_table()[key]
-    if key == "base_url" and flag:
-        return Resolved(flag, "--base-url")
-    if key != "base_url" and flag is not None:
+    if flag is not None:
         return Resolved(parse_setting(setting, flag, None), "flag")
     for name in setting.env:
         raw = os.environ.get(name, "")
         if raw.strip():
-            value = raw.strip() if key == "base_url" else parse_setting(setting, raw, f"${name}")
-            return Resolved(value, f"${name}")
+            return Resolved(parse_setting(setting, raw, f"${name}"), f"${name}")
     if config is None:
         config = load_config()
     if key in config:
         where = f"config file {config_file()}"
-        if key != "base_url":
-            return Resolved(parse_setting(setting, config[key], f"the {where}"), where)
-        configured = config[key]
-        if isinstance(configured, str) and configured.strip():
-            return Resolved(configured.strip(), where)
+        return Resolved(parse_setting(setting, config[key], f"the {where}"), where)
     return Resolved(setting.default, "default")
+
+
+def _resolve_base_url(flag: str | None, config: dict[str, Any] | None) -> Resolved:
+    """The base URL as written, from the flag, the environment, the file or the default; not built from
+    the settings table, so `stt status` never loads what only run's settings need."""
+    if flag:
+        return Resolved(flag, "--base-url")
+    for name in BASE_URL_ENV_VARS:
+        raw = os.environ.get(name, "")
+        if raw.strip():
+            return Resolved(raw.strip(), f"${name}")
+    configured = (load_config() if config is None else config).get("base_url")
+    if isinstance(configured, str) and configured.strip():
+        return Resolved(configured.strip(), f"config file {config_file()}")
+    return Resolved(DEFAULT_BASE_URL, "default")
 
 
 def _resolve_key(flag: str | None) -> Resolved | None:

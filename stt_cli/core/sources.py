@@ -7,7 +7,6 @@ import mimetypes
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,12 +141,6 @@ def check_size(source: Source, max_size: int | None) -> None:
 SPOOL_PREFIX = "stdin-"
 
 
-def spool_dir() -> Path:
-    from stt_cli.core.config import cache_dir
-
-    return cache_dir() / "spool"
-
-
 @contextlib.contextmanager
 def spooled_stdin(max_size: int | None = None) -> Iterator[tuple[Path, str]]:
     """Stdin copied to a private file in stt's cache dir (0600 in 0700), so the upload has a known length.
@@ -163,10 +156,14 @@ def spooled_stdin(max_size: int | None = None) -> Iterator[tuple[Path, str]]:
     stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
     if stream is None or sys.stdin.isatty():
         raise UsageError("SOURCE is - but stdin is a terminal", "pipe the audio in: cat talk.wav | stt run -")
+    from stt_cli.core.config import spool_dir
+
     directory = spool_dir()
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         sweep_temp_files(directory)
+        import tempfile
+
         fd, name = tempfile.mkstemp(dir=directory, prefix=f".{SPOOL_PREFIX}audio.stt-{os.getpid()}-", suffix=".tmp")
     except OSError as exc:
         raise local_failure(exc, f"spool stdin in {directory}") from None

@@ -9,7 +9,7 @@ import typer
 
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, group, sub_command, with_groups
-from stt_cli.cli.options import parse_age
+from stt_cli.cli.options.values import parse_age
 from stt_cli.core import lookup
 from stt_cli.core.ledger import STATUSES
 from stt_cli.errors import UsageError

@@ -7,9 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli.cli.build import Group, Opt
-from stt_cli.cli.options import CONNECTION
-from stt_cli.core.plan import ConnectionOptions
-from stt_cli.core.session import Connector
+from stt_cli.cli.help import CONNECTION
+from stt_cli.core.session import ConnectionOptions, Connector
 
 CONNECTION_OPTS = (
     Opt(

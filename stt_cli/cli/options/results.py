@@ -9,7 +9,8 @@ import typer
 
 from stt_cli.api.wire import sanitize
 from stt_cli.cli.build import Group, Opt
-from stt_cli.cli.options import OUTPUT, Format, finite
+from stt_cli.cli.help import OUTPUT
+from stt_cli.cli.options.values import Format, finite
 from stt_cli.core.defaults import BOUNDS
 from stt_cli.core.plan import OutputOptions
 from stt_cli.errors import UsageError

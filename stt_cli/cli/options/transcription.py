@@ -11,7 +11,8 @@ from stt_cli.api.catalogue import DEFAULT_MODEL, families
 from stt_cli.api.dialects import FLAGS, Flag, encode, families_with, flag_name
 from stt_cli.api.wire import OptionValue
 from stt_cli.cli.build import Group, Opt
-from stt_cli.cli.options import TRANSCRIPTION, Mode, finite
+from stt_cli.cli.help import TRANSCRIPTION
+from stt_cli.cli.options.values import Mode, finite
 from stt_cli.core.plan import Request
 from stt_cli.errors import UsageError
 

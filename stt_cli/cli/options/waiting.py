@@ -7,7 +7,8 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli.cli.build import Group, Opt
-from stt_cli.cli.options import WAITING, finite
+from stt_cli.cli.help import WAITING
+from stt_cli.cli.options.values import finite
 from stt_cli.core.defaults import BOUNDS, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT
 from stt_cli.core.plan import WaitOptions
 
