@@ -56,6 +56,16 @@ VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="Also show each HTTP request (method, path, status, time)")
 ]
 
+# [ID] of status and fetch: a job id, or the newest job of the ledger.
+IdArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[ID]",
+        help="Job id (default: the newest job submitted from this machine)",
+        show_default=False,
+    ),
+]
+
 # --json on every command that has it: data as JSON on stdout (one object, or one per line for many).
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON: one object per line")]
 

@@ -10,13 +10,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stt_cli.api.wire import sanitize
 from stt_cli.cli import output
 from stt_cli.cli.output import _console, _safe, info, live_enabled
-from stt_cli.core.reporter import Submitted, Summary
 from stt_cli.errors import SttError
+
+if TYPE_CHECKING:
+    from stt_cli.core.reporter import Submitted, Summary
 
 
 class Waiter:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -10,8 +9,7 @@ from stt_cli.api.wire import OptionValue
 from stt_cli.formats.subtitle_options import SubtitleOptions
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """The model and the request fields the user set: in the model's own names and JSON types."""
 
     model: str
@@ -19,8 +17,7 @@ class Request:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class SourceOptions:
+class SourceOptions(NamedTuple):
     max_size: int | None
     from_file: str | None
     recursive: bool
@@ -30,8 +27,7 @@ class SourceOptions:
 
 
 # --- Output ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class OutputOptions:
+class OutputOptions(NamedTuple):
     format: str
     output: str | None
     output_dir: Path | None

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from stt_cli.errors import SttError
 
@@ -59,8 +59,7 @@ class BatchReporter(Protocol):
         """The batch was cancelled while this item was in flight; job_id as for failed."""
 
 
-@dataclass(frozen=True)
-class Submitted:
+class Submitted(NamedTuple):
     """A job `stt submit` created or reused: what it prints, one a line."""
 
     generation_id: str

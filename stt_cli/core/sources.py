@@ -8,7 +8,6 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
@@ -26,8 +25,7 @@ if TYPE_CHECKING:
 STDIN_CHUNK = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A SOURCE argument: a local file, stdin (`-`) or a URL the service fetches itself."""
 
     raw: str

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from stt_cli.api.wire import OptionValue, form_fields
 from stt_cli.core.settings import host_of
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
     from stt_cli.core.reporter import ItemReporter
 
 
-@dataclass(frozen=True)
-class Obtained:
+class Obtained(NamedTuple):
     """The job for a source: reused from the ledger (its record), or created now."""
 
     generation_id: str

@@ -18,19 +18,19 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stt_cli.core.plan import OutputOptions, Request, SourceOptions, WaitOptions
-from stt_cli.core.pool import Pool
-from stt_cli.core.reporter import ItemReporter, Reporter, Submitted, Summary
-from stt_cli.core.sources import Prepared, Source, collect_sources, prepare
-from stt_cli.core.submission import Obtained, obtain
-from stt_cli.core.targets import Target, fetch_target, plan_targets
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError, fetch_hint
-from stt_cli.formats.subtitle_options import SubtitleOptions
 
+# What only run and submit need is imported in them: `stt fetch ID` from the ledger starts in well under
+# 0.1 s of its own (bench/run.py startup).
 if TYPE_CHECKING:
     from stt_cli.api.client import Progress
     from stt_cli.api.wire import JobState
+    from stt_cli.core.plan import OutputOptions, Request, SourceOptions, WaitOptions
+    from stt_cli.core.reporter import ItemReporter, Reporter
     from stt_cli.core.session import Session
+    from stt_cli.core.sources import Prepared, Source
+    from stt_cli.core.submission import Obtained
+    from stt_cli.core.targets import Target
 
 Connect = Callable[[], AbstractContextManager["Session"]]
 Sleep = Callable[[float], None]
@@ -177,6 +177,8 @@ class Transcriber(Delivery):
 
     def obtain(self, prepared: Prepared, item: ItemReporter) -> Obtained:
         """The job for this source: one of the ledger's for the same work, or a new one; its id shown at once."""
+        from stt_cli.core.submission import obtain
+
         request = self.request
         obtained = obtain(
             self.sess.client,
@@ -192,6 +194,8 @@ class Transcriber(Delivery):
         return obtained
 
     def transcribe(self, source: Source, target: Path | None, item: ItemReporter) -> None:
+        from stt_cli.core.sources import prepare
+
         with prepare(source, self.limits.max_size) as prepared:
             obtained = self.obtain(prepared, item)
             job_id, payload = self.result(prepared, obtained, item)
@@ -216,6 +220,7 @@ class Transcriber(Delivery):
             return again.generation_id, self.wait(again.generation_id, item, fresh=again.record is None)
 
     def targets(self, sources: list[Source]) -> list[Target]:
+        from stt_cli.core.targets import plan_targets
         from stt_cli.formats.registry import FORMATS
 
         out = self.out
@@ -254,6 +259,8 @@ def run(
     reporter: Reporter,
 ) -> int:
     """`stt run`: every source checked, then each one transcribed and written; the exit code."""
+    from stt_cli.core.sources import collect_sources
+
     sources = collect_sources(raw_sources, limits, reporter.warn)
     check_format(request, out.format)
     for warning in request.warnings:
@@ -314,6 +321,9 @@ class _Tracked:
 
 
 def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Target]) -> int:
+    from stt_cli.core.pool import Pool
+    from stt_cli.core.reporter import Summary
+
     reporter = transcriber.reporter
     pool = Pool(transcriber.limits.concurrency)
     transcriber.sleep = pool.sleep  # a worker's waits end when the batch is cancelled
@@ -371,12 +381,19 @@ def submit(
     reporter: Reporter,
 ) -> int:
     """`stt submit`: a job for each source, each one reported as soon as its id is known; the exit code."""
+    from stt_cli.core.plan import OutputOptions, WaitOptions
+    from stt_cli.core.reporter import Submitted
+    from stt_cli.core.sources import collect_sources, prepare
+    from stt_cli.formats.subtitle_options import SubtitleOptions
+
+    no_output = OutputOptions("text", None, None, False, SubtitleOptions())  # submit writes nothing...
+    no_wait = WaitOptions(0.0, 0.0)  # ...and waits for nothing
     sources = collect_sources(raw_sources, limits, reporter.warn)
     for warning in request.warnings:
         reporter.warn(warning)
     errors: list[SttError] = []
     with connect() as sess:
-        transcriber = Transcriber(sess, request, _NO_OUTPUT, _NO_WAIT, limits, reporter)
+        transcriber = Transcriber(sess, request, no_output, no_wait, limits, reporter)
         for source in sources:
             try:
                 size = source.path.stat().st_size if source.path is not None else 0
@@ -394,10 +411,6 @@ def submit(
     return exit_code(errors)
 
 
-_NO_OUTPUT = OutputOptions("text", None, None, False, SubtitleOptions())  # submit writes nothing, waits for nothing
-_NO_WAIT = WaitOptions(0.0, 0.0)
-
-
 # --- fetch -----------------------------------------------------------------------------------------------
 def fetch(
     job_id: str | None,
@@ -412,6 +425,7 @@ def fetch(
     """`stt fetch`: a job's result (the ledger's, or waited for) written like run writes it; the exit code."""
     from stt_cli.api.client import JobGone
     from stt_cli.core.lookup import resolve_job_id
+    from stt_cli.core.targets import fetch_target
 
     with connect() as sess:
         job = resolve_job_id(job_id, sess.ledger, sess.host)

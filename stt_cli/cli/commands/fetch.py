@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from stt_cli.cli.build import command, use
-from stt_cli.cli.commands.status import IdArg
+from stt_cli.cli.build import IdArg, command, use
 from stt_cli.cli.options.connection import CONNECTION_GROUP
 from stt_cli.cli.options.results import OUTPUT_GROUP
 from stt_cli.cli.options.waiting import WAIT_GROUP

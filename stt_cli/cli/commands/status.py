@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from stt_cli.api.wire import Status
 from stt_cli.cli import output
-from stt_cli.cli.build import JsonOpt, command, use
+from stt_cli.cli.build import IdArg, JsonOpt, command, use
 from stt_cli.cli.options.connection import CONNECTION_GROUP
 from stt_cli.core import lookup
 from stt_cli.core.session import Connector
-
-IdArg = Annotated[
-    str | None,
-    typer.Argument(
-        metavar="[ID]",
-        help="Job id (default: the newest job submitted from this machine)",
-        show_default=False,
-    ),
-]
 
 STATUS_HELP = """Ask the service once for a job's status.
 
