@@ -56,3 +56,19 @@ def test_a_module_imports_nothing_above_its_layer(path: Path) -> None:
 def test_the_check_sees_every_layer() -> None:
     layers = {p.relative_to(PACKAGE).parts[0] for p in MODULES}
     assert {"cli", "core", "api", "formats", "emulator"} <= layers
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in MODULES if p.relative_to(PACKAGE).parts[0] in ("core", "api", "formats")],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_the_lower_layers_never_print(path: Path) -> None:
+    """What core, api and formats want shown goes back to their caller (a Reporter, a warning list, a
+    return value): none of them writes to the terminal itself."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            assert node.func.id != "print", f"{path.name}:{node.lineno} prints"
+        if isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr"):
+            assert not (isinstance(node.value, ast.Name) and node.value.id == "sys"), f"{path.name}:{node.lineno}"
