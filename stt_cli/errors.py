@@ -97,6 +97,16 @@ def path_word(path: object) -> str:
     return f"./{text}" if text.startswith("-") else text
 
 
+def local_minute(timestamp: float) -> str:
+    """A moment as messages and tables show it: the local date and time to the minute."""
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+CHECK_BASE_URL = "check the base URL (--base-url / AIML_API_BASE)"  # an answer no real service would give
+
+
 def fetch_hint(job_id: str) -> str:
     return f"resume with: {command_line('stt', 'fetch', job_id)}"
 

@@ -36,7 +36,15 @@ from stt_cli.api.wire import (
     server_message,
     shown_id,
 )
-from stt_cli.errors import AuthError, OutcomeUnknown, RequestRejected, ServerError, UsageError, command_line
+from stt_cli.errors import (
+    CHECK_BASE_URL,
+    AuthError,
+    OutcomeUnknown,
+    RequestRejected,
+    ServerError,
+    UsageError,
+    command_line,
+)
 
 # --- Every constant that tunes the HTTP behaviour -------------------------------------------------------
 CONNECT_TIMEOUT = 10.0  # s: a host that does not answer in 10 s is not going to
@@ -511,7 +519,7 @@ class ApiClient:
         except BadId as exc:
             raise OutcomeUnknown(
                 f"{exc}; the job may exist on the service (Idempotency-Key {idempotency_key})",
-                "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
+                f"{CHECK_BASE_URL}: this does not answer like the service",
                 idempotency_key,
             ) from None
         except ValueError:
@@ -574,7 +582,7 @@ class ApiClient:
             location = sanitize(self._scrub(answer.headers.get("Location", "?")), 200)
             return RequestRejected(
                 f"the server redirected to {location} (HTTP {code}); stt does not follow redirects",
-                "check the base URL (--base-url / AIML_API_BASE)",
+                CHECK_BASE_URL,
                 status_code=code,
             )
         if code == 401:
@@ -655,7 +663,7 @@ def _refused(job_id: str, why: Exception) -> ServerError:
     """An answer past a bound (size, encoding, depth, counts): one message, never retried."""
     return ServerError(
         f"stt stopped reading the server's answer for job {job_id}: {why}",
-        "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
+        f"{CHECK_BASE_URL}: this does not answer like the service",
     )
 
 

@@ -11,9 +11,8 @@ import re
 from typing import Any, NamedTuple
 
 from stt_cli.api.catalogue import DEFAULT_MODEL, FALLBACK_MODEL, Model, families, model
+from stt_cli.api.wire import OptionValue
 from stt_cli.errors import UsageError
-
-OptionValue = str | bool | int | float | list[str]
 
 
 class Flag(NamedTuple):

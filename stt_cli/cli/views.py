@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from stt_cli.api.wire import sanitize
 from stt_cli.cli import output
 from stt_cli.cli.output import _console, _safe, info, live_enabled
-from stt_cli.errors import SttError
+from stt_cli.errors import SttError, local_minute
 
 if TYPE_CHECKING:
     from stt_cli.core.reporter import Submitted, Summary
@@ -116,7 +116,7 @@ class SingleView:
         if reused_at is None:
             info(f"job {job_id} created for {self.label} (if interrupted: {command_line('stt', 'fetch', job_id)})")
         else:
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(reused_at))
+            when = local_minute(reused_at)
             info(f"reusing job {job_id} from {when} for {self.label} (--resubmit makes a new one)")
 
     @contextmanager

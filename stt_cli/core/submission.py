@@ -10,9 +10,11 @@ from stt_cli.api.wire import OptionValue, form_fields
 from stt_cli.core.settings import host_of
 from stt_cli.core.sources import Prepared, content_type_for
 from stt_cli.errors import (
+    CHECK_BASE_URL,
     Interrupted,
     ServerError,
     SttError,
+    local_minute,
 )
 
 if TYPE_CHECKING:
@@ -74,7 +76,7 @@ def obtain(
         sleep(CLAIM_POLL)
     key = decision.idempotency_key
     if decision.resumed is not None:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(decision.resumed.started_at))
+        when = local_minute(decision.resumed.started_at)
         hooks.note(
             f"an earlier create of {label} ({when}) may have reached the service; sending it again with the same "
             f"Idempotency-Key {key}, so the service can answer with that job (--resubmit starts afresh)"
@@ -133,7 +135,7 @@ def obtain(
         raise ServerError(
             f"the service answered with job {created.generation_id} for {label}, an id it gave before for "
             f"{other}; stt keeps the first and did not use this one",
-            "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
+            f"{CHECK_BASE_URL}: this does not answer like the service",
         )
     return Obtained(created.generation_id)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 import typer
@@ -12,7 +11,7 @@ from stt_cli.cli.build import JsonOpt, group, sub_command, with_groups
 from stt_cli.cli.options.values import parse_age
 from stt_cli.core import lookup
 from stt_cli.core.ledger import STATUSES
-from stt_cli.errors import UsageError
+from stt_cli.errors import UsageError, local_minute
 
 JOBS_HELP = """List the jobs submitted from this machine (the local ledger), newest first.
 
@@ -41,7 +40,7 @@ def jobs(
         return
     records, unknown = lookup.list_jobs(limit, status)
     for key, source, _, started in unknown:  # on stderr: stdout stays the table or the JSON lines
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(started))
+        when = local_minute(started)
         output.warn(
             f"a create of {source} ({when}) may have reached the service with no answer (Idempotency-Key {key}); "
             "running it again sends the same key"
@@ -57,7 +56,7 @@ def jobs(
         [
             [
                 r.id,
-                time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)),
+                local_minute(r.created_at),
                 r.source,
                 r.model,
                 r.status,
