@@ -264,7 +264,8 @@ def _name_max(directory: Path) -> int:
 
 
 def check_output_options(output: str | None, output_dir: Path | None) -> None:
-    """-o and --output-dir as the user typed them: not both, UTF-8, -o naming a file, --output-dir existing."""
+    """-o and --output-dir as the user typed them: not both, UTF-8, -o naming a file, --output-dir a directory
+    (made_output_dir has created it when it was missing)."""
     if output is not None and output_dir is not None:
         raise UsageError("-o and --output-dir cannot be used together", "pick one")
     if output is not None:
@@ -275,9 +276,29 @@ def check_output_options(output: str | None, output_dir: Path | None) -> None:
         utf8_name(str(output_dir), "output directory")
         if not output_dir.is_dir():
             raise UsageError(
-                f"the output directory {output_dir} does not exist",
-                f"create it first: {command_line('mkdir', '-p', path_word(output_dir))}",
+                f"the output directory {output_dir} is not a directory", "pick another --output-dir, or move it aside"
             )
+
+
+def made_output_dir(output_dir: Path | None) -> bool:
+    """Create a missing --output-dir with its parents, like `mkdir -p`; True when it was made now.
+
+    Checked before anything is uploaded, so a directory that cannot be made stops the run at once.
+    """
+    if output_dir is None or output_dir.is_dir():
+        return False
+    if output_dir.exists() or output_dir.is_symlink():
+        raise UsageError(
+            f"the output directory {output_dir} is not a directory", "pick another --output-dir, or move it aside"
+        )
+    utf8_name(str(output_dir), "output directory")
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from stt_cli.errors import local_failure
+
+        raise local_failure(exc, f"create the output directory {output_dir}") from None
+    return True
 
 
 def utf8_name(raw: str, what: str) -> str:

@@ -220,10 +220,13 @@ class Transcriber(Delivery):
             return again.generation_id, self.wait(again.generation_id, item, fresh=again.record is None)
 
     def targets(self, sources: list[Source]) -> list[Target]:
+        from stt_cli.core.files import made_output_dir
         from stt_cli.core.targets import plan_targets
         from stt_cli.formats.registry import FORMATS
 
         out = self.out
+        if out.output is None and made_output_dir(out.output_dir):
+            self.reporter.note(f"created the output directory {out.output_dir}")
         return plan_targets(
             sources,
             FORMATS[out.format].extension,
@@ -429,6 +432,10 @@ def fetch(
 
     with connect() as sess:
         job = resolve_job_id(job_id, sess.ledger, sess.host)
+        from stt_cli.core.files import made_output_dir
+
+        if out.output is None and made_output_dir(out.output_dir):
+            reporter.note(f"created the output directory {out.output_dir}")
         target = fetch_target(sess.ledger, job, out)
         delivery = Delivery(sess, out, waiting, reporter)
         item = reporter.single(job, 0)

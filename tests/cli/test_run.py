@@ -248,3 +248,29 @@ def test_bad_subtitle_options_are_refused_before_upload(
     assert result.exit_code == 2
     assert needle in result.stderr
     assert emulator.requests() == []
+
+
+def test_a_missing_output_dir_is_made_and_said_once(cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
+    target = tmp_path / "subs" / "2026" / "dec"
+    result = cli("run", str(talk), "-f", "srt", "--output-dir", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("created the output directory") == 1
+    assert (target / "talk.srt").read_text(encoding="utf-8").startswith("1\n")
+    again = cli("run", str(talk), "-f", "srt", "--output-dir", str(target))
+    assert again.exit_code == 0 and "created the output directory" not in again.stderr
+    job = cli("jobs", "--json").stdout.splitlines()[0]
+    fetched = cli("fetch", json.loads(job)["generation_id"], "-f", "vtt", "--output-dir", str(tmp_path / "vtt"))
+    assert fetched.exit_code == 0 and "created the output directory" in fetched.stderr
+    assert len(list((tmp_path / "vtt").glob("*.vtt"))) == 1
+
+
+def test_an_output_dir_that_is_a_file_or_cannot_be_made_stops_before_any_upload(
+    cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    for where in (blocker, blocker / "below"):
+        result = cli("run", str(talk), "--output-dir", str(where))
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("error:")
+    assert emulator.creates() == []

@@ -90,7 +90,7 @@ OUTPUT_OPTS = (
                 "--output-dir",
                 metavar="DIR",
                 rich_help_panel=OUTPUT,
-                help="Write each result to DIR/<name>.<ext>",
+                help="Write each result to DIR/<name>.<ext> (DIR made if missing)",
                 file_okay=False,
                 show_default=False,
             ),
