@@ -7,7 +7,9 @@ fixed seed) and every SRT is read back with the `srt` package, so all writers ar
 would show. Per writer, the table gives the share of cues breaking each rule of broadcast practice:
 a line over 42 characters, over 2 lines, up over 7 s, up under 1 s, faster than 17 characters a second,
 holding a single word, holding a single word that a neighbouring cue of the same speaker (no more than 1.5 s
-away) could have taken ("orphans"), or mixing speakers. Lower is better everywhere.
+away) could have taken ("orphans"), or mixing speakers. Lower is better everywhere. A last table counts, for
+the words wider than a line, how many each writer cut into pieces and how many stand whole on a line past
+the width (the only line past it a writer should make).
 """
 
 from __future__ import annotations
@@ -95,6 +97,18 @@ def conversation(seed: int, minutes: float, speakers: int) -> dict[str, Any]:
     }
 
 
+def with_long_words(payload: dict[str, Any], seed: int, every: int = 40) -> dict[str, Any]:
+    """The payload with one word in `every` replaced by a word of 45 to 70 letters (chemistry, German, URLs)."""
+    rng = random.Random(seed)
+    words = [dict(w) for w in payload["results"]["channels"][0]["alternatives"][0]["words"]]
+    for word in words[every // 2 :: every]:
+        long_word = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(45, 70)))
+        word["word"] = word["punctuated_word"] = long_word
+    transcript = " ".join(w["punctuated_word"] for w in words)
+    alternative = {"transcript": transcript, "confidence": 0.95, "words": words}
+    return {**payload, "results": {"channels": [{"alternatives": [alternative]}]}}
+
+
 def payloads(quick: bool) -> dict[str, dict[str, Any]]:
     sample_info = AudioInfo(sample()["duration"], 1, sample()["sha256"], 1, True)
     placeholder = AudioInfo(600.0, 1, "bench", 1, False)
@@ -105,6 +119,7 @@ def payloads(quick: bool) -> dict[str, dict[str, Any]]:
         "emulator 10 min": build_result("#g1_whisper-large", options, placeholder, "b", "t"),
         f"2 speakers, {minutes} min": conversation(1, minutes, 2),
         f"4 speakers, {minutes} min": conversation(2, minutes, 4),
+        f"long words, {minutes} min": with_long_words(conversation(3, minutes, 2), 3),
     }
 
 
@@ -194,6 +209,17 @@ def score(document: str, payload: dict[str, Any]) -> Score:
     return Score(len(cues), counts)
 
 
+def long_words(document: str, payload: dict[str, Any]) -> tuple[int, int, int]:
+    """(words wider than a line, those cut into pieces, lines past the width holding one whole word)."""
+    words = payload["results"]["channels"][0]["alternatives"][0]["words"]
+    wide = [w.get("punctuated_word", w["word"]) for w in words if len(w.get("punctuated_word", w["word"])) > WIDTH]
+    lines = [LABEL.sub("", line) for cue in srt.parse(document) for line in cue.content.splitlines()]
+    tokens = {token for line in lines for token in line.split()}
+    cut = sum(1 for w in wide if w not in tokens)
+    alone = sum(1 for line in lines if len(line) > WIDTH and len(line.split()) == 1)
+    return len(wide), cut, alone
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small payloads (for CI)")
@@ -201,6 +227,7 @@ def main() -> int:
     data = payloads(args.quick)
     totals: dict[str, Score] = {}
     times: dict[str, list[float]] = {}
+    wide: dict[str, list[int]] = {}
     for name, writer in WRITERS.items():
         total = Score(0, dict.fromkeys(COLUMNS, 0))
         for payload in data.values():
@@ -208,6 +235,8 @@ def main() -> int:
             document = writer(payload)
             times.setdefault(name, []).append(time.perf_counter() - began)
             result = score(document, payload)
+            counted = long_words(document, payload)
+            wide[name] = [a + b for a, b in zip(wide.get(name, [0, 0, 0]), counted, strict=True)]
             total.cues += result.cues
             for column in COLUMNS:
                 total.counts[column] += result.counts[column]
@@ -229,6 +258,11 @@ def main() -> int:
         f"\nstt-cli strictly better than every other writer on {len(better)} of {len(COLUMNS)} columns"
         f" ({', '.join(better) or 'none'}); behind the best on: {', '.join(worse) or 'none'}"
     )
+    print("\nwords wider than a line: cut into pieces / standing whole on a line past the width\n")
+    print("| writer | wide words | cut | whole on their own line |")
+    print("|---|---|---|---|")
+    for name, (count, cut, alone) in wide.items():
+        print(f"| {name} | {count} | {cut} | {alone} |")
     print(
         "median render time per payload: "
         + ", ".join(f"{n} {statistics.median(t) * 1000:.0f} ms" for n, t in times.items())

@@ -51,16 +51,18 @@ class Cue:
 
 
 def _split_long(words: Sequence[Word], width: int) -> list[Word]:
-    """Whitespace folded; a word wider than a line cut into line-sized pieces that share its time span."""
+    """Whitespace folded. A token wider than a line that holds spaces is split at them into words sharing its
+    time span; a single word wider than a line is never cut: it gets a line of its own, the only line
+    allowed past the width (a word cut in two reads as two wrong words)."""
     out: list[Word] = []
     for word in words:
         text = " ".join(word.text.split())
         if not text:
             continue
-        if len(text) <= width:
+        if len(text) <= width or " " not in text:
             out.append(word if text == word.text else Word(text, word.start, word.end, word.speaker, word.channel))
             continue
-        pieces = [text[i : i + width] for i in range(0, len(text), width)]
+        pieces = text.split(" ")
         span = (word.end - word.start) / len(pieces)
         for n, piece in enumerate(pieces):
             out.append(Word(piece, word.start + n * span, word.start + (n + 1) * span, word.speaker, word.channel))
@@ -289,6 +291,10 @@ def _timed(
         lines = None
         if prefix_labels and label and turn_start:
             lines = wrap((f"{label}:", *tokens), options.max_line_width, options.max_lines)
+        if lines is None and len(tokens) == 1 and len(tokens[0]) > options.max_line_width:
+            # A word wider than a line is a cue of its own: alone on its line, under its label if there is room.
+            labelled = prefix_labels and label and turn_start and options.max_lines >= 2
+            lines = (f"{label}:", tokens[0]) if labelled and len(f"{label}:") <= options.max_line_width else tokens
         if lines is None:
             lines = wrap(tokens, options.max_line_width, options.max_lines) or (" ".join(tokens),)
         start = max(starts[index], previous_end)

@@ -60,13 +60,16 @@ def _normalised(words: list[Word]) -> str:
 def test_cue_invariants(words: list[Word], options: SubtitleOptions) -> None:
     transcript = Transcript([Channel(0, "", words)])
     cues = build_cues(transcript, options, prefix_labels=True)
+    whole_words = {piece for w in words for piece in w.text.split()}
     max_ms = round(options.max_cue_duration * 1000)
     min_ms = round(options.min_cue_duration * 1000)
     previous_end = 0
     for index, cue in enumerate(cues):
         assert 1 <= len(cue.lines) <= options.max_lines
-        # A speaker label wider than the line is dropped rather than breaking the width.
-        assert all(len(line) <= options.max_line_width for line in cue.lines), cue.lines
+        # A speaker label wider than the line is dropped rather than breaking the width; the only line past
+        # the width is a single word wider than any line, whole and alone.
+        for line in cue.lines:
+            assert len(line) <= options.max_line_width or (" " not in line and line in whole_words), cue.lines
         assert previous_end <= cue.start_ms < cue.end_ms
         assert cue.end_ms - cue.start_ms <= max_ms
         if index + 1 < len(cues):
@@ -106,9 +109,9 @@ def test_real_parsers_read_both_formats(words: list[Word], options: SubtitleOpti
     assert len(captions) == len(vtt_cues)
     for caption, cue in zip(captions, vtt_cues, strict=True):
         assert (caption.start, caption.end) == (timestamp(cue.start_ms, "."), timestamp(cue.end_ms, "."))
-        assert all(
-            len(html.unescape(_visible(line))) <= options.max_line_width for line in caption.raw_text.splitlines()
-        )
+        for line in caption.raw_text.splitlines():
+            shown = html.unescape(_visible(line))
+            assert len(shown) <= options.max_line_width or " " not in shown, line
 
 
 def test_speaker_changes_always_start_a_new_cue() -> None:
@@ -148,3 +151,19 @@ def test_channels_merged_and_labelled_or_picked() -> None:
     picked = build_cues(transcript.only(1), SubtitleOptions(channel=1), prefix_labels=False)
     assert [c.lines for c in picked] == [("right0.",), ("right1.",), ("right2.",)]
     assert all(c.speaker is None for c in picked)
+
+
+def test_a_word_wider_than_a_line_is_never_cut() -> None:
+    long_word = "pneumonoultramicroscopicsilicovolcanoconiosis-and-then-some!"  # 60 characters
+    assert len(long_word) == 60
+    words = [
+        Word(text, i * 0.4, i * 0.4 + 0.35, "0") for i, text in enumerate(["It", "is", long_word, "they", "said."])
+    ]
+    transcript = Transcript([Channel(0, "", words)])
+    options = SubtitleOptions(max_line_width=42)
+    lines = [line for cue in build_cues(transcript, options, prefix_labels=True) for line in cue.lines]
+    assert long_word in lines and sum(len(line) > 42 for line in lines) == 1
+    srt_lines = [item.content.splitlines() for item in srt.parse(render_srt(transcript, options))]
+    assert [long_word] in srt_lines
+    vtt = webvtt.from_string(render_vtt(transcript, options), strict=True)
+    assert any(html.unescape(_visible(c.raw_text)) == long_word for c in vtt.captions)
