@@ -373,9 +373,10 @@ class TerminalReporter:
         output.data(job.generation_id + "\n")
 
     def finished(self, summary: Summary) -> None:
+        files = f" ({summary.files} files)" if summary.files > summary.done else ""
         output.info(
-            f"{summary.done} done, {len(summary.failures)} failed, {summary.skipped} skipped of {summary.total} "
-            f"in {summary.seconds:.1f} s"
+            f"{summary.done} done{files}, {len(summary.failures)} failed, {summary.skipped} skipped of "
+            f"{summary.total} in {summary.seconds:.1f} s"
         )
         for label, error in summary.failures:
             output.info(f"  failed: {label}: {error.message} (exit {error.exit_code})", always=True)

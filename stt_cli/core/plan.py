@@ -28,7 +28,7 @@ class SourceOptions(NamedTuple):
 
 # --- Output ----------------------------------------------------------------------------------------------
 class OutputOptions(NamedTuple):
-    format: str
+    formats: tuple[str, ...]  # one or several (-f srt,vtt): one file each
     output: str | None
     output_dir: Path | None
     force: bool

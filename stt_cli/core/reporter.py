@@ -79,6 +79,7 @@ class Summary:
     done: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    files: int = 0  # files written (a source gives one a format)
     failures: list[tuple[str, SttError]] = field(default_factory=list)
 
 

@@ -212,6 +212,8 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
     if setting.kind is str:
         if not text:
             raise UsageError(f"{setting.key} is empty{origin}", fix)
+        if setting.key == "format":
+            return _formats(text, what, origin)
         if setting.choices and text.lower() not in setting.choices:
             raise UsageError(f"{what} is not a choice{origin}", f"use one of: {', '.join(setting.choices)}")
         if setting.key == "base_url":
@@ -319,6 +321,18 @@ def require_key(flag: str | None) -> Resolved:
             "; to try stt without an account, see `stt emulator --help`",
         )
     return resolved
+
+
+def _formats(text: str, what: str, origin: str) -> str:
+    """The format setting: one format, a comma list of them, or all (kept as written, lowered)."""
+    from stt_cli.formats.registry import NAMES, split_formats
+
+    try:
+        if split_formats(text):
+            return text.lower().replace(" ", "")
+    except KeyError:
+        pass
+    raise UsageError(f"{what} is not a choice{origin}", f"use one of: {', '.join(NAMES)}, a comma list of them, or all")
 
 
 def unknown_keys(config: dict[str, Any]) -> list[str]:

@@ -100,18 +100,18 @@ def plan_targets(
     ]
 
 
-def fetch_target(ledger: Ledger, job: str, out: OutputOptions) -> Path | None:
+def fetch_target(ledger: Ledger, job: str, out: OutputOptions, fmt: str) -> Path | None:
     """Where fetch writes a job's result, checked before anything is asked: -o PATH, DIR/<id>.<ext>, or stdout."""
     from stt_cli.core.files import check_output_options, check_output_path, is_stdout, safe_name
-    from stt_cli.formats.registry import FORMATS
+    from stt_cli.formats.registry import FORMATS, per_format
 
     check_output_options(out.output, out.output_dir)
     if out.output_dir is not None:
-        path = out.output_dir / f"{safe_name(job)}.{FORMATS[out.format].extension}"
+        path = out.output_dir / f"{safe_name(job)}.{FORMATS[fmt].extension}"
     elif out.output is None or is_stdout(out.output):
         return None
     else:
-        path = Path(out.output).expanduser()
+        path = Path(per_format(out.output, fmt, out.formats)).expanduser()
     written = ledger.output(str(path.resolve())) if path.exists() else None
     check_output_path(path, force=out.force, ours=written is not None and written.job_id == job)
     return path

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError, fetch_hint
 
@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from stt_cli.core.session import Session
     from stt_cli.core.sources import Prepared, Source
     from stt_cli.core.submission import Obtained
-    from stt_cli.core.targets import Target
 
 Connect = Callable[[], AbstractContextManager["Session"]]
+Targets = dict[str, "Path | None"]  # format -> where its file goes (None: stdout)
 Sleep = Callable[[float], None]
 
 
@@ -44,13 +44,15 @@ def exit_code(errors: list[SttError]) -> int:
     return next(iter(codes)) if len(codes) == 1 else ExitCode.UNEXPECTED
 
 
-def check_format(request: Request, fmt: str) -> None:
+def check_formats(request: Request, formats: tuple[str, ...]) -> None:
     """Subtitles need word timings: refuse them up front for a model that returns text only."""
     from stt_cli.api.catalogue import family_of
     from stt_cli.formats.registry import FORMATS
 
     family = family_of(request.model)
-    if FORMATS[fmt].needs_timings and family is not None and not family.word_timings:
+    needing = [name for name in formats if FORMATS[name].needs_timings]
+    if needing and family is not None and not family.word_timings:
+        fmt = needing[0]
         raise UsageError(
             f"{request.model} returns text without word timings, so it cannot make {fmt} subtitles",
             "pick a Whisper, Nova or AssemblyAI model, or use -f text",
@@ -58,6 +60,13 @@ def check_format(request: Request, fmt: str) -> None:
 
 
 # --- Delivering a result: the same code for run and fetch ----------------------------------------------
+class Planned(NamedTuple):
+    """Where one source's results go, a file a format, and why it is skipped (every one of them exists)."""
+
+    paths: Targets
+    skip: str | None
+
+
 class Delivery:
     """Getting a job's result and writing it out, in one session, for run and fetch alike."""
 
@@ -88,24 +97,29 @@ class Delivery:
                 fresh=fresh,
             )
 
-    def deliver(self, job_id: str, target: Path | None, payload: dict[str, Any], item: ItemReporter) -> None:
-        """Render the payload, write it to target (None: stdout) and record the file; then tell the item."""
-        try:
-            text = self.render(payload, job_id)
-            unchanged = self.write(job_id, target, text)
-        except KeyboardInterrupt:  # rendering, or a FIFO no one reads: the job is safe in the ledger
-            raise Interrupted(f"interrupted; job {job_id} is in the ledger", fetch_hint(job_id)) from None
-        item.done(target, unchanged)
+    def deliver(self, job_id: str, targets: Targets, payload: dict[str, Any], item: ItemReporter) -> int:
+        """Render the payload in each format, write each to its target (None: stdout) and record the file,
+        telling the item of each; the number of files written."""
+        written = 0
+        for fmt, target in targets.items():
+            try:
+                text = self.render(payload, job_id, fmt)
+                unchanged = self.write(job_id, target, text)
+            except KeyboardInterrupt:  # rendering, or a FIFO no one reads: the job is safe in the ledger
+                raise Interrupted(f"interrupted; job {job_id} is in the ledger", fetch_hint(job_id)) from None
+            item.done(target, unchanged)
+            written += target is not None
+        return written
 
-    def render(self, payload: dict[str, Any], job_id: str) -> str:
+    def render(self, payload: dict[str, Any], job_id: str, fmt: str) -> str:
         from stt_cli.errors import command_line
         from stt_cli.formats.render import NoSuchChannel, NoTimings, render
         from stt_cli.formats.transcript import UnknownShape
 
         try:
-            text, warnings = render(payload, self.out.format, self.out.subtitles)
+            text, warnings = render(payload, fmt, self.out.subtitles)
         except SttError as exc:
-            fmt = "json" if isinstance(exc, UnknownShape) else "text"
+            kept_as = "json" if isinstance(exc, UnknownShape) else "text"
             message, hint = exc.message, exc.hint or ""
             if isinstance(exc, NoSuchChannel):  # the renderer names no flag: the command line is named here
                 have = ", ".join(map(str, exc.available)) or "none"
@@ -113,7 +127,7 @@ class Delivery:
                 hint = "pick one of those, or leave --channel out"
             elif isinstance(exc, NoTimings):
                 hint = "use -f text or -f json, or a model with timestamps (Whisper, Nova, AssemblyAI)"
-            kept = "the result is kept: " + command_line("stt", "fetch", "-f", fmt, job_id)
+            kept = "the result is kept: " + command_line("stt", "fetch", "-f", kept_as, job_id)
             again = UsageError if isinstance(exc, (NoSuchChannel, NoTimings)) else type(exc)
             raise again(message, f"{hint}; {kept}" if hint else kept) from None
         for warning in warnings:
@@ -193,13 +207,14 @@ class Transcriber(Delivery):
         item.created(obtained.generation_id, obtained.record.created_at if obtained.record is not None else None)
         return obtained
 
-    def transcribe(self, source: Source, target: Path | None, item: ItemReporter) -> None:
+    def transcribe(self, source: Source, targets: Targets, item: ItemReporter) -> int:
+        """One source: its job, its result, a file for each format; the number of files written."""
         from stt_cli.core.sources import prepare
 
         with prepare(source, self.limits.max_size) as prepared:
             obtained = self.obtain(prepared, item)
             job_id, payload = self.result(prepared, obtained, item)
-            self.deliver(job_id, target, payload, item)
+            return self.deliver(job_id, targets, payload, item)
 
     def result(self, prepared: Prepared, obtained: Obtained, item: ItemReporter) -> tuple[str, dict[str, Any]]:
         """The job's payload: the ledger's, or waited for; a reused job the service forgot is replaced."""
@@ -219,24 +234,46 @@ class Transcriber(Delivery):
             again = self.obtain(prepared, item)
             return again.generation_id, self.wait(again.generation_id, item, fresh=again.record is None)
 
-    def targets(self, sources: list[Source]) -> list[Target]:
-        from stt_cli.core.files import made_output_dir
+    def targets(self, sources: list[Source]) -> list[Planned]:
+        """Each source's files, one a format, planned and checked before anything is uploaded."""
+        from stt_cli.core.files import check_output_path, is_stdout, made_output_dir
         from stt_cli.core.targets import plan_targets
-        from stt_cli.formats.registry import FORMATS
+        from stt_cli.formats.registry import FORMATS, per_format
 
         out = self.out
         if out.output is None and made_output_dir(out.output_dir):
             self.reporter.note(f"created the output directory {out.output_dir}")
-        return plan_targets(
-            sources,
-            FORMATS[out.format].extension,
-            output=out.output,
-            output_dir=out.output_dir,
-            force=out.force,
-            skip_existing=self.limits.skip_existing,
-            ledger=self.sess.ledger,
-            reusable=self.reusable,
-        )
+        by_format = {}
+        for fmt in out.formats:
+            output = out.output
+            if output is not None and not is_stdout(output):
+                output = per_format(output, fmt, out.formats)
+            by_format[fmt] = plan_targets(
+                sources,
+                FORMATS[fmt].extension,
+                output=output,
+                output_dir=out.output_dir,
+                force=out.force,
+                skip_existing=self.limits.skip_existing,
+                ledger=self.sess.ledger,
+                reusable=self.reusable,
+            )
+        planned = []
+        for index in range(len(sources)):
+            mine = {fmt: by_format[fmt][index] for fmt in out.formats}
+            if len(mine) > 1 and any(target.path is None for target in mine.values()):
+                raise UsageError(
+                    f"{len(mine)} formats go to files, not to stdout",
+                    "add -o STEM (it writes STEM.srt, STEM.vtt, ...) or --output-dir DIR",
+                )
+            skips = [target.skip for target in mine.values()]
+            skip = skips[0] if all(reason is not None for reason in skips) else None
+            if skip is None:  # a file that exists is skipped only with all its source's files: else it is checked
+                for target in mine.values():
+                    if target.skip is not None and target.path is not None:
+                        check_output_path(target.path, force=out.force, ours=target.ours)
+            planned.append(Planned({fmt: target.path for fmt, target in mine.items()}, skip))
+        return planned
 
     def reusable(self, source: Source) -> str | None:
         """The id of the ledger's job this run would reuse for a source (asked only where an output exists)."""
@@ -265,19 +302,19 @@ def run(
     from stt_cli.core.sources import collect_sources
 
     sources = collect_sources(raw_sources, limits, reporter.warn)
-    check_format(request, out.format)
+    check_formats(request, out.formats)
     for warning in request.warnings:
         reporter.warn(warning)
     with connect() as sess:
         transcriber = Transcriber(sess, request, out, waiting, limits, reporter)
         targets = transcriber.targets(sources)
         if len(sources) == 1:
-            [source], [target] = sources, targets
-            if target.skip is not None:
-                reporter.note(f"skipped {source.label}: {target.skip} (--skip-existing)")
+            [source], [planned] = sources, targets
+            if planned.skip is not None:
+                reporter.note(f"skipped {source.label}: {planned.skip} (--skip-existing)")
                 return ExitCode.OK
             size = source.path.stat().st_size if source.path is not None else 0
-            transcriber.transcribe(source, target.path, reporter.single(source.label, size))
+            transcriber.transcribe(source, planned.paths, reporter.single(source.label, size))
             return ExitCode.OK
         return _run_batch(transcriber, sources, targets)
 
@@ -323,7 +360,7 @@ class _Tracked:
         self.inner.done(target, unchanged)
 
 
-def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Target]) -> int:
+def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Planned]) -> int:
     from stt_cli.core.pool import Pool
     from stt_cli.core.reporter import Summary
 
@@ -333,6 +370,7 @@ def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Ta
     summary = Summary(len(sources))
     started = time.monotonic()
     tracked: dict[int, _Tracked] = {}
+    written: list[int] = []  # files each finished source wrote (appended by the workers)
     with reporter.batch([s.label for s in sources]) as view:
         todo = []
         for index, target in enumerate(targets):
@@ -347,7 +385,7 @@ def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Ta
             size = source.path.stat().st_size if source.path is not None else 0
             item = tracked[index] = _Tracked(view.item(index, size), pool.check)
             try:
-                transcriber.transcribe(source, targets[index].path, item)
+                written.append(transcriber.transcribe(source, targets[index].paths, item))
             except Interrupted:
                 view.interrupted(index, item.job_id)
                 raise
@@ -370,6 +408,7 @@ def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Ta
     summary.failures = [(o.source.label, o.error) for o in outcomes if o.error is not None]
     summary.done = len(outcomes) - len(summary.failures)
     summary.seconds = time.monotonic() - started
+    summary.files = sum(written)
     reporter.finished(summary)
     return exit_code([e for _, e in summary.failures])
 
@@ -389,7 +428,7 @@ def submit(
     from stt_cli.core.sources import collect_sources, prepare
     from stt_cli.formats.subtitle_options import SubtitleOptions
 
-    no_output = OutputOptions("text", None, None, False, SubtitleOptions())  # submit writes nothing...
+    no_output = OutputOptions(("text",), None, None, False, SubtitleOptions())  # submit writes nothing...
     no_wait = WaitOptions(0.0, 0.0)  # ...and waits for nothing
     sources = collect_sources(raw_sources, limits, reporter.warn)
     for warning in request.warnings:
@@ -436,7 +475,12 @@ def fetch(
 
         if out.output is None and made_output_dir(out.output_dir):
             reporter.note(f"created the output directory {out.output_dir}")
-        target = fetch_target(sess.ledger, job, out)
+        targets = {fmt: fetch_target(sess.ledger, job, out, fmt) for fmt in out.formats}
+        if len(targets) > 1 and None in targets.values():
+            raise UsageError(
+                f"{len(targets)} formats go to files, not to stdout",
+                "add -o STEM (it writes STEM.srt, STEM.vtt, ...) or --output-dir DIR",
+            )
         delivery = Delivery(sess, out, waiting, reporter)
         item = reporter.single(job, 0)
         record = sess.ledger.get(job, sess.host)
@@ -450,5 +494,5 @@ def fetch(
                     raise
                 reporter.warn(f"{gone.message}; showing the result the ledger kept")
                 payload = record.result
-        delivery.deliver(job, target, payload, item)
+        delivery.deliver(job, targets, payload, item)
     return ExitCode.OK

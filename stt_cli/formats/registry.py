@@ -27,3 +27,32 @@ FORMATS: dict[str, FormatSpec] = {
     )
 }
 NAMES = tuple(FORMATS)
+ALL = "all"  # -f all: every format
+
+
+def split_formats(raw: str) -> tuple[str, ...]:
+    """`srt,vtt` or `all` as format names, in the order given, each once; KeyError(name) for an unknown one."""
+    names: list[str] = []
+    for part in raw.split(","):
+        name = part.strip().lower()
+        if not name:
+            continue  # "srt,,vtt" or a trailing comma
+        if name == ALL:
+            names.extend(NAMES)
+        elif name in FORMATS:
+            names.append(name)
+        else:
+            raise KeyError(part.strip())
+    return tuple(dict.fromkeys(names))
+
+
+def per_format(output: str, fmt: str, formats: tuple[str, ...]) -> str:
+    """-o STEM for one format of several: STEM.<ext> (an extension of one of them already on STEM comes off)."""
+    if len(formats) == 1:
+        return output
+    for name in formats:
+        suffix = f".{FORMATS[name].extension}"
+        if output.endswith(suffix) and len(output) > len(suffix):
+            output = output[: -len(suffix)]
+            break
+    return f"{output}.{FORMATS[fmt].extension}"

@@ -31,7 +31,7 @@ BIN = str(Path(sys.executable).parent)  # where this environment's `stt` lives
 REQUIRED = {
     "stt f": {"fetch"},
     "stt run --fo": {"--force", "--format"},
-    "stt run -f ": {"text", "json", "srt", "vtt"},
+    "stt run -f ": {"text", "json", "srt", "vtt", "all"},
 }
 
 

@@ -42,6 +42,10 @@ def _first_line(text: str | None) -> str:
 
 
 def _value_kind(param: Any) -> tuple[str, tuple[str, ...]]:
+    if param.name == "format":  # a comma list is allowed too; the shells offer the single names and all
+        from stt_cli.formats.registry import ALL, NAMES
+
+        return "choice", (*NAMES, ALL)
     choices = tuple(str(c) for c in getattr(param.type, "choices", ()) or ())
     if choices:
         return "choice", choices

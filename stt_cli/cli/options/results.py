@@ -10,10 +10,11 @@ import typer
 from stt_cli.api.wire import sanitize
 from stt_cli.cli.build import Group, Opt
 from stt_cli.cli.help import OUTPUT
-from stt_cli.cli.options.values import Format, finite
+from stt_cli.cli.options.values import finite, parse_formats
 from stt_cli.core.defaults import BOUNDS
 from stt_cli.core.plan import OutputOptions
 from stt_cli.errors import UsageError
+from stt_cli.formats.registry import NAMES as FORMAT_NAMES
 from stt_cli.formats.subtitle_options import (
     MAX_CHARS_PER_SECOND,
     MAX_CUE_DURATION,
@@ -51,7 +52,8 @@ def build_output(values: dict[str, Any]) -> OutputOptions:
         speaker_names=parse_speaker_names(values["speaker_names"]),
         channel=values["channel"],
     )
-    return OutputOptions(values["format"].value, values["output"], values["output_dir"], values["force"], subtitles)
+    formats = parse_formats(values["format"])
+    return OutputOptions(formats, values["output"], values["output_dir"], values["force"], subtitles)
 
 
 def _output_option(name: str, kind: Any, flag: str, help_text: str, default: Any, **extra: Any) -> Opt:
@@ -63,10 +65,16 @@ OUTPUT_OPTS = (
     Opt(
         "format",
         Annotated[
-            Format,
-            typer.Option("--format", "-f", case_sensitive=False, rich_help_panel=OUTPUT, help="Result format"),
+            str,
+            typer.Option(
+                "--format",
+                "-f",
+                metavar="FORMATS",
+                rich_help_panel=OUTPUT,
+                help=f"Result format: {'|'.join(FORMAT_NAMES)}, a comma list (srt,vtt) or all",
+            ),
         ],
-        Format("text"),
+        "text",
     ),
     Opt(
         "output",

@@ -7,8 +7,6 @@ from typing import Any
 
 from stt_cli.formats.registry import NAMES as FORMAT_NAMES
 
-Format = StrEnum("Format", {name: name for name in FORMAT_NAMES})  # type: ignore[misc]  # from the registry
-
 
 class Mode(StrEnum):
     strict = "strict"
@@ -43,3 +41,20 @@ def parse_age(raw: str) -> float:
     if value < 0:
         raise UsageError(f"--older-than {raw!r} is negative", "write e.g. 30d")
     return value
+
+
+def parse_formats(raw: str) -> tuple[str, ...]:
+    """-f as given: one format, a comma list (srt,vtt) or all."""
+    from stt_cli.errors import UsageError
+    from stt_cli.formats.registry import split_formats
+
+    try:
+        formats = split_formats(raw)
+    except KeyError as exc:
+        raise UsageError(
+            f"-f {raw!r}: {exc.args[0]!r} is not one of {', '.join(FORMAT_NAMES)}",
+            "name one, a comma list of them (-f srt,vtt), or all",
+        ) from None
+    if not formats:
+        raise UsageError(f"-f {raw!r} names no format", "write e.g. -f srt, -f srt,vtt or -f all")
+    return formats
