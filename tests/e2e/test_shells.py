@@ -36,7 +36,7 @@ REQUIRED = {
 
 
 MORE = {
-    "stt run --format=": {"text", "json", "srt", "vtt"},
+    "stt run --format=": {"text", "json", "srt", "vtt", "all"},
     "stt fetch -f s": {"srt"},
     "stt jobs ": {"rm", "prune"},
     "stt config get max_c": {"max_cps", "max_cue_duration"},
