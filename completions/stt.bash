@@ -20,9 +20,9 @@ _stt_opts_status='--json --base-url --api-key -q --quiet -v --verbose -h --help'
 _stt_vals_status='--base-url --api-key'
 _stt_args_status='id'
 _stt_subs_fetch=''
-_stt_opts_fetch='--no-wait --refresh -f --format -o --output --output-dir --force --max-line-width --max-lines --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
-_stt_vals_fetch='-f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key'
-_stt_args_fetch='id'
+_stt_opts_fetch='--no-wait --refresh --concurrency -f --format -o --output --output-dir --force --max-line-width --max-lines --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
+_stt_vals_fetch='--concurrency -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key'
+_stt_args_fetch='id...'
 _stt_subs_jobs='rm prune'
 _stt_opts_jobs='--json -n --limit --status -q --quiet -v --verbose -h --help'
 _stt_vals_jobs='-n --limit --status'
@@ -220,6 +220,7 @@ _stt() {
         'submit|--api-key') COMPREPLY=(); return ;;
         'status|--base-url') COMPREPLY=(); return ;;
         'status|--api-key') COMPREPLY=(); return ;;
+        'fetch|--concurrency') COMPREPLY=(); return ;;
         'fetch|-f'|'fetch|--format') _stt_match 'text' 'json' 'srt' 'vtt' 'all'; return ;;
         'fetch|-o'|'fetch|--output') _stt_files; return ;;
         'fetch|--output-dir') _stt_dirs; return ;;

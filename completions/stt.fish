@@ -16,8 +16,8 @@ set -g __stt_subs_status
 set -g __stt_vals_status --base-url --api-key
 set -g __stt_args_status id
 set -g __stt_subs_fetch
-set -g __stt_vals_fetch -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key
-set -g __stt_args_fetch id
+set -g __stt_vals_fetch --concurrency -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key
+set -g __stt_args_fetch id...
 set -g __stt_subs_jobs rm prune
 set -g __stt_vals_jobs -n --limit --status
 set -g __stt_args_jobs
@@ -273,6 +273,7 @@ complete -c stt -n '__stt_at status' -s h -l help -d 'Show this message and exit
 complete -c stt -n '__stt_arg_is status id' -x -a '(__stt_ids)'
 complete -c stt -n '__stt_at fetch' -l no-wait -d 'Do not wait: exit 7 if the job is pending'
 complete -c stt -n '__stt_at fetch' -l refresh -d 'Ask the service even if the ledger has the result'
+complete -c stt -n '__stt_at fetch' -l concurrency -x -d 'Jobs fetched at once, with several ids'
 complete -c stt -n '__stt_at fetch' -s f -l format -x -a 'text json srt vtt all' -d 'Result format: text|json|srt|vtt, a comma list (srt,vtt) or all'
 complete -c stt -n '__stt_at fetch' -s o -l output -r -F -d 'Write the result to PATH (- for stdout)'
 complete -c stt -n '__stt_at fetch' -l output-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'Write each result to DIR/<name>.<ext> (DIR made if missing)'

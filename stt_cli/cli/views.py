@@ -119,6 +119,9 @@ class SingleView:
             when = local_minute(reused_at)
             info(f"reusing job {job_id} from {when} for {self.label} (--resubmit makes a new one)")
 
+    def fetching(self, job_id: str) -> None:
+        pass  # the id is on the command line already
+
     @contextmanager
     def waiting(self, job_id: str) -> Iterator[Any]:
         with Waiter(job_id) as waiter:
@@ -333,6 +336,11 @@ class RowView:
         row.detail = "reused from the ledger" if reused_at is not None else "submitted"
         verb = "reusing" if reused_at is not None else "created"
         self._view._line(f"job {job_id} {verb} for {row.label}")
+
+    def fetching(self, job_id: str) -> None:
+        row = self._view.move(self._index, "waiting")
+        row.job_id = job_id
+        row.detail = "asking"
 
     @contextmanager
     def waiting(self, job_id: str) -> Iterator[Any]:

@@ -7,33 +7,34 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from stt_cli.core.sources import Source
 from stt_cli.errors import Interrupted, SttError
+
+T = TypeVar("T")  # what a batch is made of: sources (run) or job ids (fetch)
 
 CANCEL_GRACE = 2.0  # s a cancelled batch waits, in all, for its workers to record what they were doing
 
 
 @dataclass
-class Outcome:
-    source: Source
+class Outcome(Generic[T]):
+    item: T
     error: SttError | None = None
 
 
 @dataclass
 class Pool:
-    """Runs one task per source on `concurrency` daemon threads; Ctrl-C sets `cancel` and returns at once."""
+    """Runs one task per item on `concurrency` daemon threads; Ctrl-C sets `cancel` and returns at once."""
 
     concurrency: int
     cancel: threading.Event = field(default_factory=threading.Event)
 
     def run(
-        self, sources: list[Source], task: Callable[[int, Source], Any], on_cancel: Callable[[], None] | None = None
-    ) -> list[Outcome]:
-        outcomes = [Outcome(s) for s in sources]
+        self, items: list[T], task: Callable[[int, T], Any], on_cancel: Callable[[], None] | None = None
+    ) -> list[Outcome[T]]:
+        outcomes = [Outcome(item) for item in items]
         todo: queue.Queue[int] = queue.Queue()
-        for index in range(len(sources)):
+        for index in range(len(items)):
             todo.put(index)
 
         def worker() -> None:
@@ -43,7 +44,7 @@ class Pool:
                 except queue.Empty:
                     return
                 try:
-                    task(index, sources[index])
+                    task(index, items[index])
                 except SttError as exc:  # one failure never stops the others
                     outcomes[index].error = exc
                 except BaseException as exc:

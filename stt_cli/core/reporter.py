@@ -37,6 +37,9 @@ class ItemReporter(Protocol):
     def created(self, job_id: str, reused_at: float | None) -> None:
         """The item's job is known: created now (reused_at None) or reused from the ledger."""
 
+    def fetching(self, job_id: str) -> None:
+        """The item is a job given by its id (stt fetch): it is being asked about now."""
+
     def waiting(self, job_id: str) -> AbstractContextManager[Callable[[JobState], None]]:
         """Around the wait for a job; yields the callback each status answer is given to."""
         ...

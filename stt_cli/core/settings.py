@@ -136,7 +136,7 @@ def _settings() -> tuple[Setting, ...]:
             int,
             s.DEFAULT_CONCURRENCY,
             "Jobs in flight in a batch",
-            transcribe,
+            (*transcribe, "fetch"),
             (),
             *s.BOUNDS["concurrency"],
         ),

@@ -352,6 +352,10 @@ class _Tracked:
         self.job_id = job_id
         self.inner.created(job_id, reused_at)
 
+    def fetching(self, job_id: str) -> None:
+        self.job_id = job_id
+        self.inner.fetching(job_id)
+
     def waiting(self, job_id: str) -> AbstractContextManager[Callable[[JobState], None]]:
         return self.inner.waiting(job_id)
 
@@ -405,7 +409,7 @@ def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Pl
                 "run the same command again: finished and pending jobs are reused, creates cut off are sent again "
                 "with the same Idempotency-Key, files already written count as done",
             ) from None
-    summary.failures = [(o.source.label, o.error) for o in outcomes if o.error is not None]
+    summary.failures = [(o.item.label, o.error) for o in outcomes if o.error is not None]
     summary.done = len(outcomes) - len(summary.failures)
     summary.seconds = time.monotonic() - started
     summary.files = sum(written)
@@ -455,44 +459,146 @@ def submit(
 
 # --- fetch -----------------------------------------------------------------------------------------------
 def fetch(
-    job_id: str | None,
+    job_ids: list[str],
     out: OutputOptions,
     waiting: WaitOptions,
     *,
     no_wait: bool,
     refresh: bool,
+    concurrency: int,
     connect: Connect,
     reporter: Reporter,
 ) -> int:
-    """`stt fetch`: a job's result (the ledger's, or waited for) written like run writes it; the exit code."""
-    from stt_cli.api.client import JobGone
+    """`stt fetch`: each job's result (the ledger's, or waited for) written like run writes it; the exit code.
+
+    No id is the newest job of the ledger; `-` reads ids from stdin, one a line. Several ids are a batch:
+    each to --output-dir (default: here) as <id>.<ext>, on a pool, each failure reported, the exit code
+    shared as for run.
+    """
+    from stt_cli.core.files import is_stdout, made_output_dir
     from stt_cli.core.lookup import resolve_job_id
-    from stt_cli.core.targets import fetch_target
 
+    ids = _fetch_ids(job_ids)
+    if len(ids) > 1 and out.output is not None:
+        what = "-o - (stdout)" if is_stdout(out.output) else "-o"
+        raise UsageError(f"{what} takes a single job but {len(ids)} ids were given", "use --output-dir DIR instead")
+    if len(ids) > 1 and out.output_dir is None:
+        out = out._replace(output_dir=Path("."))
     with connect() as sess:
-        job = resolve_job_id(job_id, sess.ledger, sess.host)
-        from stt_cli.core.files import made_output_dir
-
+        given: list[str | None] = [*ids] or [None]
+        jobs = [resolve_job_id(job, sess.ledger, sess.host) for job in given]
         if out.output is None and made_output_dir(out.output_dir):
             reporter.note(f"created the output directory {out.output_dir}")
-        targets = {fmt: fetch_target(sess.ledger, job, out, fmt) for fmt in out.formats}
+        fetcher = _Fetcher(sess, out, waiting, reporter, no_wait=no_wait, refresh=refresh)
+        planned = [fetcher.targets(job) for job in jobs]  # every destination checked before anything is asked
+        if len(jobs) == 1:
+            fetcher.fetch(jobs[0], planned[0], reporter.single(jobs[0], 0))
+            return ExitCode.OK
+        return _fetch_batch(fetcher, jobs, planned, concurrency)
+
+
+def _fetch_ids(raw: list[str]) -> list[str]:
+    """The ids as given, `-` replaced by stdin's lines (blank lines and # comments skipped), each once."""
+    from stt_cli.core.sources import read_list
+
+    ids: list[str] = []
+    for item in raw:
+        if item == "-":
+            read = read_list("-")
+            if not read:
+                raise UsageError(
+                    "no job ids on stdin", "pipe them in one a line: stt jobs --json | jq -r .generation_id"
+                )
+            ids.extend(read)
+        else:
+            ids.append(item)
+    return list(dict.fromkeys(job.strip() for job in ids))
+
+
+class _Fetcher(Delivery):
+    """One fetch's jobs: where each goes, and each one's result (kept, or waited for) written out."""
+
+    def __init__(
+        self,
+        sess: Session,
+        out: OutputOptions,
+        waiting: WaitOptions,
+        reporter: Reporter,
+        *,
+        no_wait: bool,
+        refresh: bool,
+    ) -> None:
+        super().__init__(sess, out, waiting, reporter)
+        self.no_wait = no_wait
+        self.refresh = refresh
+
+    def targets(self, job: str) -> Targets:
+        from stt_cli.core.targets import fetch_target
+
+        targets = {fmt: fetch_target(self.sess.ledger, job, self.out, fmt) for fmt in self.out.formats}
         if len(targets) > 1 and None in targets.values():
             raise UsageError(
                 f"{len(targets)} formats go to files, not to stdout",
                 "add -o STEM (it writes STEM.srt, STEM.vtt, ...) or --output-dir DIR",
             )
-        delivery = Delivery(sess, out, waiting, reporter)
-        item = reporter.single(job, 0)
-        record = sess.ledger.get(job, sess.host)
-        if record is not None and record.result is not None and not refresh:
+        return targets
+
+    def fetch(self, job: str, targets: Targets, item: ItemReporter) -> int:
+        """One job's result written to its targets; the number of files written."""
+        from stt_cli.api.client import JobGone
+
+        record = self.sess.ledger.get(job, self.sess.host)
+        if record is not None and record.result is not None and not self.refresh:
             payload = record.result
         else:
             try:
-                payload = delivery.wait(job, item, no_wait=no_wait)
+                payload = self.wait(job, item, no_wait=self.no_wait)
             except JobGone as gone:
                 if record is None or record.result is None:
                     raise
-                reporter.warn(f"{gone.message}; showing the result the ledger kept")
+                self.reporter.warn(f"{gone.message}; showing the result the ledger kept")
                 payload = record.result
-        delivery.deliver(job, targets, payload, item)
-    return ExitCode.OK
+        return self.deliver(job, targets, payload, item)
+
+
+def _fetch_batch(fetcher: _Fetcher, jobs: list[str], planned: list[Targets], concurrency: int) -> int:
+    from stt_cli.core.pool import Pool
+    from stt_cli.core.reporter import Summary
+
+    reporter = fetcher.reporter
+    pool = Pool(concurrency)
+    fetcher.sleep = pool.sleep  # a worker's waits end when the batch is cancelled
+    summary = Summary(len(jobs))
+    started = time.monotonic()
+    written: list[int] = []
+    finished: set[int] = set()
+    with reporter.batch(jobs) as view:
+
+        def task(index: int, _: str) -> None:
+            item = view.item(index, 0)
+            item.fetching(jobs[index])
+            try:
+                written.append(fetcher.fetch(jobs[index], planned[index], item))
+            except Interrupted:
+                view.interrupted(index, jobs[index])
+                raise
+            except SttError as exc:
+                view.failed(index, exc, jobs[index])
+                raise
+            finally:
+                finished.add(index)
+
+        try:
+            outcomes = pool.run(jobs, task, on_cancel=fetcher.sess.client.abort)
+        except Interrupted:
+            left = len(jobs) - len(finished)
+            raise Interrupted(
+                f"interrupted; {left} of {len(jobs)} job(s) not fetched yet (they go on on the server)",
+                "run the same command again: the results already fetched are kept in the ledger",
+            ) from None
+    summary.failures = [(jobs[i], o.error) for i, o in enumerate(outcomes) if o.error is not None]
+    summary.done = len(outcomes) - len(summary.failures)
+    summary.seconds = time.monotonic() - started
+    summary.files = sum(written)
+    reporter.finished(summary)
+    return exit_code([e for _, e in summary.failures])

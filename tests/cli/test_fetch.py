@@ -75,3 +75,45 @@ def test_broken_word_timings_render_with_a_warning(cli, emulator: EmulatorHandle
     assert result.exit_code == 0, result.stderr
     assert "out of order" in result.stderr and "negative" in result.stderr and "missing" in result.stderr
     assert result.stdout.startswith("1\n00:00:00,000 --> ")
+
+
+def _submitted(cli, emulator: EmulatorHandle, tmp_path: Path, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    from conftest import write_wav
+
+    files = [str(write_wav(tmp_path / f"in{n}.wav", 0.5 + n / 10)) for n in range(count)]
+    done = cli("submit", *files)
+    assert done.exit_code == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_fetch_takes_several_ids_like_a_batch(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
+    ids = _submitted(cli, emulator, tmp_path, 3)
+    out = tmp_path / "out"
+    result = cli("fetch", *ids, "-f", "srt,text", "--output-dir", str(out), "--concurrency", "2")
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{i}.{ext}" for i in ids for ext in ("srt", "txt"))
+    assert "3 done (6 files), 0 failed, 0 skipped of 3" in result.stderr
+    assert "created for" not in result.stderr  # fetch creates no job
+
+
+def test_fetch_reads_ids_from_stdin_and_reports_each_failure(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
+    ids = _submitted(cli, emulator, tmp_path, 2)
+    listing = "# ids to fetch\n" + "\n".join([*ids, "", "nosuch-job", ids[0]]) + "\n"
+    result = cli("fetch", "-", "--output-dir", str(tmp_path / "out"), input=listing)
+    assert result.exit_code == 4, result.stderr  # the one failure's exit code: the job is not found
+    assert "2 done, 1 failed, 0 skipped of 3" in result.stderr and "failed: nosuch-job:" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(f"{i}.txt" for i in ids)
+
+
+def test_several_ids_go_to_files_in_the_current_directory_and_never_to_one_output(
+    cli, emulator: EmulatorHandle, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    ids = _submitted(cli, emulator, tmp_path, 2)
+    for args in (["-o", str(tmp_path / "one.txt")], ["-o", "-"]):
+        refused = cli("fetch", *ids, *args)
+        assert refused.exit_code == 2 and "takes a single job but 2 ids were given" in refused.stderr
+    assert cli("fetch", "-", input="\n# nothing\n").exit_code == 2
+    monkeypatch.chdir(tmp_path)
+    here = cli("fetch", *ids)
+    assert here.exit_code == 0, here.stderr
+    assert all((tmp_path / f"{i}.txt").exists() for i in ids) and here.stdout == ""

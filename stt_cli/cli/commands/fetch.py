@@ -6,30 +6,41 @@ from typing import Annotated
 
 import typer
 
-from stt_cli.cli.build import IdArg, command, use
+from stt_cli.cli.build import command, use
 from stt_cli.cli.options.connection import CONNECTION_GROUP
 from stt_cli.cli.options.results import OUTPUT_GROUP
 from stt_cli.cli.options.waiting import WAIT_GROUP
 from stt_cli.cli.views import TerminalReporter
 from stt_cli.core import transcription
+from stt_cli.core.defaults import BOUNDS, DEFAULT_CONCURRENCY
 from stt_cli.core.plan import OutputOptions, WaitOptions
 from stt_cli.core.session import Connector
 
-FETCH_HELP = """Get a job's result, waiting while it is pending (unless --no-wait).
+FETCH_HELP = """Get jobs' results, waiting while they are pending (unless --no-wait).
 
 A completed result is kept in the local ledger: fetching it again, in any
-format, asks the service nothing.
+format, asks the service nothing. Several ids (or - to read them from stdin)
+are fetched like a batch: each to --output-dir (default: here) as <id>.<ext>.
 
 Examples:
   stt fetch 3f1c9a2e-... -f srt -o talk.srt
   stt fetch --no-wait || echo "not ready yet (exit $?)"
-  stt fetch -f json | jq -r '.results.channels[0].alternatives[0].transcript'
+  stt fetch - -f srt,vtt --output-dir subs < ids.txt
 """
+
+IdsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[ID]...",
+        help="Job ids, or - to read them from stdin one a line (default: the newest job from this machine)",
+        show_default=False,
+    ),
+]
 
 
 @use(OUTPUT_GROUP, WAIT_GROUP, CONNECTION_GROUP)
 def fetch(
-    job_id: IdArg = None,
+    job_ids: IdsArg = None,
     no_wait: Annotated[
         bool,
         typer.Option("--no-wait", help="Do not wait: exit 7 if the job is pending", rich_help_panel="Waiting"),
@@ -37,13 +48,31 @@ def fetch(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Ask the service even if the ledger has the result")
     ] = False,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency",
+            min=BOUNDS["concurrency"][0],
+            max=BOUNDS["concurrency"][1],
+            metavar="N",
+            rich_help_panel="Batch",
+            help="Jobs fetched at once, with several ids",
+        ),
+    ] = DEFAULT_CONCURRENCY,
     *,
     out: OutputOptions,
     waiting: WaitOptions,
     conn: Connector,
 ) -> int:
     return transcription.fetch(
-        job_id, out, waiting, no_wait=no_wait, refresh=refresh, connect=conn, reporter=TerminalReporter()
+        job_ids or [],
+        out,
+        waiting,
+        no_wait=no_wait,
+        refresh=refresh,
+        concurrency=concurrency,
+        connect=conn,
+        reporter=TerminalReporter(),
     )
 
 

@@ -16,6 +16,7 @@ VALUE_KINDS = {
     "output_dir": "dir",
     "sources": "file",
     "job_id": "id",
+    "job_ids": "id",
     "ids": "id",
     "key": "key",
 }
