@@ -25,19 +25,19 @@ def _boundary(call: Callable[[], Any]) -> int:
         result = call()
         return int(result) if isinstance(result, int) else ExitCode.OK
     except SttError as exc:
-        output.error(exc.message, exc.hint)
+        output.error(exc.message, exc.hint, int(exc.exit_code))
         return exc.exit_code
     except click_api.NoArgsIsHelpError:
         return ExitCode.USAGE  # the help has been shown; a bare `stt` is not a successful run
     except click_api.ClickUsageError as exc:
         where = f"{exc.ctx.command_path} --help" if exc.ctx is not None else "stt --help"
-        output.error(exc.format_message(), f"see '{where}'")
+        output.error(exc.format_message(), f"see '{where}'", ExitCode.USAGE)
         return ExitCode.USAGE
     except click_api.ClickException as exc:
-        output.error(exc.format_message())
+        output.error(exc.format_message(), code=ExitCode.USAGE)
         return ExitCode.USAGE
     except (typer.Abort, KeyboardInterrupt):
-        output.error("interrupted")
+        output.error("interrupted", code=ExitCode.INTERRUPTED)
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`stt fetch ID | head`): stop quietly, and keep Python from complaining at exit.
@@ -50,7 +50,7 @@ def _boundary(call: Callable[[], Any]) -> int:
         if exc.errno not in LOCAL_ERRNOS:
             return _unexpected(exc)
         failure = local_failure(exc, "continue")  # a full disk, a read-only or looping path: the machine, not stt
-        output.error(failure.message, failure.hint)
+        output.error(failure.message, failure.hint, int(failure.exit_code))
         return failure.exit_code
     except Exception as exc:  # the last resort: never a traceback unless asked for
         return _unexpected(exc)
@@ -66,6 +66,7 @@ def _unexpected(exc: Exception) -> int:
     output.error(
         f"unexpected {type(exc).__name__}: {exc}",
         "this is a bug in stt; rerun with STT_DEBUG=1 for details and report it",
+        ExitCode.UNEXPECTED,
     )
     return ExitCode.UNEXPECTED
 
@@ -148,6 +149,7 @@ class SttGroup(SttSubGroup):
         from stt_cli.cli import output
 
         output.set_verbosity(output.NORMAL)  # -q / -v apply to one invocation (tests run many in one process)
+        output.set_json_errors(False)
 
         extra.setdefault("default_map", CommandDefaults())  # flag > environment > config file > default
         code = _boundary(

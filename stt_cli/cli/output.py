@@ -17,6 +17,7 @@ QUIET, NORMAL, VERBOSE = 0, 1, 2
 DATA_CHUNK = 1 << 20  # characters encoded and written at a time
 MAX_LINE = 20_000  # characters of one stderr line (a message quoting server text is bounded before this)
 _level = NORMAL
+_json_errors = False
 
 
 def set_verbosity(level: int) -> None:
@@ -78,8 +79,24 @@ def _emit(line: str) -> None:
     sys.stderr.flush()
 
 
-def error(message: str, hint: str | None = None) -> None:
-    """Always shown, -q or not."""
+def set_json_errors(on: bool) -> None:
+    """--json: every error line on stderr becomes one JSON object, {"error": {"code", "message", "hint"}}."""
+    global _json_errors
+    _json_errors = on
+
+
+def json_errors() -> bool:
+    return _json_errors
+
+
+def error(message: str, hint: str | None = None, code: int | None = None) -> None:
+    """Always shown, -q or not; `code` is the exit code it stands for (in the JSON form)."""
+    if _json_errors:
+        from stt_cli.api.wire import json_text
+
+        body = {"code": code, "message": _safe(message), "hint": _safe(hint) if hint else None}
+        _emit(json_text({"error": body}))
+        return
     line = f"{_paint('error:', '1;31', sys.stderr)} {_safe(message)}"
     if hint:
         line += f" ({_safe(hint)})"

@@ -216,7 +216,7 @@ class BatchView:
         self.skip(index, reason)
 
     def failed(self, index: int, error: SttError, job_id: str) -> None:
-        self.fail(index, error.message, error.hint)
+        self.fail(index, error.message, error.hint, int(error.exit_code))
 
     def interrupted(self, index: int, job_id: str) -> None:
         self.interrupt(index)
@@ -226,11 +226,15 @@ class BatchView:
         row.detail = reason
         self._line(f"skipped {row.label}: {reason}")
 
-    def fail(self, index: int, message: str, hint: str | None = None) -> None:
+    def fail(self, index: int, message: str, hint: str | None = None, code: int | None = None) -> None:
         from stt_cli.errors import command_line
 
         row = self.move(index, "failed")
         row.detail = sanitize(message, 300)
+        if output.json_errors():
+            if self._live is None:
+                output.error(f"{row.label}: {message}", hint, code)
+            return
         suffix = f" (job {row.job_id}: {command_line('stt', 'fetch', row.job_id)})" if row.job_id else ""
         self._line(f"failed {row.label}: {message}{suffix}" + (f" ({hint})" if hint else ""), always=True)
 
@@ -357,7 +361,17 @@ class RowView:
 
 
 class TerminalReporter:
-    """The use cases' Reporter on a terminal, a pipe or in CI: lines on stderr, results on stdout."""
+    """The use cases' Reporter on a terminal, a pipe or in CI: lines on stderr, results on stdout; with
+    `records` (--json), one JSON object per item on stdout and every error line on stderr in JSON."""
+
+    def __init__(self, records: bool = False) -> None:
+        self.records = records
+        if records:
+            output.set_json_errors(True)
+
+    def outcome(self, record: dict[str, Any]) -> None:
+        if self.records:
+            output.json_lines([record])
 
     def warn(self, message: str) -> None:
         output.warn(message)
@@ -386,6 +400,8 @@ class TerminalReporter:
             f"{summary.done} done{files}, {len(summary.failures)} failed, {summary.skipped} skipped of "
             f"{summary.total} in {summary.seconds:.1f} s"
         )
+        if self.records:
+            return  # each failure is in its record on stdout, and was an error line on stderr
         for label, error in summary.failures:
             output.info(f"  failed: {label}: {error.message} (exit {error.exit_code})", always=True)
 
@@ -395,6 +411,7 @@ class SubmitReporter(TerminalReporter):
     upload bar and which jobs were reused."""
 
     def __init__(self, as_json: bool) -> None:
+        super().__init__(records=False)
         self.as_json = as_json
 
     def single(self, label: str, size: int) -> SingleView:

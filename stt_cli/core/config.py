@@ -17,10 +17,19 @@ DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
 DIR_ENV_VARS = {"config": "STT_CONFIG_DIR", "data": "STT_DATA_DIR", "cache": "STT_CACHE_DIR"}
 
 
+def user_path(raw: str) -> Path:
+    """A path as the user wrote it, ~ and ~user expanded where they name a home (`~0` for no such user is
+    a name like any other, as a shell leaves it)."""
+    try:
+        return Path(raw).expanduser()
+    except RuntimeError:  # "Could not determine home directory"
+        return Path(raw)
+
+
 def _directory(kind: str) -> Path:
     override = os.environ.get(DIR_ENV_VARS[kind], "").strip()
     if override:
-        return Path(override).expanduser()
+        return user_path(override)
     import platformdirs
 
     finder = {

@@ -86,8 +86,41 @@ class Summary:
     failures: list[tuple[str, SttError]] = field(default_factory=list)
 
 
+RECORD_SCHEMA = 1  # the version of the object `stt run --json` and `stt fetch --json` print per source
+
+
+def record(
+    source: str,
+    model: str | None,
+    *,
+    generation_id: str | None = None,
+    status: str,
+    duration: float | None = None,
+    outputs: dict[str, str] | None = None,
+    reused: bool = False,
+    error: SttError | None = None,
+) -> dict[str, Any]:
+    """One source's (or job's) outcome as `--json` prints it: the README documents every key."""
+    return {
+        "schema": RECORD_SCHEMA,
+        "generation_id": generation_id,
+        "source": source,
+        "model": model,
+        "status": status,
+        "duration": duration,
+        "outputs": outputs or {},
+        "reused": reused,
+        "exit_code": int(error.exit_code) if error is not None else 0,
+        "error": None
+        if error is None
+        else {"code": int(error.exit_code), "message": error.message, "hint": error.hint},
+    }
+
+
 class Reporter(Protocol):
     """What a use case tells its caller: warnings, notes, data for stdout, and each item's progress."""
+
+    records: bool  # the caller prints a record of each item on stdout (--json): no result may go there
 
     def warn(self, message: str) -> None: ...
 
@@ -113,3 +146,6 @@ class Reporter(Protocol):
 
     def finished(self, summary: Summary) -> None:
         """A batch is over."""
+
+    def outcome(self, record: dict[str, Any]) -> None:
+        """One item is over (see record()): printed as a JSON line when `records` is set."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
+from stt_cli.core.config import user_path
 from stt_cli.errors import (
     Interrupted,
     UsageError,
@@ -79,7 +80,7 @@ def parse_source(raw: str) -> Source:
         raise UsageError(
             f"the source {masked_url(raw)!r} is not a local file or an http(s) URL", "the service fetches http(s) only"
         )
-    path = Path(raw).expanduser()
+    path = user_path(raw)
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -251,7 +252,7 @@ def expand(raw: Iterable[str], recursive: bool) -> list[Source]:
     for item in raw:
         if recursive and _is_directory(item):
             found = sorted(
-                p for p in Path(item).expanduser().rglob("*") if p.suffix.lower() in MEDIA_EXTENSIONS and p.is_file()
+                p for p in user_path(item).rglob("*") if p.suffix.lower() in MEDIA_EXTENSIONS and p.is_file()
             )
             if not found:
                 raise UsageError(f"{item} holds no audio or video files", "point at the folder with the recordings")
@@ -265,7 +266,7 @@ def expand(raw: Iterable[str], recursive: bool) -> list[Source]:
 
 
 def _is_directory(item: str) -> bool:
-    return item != "-" and "://" not in item and "\x00" not in item and Path(item).expanduser().is_dir()
+    return item != "-" and "://" not in item and "\x00" not in item and user_path(item).is_dir()
 
 
 def recorded_source(source: Source) -> str:

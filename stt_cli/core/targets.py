@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from stt_cli.core.config import user_path
 from stt_cli.core.sources import Source, recorded_source
 from stt_cli.errors import UsageError
 
@@ -60,7 +61,7 @@ def plan_targets(
     if len(sources) == 1 and output_dir is None:
         if output is None or is_stdout(output):
             return [Target(None)]
-        path = Path(output).expanduser()
+        path = user_path(output)
         resolved = str(path.resolve()) if path.exists() else None
         return [decide(sources[0], path, ledger.output(resolved) if resolved else None)]
     directory = output_dir or Path(".")
@@ -111,7 +112,7 @@ def fetch_target(ledger: Ledger, job: str, out: OutputOptions, fmt: str) -> Path
     elif out.output is None or is_stdout(out.output):
         return None
     else:
-        path = Path(per_format(out.output, fmt, out.formats)).expanduser()
+        path = user_path(per_format(out.output, fmt, out.formats))
     written = ledger.output(str(path.resolve())) if path.exists() else None
     check_output_path(path, force=out.force, ours=written is not None and written.job_id == job)
     return path

@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from stt_cli.core.reporter import record
 from stt_cli.errors import ExitCode, Interrupted, SttError, UsageError, fetch_hint
 
 # What only run and submit need is imported in them: `stt fetch ID` from the ledger starts in well under
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 Connect = Callable[[], AbstractContextManager["Session"]]
 Targets = dict[str, "Path | None"]  # format -> where its file goes (None: stdout)
+Runner = Callable[[], "Delivered"]
 Sleep = Callable[[float], None]
 
 
@@ -60,6 +62,31 @@ def check_formats(request: Request, formats: tuple[str, ...]) -> None:
 
 
 # --- Delivering a result: the same code for run and fetch ----------------------------------------------
+class Delivered(NamedTuple):
+    """What became of one item that succeeded: its job (the last one, if a gone job was replaced), the
+    audio's length as the result gives it, and the files written."""
+
+    job_id: str
+    duration: float | None
+    files: int
+
+
+def _no_check() -> None:
+    pass
+
+
+def _outputs(targets: Targets) -> dict[str, str]:
+    return {fmt: str(path) for fmt, path in targets.items() if path is not None}
+
+
+def _refuse_stdout_under_records(reporter: Reporter, targets: list[Targets]) -> None:
+    if reporter.records and any(path is None for planned in targets for path in planned.values()):
+        raise UsageError(
+            "--json prints a record of each source on stdout, so the results must go to files",
+            "add -o PATH or --output-dir DIR",
+        )
+
+
 class Planned(NamedTuple):
     """Where one source's results go, a file a format, and why it is skipped (every one of them exists)."""
 
@@ -160,15 +187,42 @@ class Delivery:
                 "pass --force to replace it, or write elsewhere: "
                 + command_line("stt", "fetch", "-o", path_word(f"{target}.new"), job_id),
             )
+        if not is_special(target):
+            # Recorded before the file is renamed into place: a run cut off between the two finds the file
+            # it wrote marked as its own (a record of a file that never came is harmless: it is written next time).
+            ledger, host = self.sess.ledger, self.sess.host
+            keep_in_ledger(job_id, self.reporter.warn, ledger.update, job_id, host, output=str(target.resolve()))
         try:
             write_output(target, data)
         except OSError as exc:
             again = command_line("stt", "fetch", "-o", path_word(target), job_id)
             raise write_failure(exc, target, f"free some space or pick another path, then: {again}") from None
-        if not is_special(target):
-            ledger, host = self.sess.ledger, self.sess.host
-            keep_in_ledger(job_id, self.reporter.warn, ledger.update, job_id, host, output=str(target.resolve()))
         return False
+
+    def settle(self, label: str, model: str | None, targets: Targets, item: _Tracked, run: Runner) -> Delivered:
+        """Run one item and report its record, whatever became of it (an error goes on up)."""
+        try:
+            done = run()
+        except Interrupted as exc:
+            gen = item.job_id or None
+            self.reporter.outcome(record(label, model, generation_id=gen, status="interrupted", error=exc))
+            raise
+        except SttError as exc:
+            gen = item.job_id or None
+            rec = record(label, model, generation_id=gen, status="failed", reused=item.reused, error=exc)
+            self.reporter.outcome(rec)
+            raise
+        rec = record(
+            label,
+            model,
+            generation_id=done.job_id,
+            status="completed",
+            duration=done.duration,
+            outputs=_outputs(targets),
+            reused=item.reused,
+        )
+        self.reporter.outcome(rec)
+        return done
 
 
 # --- run -------------------------------------------------------------------------------------------------
@@ -207,14 +261,15 @@ class Transcriber(Delivery):
         item.created(obtained.generation_id, obtained.record.created_at if obtained.record is not None else None)
         return obtained
 
-    def transcribe(self, source: Source, targets: Targets, item: ItemReporter) -> int:
-        """One source: its job, its result, a file for each format; the number of files written."""
+    def transcribe(self, source: Source, targets: Targets, item: ItemReporter) -> Delivered:
+        """One source: its job, its result, a file for each format."""
+        from stt_cli.core.ledger import audio_seconds
         from stt_cli.core.sources import prepare
 
         with prepare(source, self.limits.max_size) as prepared:
             obtained = self.obtain(prepared, item)
             job_id, payload = self.result(prepared, obtained, item)
-            return self.deliver(job_id, targets, payload, item)
+            return Delivered(job_id, audio_seconds(payload), self.deliver(job_id, targets, payload, item))
 
     def result(self, prepared: Prepared, obtained: Obtained, item: ItemReporter) -> tuple[str, dict[str, Any]]:
         """The job's payload: the ledger's, or waited for; a reused job the service forgot is replaced."""
@@ -308,13 +363,21 @@ def run(
     with connect() as sess:
         transcriber = Transcriber(sess, request, out, waiting, limits, reporter)
         targets = transcriber.targets(sources)
+        _refuse_stdout_under_records(reporter, [planned.paths for planned in targets])
         if len(sources) == 1:
             [source], [planned] = sources, targets
             if planned.skip is not None:
                 reporter.note(f"skipped {source.label}: {planned.skip} (--skip-existing)")
                 return ExitCode.OK
             size = source.path.stat().st_size if source.path is not None else 0
-            transcriber.transcribe(source, planned.paths, reporter.single(source.label, size))
+            item = _Tracked(reporter.single(source.label, size), _no_check)
+            transcriber.settle(
+                source.label,
+                request.model,
+                planned.paths,
+                item,
+                lambda: transcriber.transcribe(source, planned.paths, item),
+            )
             return ExitCode.OK
         return _run_batch(transcriber, sources, targets)
 
@@ -327,6 +390,7 @@ class _Tracked:
         self.inner = inner
         self.cancelled = cancelled
         self.job_id = ""
+        self.reused = False
         self.sent_whole = False
         self.finished = False
 
@@ -350,6 +414,7 @@ class _Tracked:
 
     def created(self, job_id: str, reused_at: float | None) -> None:
         self.job_id = job_id
+        self.reused = reused_at is not None
         self.inner.created(job_id, reused_at)
 
     def fetching(self, job_id: str) -> None:
@@ -380,6 +445,7 @@ def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Pl
         for index, target in enumerate(targets):
             if target.skip is not None:
                 view.skipped(index, target.skip)
+                reporter.outcome(record(sources[index].label, transcriber.request.model, status="skipped"))
                 summary.skipped += 1
             else:
                 todo.append(index)
@@ -388,8 +454,13 @@ def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Pl
             index = todo[position]
             size = source.path.stat().st_size if source.path is not None else 0
             item = tracked[index] = _Tracked(view.item(index, size), pool.check)
+            paths = targets[index].paths
             try:
-                written.append(transcriber.transcribe(source, targets[index].paths, item))
+                model = transcriber.request.model
+                done = transcriber.settle(
+                    source.label, model, paths, item, lambda: transcriber.transcribe(source, paths, item)
+                )
+                written.append(done.files)
             except Interrupted:
                 view.interrupted(index, item.job_id)
                 raise
@@ -491,8 +562,12 @@ def fetch(
             reporter.note(f"created the output directory {out.output_dir}")
         fetcher = _Fetcher(sess, out, waiting, reporter, no_wait=no_wait, refresh=refresh)
         planned = [fetcher.targets(job) for job in jobs]  # every destination checked before anything is asked
+        _refuse_stdout_under_records(reporter, planned)
         if len(jobs) == 1:
-            fetcher.fetch(jobs[0], planned[0], reporter.single(jobs[0], 0))
+            item = _Tracked(reporter.single(jobs[0], 0), _no_check)
+            item.job_id = jobs[0]
+            label, model = fetcher.described(jobs[0])
+            fetcher.settle(label, model, planned[0], item, lambda: fetcher.fetch(jobs[0], planned[0], item))
             return ExitCode.OK
         return _fetch_batch(fetcher, jobs, planned, concurrency)
 
@@ -543,9 +618,15 @@ class _Fetcher(Delivery):
             )
         return targets
 
-    def fetch(self, job: str, targets: Targets, item: ItemReporter) -> int:
-        """One job's result written to its targets; the number of files written."""
+    def described(self, job: str) -> tuple[str, str | None]:
+        """A job's source and model as the ledger knows them (a job submitted elsewhere: its id, no model)."""
+        known = self.sess.ledger.get(job, self.sess.host)
+        return (known.source, known.model) if known is not None else (job, None)
+
+    def fetch(self, job: str, targets: Targets, item: ItemReporter) -> Delivered:
+        """One job's result written to its targets."""
         from stt_cli.api.client import JobGone
+        from stt_cli.core.ledger import audio_seconds
 
         record = self.sess.ledger.get(job, self.sess.host)
         if record is not None and record.result is not None and not self.refresh:
@@ -558,7 +639,7 @@ class _Fetcher(Delivery):
                     raise
                 self.reporter.warn(f"{gone.message}; showing the result the ledger kept")
                 payload = record.result
-        return self.deliver(job, targets, payload, item)
+        return Delivered(job, audio_seconds(payload), self.deliver(job, targets, payload, item))
 
 
 def _fetch_batch(fetcher: _Fetcher, jobs: list[str], planned: list[Targets], concurrency: int) -> int:
@@ -575,10 +656,13 @@ def _fetch_batch(fetcher: _Fetcher, jobs: list[str], planned: list[Targets], con
     with reporter.batch(jobs) as view:
 
         def task(index: int, _: str) -> None:
-            item = view.item(index, 0)
+            item = _Tracked(view.item(index, 0), pool.check)
             item.fetching(jobs[index])
+            job, paths = jobs[index], planned[index]
+            label, model = fetcher.described(job)
             try:
-                written.append(fetcher.fetch(jobs[index], planned[index], item))
+                done = fetcher.settle(label, model, paths, item, lambda: fetcher.fetch(job, paths, item))
+                written.append(done.files)
             except Interrupted:
                 view.interrupted(index, jobs[index])
                 raise

@@ -165,3 +165,10 @@ def test_unreachable_server_exits_5(cli, talk: Path, monkeypatch: pytest.MonkeyP
     result = cli("run", str(talk), "--base-url", "http://127.0.0.1:9/v1")
     assert result.exit_code == 5
     assert "could not connect" in _one_line_error(result.stderr)
+
+
+def test_a_tilde_naming_no_user_is_a_plain_name_not_a_crash(cli, emulator: EmulatorHandle) -> None:
+    for args in (["run", "~0"], ["run", "~nosuchuser-stt/talk.wav"], ["fetch", "-o", "~nosuchuser-stt/x.txt"]):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert "unexpected" not in result.stderr and result.stderr.startswith("error: ")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from stt_cli.cli.build import command, use
+from stt_cli.cli.build import JsonOpt, command, use
 from stt_cli.cli.options.connection import CONNECTION_GROUP
 from stt_cli.cli.options.results import OUTPUT_GROUP
 from stt_cli.cli.options.waiting import WAIT_GROUP
@@ -59,6 +59,7 @@ def fetch(
             help="Jobs fetched at once, with several ids",
         ),
     ] = DEFAULT_CONCURRENCY,
+    as_json: JsonOpt = False,
     *,
     out: OutputOptions,
     waiting: WaitOptions,
@@ -72,7 +73,7 @@ def fetch(
         refresh=refresh,
         concurrency=concurrency,
         connect=conn,
-        reporter=TerminalReporter(),
+        reporter=TerminalReporter(records=as_json),
     )
 
 

@@ -55,8 +55,10 @@ def run(
     waiting: WaitOptions,
     conn: Connector,
     sources: SourcesArg = None,
+    as_json: JsonOpt = False,
 ) -> int:
-    return transcription.run(sources or [], request, out, waiting, limits, connect=conn, reporter=TerminalReporter())
+    reporter = TerminalReporter(records=as_json)
+    return transcription.run(sources or [], request, out, waiting, limits, connect=conn, reporter=reporter)
 
 
 @use(SOURCE_GROUP, TRANSCRIPTION_GROUP, CONNECTION_GROUP)
