@@ -8,7 +8,7 @@ _stt_opts_root='-V --version -q --quiet -v --verbose -h --help'
 _stt_vals_root=''
 _stt_args_root=''
 _stt_subs_run=''
-_stt_opts_run='--json --max-size --from-file --recursive --concurrency --skip-existing --resubmit -m --model --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --force --max-line-width --max-lines --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
+_stt_opts_run='--json --max-size --from-file --recursive --concurrency --skip-existing --resubmit -m --model --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --force --max-line-width --max-lines --timestamps --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
 _stt_vals_run='--max-size --from-file --concurrency -m --model --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key'
 _stt_args_run='file...'
 _stt_subs_submit=''
@@ -20,7 +20,7 @@ _stt_opts_status='--json --base-url --api-key -q --quiet -v --verbose -h --help'
 _stt_vals_status='--base-url --api-key'
 _stt_args_status='id'
 _stt_subs_fetch=''
-_stt_opts_fetch='--no-wait --refresh --concurrency --json -f --format -o --output --output-dir --force --max-line-width --max-lines --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
+_stt_opts_fetch='--no-wait --refresh --concurrency --json -f --format -o --output --output-dir --force --max-line-width --max-lines --timestamps --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
 _stt_vals_fetch='--concurrency -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key'
 _stt_args_fetch='id...'
 _stt_subs_jobs='rm prune'
@@ -182,7 +182,7 @@ _stt() {
         'run|--extra') COMPREPLY=(); return ;;
         'run|--temperature') COMPREPLY=(); return ;;
         'run|--param') COMPREPLY=(); return ;;
-        'run|-f'|'run|--format') _stt_match 'text' 'json' 'srt' 'vtt' 'all'; return ;;
+        'run|-f'|'run|--format') _stt_match 'text' 'json' 'srt' 'vtt' 'tsv' 'all'; return ;;
         'run|-o'|'run|--output') _stt_files; return ;;
         'run|--output-dir') _stt_dirs; return ;;
         'run|--max-line-width') COMPREPLY=(); return ;;
@@ -221,7 +221,7 @@ _stt() {
         'status|--base-url') COMPREPLY=(); return ;;
         'status|--api-key') COMPREPLY=(); return ;;
         'fetch|--concurrency') COMPREPLY=(); return ;;
-        'fetch|-f'|'fetch|--format') _stt_match 'text' 'json' 'srt' 'vtt' 'all'; return ;;
+        'fetch|-f'|'fetch|--format') _stt_match 'text' 'json' 'srt' 'vtt' 'tsv' 'all'; return ;;
         'fetch|-o'|'fetch|--output') _stt_files; return ;;
         'fetch|--output-dir') _stt_dirs; return ;;
         'fetch|--max-line-width') COMPREPLY=(); return ;;

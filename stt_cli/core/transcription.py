@@ -56,7 +56,7 @@ def check_formats(request: Request, formats: tuple[str, ...]) -> None:
     if needing and family is not None and not family.word_timings:
         fmt = needing[0]
         raise UsageError(
-            f"{request.model} returns text without word timings, so it cannot make {fmt} subtitles",
+            f"{request.model} returns text without word timings, so it cannot make {fmt}, which needs them",
             "pick a Whisper, Nova or AssemblyAI model, or use -f text",
         )
 

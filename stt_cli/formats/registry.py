@@ -24,6 +24,7 @@ FORMATS: dict[str, FormatSpec] = {
         FormatSpec("json", "json", False, "stt_cli.formats.render:render_json"),
         FormatSpec("srt", "srt", True, "stt_cli.formats.subtitles:render_srt"),
         FormatSpec("vtt", "vtt", True, "stt_cli.formats.subtitles:render_vtt"),
+        FormatSpec("tsv", "tsv", True, "stt_cli.formats.tsv:render_tsv"),
     )
 }
 NAMES = tuple(FORMATS)

@@ -59,6 +59,8 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
         transcript = transcript.only(options.channel)
     if spec.needs_timings and not transcript.has_timings and transcript.text:
         raise NoTimings(fmt)
+    if options.timestamps and fmt == "text" and not transcript.has_timings and transcript.text:
+        transcript.warnings.append("this result has no word timings, so its text carries no time marks")
     # The text comes from the server: the normaliser has cleaned every piece of it (before any layout),
     # so what reaches stdout or a file carries no escape sequence or control character.
     return renderer(transcript, options), transcript.warnings

@@ -25,6 +25,7 @@ class SubtitleOptions:
     speaker_labels: bool = True
     speaker_names: tuple[tuple[str, str], ...] = ()
     channel: int | None = None
+    timestamps: bool = False  # text: [hh:mm:ss] before each turn or paragraph
 
     def speaker_name(self, speaker: str) -> str:
         return dict(self.speaker_names).get(speaker, f"Speaker {speaker}")

@@ -60,12 +60,25 @@ def _split_long(words: Sequence[Word], width: int) -> list[Word]:
         if not text:
             continue
         if len(text) <= width or " " not in text:
-            out.append(word if text == word.text else Word(text, word.start, word.end, word.speaker, word.channel))
+            out.append(
+                word
+                if text == word.text
+                else Word(text, word.start, word.end, word.speaker, word.channel, word.confidence)
+            )
             continue
         pieces = text.split(" ")
         span = (word.end - word.start) / len(pieces)
         for n, piece in enumerate(pieces):
-            out.append(Word(piece, word.start + n * span, word.start + (n + 1) * span, word.speaker, word.channel))
+            out.append(
+                Word(
+                    piece,
+                    word.start + n * span,
+                    word.start + (n + 1) * span,
+                    word.speaker,
+                    word.channel,
+                    word.confidence,
+                )
+            )
     return out
 
 

@@ -17,6 +17,7 @@ class Word(NamedTuple):  # a tuple: tens of thousands are made per render, and a
     end: float
     speaker: str | None = None
     channel: int = 0
+    confidence: float | None = None  # 0..1, as the provider gives it
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,10 @@ def _clean_words(raw: list[Any], channel: int, scale: float, warnings: list[str]
             issues["ending before they start (end set to start)"] += 1
             end = start
         speaker = item.get("speaker")
-        words.append(Word(text, start, end, None if speaker is None else _speaker(speaker), channel))
+        confidence = item.get("confidence")
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+            confidence = None  # NaN fails the range too
+        words.append(Word(text, start, end, None if speaker is None else _speaker(speaker), channel, confidence))
     ordered = sorted(words, key=lambda w: (w.start, w.end))
     if any(a is not b for a, b in zip(ordered, words, strict=True)):  # identity: no field-by-field compare
         issues["out of order (sorted by start time)"] += 1

@@ -38,11 +38,12 @@ def test_all_is_every_format_and_a_stem_keeps_one_extension(
     assert sorted(p.name for p in tmp_path.glob("talk.*") if p.suffix != ".wav") == [
         "talk.json",
         "talk.srt",
+        "talk.tsv",
         "talk.txt",
         "talk.vtt",
     ]
     again = cli("run", str(talk), "-f", "all", "-o", str(tmp_path / "talk"))
-    assert again.exit_code == 0 and again.stderr.count("already holds this result") == 4
+    assert again.exit_code == 0 and again.stderr.count("already holds this result") == 5
     assert len(emulator.creates()) == 1
 
 
@@ -51,7 +52,7 @@ def test_several_formats_to_stdout_or_an_unknown_one_are_refused_before_any_uplo
 ) -> None:
     for args, message in (
         (["-f", "srt,vtt"], "2 formats go to files, not to stdout"),
-        (["-f", "all", "-o", "-"], "4 formats go to files, not to stdout"),
+        (["-f", "all", "-o", "-"], "5 formats go to files, not to stdout"),
         (["-f", "srt,docx"], "'docx' is not one of text, json, srt, vtt"),
         (["-f", ","], "names no format"),
     ):
@@ -104,3 +105,31 @@ def test_the_format_setting_takes_a_list_and_fetch_writes_it_too(
     fetched = cli("fetch", job, "--output-dir", str(tmp_path / "fetched"))
     assert fetched.exit_code == 0, fetched.stderr
     assert sorted(p.suffix for p in (tmp_path / "fetched").iterdir()) == [".json", ".vtt"]
+
+
+def test_tsv_is_one_row_a_word_under_a_header(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    import csv
+    import io
+
+    result = cli("run", str(talk), "--diarize", "-f", "tsv", "--speaker-names", "0=Ada")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout), delimiter="\t"))
+    assert rows[0] == ["start", "end", "speaker", "channel", "confidence", "word"]
+    words = rows[1:]
+    assert " ".join(row[5] for row in words) == SAMPLE_TEXT
+    assert all(float(row[0]) <= float(row[1]) for row in words) and {row[2] for row in words} == {"Ada", "1"}
+    assert all(0 <= float(row[4]) <= 1 for row in words) and {row[3] for row in words} == {"0"}
+    text_only = cli("run", str(talk), "-m", "openai/gpt-4o-transcribe", "-f", "tsv")
+    assert text_only.exit_code == 2 and "needs them" in text_only.stderr
+
+
+def test_text_timestamps_mark_each_turn_or_pause(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    import re
+
+    turns = cli("run", str(talk), "--diarize", "--timestamps").stdout.splitlines()
+    assert turns[0] == "[00:00:00] Speaker 0: Welcome to the speech to text command line tool."
+    assert all(re.match(r"\[\d\d:\d\d:\d\d\] Speaker \d: ", line) for line in turns) and len(turns) == 4
+    plain = cli("run", str(talk), "--timestamps").stdout
+    assert plain.startswith("[00:00:00] Welcome") and plain.replace("[00:00:00] ", "", 1).strip() == SAMPLE_TEXT
+    marked = cli("run", str(talk), "-m", "openai/gpt-4o-transcribe", "--timestamps")
+    assert marked.exit_code == 0 and "no time marks" in marked.stderr and "[00:" not in marked.stdout

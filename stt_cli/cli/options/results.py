@@ -51,6 +51,7 @@ def build_output(values: dict[str, Any]) -> OutputOptions:
         speaker_labels=values["speaker_labels"],
         speaker_names=parse_speaker_names(values["speaker_names"]),
         channel=values["channel"],
+        timestamps=values["timestamps"],
     )
     formats = parse_formats(values["format"])
     return OutputOptions(formats, values["output"], values["output_dir"], values["force"], subtitles)
@@ -136,6 +137,18 @@ OUTPUT_OPTS = (
             ),
         ],
         MAX_LINES,
+    ),
+    Opt(
+        "timestamps",
+        Annotated[
+            bool,
+            typer.Option(
+                "--timestamps",
+                rich_help_panel=OUTPUT,
+                help="Text: [hh:mm:ss] before each turn or paragraph",
+            ),
+        ],
+        False,
     ),
     Opt(
         "speaker_labels",
