@@ -127,6 +127,8 @@ class Delivery:
     def deliver(self, job_id: str, targets: Targets, payload: dict[str, Any], item: ItemReporter) -> int:
         """Render the payload in each format, write each to its target (None: stdout) and record the file,
         telling the item of each; the number of files written."""
+        from stt_cli.formats.analysis import language
+
         written = 0
         for fmt, target in targets.items():
             try:
@@ -136,6 +138,10 @@ class Delivery:
                 raise Interrupted(f"interrupted; job {job_id} is in the ledger", fetch_hint(job_id)) from None
             item.done(target, unchanged)
             written += target is not None
+        detected = language(payload)
+        if detected is not None:
+            sure = f" ({detected.confidence:.2f})" if detected.confidence is not None else ""
+            self.reporter.note(f"detected language of job {job_id}: {detected.code}{sure}")
         return written
 
     def render(self, payload: dict[str, Any], job_id: str, fmt: str) -> str:

@@ -63,4 +63,11 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
         transcript.warnings.append("this result has no word timings, so its text carries no time marks")
     # The text comes from the server: the normaliser has cleaned every piece of it (before any layout),
     # so what reaches stdout or a file carries no escape sequence or control character.
-    return renderer(transcript, options), transcript.warnings
+    document = renderer(transcript, options)
+    if fmt == "text":  # what was asked for beside the words, after them, each under its title
+        from stt_cli.formats.analysis import blocks, render_blocks
+
+        found = blocks(payload)
+        if found:
+            document = (document or "\n") + render_blocks(found)
+    return document, transcript.warnings

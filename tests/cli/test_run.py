@@ -274,3 +274,15 @@ def test_an_output_dir_that_is_a_file_or_cannot_be_made_stops_before_any_upload(
         assert result.exit_code == 2, result.stderr
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("error:")
     assert emulator.creates() == []
+
+
+def test_what_was_asked_for_is_shown_after_the_transcript(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    asked = cli("run", str(talk), "-m", "nova-3", "--summarize", "--topics", "--sentiment", "--search", "speech")
+    assert asked.exit_code == 0, asked.stderr
+    titles = [line for line in asked.stdout.splitlines() if line and not line.startswith(" ")][1:]
+    assert titles == ["Summary", "Topics", "Sentiment", "Search hits"]
+    assert '  "speech" [00:00:01] speech' in asked.stdout and "  overall: positive (0.41)" in asked.stdout
+    plain = cli("run", str(talk), "-m", "nova-3")
+    assert plain.stdout.strip() == SAMPLE_TEXT
+    language = cli("run", str(talk), "-m", "nova-3", "--detect-language")
+    assert "detected language of job" in language.stderr and ": en (0.99)" in language.stderr
