@@ -182,7 +182,7 @@ _stt() {
         'run|--extra') COMPREPLY=(); return ;;
         'run|--temperature') COMPREPLY=(); return ;;
         'run|--param') COMPREPLY=(); return ;;
-        'run|-f'|'run|--format') _stt_match 'text' 'json' 'srt' 'vtt' 'tsv' 'all'; return ;;
+        'run|-f'|'run|--format') _stt_match 'text' 'json' 'srt' 'vtt' 'tsv' 'md' 'all'; return ;;
         'run|-o'|'run|--output') _stt_files; return ;;
         'run|--output-dir') _stt_dirs; return ;;
         'run|--max-line-width') COMPREPLY=(); return ;;
@@ -221,7 +221,7 @@ _stt() {
         'status|--base-url') COMPREPLY=(); return ;;
         'status|--api-key') COMPREPLY=(); return ;;
         'fetch|--concurrency') COMPREPLY=(); return ;;
-        'fetch|-f'|'fetch|--format') _stt_match 'text' 'json' 'srt' 'vtt' 'tsv' 'all'; return ;;
+        'fetch|-f'|'fetch|--format') _stt_match 'text' 'json' 'srt' 'vtt' 'tsv' 'md' 'all'; return ;;
         'fetch|-o'|'fetch|--output') _stt_files; return ;;
         'fetch|--output-dir') _stt_dirs; return ;;
         'fetch|--max-line-width') COMPREPLY=(); return ;;

@@ -11,6 +11,7 @@ workers: each failure is reported and the others go on; the exit code is the fai
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -124,7 +125,9 @@ class Delivery:
                 fresh=fresh,
             )
 
-    def deliver(self, job_id: str, targets: Targets, payload: dict[str, Any], item: ItemReporter) -> int:
+    def deliver(
+        self, job_id: str, targets: Targets, payload: dict[str, Any], item: ItemReporter, source: str | None = None
+    ) -> int:
         """Render the payload in each format, write each to its target (None: stdout) and record the file,
         telling the item of each; the number of files written."""
         from stt_cli.formats.analysis import language
@@ -132,7 +135,7 @@ class Delivery:
         written = 0
         for fmt, target in targets.items():
             try:
-                text = self.render(payload, job_id, fmt)
+                text = self.render(payload, job_id, fmt, source)
                 unchanged = self.write(job_id, target, text)
             except KeyboardInterrupt:  # rendering, or a FIFO no one reads: the job is safe in the ledger
                 raise Interrupted(f"interrupted; job {job_id} is in the ledger", fetch_hint(job_id)) from None
@@ -144,13 +147,16 @@ class Delivery:
             self.reporter.note(f"detected language of job {job_id}: {detected.code}{sure}")
         return written
 
-    def render(self, payload: dict[str, Any], job_id: str, fmt: str) -> str:
+    def render(self, payload: dict[str, Any], job_id: str, fmt: str, source: str | None = None) -> str:
         from stt_cli.errors import command_line
         from stt_cli.formats.render import NoSuchChannel, NoTimings, render
         from stt_cli.formats.transcript import UnknownShape
 
         try:
-            text, warnings = render(payload, fmt, self.out.subtitles)
+            options = self.out.subtitles
+            if fmt == "md" and source is not None:
+                options = dataclasses.replace(options, source=source)
+            text, warnings = render(payload, fmt, options)
         except SttError as exc:
             kept_as = "json" if isinstance(exc, UnknownShape) else "text"
             message, hint = exc.message, exc.hint or ""
@@ -275,7 +281,8 @@ class Transcriber(Delivery):
         with prepare(source, self.limits.max_size) as prepared:
             obtained = self.obtain(prepared, item)
             job_id, payload = self.result(prepared, obtained, item)
-            return Delivered(job_id, audio_seconds(payload), self.deliver(job_id, targets, payload, item))
+            files = self.deliver(job_id, targets, payload, item, source.label)
+            return Delivered(job_id, audio_seconds(payload), files)
 
     def result(self, prepared: Prepared, obtained: Obtained, item: ItemReporter) -> tuple[str, dict[str, Any]]:
         """The job's payload: the ledger's, or waited for; a reused job the service forgot is replaced."""
@@ -645,7 +652,8 @@ class _Fetcher(Delivery):
                     raise
                 self.reporter.warn(f"{gone.message}; showing the result the ledger kept")
                 payload = record.result
-        return Delivered(job, audio_seconds(payload), self.deliver(job, targets, payload, item))
+        source = self.described(job)[0]
+        return Delivered(job, audio_seconds(payload), self.deliver(job, targets, payload, item, source))
 
 
 def _fetch_batch(fetcher: _Fetcher, jobs: list[str], planned: list[Targets], concurrency: int) -> int:

@@ -25,6 +25,7 @@ FORMATS: dict[str, FormatSpec] = {
         FormatSpec("srt", "srt", True, "stt_cli.formats.subtitles:render_srt"),
         FormatSpec("vtt", "vtt", True, "stt_cli.formats.subtitles:render_vtt"),
         FormatSpec("tsv", "tsv", True, "stt_cli.formats.tsv:render_tsv"),
+        FormatSpec("md", "md", False, "stt_cli.formats.markdown:render_markdown"),
     )
 }
 NAMES = tuple(FORMATS)

@@ -26,6 +26,7 @@ class SubtitleOptions:
     speaker_names: tuple[tuple[str, str], ...] = ()
     channel: int | None = None
     timestamps: bool = False  # text: [hh:mm:ss] before each turn or paragraph
+    source: str | None = None  # md: the recording the report is about
 
     def speaker_name(self, speaker: str) -> str:
         return dict(self.speaker_names).get(speaker, f"Speaker {speaker}")

@@ -37,13 +37,14 @@ def test_all_is_every_format_and_a_stem_keeps_one_extension(
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in tmp_path.glob("talk.*") if p.suffix != ".wav") == [
         "talk.json",
+        "talk.md",
         "talk.srt",
         "talk.tsv",
         "talk.txt",
         "talk.vtt",
     ]
     again = cli("run", str(talk), "-f", "all", "-o", str(tmp_path / "talk"))
-    assert again.exit_code == 0 and again.stderr.count("already holds this result") == 5
+    assert again.exit_code == 0 and again.stderr.count("already holds this result") == 6
     assert len(emulator.creates()) == 1
 
 
@@ -52,7 +53,7 @@ def test_several_formats_to_stdout_or_an_unknown_one_are_refused_before_any_uplo
 ) -> None:
     for args, message in (
         (["-f", "srt,vtt"], "2 formats go to files, not to stdout"),
-        (["-f", "all", "-o", "-"], "5 formats go to files, not to stdout"),
+        (["-f", "all", "-o", "-"], "6 formats go to files, not to stdout"),
         (["-f", "srt,docx"], "'docx' is not one of text, json, srt, vtt"),
         (["-f", ","], "names no format"),
     ):
@@ -133,3 +134,13 @@ def test_text_timestamps_mark_each_turn_or_pause(cli, emulator: EmulatorHandle, 
     assert plain.startswith("[00:00:00] Welcome") and plain.replace("[00:00:00] ", "", 1).strip() == SAMPLE_TEXT
     marked = cli("run", str(talk), "-m", "openai/gpt-4o-transcribe", "--timestamps")
     assert marked.exit_code == 0 and "no time marks" in marked.stderr and "[00:" not in marked.stdout
+
+
+def test_md_is_a_report_with_facts_blocks_and_marked_turns(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    args = ("run", str(talk), "-m", "nova-3", "--diarize", "--summarize", "--topics", "--detect-language", "-f", "md")
+    report = cli(*args).stdout.splitlines()
+    assert report[0] == f"# Transcript of {talk}".replace("_", "\\_")
+    assert "- **Duration:** 0:00:18" in report and "- **Language:** en (0.99)" in report
+    headings = [line for line in report if line.startswith("## ")]
+    assert headings == ["## Summary", "## Topics", "## Transcript"]
+    assert "\\[00:00:00\\] Speaker 0: Welcome to the speech to text command line tool." in report

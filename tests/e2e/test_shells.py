@@ -31,12 +31,12 @@ BIN = str(Path(sys.executable).parent)  # where this environment's `stt` lives
 REQUIRED = {
     "stt f": {"fetch"},
     "stt run --fo": {"--force", "--format"},
-    "stt run -f ": {"text", "json", "srt", "vtt", "tsv", "all"},
+    "stt run -f ": {"text", "json", "srt", "vtt", "tsv", "md", "all"},
 }
 
 
 MORE = {
-    "stt run --format=": {"text", "json", "srt", "vtt", "tsv", "all"},
+    "stt run --format=": {"text", "json", "srt", "vtt", "tsv", "md", "all"},
     "stt fetch -f s": {"srt"},
     "stt jobs ": {"rm", "prune"},
     "stt config get max_c": {"max_cps", "max_cue_duration"},

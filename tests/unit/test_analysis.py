@@ -48,3 +48,16 @@ def test_nothing_asked_for_means_no_block_and_malformed_blocks_are_left_out() ->
     [entities] = blocks(flood)
     assert len(entities.lines) == 50 and all(len(line) < 130 for line in entities.lines)
     assert render_blocks([]) == ""
+
+
+def test_the_md_report_escapes_what_a_viewer_would_act_on() -> None:
+    from stt_cli.formats.markdown import escape
+
+    hostile = {**AAI, "summary": "<img src=x onerror=alert(1)> [click](http://evil) **bold** # title"}
+    report, _ = render(hostile, "md")
+    import re
+
+    assert not re.search(r"(?<!\\)<img", report) and not re.search(r"(?<!\\)\]\(http", report)
+    assert "\\<img" in report and "\n# title" not in report
+    assert escape("- a list? 1. no") == "\\- a list? 1. no" and escape("a|b`c") == "a\\|b\\`c"
+    assert report.startswith("# Transcript\n") and "## Chapters" in report and "## Transcript" in report

@@ -29,6 +29,6 @@ def test_the_tree_holds_every_command_and_option() -> None:
         specs
     )
     run = {name: option for option in specs["run"].options for name in option.names}
-    assert run["-f"].choices == ("text", "json", "srt", "vtt", "tsv", "all") and run["-m"].value == "model"
+    assert run["-f"].choices == ("text", "json", "srt", "vtt", "tsv", "md", "all") and run["-m"].value == "model"
     assert run["-o"].value == "file" and run["--output-dir"].value == "dir" and run["--diarize"].value is None
     assert specs["status"].args == ("id",) and specs["run"].args == ("file...",)
