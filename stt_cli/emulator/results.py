@@ -352,4 +352,50 @@ def _assemblyai(words: list[SpokenWord], options: dict[str, Any], info: AudioInf
             }
             for t in turns
         ]
+    result.update(_assemblyai_analysis(items, options, result["text"]))
     return result
+
+
+def _assemblyai_analysis(items: list[dict[str, Any]], options: dict[str, Any], text: str) -> dict[str, Any]:
+    """The analysis blocks of AssemblyAI's result, each only when its request field asked for it, in the
+    shapes of the provider's published response schema (summary, chapters, entities, sentiment, topics)."""
+    if not items:
+        return {}
+    start, end = items[0]["start"], items[-1]["end"]
+    half = len(items) // 2 or 1
+    sentences = [
+        (items[:half], " ".join(i["text"] for i in items[:half])),
+        (items[half:], " ".join(i["text"] for i in items[half:])),
+    ]
+    out: dict[str, Any] = {}
+    if _flag(options, "summarization"):
+        out["summary"] = "- " + " ".join(i["text"] for i in items[:12])
+    if _flag(options, "auto_chapters"):
+        out["chapters"] = [
+            {"summary": text[:160], "headline": "A tour of the command line tool", "gist": "The tool",
+             "start": start, "end": end}
+        ]  # fmt: skip
+    if _flag(options, "entity_detection"):
+        found = [i for i in items if i["text"].strip(".,") in ("Welcome", "Thanks")][:2]
+        out["entities"] = [
+            {"entity_type": "event", "text": i["text"].strip(".,"), "start": i["start"], "end": i["end"]} for i in found
+        ]
+    if _flag(options, "sentiment_analysis"):
+        out["sentiment_analysis_results"] = [
+            {"text": said, "start": part[0]["start"], "end": part[-1]["end"], "sentiment": mood, "confidence": 0.83,
+             **({"speaker": part[0]["speaker"]} if part[0].get("speaker") else {})}
+            for (part, said), mood in zip(sentences, ("POSITIVE", "NEUTRAL"), strict=True) if part
+        ]  # fmt: skip
+    if _flag(options, "iab_categories"):
+        labels = [
+            {"relevance": 0.92, "label": "Technology&Computing>Software"},
+            {"relevance": 0.41, "label": "Education"},
+        ]
+        out["iab_categories_result"] = {
+            "status": "success",
+            "results": [{"text": text[:200], "labels": labels, "timestamp": {"start": start, "end": end}}],
+            "summary": {label["label"]: label["relevance"] for label in labels},
+        }
+    if _flag(options, "language_detection"):
+        out["language_confidence"] = 0.9921
+    return out
