@@ -149,7 +149,8 @@ class SttGroup(SttSubGroup):
         from stt_cli.cli import output
 
         output.set_verbosity(output.NORMAL)  # -q / -v apply to one invocation (tests run many in one process)
-        output.set_json_errors(False)
+        given = list(args) if args is not None else sys.argv[1:]
+        output.set_json_errors("--json" in given)  # a usage error of a --json run is a JSON line too
 
         extra.setdefault("default_map", CommandDefaults())  # flag > environment > config file > default
         code = _boundary(

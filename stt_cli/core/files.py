@@ -280,6 +280,22 @@ def check_output_options(output: str | None, output_dir: Path | None) -> None:
             )
 
 
+def check_stem(output: str, count: int) -> None:
+    """-o STEM for several formats: a file name to add extensions to, never a directory, device or stream."""
+    from stt_cli.core.config import user_path
+
+    path = user_path(output)
+    name = path.name
+    if output.endswith(("/", os.sep)) or not name or (name.startswith(".") and name.strip(".") == ""):
+        raise UsageError(f"-o {output} names a directory, not a stem for {count} files", "use --output-dir DIR")
+    if is_special(path) or output_fd(output) is not None:
+        raise UsageError(
+            f"-o {output} is a device or stream; {count} formats need files", "use -o STEM or --output-dir"
+        )
+    if path.is_dir():
+        raise UsageError(f"-o {output} is a directory", f"use --output-dir {output}, or name a stem inside it")
+
+
 def made_output_dir(output_dir: Path | None) -> bool:
     """Create a missing --output-dir with its parents, like `mkdir -p`; True when it was made now.
 

@@ -304,11 +304,13 @@ class Transcriber(Delivery):
 
     def targets(self, sources: list[Source]) -> list[Planned]:
         """Each source's files, one a format, planned and checked before anything is uploaded."""
-        from stt_cli.core.files import check_output_path, is_stdout, made_output_dir
+        from stt_cli.core.files import check_output_path, check_stem, is_stdout, made_output_dir
         from stt_cli.core.targets import plan_targets
         from stt_cli.formats.registry import FORMATS, per_format
 
         out = self.out
+        if out.output is not None and len(out.formats) > 1 and not is_stdout(out.output):
+            check_stem(out.output, len(out.formats))
         if out.output is None and made_output_dir(out.output_dir):
             self.reporter.note(f"created the output directory {out.output_dir}")
         by_format = {}
@@ -568,6 +570,10 @@ def fetch(
         raise UsageError(f"{what} takes a single job but {len(ids)} ids were given", "use --output-dir DIR instead")
     if len(ids) > 1 and out.output_dir is None:
         out = out._replace(output_dir=Path("."))
+    if out.output is not None and len(out.formats) > 1 and not is_stdout(out.output):
+        from stt_cli.core.files import check_stem
+
+        check_stem(out.output, len(out.formats))
     with connect() as sess:
         given: list[str | None] = [*ids] or [None]
         jobs = [resolve_job_id(job, sess.ledger, sess.host) for job in given]
@@ -644,6 +650,8 @@ class _Fetcher(Delivery):
         record = self.sess.ledger.get(job, self.sess.host)
         if record is not None and record.result is not None and not self.refresh:
             payload = record.result
+            if isinstance(item, _Tracked):
+                item.reused = True  # served from the ledger: nothing was asked of the service
         else:
             try:
                 payload = self.wait(job, item, no_wait=self.no_wait)

@@ -58,7 +58,7 @@ def render_markdown(payload: dict[str, Any], options: SubtitleOptions) -> str:
     lines += [f"- **{name}:** {escape(value)}" for name, value in facts if value]
     for block in blocks(payload):
         lines += ["", f"## {block.title}", ""]
-        lines += [f"- {escape(line)}" for line in block.lines]
+        lines += [f"- {escape(line.lstrip('-*• ').strip() or line)}" for line in block.lines]
     body = render_text(transcript, dict(options.speaker_names), marks=transcript.has_timings)
     lines += ["", "## Transcript", ""]
     for paragraph in body.strip("\n").split("\n"):

@@ -54,7 +54,7 @@ def per_format(output: str, fmt: str, formats: tuple[str, ...]) -> str:
         return output
     for name in formats:
         suffix = f".{FORMATS[name].extension}"
-        if output.endswith(suffix) and len(output) > len(suffix):
+        if output.lower().endswith(suffix) and len(output) > len(suffix):
             output = output[: -len(suffix)]
             break
     return f"{output}.{FORMATS[fmt].extension}"

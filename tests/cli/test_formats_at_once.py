@@ -144,3 +144,30 @@ def test_md_is_a_report_with_facts_blocks_and_marked_turns(cli, emulator: Emulat
     headings = [line for line in report if line.startswith("## ")]
     assert headings == ["## Summary", "## Topics", "## Transcript"]
     assert "\\[00:00:00\\] Speaker 0: Welcome to the speech to text command line tool." in report
+
+
+def test_a_stem_for_several_formats_is_never_a_directory_or_a_device(
+    cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for stem in (f"{folder}/", str(folder), "/dev/null", "/dev/stderr"):
+        result = cli("run", str(talk), "-f", "srt,vtt", "-o", stem)
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1, (stem, result.stderr)
+    assert list(folder.iterdir()) == [] and not Path("/dev/null.srt").exists()
+    upper = cli("run", str(talk), "-f", "srt,vtt", "-o", str(tmp_path / "s.VTT"))
+    assert upper.exit_code == 0 and sorted(p.name for p in tmp_path.glob("s.*")) == ["s.srt", "s.vtt"]
+    assert len(emulator.creates()) == 1
+
+
+def test_a_json_run_s_usage_errors_are_json_and_ledger_results_count_as_reused(
+    cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    bogus = cli("run", str(talk), "--json", "--no-such-flag")
+    assert bogus.exit_code == 2 and json.loads(bogus.stderr)["error"]["code"] == 2
+    long_list = cli("run", str(talk), "-f", "x" * 10_000, "--json")
+    assert long_list.exit_code == 2 and len(long_list.stderr) < 400
+    job = cli("submit", str(talk)).stdout.strip()
+    first = cli("fetch", job, "--json", "--output-dir", str(tmp_path / "a"))
+    second = cli("fetch", job, "--json", "--output-dir", str(tmp_path / "b"))
+    assert json.loads(first.stdout)["reused"] is False and json.loads(second.stdout)["reused"] is True

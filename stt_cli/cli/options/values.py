@@ -51,8 +51,9 @@ def parse_formats(raw: str) -> tuple[str, ...]:
     try:
         formats = split_formats(raw)
     except KeyError as exc:
+        shown = raw if len(raw) <= 60 else raw[:57] + "..."
         raise UsageError(
-            f"-f {raw!r}: {exc.args[0]!r} is not one of {', '.join(FORMAT_NAMES)}",
+            f"-f {shown!r}: {str(exc.args[0])[:40]!r} is not one of {', '.join(FORMAT_NAMES)}",
             "name one, a comma list of them (-f srt,vtt), or all",
         ) from None
     if not formats:
