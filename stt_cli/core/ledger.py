@@ -322,7 +322,10 @@ class Ledger:
         error: str | None = None,
         result: dict[str, Any] | None = None,
         output: str | None = None,
+        output_source: str | None = None,
     ) -> None:
+        """A job's news; `output` a file written from it, for `output_source` (default: the job's own
+        source: a job reused for another copy of the same audio writes that copy's files)."""
         with self._connect() as db:
             row = db.execute(
                 "SELECT outputs, status, result IS NOT NULL, source FROM jobs WHERE host=? AND id=?", (host, job_id)
@@ -356,7 +359,7 @@ class Ledger:
                 if output is not None:
                     db.execute(
                         "INSERT OR REPLACE INTO outputs (path, source, host, job_id, written_at) VALUES (?,?,?,?,?)",
-                        (output, row[3], host, job_id, time.time()),
+                        (output, output_source or row[3], host, job_id, time.time()),
                     )
                 db.execute("COMMIT")
             except BaseException:

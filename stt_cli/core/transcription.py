@@ -126,7 +126,13 @@ class Delivery:
             )
 
     def deliver(
-        self, job_id: str, targets: Targets, payload: dict[str, Any], item: ItemReporter, source: str | None = None
+        self,
+        job_id: str,
+        targets: Targets,
+        payload: dict[str, Any],
+        item: ItemReporter,
+        source: str | None = None,
+        recorded: str | None = None,
     ) -> int:
         """Render the payload in each format, write each to its target (None: stdout) and record the file,
         telling the item of each; the number of files written."""
@@ -136,7 +142,7 @@ class Delivery:
         for fmt, target in targets.items():
             try:
                 text = self.render(payload, job_id, fmt, source)
-                unchanged = self.write(job_id, target, text)
+                unchanged = self.write(job_id, target, text, recorded)
             except KeyboardInterrupt:  # rendering, or a FIFO no one reads: the job is safe in the ledger
                 raise Interrupted(f"interrupted; job {job_id} is in the ledger", fetch_hint(job_id)) from None
             item.done(target, unchanged)
@@ -173,7 +179,7 @@ class Delivery:
             self.reporter.warn(warning)
         return text
 
-    def write(self, job_id: str, target: Path | None, text: str) -> bool:
+    def write(self, job_id: str, target: Path | None, text: str, recorded: str | None = None) -> bool:
         """The rendered result to stdout or its file; True when the file already held exactly this text.
 
         An existing file is replaced only with --force; without it, a file that already holds this very text
@@ -203,7 +209,8 @@ class Delivery:
             # Recorded before the file is renamed into place: a run cut off between the two finds the file
             # it wrote marked as its own (a record of a file that never came is harmless: it is written next time).
             ledger, host = self.sess.ledger, self.sess.host
-            keep_in_ledger(job_id, self.reporter.warn, ledger.update, job_id, host, output=str(target.resolve()))
+            path = str(target.resolve())
+            keep_in_ledger(job_id, self.reporter.warn, ledger.update, job_id, host, output=path, output_source=recorded)
         try:
             write_output(target, data)
         except OSError as exc:
@@ -276,12 +283,12 @@ class Transcriber(Delivery):
     def transcribe(self, source: Source, targets: Targets, item: ItemReporter) -> Delivered:
         """One source: its job, its result, a file for each format."""
         from stt_cli.core.ledger import audio_seconds
-        from stt_cli.core.sources import prepare
+        from stt_cli.core.sources import prepare, recorded_source
 
         with prepare(source, self.limits.max_size) as prepared:
             obtained = self.obtain(prepared, item)
             job_id, payload = self.result(prepared, obtained, item)
-            files = self.deliver(job_id, targets, payload, item, source.label)
+            files = self.deliver(job_id, targets, payload, item, source.label, recorded_source(source))
             return Delivered(job_id, audio_seconds(payload), files)
 
     def result(self, prepared: Prepared, obtained: Obtained, item: ItemReporter) -> tuple[str, dict[str, Any]]:

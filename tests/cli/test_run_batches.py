@@ -365,3 +365,20 @@ def test_a_ledger_that_fails_after_the_job_exists_only_warns(
     assert result.stdout == SAMPLE_TEXT + "\n"
     job_id = emulator.creates()[0]["generation_id"]
     assert f"job {job_id} is fine, but the ledger could not record it" in result.stderr
+
+
+def test_a_job_reused_for_another_copy_of_the_audio_keeps_that_copy_s_file_name(
+    cli, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    first = write_wav(tmp_path / "a.wav", 0.7)
+    copy = tmp_path / "elsewhere" / "a.wav"
+    copy.parent.mkdir()
+    copy.write_bytes(first.read_bytes())
+    assert cli("run", str(first), "-o", str(tmp_path / "a.srt"), "-f", "srt").exit_code == 0
+    out = tmp_path / "out"
+    for _ in range(3):
+        again = cli("run", str(copy), "-f", "srt", "--output-dir", str(out))
+        assert again.exit_code == 0, again.stderr
+    assert [p.name for p in out.iterdir()] == ["a.srt"] and "already holds this result" in again.stderr
+    skipped = cli("run", str(copy), "-f", "srt", "--output-dir", str(out), "--skip-existing")
+    assert "skipped" in skipped.stderr and len(emulator.creates()) == 1
