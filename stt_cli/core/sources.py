@@ -41,6 +41,11 @@ class Source(NamedTuple):
         return "stdin" if self.kind == "stdin" else self.raw
 
     @property
+    def size(self) -> int:
+        """Bytes to upload (0: a URL or stdin, whose length is not known yet)."""
+        return self.path.stat().st_size if self.path is not None else 0
+
+    @property
     def stem(self) -> str:
         if self.kind == "url":
             name = Path(urlsplit(self.raw).path).stem

@@ -39,6 +39,14 @@ Runner = Callable[[], "Delivered"]
 Sleep = Callable[[float], None]
 
 
+def check_stem_of(out: OutputOptions) -> None:
+    """-o STEM for several formats must be a file stem (not a directory, device or stream)."""
+    from stt_cli.core.files import check_stem, is_stdout
+
+    if out.output is not None and len(out.formats) > 1 and not is_stdout(out.output):
+        check_stem(out.output, len(out.formats))
+
+
 def exit_code(errors: list[SttError]) -> int:
     """0 when all succeeded; else the failures' shared exit code, or 1 when they differ."""
     if not errors:
@@ -106,6 +114,23 @@ class Delivery:
         self.waiting = waiting
         self.reporter = reporter
         self.sleep = sleep
+
+    def make_output_dir(self) -> None:
+        """A missing --output-dir made (and said), before anything is planned or sent."""
+        from stt_cli.core.files import made_output_dir
+
+        if self.out.output is None and made_output_dir(self.out.output_dir):
+            self.reporter.note(f"created the output directory {self.out.output_dir}")
+
+    @staticmethod
+    def files_only(targets: Targets) -> Targets:
+        """Several formats of one source or job go to files: one of them to stdout is refused."""
+        if len(targets) > 1 and None in targets.values():
+            raise UsageError(
+                f"{len(targets)} formats go to files, not to stdout",
+                "add -o STEM (it writes STEM.srt, STEM.vtt, ...) or --output-dir DIR",
+            )
+        return targets
 
     def wait(self, job_id: str, item: ItemReporter, *, fresh: bool = False, no_wait: bool = False) -> dict[str, Any]:
         """Wait for a job, the item's reporter showing it, returning its payload."""
@@ -311,15 +336,13 @@ class Transcriber(Delivery):
 
     def targets(self, sources: list[Source]) -> list[Planned]:
         """Each source's files, one a format, planned and checked before anything is uploaded."""
-        from stt_cli.core.files import check_output_path, check_stem, is_stdout, made_output_dir
+        from stt_cli.core.files import check_output_path, is_stdout
         from stt_cli.core.targets import plan_targets
         from stt_cli.formats.registry import FORMATS, per_format
 
         out = self.out
-        if out.output is not None and len(out.formats) > 1 and not is_stdout(out.output):
-            check_stem(out.output, len(out.formats))
-        if out.output is None and made_output_dir(out.output_dir):
-            self.reporter.note(f"created the output directory {out.output_dir}")
+        check_stem_of(out)
+        self.make_output_dir()
         by_format = {}
         for fmt in out.formats:
             output = out.output
@@ -338,11 +361,7 @@ class Transcriber(Delivery):
         planned = []
         for index in range(len(sources)):
             mine = {fmt: by_format[fmt][index] for fmt in out.formats}
-            if len(mine) > 1 and any(target.path is None for target in mine.values()):
-                raise UsageError(
-                    f"{len(mine)} formats go to files, not to stdout",
-                    "add -o STEM (it writes STEM.srt, STEM.vtt, ...) or --output-dir DIR",
-                )
+            self.files_only({fmt: target.path for fmt, target in mine.items()})
             skips = [target.skip for target in mine.values()]
             skip = skips[0] if all(reason is not None for reason in skips) else None
             if skip is None:  # a file that exists is skipped only with all its source's files: else it is checked
@@ -391,7 +410,7 @@ def run(
             if planned.skip is not None:
                 reporter.note(f"skipped {source.label}: {planned.skip} (--skip-existing)")
                 return ExitCode.OK
-            size = source.path.stat().st_size if source.path is not None else 0
+            size = source.size
             item = _Tracked(reporter.single(source.label, size), _no_check)
             transcriber.settle(
                 source.label,
@@ -474,7 +493,7 @@ def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Pl
 
         def task(position: int, source: Source) -> None:
             index = todo[position]
-            size = source.path.stat().st_size if source.path is not None else 0
+            size = source.size
             item = tracked[index] = _Tracked(view.item(index, size), pool.check)
             paths = targets[index].paths
             try:
@@ -535,7 +554,7 @@ def submit(
         transcriber = Transcriber(sess, request, no_output, no_wait, limits, reporter)
         for source in sources:
             try:
-                size = source.path.stat().st_size if source.path is not None else 0
+                size = source.size
                 with prepare(source, limits.max_size) as prepared:
                     obtained = transcriber.obtain(prepared, reporter.single(source.label, size))
             except Interrupted:
@@ -568,7 +587,7 @@ def fetch(
     each to --output-dir (default: here) as <id>.<ext>, on a pool, each failure reported, the exit code
     shared as for run.
     """
-    from stt_cli.core.files import is_stdout, made_output_dir
+    from stt_cli.core.files import is_stdout
     from stt_cli.core.lookup import resolve_job_id
 
     ids = _fetch_ids(job_ids)
@@ -577,16 +596,12 @@ def fetch(
         raise UsageError(f"{what} takes a single job but {len(ids)} ids were given", "use --output-dir DIR instead")
     if len(ids) > 1 and out.output_dir is None:
         out = out._replace(output_dir=Path("."))
-    if out.output is not None and len(out.formats) > 1 and not is_stdout(out.output):
-        from stt_cli.core.files import check_stem
-
-        check_stem(out.output, len(out.formats))
+    check_stem_of(out)
     with connect() as sess:
         given: list[str | None] = [*ids] or [None]
         jobs = [resolve_job_id(job, sess.ledger, sess.host) for job in given]
-        if out.output is None and made_output_dir(out.output_dir):
-            reporter.note(f"created the output directory {out.output_dir}")
         fetcher = _Fetcher(sess, out, waiting, reporter, no_wait=no_wait, refresh=refresh)
+        fetcher.make_output_dir()
         planned = [fetcher.targets(job) for job in jobs]  # every destination checked before anything is asked
         _refuse_stdout_under_records(reporter, planned)
         if len(jobs) == 1:
@@ -636,13 +651,7 @@ class _Fetcher(Delivery):
     def targets(self, job: str) -> Targets:
         from stt_cli.core.targets import fetch_target
 
-        targets = {fmt: fetch_target(self.sess.ledger, job, self.out, fmt) for fmt in self.out.formats}
-        if len(targets) > 1 and None in targets.values():
-            raise UsageError(
-                f"{len(targets)} formats go to files, not to stdout",
-                "add -o STEM (it writes STEM.srt, STEM.vtt, ...) or --output-dir DIR",
-            )
-        return targets
+        return self.files_only({fmt: fetch_target(self.sess.ledger, job, self.out, fmt) for fmt in self.out.formats})
 
     def described(self, job: str) -> tuple[str, str | None]:
         """A job's source and model as the ledger knows them (a job submitted elsewhere: its id, no model)."""
