@@ -313,3 +313,15 @@ def _form_scalar(value: str | bool | int | float) -> str:
     if isinstance(value, float):
         return repr(value) if not value.is_integer() else str(int(value))
     return str(value)
+
+
+def audio_seconds(result: dict[str, Any]) -> float | None:
+    """The audio's length as the result gives it (Deepgram metadata.duration, AssemblyAI audio_duration)."""
+    metadata = result.get("metadata")
+    for value in (
+        metadata.get("duration") if isinstance(metadata, dict) else None,
+        result.get("audio_duration"),
+    ):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e9:
+            return float(value)
+    return None

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from stt_cli.api.wire import Status
+from stt_cli.api.wire import Status, audio_seconds
 from stt_cli.core.config import data_dir
 from stt_cli.errors import SttError, UsageError, command_line, path_word
 
@@ -576,18 +576,6 @@ def _parse_record(row: tuple[Any, ...]) -> JobRecord:
         seconds,
         json.loads(result) if result else None,
     )
-
-
-def audio_seconds(result: dict[str, Any]) -> float | None:
-    """The audio's length as the result gives it (Deepgram metadata.duration, AssemblyAI audio_duration)."""
-    metadata = result.get("metadata")
-    for value in (
-        metadata.get("duration") if isinstance(metadata, dict) else None,
-        result.get("audio_duration"),
-    ):
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e9:
-            return float(value)
-    return None
 
 
 def _migrate(db: sqlite3.Connection, version: int) -> None:

@@ -307,7 +307,7 @@ class Transcriber(Delivery):
 
     def transcribe(self, source: Source, targets: Targets, item: ItemReporter) -> Delivered:
         """One source: its job, its result, a file for each format."""
-        from stt_cli.core.ledger import audio_seconds
+        from stt_cli.api.wire import audio_seconds
         from stt_cli.core.sources import prepare, recorded_source
 
         with prepare(source, self.limits.max_size) as prepared:
@@ -661,7 +661,7 @@ class _Fetcher(Delivery):
     def fetch(self, job: str, targets: Targets, item: ItemReporter) -> Delivered:
         """One job's result written to its targets."""
         from stt_cli.api.client import JobGone
-        from stt_cli.core.ledger import audio_seconds
+        from stt_cli.api.wire import audio_seconds
 
         record = self.sess.ledger.get(job, self.sess.host)
         if record is not None and record.result is not None and not self.refresh:

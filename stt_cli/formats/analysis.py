@@ -45,10 +45,10 @@ def _score(value: Any) -> str:
 
 
 def _clock(seconds: float | None) -> str:
-    if seconds is None or not 0 <= seconds < 1e7:
-        return ""
-    whole = int(seconds)
-    return f"[{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}] "
+    """The [hh:mm:ss] mark of an entry, with its space; nothing for a time that is missing or absurd."""
+    from stt_cli.formats.text import clock
+
+    return "" if seconds is None or not 0 <= seconds < 1e7 else clock(seconds) + " "
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

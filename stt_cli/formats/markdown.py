@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from stt_cli.api.wire import audio_seconds
 from stt_cli.formats.analysis import blocks, language
 from stt_cli.formats.subtitle_options import SubtitleOptions
 from stt_cli.formats.text import render_text
-from stt_cli.formats.transcript import Transcript, normalise
+from stt_cli.formats.transcript import Transcript
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")  # what can make emphasis, code, links, HTML, tables
 _LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])(?=\s|$)")  # a list marker or underline at a line's start
@@ -25,12 +26,11 @@ def escape(text: str) -> str:
 
 
 def _duration(payload: dict[str, Any]) -> str | None:
-    metadata = payload.get("metadata")
-    for value in (metadata.get("duration") if isinstance(metadata, dict) else None, payload.get("audio_duration")):
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1e9:
-            whole = int(value)
-            return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-    return None
+    seconds = audio_seconds(payload)
+    if seconds is None:
+        return None
+    whole = int(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
 def _model(payload: dict[str, Any]) -> str | None:
@@ -44,8 +44,8 @@ def _model(payload: dict[str, Any]) -> str | None:
     return str(model)[:100] if isinstance(model, str) and model else None
 
 
-def render_markdown(payload: dict[str, Any], options: SubtitleOptions) -> str:
-    transcript: Transcript = normalise(payload)
+def render_markdown(payload: dict[str, Any], transcript: Transcript, options: SubtitleOptions) -> str:
+    """The report of a payload, whose normalised transcript the caller has made already."""
     if options.channel is not None:
         transcript = transcript.only(options.channel)
     title = f"Transcript of {escape(options.source)}" if options.source else "Transcript"

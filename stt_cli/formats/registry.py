@@ -14,7 +14,8 @@ class FormatSpec(NamedTuple):
     name: str
     extension: str
     needs_timings: bool  # subtitles are built from word timings
-    renderer: str  # "module:function", called with the payload (json) or the transcript and the options
+    renderer: str  # "module:function", called with the payload (json), the payload, transcript and options (md),
+    # or the transcript and the options
 
 
 FORMATS: dict[str, FormatSpec] = {

@@ -50,8 +50,9 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
     renderer = getattr(importlib.import_module(module), name)
     if fmt == "json":
         return renderer(payload), []
-    if fmt == "md":  # the report reads the payload itself: the facts and blocks beside the transcript
-        return renderer(payload, subtitles or SubtitleOptions()), normalise(payload).warnings
+    if fmt == "md":  # the report reads the payload too: the facts and blocks beside the transcript
+        transcript = normalise(payload)
+        return renderer(payload, transcript, subtitles or SubtitleOptions()), transcript.warnings
     transcript = normalise(payload)
     options = subtitles or SubtitleOptions()
     if options.channel is not None:
