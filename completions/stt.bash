@@ -2,18 +2,18 @@
 # Install: copy to ~/.local/share/bash-completion/completions/stt (or source it from ~/.bashrc).
 
 _stt_models=('#g1_whisper-tiny' '#g1_whisper-base' '#g1_whisper-small' '#g1_whisper-medium' '#g1_whisper-large' '#g1_nova-2-automotive' '#g1_nova-2-conversationalai' '#g1_nova-2-drivethru' '#g1_nova-2-finance' '#g1_nova-2-general' '#g1_nova-2-medical' '#g1_nova-2-meeting' '#g1_nova-2-phonecall' '#g1_nova-2-video' '#g1_nova-2-voicemail' 'nova-3' 'nova-3-general' 'nova-3-medical' 'aai/universal' 'aai/slam-1' 'openai/gpt-4o-transcribe' 'openai/gpt-4o-mini-transcribe' 'microsoft/mai-transcribe-1.5')
-_stt_keys=('base_url' 'model' 'format' 'poll_interval' 'timeout' 'concurrency' 'max_line_width' 'max_lines' 'max_cue_duration' 'min_cue_duration' 'max_cps')
+_stt_keys=('base_url' 'model' 'format' 'audio_prep' 'poll_interval' 'timeout' 'concurrency' 'max_line_width' 'max_lines' 'max_cue_duration' 'min_cue_duration' 'max_cps')
 _stt_subs_root='run submit status fetch jobs models config auth completion emulator'
 _stt_opts_root='-V --version -q --quiet -v --verbose -h --help'
 _stt_vals_root=''
 _stt_args_root=''
 _stt_subs_run=''
-_stt_opts_run='--json --max-size --from-file --recursive --concurrency --skip-existing --resubmit -m --model --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --force --max-line-width --max-lines --timestamps --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
-_stt_vals_run='--max-size --from-file --concurrency -m --model --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key'
+_stt_opts_run='--json --max-size --from-file --recursive --audio-prep --dry-run --concurrency --skip-existing --resubmit -m --model --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --force --max-line-width --max-lines --timestamps --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
+_stt_vals_run='--max-size --from-file --audio-prep --concurrency -m --model --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key'
 _stt_args_run='file...'
 _stt_subs_submit=''
-_stt_opts_submit='--json --max-size --from-file --recursive --concurrency --skip-existing --resubmit -m --model --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key -q --quiet -v --verbose -h --help'
-_stt_vals_submit='--max-size --from-file --concurrency -m --model --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key'
+_stt_opts_submit='--json --max-size --from-file --recursive --audio-prep --dry-run --concurrency --skip-existing --resubmit -m --model --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key -q --quiet -v --verbose -h --help'
+_stt_vals_submit='--max-size --from-file --audio-prep --concurrency -m --model --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key'
 _stt_args_submit='file...'
 _stt_subs_status=''
 _stt_opts_status='--json --base-url --api-key -q --quiet -v --verbose -h --help'
@@ -164,6 +164,7 @@ _stt() {
     case "$where|$prev" in
         'run|--max-size') COMPREPLY=(); return ;;
         'run|--from-file') _stt_files; return ;;
+        'run|--audio-prep') _stt_match 'off' 'lossless' 'compact'; return ;;
         'run|--concurrency') COMPREPLY=(); return ;;
         'run|-m'|'run|--model') _stt_models_reply; return ;;
         'run|--language') COMPREPLY=(); return ;;
@@ -198,6 +199,7 @@ _stt() {
         'run|--api-key') COMPREPLY=(); return ;;
         'submit|--max-size') COMPREPLY=(); return ;;
         'submit|--from-file') _stt_files; return ;;
+        'submit|--audio-prep') _stt_match 'off' 'lossless' 'compact'; return ;;
         'submit|--concurrency') COMPREPLY=(); return ;;
         'submit|-m'|'submit|--model') _stt_models_reply; return ;;
         'submit|--language') COMPREPLY=(); return ;;

@@ -2,15 +2,15 @@
 # Install: copy to ~/.config/fish/completions/stt.fish
 
 set -g __stt_models '#g1_whisper-tiny' '#g1_whisper-base' '#g1_whisper-small' '#g1_whisper-medium' '#g1_whisper-large' '#g1_nova-2-automotive' '#g1_nova-2-conversationalai' '#g1_nova-2-drivethru' '#g1_nova-2-finance' '#g1_nova-2-general' '#g1_nova-2-medical' '#g1_nova-2-meeting' '#g1_nova-2-phonecall' '#g1_nova-2-video' '#g1_nova-2-voicemail' 'nova-3' 'nova-3-general' 'nova-3-medical' 'aai/universal' 'aai/slam-1' 'openai/gpt-4o-transcribe' 'openai/gpt-4o-mini-transcribe' 'microsoft/mai-transcribe-1.5'
-set -g __stt_keys base_url model format poll_interval timeout concurrency max_line_width max_lines max_cue_duration min_cue_duration max_cps
+set -g __stt_keys base_url model format audio_prep poll_interval timeout concurrency max_line_width max_lines max_cue_duration min_cue_duration max_cps
 set -g __stt_subs_root run submit status fetch jobs models config auth completion emulator
 set -g __stt_vals_root
 set -g __stt_args_root
 set -g __stt_subs_run
-set -g __stt_vals_run --max-size --from-file --concurrency -m --model --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key
+set -g __stt_vals_run --max-size --from-file --audio-prep --concurrency -m --model --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key
 set -g __stt_args_run file...
 set -g __stt_subs_submit
-set -g __stt_vals_submit --max-size --from-file --concurrency -m --model --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key
+set -g __stt_vals_submit --max-size --from-file --audio-prep --concurrency -m --model --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key
 set -g __stt_args_submit file...
 set -g __stt_subs_status
 set -g __stt_vals_status --base-url --api-key
@@ -155,6 +155,8 @@ complete -c stt -n '__stt_at run' -l json -d 'Print JSON: one object per line'
 complete -c stt -n '__stt_at run' -l max-size -x -d 'Refuse sources larger than this (e.g. 500M, 2G)'
 complete -c stt -n '__stt_at run' -l from-file -r -F -d 'Read more sources from LIST, one a line (- for stdin)'
 complete -c stt -n '__stt_at run' -l recursive -d 'Walk directories for audio and video files'
+complete -c stt -n '__stt_at run' -l audio-prep -x -a 'off lossless compact' -d 'What is sent of a local file (needs ffmpeg): lossless sends a video\'s audio track and PCM as FLAC, the same samples; compact sends 16 kHz mono FLAC; off sends the file as it is'
+complete -c stt -n '__stt_at run' -l dry-run -d 'Show each source\'s duration, the bytes that would be sent and how; send nothing'
 complete -c stt -n '__stt_at run' -l concurrency -x -d 'Jobs in flight at once'
 complete -c stt -n '__stt_at run' -l skip-existing -d 'Skip sources whose output file already exists'
 complete -c stt -n '__stt_at run' -l resubmit -d 'Always create new jobs, even where the ledger has one for the same audio and options'
@@ -220,6 +222,8 @@ complete -c stt -n '__stt_at submit' -l json -d 'Print JSON: one object per line
 complete -c stt -n '__stt_at submit' -l max-size -x -d 'Refuse sources larger than this (e.g. 500M, 2G)'
 complete -c stt -n '__stt_at submit' -l from-file -r -F -d 'Read more sources from LIST, one a line (- for stdin)'
 complete -c stt -n '__stt_at submit' -l recursive -d 'Walk directories for audio and video files'
+complete -c stt -n '__stt_at submit' -l audio-prep -x -a 'off lossless compact' -d 'What is sent of a local file (needs ffmpeg): lossless sends a video\'s audio track and PCM as FLAC, the same samples; compact sends 16 kHz mono FLAC; off sends the file as it is'
+complete -c stt -n '__stt_at submit' -l dry-run -d 'Show each source\'s duration, the bytes that would be sent and how; send nothing'
 complete -c stt -n '__stt_at submit' -l concurrency -x -d 'Jobs in flight at once'
 complete -c stt -n '__stt_at submit' -l skip-existing -d 'Skip sources whose output file already exists'
 complete -c stt -n '__stt_at submit' -l resubmit -d 'Always create new jobs, even where the ledger has one for the same audio and options'

@@ -17,7 +17,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -54,6 +54,7 @@ POOL_TIMEOUT = 10.0
 UPLOAD_CHUNK = 256 * 1024  # bytes read from the file per write: flat memory, few syscalls
 POLL_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 CREATE_RETRY_STATUSES = frozenset({429, 503})  # answers that promise no job was created
+LENGTH_REQUIRED = 411  # a server that takes no chunked body: the finished file is sent again, sized
 MAX_ATTEMPTS = 5  # per request, the first try included
 BACKOFF_BASE = 0.5  # s, doubled per attempt
 BACKOFF_CAP = 8.0  # s
@@ -77,19 +78,43 @@ ACCEPT_ENCODING = "gzip, deflate"  # what stt can decompress under its ceiling (
 Progress = Callable[[int], None]
 
 
+class LiveBody(Protocol):
+    """A file made while it is sent: its pieces as they come (the first try), then the whole file (a retry)."""
+
+    whole: bool
+
+    def chunks(self) -> Iterator[bytes]:
+        """The pieces as they are made; raises BodyRestart, before the last, when the whole file must go instead."""
+        ...
+
+    def complete(self) -> Path:
+        """The whole file, made or finished now."""
+        ...
+
+
+class BodyRestart(Exception):
+    """What was streamed must be sent again from the complete file (stopped before its end: no job was made)."""
+
+
 class UploadFile(NamedTuple):
-    """A local file to send: the path on disk, the name and type to declare, and the form field it goes in."""
+    """A local file to send: the path on disk, the name and type to declare, and the form field it goes in.
+
+    With `live`, the first try sends the file as it is made (chunked, its length not yet known) and a retry
+    sends the finished file at `path`.
+    """
 
     path: Path
     filename: str
     content_type: str
     field: str = "audio"
+    live: LiveBody | None = None
 
 
 class Created(NamedTuple):
     generation_id: str
-    sha256: str | None = None
+    sha256: str | None = None  # of the bytes sent
     size: int | None = None
+    as_is: bool = True  # the bytes sent are the source's own (not prepared from it)
 
 
 class OutOfTime(Exception):
@@ -347,9 +372,15 @@ class ApiClient:
         # The boundary follows the Idempotency-Key: a create sent again is byte for byte the same request.
         boundary = "stt-" + "".join(ch for ch in idempotency_key if ch.isalnum())[:60]
         digest: dict[str, str] = {}
+        tries = 0
 
-        def body() -> tuple[Iterator[bytes] | list[bytes], dict[str, str], int]:
-            stream, length = _multipart(upload, fields, boundary, progress, digest)
+        def body() -> tuple[Iterator[bytes] | list[bytes], dict[str, str], int | None]:
+            nonlocal tries
+            tries += 1
+            live = upload.live if tries == 1 and upload.live is not None and not upload.live.whole else None
+            if upload.live is not None and live is None:
+                upload.live.complete()
+            stream, length = _multipart(upload, fields, boundary, progress, digest, live)
             return stream, {"Content-Type": f"multipart/form-data; boundary={boundary}"}, length
 
         answer = self._create(body, idempotency_key, on_sent)
@@ -475,7 +506,7 @@ class ApiClient:
 
     def _create(
         self,
-        make_body: Callable[[], tuple[Iterator[bytes] | list[bytes], dict[str, str], int]],
+        make_body: Callable[[], tuple[Iterator[bytes] | list[bytes], dict[str, str], int | None]],
         idempotency_key: str,
         on_sent: Callable[[], None] | None,
     ) -> Answer:
@@ -484,7 +515,9 @@ class ApiClient:
             last = attempt == MAX_ATTEMPTS - 1
             stream, headers, length = make_body()
             sent = _SentCounter(stream, on_sent)
-            headers = {**headers, "Content-Length": str(length), "Idempotency-Key": idempotency_key}
+            headers = {**headers, "Idempotency-Key": idempotency_key}
+            if length is not None:  # else chunked: a body made while it is sent
+                headers["Content-Length"] = str(length)
             try:
                 answer = self._exchange(
                     "POST",
@@ -494,6 +527,8 @@ class ApiClient:
                     limit=MAX_SMALL_ANSWER_BYTES,
                     deadline=CREATE_ANSWER_DEADLINE,
                 )
+            except BodyRestart:  # stopped before its last byte: the server cannot have made a job
+                continue
             except (httpx.TransportError, _TooSlow, _Unreadable) as exc:
                 # What decides is how far the body got, not the exception's type: a server cannot act on a
                 # request it never fully received, so a failure before the last byte is safe to retry.
@@ -508,6 +543,8 @@ class ApiClient:
             if answer.status_code in CREATE_RETRY_STATUSES and not last:
                 self._wait_retry(answer, attempt)
                 continue
+            if answer.status_code == LENGTH_REQUIRED and length is None and not last:
+                continue  # a server that takes no chunked body: the next try sends the whole file, sized
             if answer.is_success:
                 return answer
             raise self._http_error(answer)
@@ -727,8 +764,10 @@ def _multipart(
     boundary: str,
     progress: Progress | None,
     digest_out: dict[str, str],
-) -> tuple[Iterator[bytes], int]:
-    """A multipart/form-data body streamed from the open file, and its exact length (no chunked encoding)."""
+    live: LiveBody | None = None,
+) -> tuple[Iterator[bytes], int | None]:
+    """A multipart/form-data body streamed from the open file, and its exact length; or, from a LiveBody, the
+    file's pieces as they are made, the length unknown (None: sent chunked)."""
     head = b"".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote_header(name)}"\r\n\r\n'.encode()
         + value.encode("utf-8")
@@ -741,6 +780,22 @@ def _multipart(
         f"Content-Type: {upload.content_type}\r\n\r\n"
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
+    if live is not None:
+
+        def made() -> Iterator[bytes]:
+            digest = hashlib.sha256()
+            yield head
+            sent = 0
+            for chunk in live.chunks():
+                digest.update(chunk)
+                sent += len(chunk)
+                if progress is not None:
+                    progress(sent)
+                yield chunk
+            digest_out["sha256"] = digest.hexdigest()
+            yield tail
+
+        return made(), None
     size = os.stat(upload.path).st_size
 
     def stream() -> Iterator[bytes]:

@@ -18,6 +18,7 @@ from stt_cli.cli.output import _console, _safe, info, live_enabled
 from stt_cli.errors import SttError, local_minute
 
 if TYPE_CHECKING:
+    from stt_cli.core.preview import Preview
     from stt_cli.core.reporter import Submitted, Summary
 
 
@@ -63,9 +64,12 @@ class _LiveText:
 
 
 @contextmanager
-def uploading(label: str, total: int) -> Iterator[Any]:
-    """A progress bar (bytes, rate, time left) for an upload, on a terminal only; yields an advance callback."""
-    if not live_enabled(sys.stderr) or total < 1024 * 1024:
+def uploading(label: str, total: int | None, size: int = 0) -> Iterator[Any]:
+    """A progress bar (bytes, rate, time left) for an upload, on a terminal only; yields an advance callback.
+
+    total None: the length is known only at the end (audio prepared while it is sent), a pulsing bar for a
+    source of `size` bytes."""
+    if not live_enabled(sys.stderr) or (total if total is not None else size) < 1024 * 1024:
         yield None
         return
     from rich.progress import (
@@ -106,8 +110,8 @@ class SingleView:
         pass
 
     @contextmanager
-    def uploading(self) -> Iterator[Any]:
-        with uploading(self.label, self.size) as advance:
+    def uploading(self, total: int | None = None) -> Iterator[Any]:
+        with uploading(self.label, total, self.size) as advance:
             yield advance
 
     def created(self, job_id: str, reused_at: float | None) -> None:
@@ -288,9 +292,10 @@ class BatchView:
         running = list(self._running.values())
         for row in [*running[: self.SHOWN_RUNNING], *self._failures]:
             detail = row.detail
-            if row.state == "uploading" and row.total:
+            if row.state == "uploading" and (row.total or row.sent):
                 elapsed = max(now - row.started, 1e-3)
-                detail = f"{row.sent / 1e6:.1f}/{row.total / 1e6:.1f} MB  {row.sent / elapsed / 1e6:.1f} MB/s"
+                of = f"/{row.total / 1e6:.1f}" if row.total else ""  # 0: prepared while it is sent
+                detail = f"{row.sent / 1e6:.1f}{of} MB  {row.sent / elapsed / 1e6:.1f} MB/s"
             table.add_row(Text(row.label), Text(row.state), Text(detail), Text(row.job_id))
         more = len(running) - self.SHOWN_RUNNING
         if more > 0:
@@ -319,8 +324,9 @@ class RowView:
         self._view._line(f"{self._row.label}: {message}")
 
     @contextmanager
-    def uploading(self) -> Iterator[Any]:
+    def uploading(self, total: int | None = None) -> Iterator[Any]:
         row = self._view.move(self._index, "uploading")
+        row.total = total if total is not None else 0
         row.started = time.monotonic()
 
         def advance(sent: int) -> None:
@@ -394,6 +400,25 @@ class TerminalReporter:
     def submitted(self, job: Submitted) -> None:
         output.data(job.generation_id + "\n")
 
+    @property
+    def as_json(self) -> bool:
+        return self.records
+
+    def previewed(self, previews: list[Preview]) -> None:
+        if self.as_json:
+            output.json_lines([preview.as_dict() for preview in previews])
+            return
+        rows = [_preview_row(p.source, p.duration, p.size, p.sent, p.how) for p in previews]
+        if len(previews) > 1:
+            known = [p.duration for p in previews if p.duration is not None]
+            sent = [p.sent for p in previews if p.sent is not None]
+            sizes = [p.size for p in previews if p.size is not None]
+            partly = " (some lengths not known)" if len(known) < len(previews) else ""
+            total = f"total: {len(previews)} sources"
+            rows.append(_preview_row(total, sum(known), sum(sizes), sum(sent), partly.strip()))
+        output.table(["source", "audio", "file", "sent", "how"], rows)
+        output.info("nothing was sent (--dry-run)")
+
     def finished(self, summary: Summary) -> None:
         files = f" ({summary.files} files)" if summary.files > summary.done else ""
         output.info(
@@ -412,13 +437,17 @@ class SubmitReporter(TerminalReporter):
 
     def __init__(self, as_json: bool) -> None:
         super().__init__(records=False)
-        self.as_json = as_json
+        self._as_json = as_json
+
+    @property
+    def as_json(self) -> bool:
+        return self._as_json
 
     def single(self, label: str, size: int) -> SingleView:
         return _QuietView(label, size)
 
     def submitted(self, job: Submitted) -> None:
-        if self.as_json:
+        if self._as_json:
             output.json_lines([job.as_dict()])
         else:
             super().submitted(job)
@@ -428,3 +457,22 @@ class _QuietView(SingleView):
     def created(self, job_id: str, reused_at: float | None) -> None:
         if reused_at is not None:
             super().created(job_id, reused_at)
+
+
+def _preview_row(source: str, seconds: float | None, size: int | None, sent: int | None, how: str) -> list[str]:
+    def amount(count: int | None) -> str:
+        if count is None:
+            return "-"
+        for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+            if count >= scale:
+                return f"{count / scale:.1f} {unit}"
+        return f"{count} B"
+
+    audio = "?"
+    if seconds is not None:
+        tenths = round(seconds * 10)
+        hours, rest = divmod(tenths, 36000)
+        audio = (
+            f"{hours}:{rest // 600:02d}:{rest % 600 / 10:04.1f}" if hours else f"{rest // 600}:{rest % 600 / 10:04.1f}"
+        )
+    return [source, audio, amount(size), amount(sent), how]

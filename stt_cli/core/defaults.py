@@ -11,6 +11,8 @@ RENDERING = ("run", "fetch")
 DEFAULTED_COMMANDS = frozenset(TRANSCRIBING + RENDERING)
 
 DEFAULT_CONCURRENCY = 4  # jobs in flight in a batch
+AUDIO_PREPS = ("off", "lossless", "compact")  # --audio-prep: what is sent of a local file (core/media.py)
+DEFAULT_AUDIO_PREP = "lossless"
 DEFAULT_POLL_INTERVAL = 8.0  # s: the longest gap between status polls (core/waiting.poll_delays)
 DEFAULT_TIMEOUT = 3600.0  # s; 0 waits for ever
 

@@ -24,6 +24,8 @@ class SourceOptions(NamedTuple):
     concurrency: int
     skip_existing: bool
     resubmit: bool
+    audio_prep: str = "lossless"  # off | lossless | compact: what is made of a local file before it is sent
+    dry_run: bool = False  # show what would be sent, send nothing
 
 
 # --- Output ----------------------------------------------------------------------------------------------

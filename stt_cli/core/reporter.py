@@ -19,6 +19,7 @@ from stt_cli.errors import SttError
 if TYPE_CHECKING:
     from stt_cli.api.client import Progress
     from stt_cli.api.wire import JobState
+    from stt_cli.core.preview import Preview
 
 
 class ItemReporter(Protocol):
@@ -27,8 +28,9 @@ class ItemReporter(Protocol):
     def note(self, message: str) -> None:
         """A remark about this item (a job reused, another stt creating the same job, ...)."""
 
-    def uploading(self) -> AbstractContextManager[Progress | None]:
-        """Around an upload; yields a callback taking the bytes sent so far, or None."""
+    def uploading(self, total: int | None = None) -> AbstractContextManager[Progress | None]:
+        """Around an upload of `total` bytes (None: not known before the end, as for audio prepared while it
+        is sent); yields a callback taking the bytes sent so far, or None."""
         ...
 
     def sent(self) -> None:
@@ -149,3 +151,6 @@ class Reporter(Protocol):
 
     def outcome(self, record: dict[str, Any]) -> None:
         """One item is over (see record()): printed as a JSON line when `records` is set."""
+
+    def previewed(self, previews: list[Preview]) -> None:
+        """--dry-run: what would be sent of each source (a table, or JSON lines)."""

@@ -113,6 +113,7 @@ def _settings() -> tuple[Setting, ...]:
         Setting("base_url", str, DEFAULT_BASE_URL, "API base URL"),
         Setting("model", str, DEFAULT_MODEL, "Model id (stt models)", transcribe),
         Setting("format", str, "text", "Result format", render, FORMAT_NAMES),
+        Setting("audio_prep", str, s.DEFAULT_AUDIO_PREP, "What is sent of a local file", transcribe, s.AUDIO_PREPS),
         Setting(
             "poll_interval",
             float,

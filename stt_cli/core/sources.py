@@ -205,11 +205,19 @@ class Prepared(NamedTuple):
     identity: str  # "sha256:<hex>" or "url:<url>"
     size: int | None
     sha256: str | None
+    audio_prep: str = "lossless"  # what --audio-prep makes of a local file before it is sent
+
+
+def audio_identity(sha256: str, audio_prep: str) -> str:
+    """The ledger's name for the audio a job heard: the source's bytes, and `compact` when it heard them at
+    16 kHz (`off` and `lossless` send the very same samples, so a job made under one serves the other)."""
+    return f"sha256:{sha256}" + ("+compact" if audio_prep == "compact" else "")
 
 
 @contextlib.contextmanager
-def prepare(source: Source, max_size: int | None = None) -> Iterator[Prepared]:
-    """Hash a file (the ledger matches work by its bytes), or spool and hash stdin; a URL as it is."""
+def prepare(source: Source, max_size: int | None = None, audio_prep: str = "lossless") -> Iterator[Prepared]:
+    """Hash a file (the ledger matches work by its bytes and --audio-prep), or spool and hash stdin; a URL as
+    it is."""
     from stt_cli.core.files import file_sha256
     from stt_cli.errors import local_failure
 
@@ -218,7 +226,8 @@ def prepare(source: Source, max_size: int | None = None) -> Iterator[Prepared]:
         return
     if source.kind == "stdin":
         with spooled_stdin(max_size) as (path, digest):
-            yield Prepared(source, path, "stdin.audio", "stdin", f"sha256:{digest}", path.stat().st_size, digest)
+            identity = audio_identity(digest, audio_prep)
+            yield Prepared(source, path, "stdin.audio", "stdin", identity, path.stat().st_size, digest, audio_prep)
         return
     assert source.path is not None
     try:
@@ -228,7 +237,9 @@ def prepare(source: Source, max_size: int | None = None) -> Iterator[Prepared]:
         raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted while reading {source.label}; nothing was sent, no job was created") from None
-    yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), f"sha256:{digest}", size, digest)
+    identity = audio_identity(digest, audio_prep)
+    yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), identity, size, digest,
+                   audio_prep)  # fmt: skip
 
 
 # What a recursive walk picks up: the audio and video files the service is likely to take.

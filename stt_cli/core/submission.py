@@ -18,7 +18,7 @@ from stt_cli.errors import (
 )
 
 if TYPE_CHECKING:
-    from stt_cli.api.client import ApiClient
+    from stt_cli.api.client import ApiClient, Created
     from stt_cli.core.ledger import JobRecord, Ledger
     from stt_cli.core.reporter import ItemReporter
 
@@ -53,7 +53,6 @@ def obtain(
     The claim is written to the ledger before the upload starts, so a create that is interrupted or killed
     after its body went out is found by the next run, which sends the same Idempotency-Key again.
     """
-    from stt_cli.api.client import UploadFile
     from stt_cli.core.ledger import Busy, Reuse, Work
     from stt_cli.errors import OutcomeUnknown
 
@@ -97,12 +96,7 @@ def obtain(
         if prepared.path is None:
             created = client.create_from_url({"model": model, "url": prepared.source.raw, **options}, key, on_sent)
         else:
-            with hooks.uploading() as progress:
-                upload = UploadFile(
-                    prepared.path, prepared.upload_name, content_type_for(prepared.upload_name), upload_field(model)
-                )
-                created = client.create_from_file(upload, form_fields({"model": model, **options}), key, progress,
-                                                  on_sent)  # fmt: skip
+            created = _upload(client, prepared, model, options, key, hooks, on_sent)
     except OutcomeUnknown as exc:
         ledger.mark_unknown(key)
         raise OutcomeUnknown(
@@ -123,7 +117,7 @@ def obtain(
         else:
             ledger.release(key)
         raise
-    if created.sha256 is not None and created.sha256 != prepared.sha256:  # the file changed since it was hashed
+    if created.as_is and created.sha256 is not None and created.sha256 != prepared.sha256:  # changed since hashed
         hooks.note(f"{label} changed while it was read; the job is recorded for the bytes that were sent")
         work = work._replace(identity=f"sha256:{created.sha256}", sha256=created.sha256)
     try:
@@ -138,6 +132,38 @@ def obtain(
             f"{CHECK_BASE_URL}: this does not answer like the service",
         )
     return Obtained(created.generation_id)
+
+
+def _upload(
+    client: ApiClient,
+    prepared: Prepared,
+    model: str,
+    options: dict[str, OptionValue],
+    key: str,
+    hooks: ItemReporter,
+    on_sent: Callable[[], None],
+) -> Created:
+    """The create of a local file under its --audio-prep: what preparation makes of it, else the file itself."""
+    from stt_cli.api.client import UploadFile
+    from stt_cli.core.media import Unreadable, sending
+
+    assert prepared.path is not None
+    fields = form_fields({"model": model, **options})
+    field = upload_field(model)
+    multichannel = any(str(options.get(name, "")).lower() == "true" for name in ("multi_channel", "multichannel"))
+    with sending(prepared.path, prepared.upload_name, prepared.audio_prep, multichannel, hooks.note) as sent:
+        upload = UploadFile(sent.path, sent.filename, sent.content_type, field, sent.live)
+        total = None if sent.live is not None else sent.path.stat().st_size
+        try:
+            with hooks.uploading(total) as progress:
+                created = client.create_from_file(upload, fields, key, progress, on_sent)
+        except Unreadable as exc:  # ffmpeg gave up while the body was going out: it never ended, no job exists
+            hooks.note(f"{exc} ({prepared.source.label}); sending it as it is")
+        else:
+            return created._replace(as_is=sent.plan is None or not sent.plan.changes)
+    upload = UploadFile(prepared.path, prepared.upload_name, content_type_for(prepared.upload_name), field)
+    with hooks.uploading(None) as progress:
+        return client.create_from_file(upload, fields, key, progress, on_sent)
 
 
 def upload_field(model_id: str) -> str:

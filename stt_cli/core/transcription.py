@@ -310,7 +310,7 @@ class Transcriber(Delivery):
         from stt_cli.api.wire import audio_seconds
         from stt_cli.core.sources import prepare, recorded_source
 
-        with prepare(source, self.limits.max_size) as prepared:
+        with prepare(source, self.limits.max_size, self.limits.audio_prep) as prepared:
             obtained = self.obtain(prepared, item)
             job_id, payload = self.result(prepared, obtained, item)
             files = self.deliver(job_id, targets, payload, item, source.label, recorded_source(source))
@@ -375,10 +375,14 @@ class Transcriber(Delivery):
         """The id of the ledger's job this run would reuse for a source (asked only where an output exists)."""
         from stt_cli.core.files import file_sha256
         from stt_cli.core.ledger import work_key
+        from stt_cli.core.sources import audio_identity
 
         if self.limits.resubmit or source.kind == "stdin":
             return None
-        identity = f"url:{source.raw}" if source.path is None else f"sha256:{file_sha256(source.path)}"
+        if source.path is None:
+            identity = f"url:{source.raw}"
+        else:
+            identity = audio_identity(file_sha256(source.path), self.limits.audio_prep)
         key = work_key(identity, self.request.model, dict(self.request.options))
         record = self.sess.ledger.find_work(self.sess.host, key)
         return record.id if record is not None else None
@@ -401,6 +405,10 @@ def run(
     check_formats(request, out.formats)
     for warning in request.warnings:
         reporter.warn(warning)
+    if limits.dry_run:
+        from stt_cli.core.preview import dry_run
+
+        return dry_run(sources, request, limits, reporter)
     with connect() as sess:
         transcriber = Transcriber(sess, request, out, waiting, limits, reporter)
         targets = transcriber.targets(sources)
@@ -439,8 +447,8 @@ class _Tracked:
         self.inner.note(message)
 
     @contextmanager
-    def uploading(self) -> Iterator[Progress | None]:
-        with self.inner.uploading() as advance:
+    def uploading(self, total: int | None = None) -> Iterator[Progress | None]:
+        with self.inner.uploading(total) as advance:
 
             def progress(sent: int) -> None:
                 self.cancelled()  # raises once the batch is cancelled: the upload ends there
@@ -549,13 +557,17 @@ def submit(
     sources = collect_sources(raw_sources, limits, reporter.warn)
     for warning in request.warnings:
         reporter.warn(warning)
+    if limits.dry_run:
+        from stt_cli.core.preview import dry_run
+
+        return dry_run(sources, request, limits, reporter)
     errors: list[SttError] = []
     with connect() as sess:
         transcriber = Transcriber(sess, request, no_output, no_wait, limits, reporter)
         for source in sources:
             try:
                 size = source.size
-                with prepare(source, limits.max_size) as prepared:
+                with prepare(source, limits.max_size, limits.audio_prep) as prepared:
                     obtained = transcriber.obtain(prepared, reporter.single(source.label, size))
             except Interrupted:
                 raise

@@ -1,5 +1,5 @@
-"""The source options (--max-size, --from-file, --recursive, and the batch's --concurrency, --skip-existing,
---resubmit): the SourceOptions of run and submit."""
+"""The source options (--max-size, --from-file, --recursive, --audio-prep, --dry-run, and the batch's
+--concurrency, --skip-existing, --resubmit): the SourceOptions of run and submit."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli.cli.build import Group, Opt
-from stt_cli.core.defaults import BOUNDS, DEFAULT_CONCURRENCY
+from stt_cli.cli.options.values import AudioPrep
+from stt_cli.core.defaults import BOUNDS, DEFAULT_AUDIO_PREP, DEFAULT_CONCURRENCY
 from stt_cli.core.plan import SourceOptions
 from stt_cli.errors import UsageError
 
@@ -63,6 +64,22 @@ SOURCE_OPTS = (
     ),
     _source_option("recursive", bool, "--recursive", "Walk directories for audio and video files", False),
     _source_option(
+        "audio_prep",
+        AudioPrep,
+        "--audio-prep",
+        "What is sent of a local file (needs ffmpeg): lossless sends a video's audio track and PCM as FLAC, "
+        "the same samples; compact sends 16 kHz mono FLAC; off sends the file as it is",
+        AudioPrep(DEFAULT_AUDIO_PREP),
+        case_sensitive=False,
+    ),
+    _source_option(
+        "dry_run",
+        bool,
+        "--dry-run",
+        "Show each source's duration, the bytes that would be sent and how; send nothing",
+        False,
+    ),
+    _source_option(
         "concurrency",
         int,
         "--concurrency",
@@ -95,6 +112,8 @@ def build_sources(values: dict[str, Any]) -> SourceOptions:
         concurrency=values["concurrency"],
         skip_existing=values["skip_existing"],
         resubmit=values["resubmit"],
+        audio_prep=AudioPrep(values["audio_prep"]).value,
+        dry_run=values["dry_run"],
     )
 
 

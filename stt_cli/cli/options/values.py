@@ -13,6 +13,12 @@ class Mode(StrEnum):
     extended = "extended"
 
 
+class AudioPrep(StrEnum):  # core/defaults.AUDIO_PREPS
+    off = "off"
+    lossless = "lossless"
+    compact = "compact"
+
+
 def finite(values: dict[str, Any], *names: str) -> None:
     """Refuse NaN and infinity for number options: click's ranges let them through (nan compares false)."""
     import math

@@ -1,0 +1,109 @@
+"""`--dry-run`: what run or submit would send of each source, and for how many seconds of audio, sending nothing.
+
+The bytes are counted, not guessed: each preparation is made in stt's cache dir, measured and removed.
+No key is needed and no request leaves the machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from stt_cli.errors import Interrupted
+
+if TYPE_CHECKING:
+    from stt_cli.core.plan import Request, SourceOptions
+    from stt_cli.core.reporter import Reporter
+    from stt_cli.core.sources import Source
+
+
+class Preview(NamedTuple):
+    """One source under --dry-run: its audio's length, its bytes, what would be sent, and how."""
+
+    source: str
+    duration: float | None  # s of audio to be billed (None: not known here)
+    size: int | None  # the source's bytes (None: a URL)
+    sent: int | None  # the bytes of audio that would be uploaded (None: a URL, fetched by the service)
+    prep: str  # "as-is" | "copy" | "flac" | "url"
+    how: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "duration": None if self.duration is None else round(self.duration, 3),
+            "size": self.size,
+            "sent_bytes": self.sent,
+            "prep": self.prep,
+            "how": self.how,
+        }
+
+
+def dry_run(sources: list[Source], request: Request, limits: SourceOptions, reporter: Reporter) -> int:
+    """Each source probed and, where it would be prepared, prepared and measured; the table or JSON lines."""
+    from stt_cli.errors import ExitCode
+
+    previews = []
+    for source in sources:
+        try:
+            previews.append(preview(source, limits.audio_prep, _multichannel(request), reporter.warn))
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted during --dry-run; nothing was sent") from None
+    reporter.previewed(previews)
+    return ExitCode.OK
+
+
+def _multichannel(request: Request) -> bool:
+    return any(str(request.options.get(name, "")).lower() == "true" for name in ("multi_channel", "multichannel"))
+
+
+@contextlib.contextmanager
+def _local_file(source: Source) -> Iterator[Path]:
+    from stt_cli.core.sources import spooled_stdin
+
+    if source.kind == "stdin":
+        with spooled_stdin() as (path, _digest):
+            yield path
+        return
+    assert source.path is not None
+    yield source.path
+
+
+def preview(source: Source, mode: str, multichannel: bool, warn: Any) -> Preview:
+    """What would be sent of one source."""
+    from stt_cli.api.client import BodyRestart
+    from stt_cli.core.config import spool_dir
+    from stt_cli.core.media import ENABLE_HINT, Preparation, Unreadable, decide, find_tools, probe
+
+    if source.kind == "url":
+        return Preview(
+            source.label, None, None, None, "url", "a URL: the service fetches it (its length is not known here)"
+        )
+    with _local_file(source) as path:
+        size = path.stat().st_size
+        tools = find_tools()
+        if tools is None:
+            how = "as it is: ffmpeg not found, so its length is not known here"
+            if mode != "off":
+                how += f" ({ENABLE_HINT})"
+            return Preview(source.label, None, size, size, "as-is", how)
+        try:
+            media = probe(path, tools)
+        except Unreadable as exc:
+            return Preview(source.label, None, size, size, "as-is", f"as it is: ffprobe cannot read it ({exc})")
+        plan = decide(media, mode, size, multichannel)
+        if not plan.changes:
+            return Preview(source.label, plan.duration, size, size, "as-is", plan.why)
+        with Preparation(path, plan, tools, spool_dir()) as preparation:
+            try:
+                if plan.streams:
+                    with contextlib.suppress(BodyRestart):  # the header is then corrected in the file
+                        for _chunk in preparation.chunks():
+                            pass
+                else:
+                    preparation.complete()
+                sent = preparation.size  # the temp file holds all that would be sent
+            except Unreadable as exc:
+                return Preview(source.label, plan.duration, size, size, "as-is", f"as it is: {exc}")
+        return Preview(source.label, plan.duration, size, sent, plan.action, plan.why)
