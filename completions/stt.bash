@@ -84,8 +84,8 @@ _stt_opts_completion='-q --quiet -v --verbose -h --help'
 _stt_vals_completion=''
 _stt_args_completion='choice:bash,zsh,fish,powershell'
 _stt_subs_emulator=''
-_stt_opts_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --force --faults --tls-cert --tls-key -q --quiet -v --verbose -h --help'
-_stt_vals_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key'
+_stt_opts_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --force --faults --tls-cert --tls-key --bandwidth --keep-uploads -q --quiet -v --verbose -h --help'
+_stt_vals_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads'
 _stt_args_emulator=''
 
 # Every candidate is compared with what was typed as plain text: no list is handed to compgen -W, which
@@ -250,6 +250,8 @@ _stt() {
         'emulator|--faults') COMPREPLY=(); return ;;
         'emulator|--tls-cert') COMPREPLY=(); return ;;
         'emulator|--tls-key') COMPREPLY=(); return ;;
+        'emulator|--bandwidth') COMPREPLY=(); return ;;
+        'emulator|--keep-uploads') COMPREPLY=(); return ;;
     esac
     local opts=_stt_opts_$var
     if [[ $cur == -* ]]; then

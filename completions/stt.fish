@@ -64,7 +64,7 @@ set -g __stt_subs_completion
 set -g __stt_vals_completion
 set -g __stt_args_completion choice:bash,zsh,fish,powershell
 set -g __stt_subs_emulator
-set -g __stt_vals_emulator --host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key
+set -g __stt_vals_emulator --host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads
 set -g __stt_args_emulator
 
 # The command path so far ("run", "jobs rm"; "-" for stt itself) and how many arguments follow it.
@@ -376,6 +376,8 @@ complete -c stt -n '__stt_at emulator' -l force -d 'Overwrite PATH with --write-
 complete -c stt -n '__stt_at emulator' -l faults -x -d 'Faults to play first, as JSON: {"create": [...], "poll": [...]} (see the README)'
 complete -c stt -n '__stt_at emulator' -l tls-cert -x -d 'Serve https with this certificate (with --tls-key)'
 complete -c stt -n '__stt_at emulator' -l tls-key -x -d 'The certificate\'s key'
+complete -c stt -n '__stt_at emulator' -l bandwidth -x -d 'Read uploads at most this fast, all connections together: bytes/s (5M, 500K) or bits (40Mbit)'
+complete -c stt -n '__stt_at emulator' -l keep-uploads -x -d 'Save each accepted upload as DIR/<generation_id><ext>'
 complete -c stt -n '__stt_at emulator' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at emulator' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at emulator' -s h -l help -d 'Show this message and exit'

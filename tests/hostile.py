@@ -180,6 +180,11 @@ def _read_request(sock: socket.socket) -> Request | None:
         lines = head.decode("latin-1").split("\r\n")
         method, path, _ = lines[0].split(" ", 2)
         headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = _read_chunked(sock, bytearray(rest))
+            if body is None:
+                return None
+            return Request(method, path, headers, bytes(body))
         length = int(headers.get("content-length", "0"))
         body = bytearray(rest)
         while len(body) < length:
@@ -190,6 +195,38 @@ def _read_request(sock: socket.socket) -> Request | None:
     except (OSError, ValueError):
         return None
     return Request(method, path, headers, bytes(body))
+
+
+def _read_chunked(sock: socket.socket, buffer: bytearray) -> bytearray | None:
+    """A chunked body (audio prepared while it is sent), decoded; None when the sender stopped before its end."""
+    body = bytearray()
+
+    def fill(needed: int) -> bool:
+        while len(buffer) < needed:
+            chunk = sock.recv(1 << 20)
+            if not chunk:
+                return False
+            buffer.extend(chunk)
+        return True
+
+    while True:
+        while b"\r\n" not in buffer:
+            if not fill(len(buffer) + 1):
+                return None
+        line, _, remainder = bytes(buffer).partition(b"\r\n")
+        buffer[:] = remainder
+        size = int(line.split(b";")[0], 16)
+        if size == 0:
+            while not buffer.startswith(b"\r\n"):  # trailers, if any, then the empty line
+                if b"\r\n" in buffer:
+                    buffer[:] = bytes(buffer).partition(b"\r\n")[2]
+                elif not fill(len(buffer) + 1):
+                    return None
+            return body
+        if not fill(size + 2):
+            return None
+        body += buffer[:size]
+        del buffer[: size + 2]
 
 
 @cache

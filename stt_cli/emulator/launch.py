@@ -1,15 +1,58 @@
-"""Starting the emulator from its command's options: the faults file read, the socket bound, every failure a
-UsageError that says what to change."""
+"""Starting the emulator from its command's options: the faults file read, the bandwidth parsed, the uploads'
+folder made, the socket bound, every failure a UsageError that says what to change."""
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import ssl
 from pathlib import Path
 from typing import Any
 
 from stt_cli.emulator.server import Emulator
-from stt_cli.errors import UsageError
+from stt_cli.errors import UsageError, local_failure
+
+# --bandwidth RATE: bytes per second, K M G powers of 1000, `bit` for bits (40Mbit = 5M); "/s" may follow.
+RATE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmg]?)(bit)?(?:/s)?", re.IGNORECASE)
+RATE_UNITS = {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3}
+MAX_RATE = 1e12  # 1 TB/s: more is no uplink
+
+
+def parse_bandwidth(raw: str) -> float:
+    """`5M`, `500k`, `2000000`, `40Mbit` -> bytes per second."""
+    match = RATE.fullmatch(raw.strip())
+    rate = 0.0
+    if match is not None:
+        number, unit, bits = match.groups()
+        rate = float(number) * RATE_UNITS[unit.lower()] / (8 if bits else 1)
+    if not 1 <= rate <= MAX_RATE:  # 0, a fraction of a byte, and what float() makes infinite
+        raise UsageError(f"--bandwidth {raw!r} is not a rate", "write bytes per second, e.g. 5M, 500K or 40Mbit")
+    return rate
+
+
+def rate_text(rate: float) -> str:
+    """5000000 -> `5 MB/s (40 Mbit/s)`."""
+
+    def scaled(value: float, unit: str) -> str:
+        for prefix, size in (("G", 1000**3), ("M", 1000**2), ("k", 1000)):
+            if value >= size:
+                return f"{value / size:.4g} {prefix}{unit}"
+        return f"{value:.4g} {unit}"
+
+    return f"{scaled(rate, 'B/s')} ({scaled(rate * 8, 'bit/s')})"
+
+
+def uploads_folder(path: Path) -> Path:
+    """--keep-uploads DIR, made if missing and writable, as an absolute path."""
+    folder = path.absolute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise local_failure(exc, f"keep uploads in {folder}", "pick another --keep-uploads DIR") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot keep uploads in {folder}: it is not writable", "pick another --keep-uploads DIR")
+    return folder
 
 
 def start(
@@ -22,10 +65,14 @@ def start(
     tls_cert: Path | None,
     tls_key: Path | None,
     faults: Path | None,
+    bandwidth: str | None = None,
+    keep_uploads: Path | None = None,
 ) -> Emulator:
     """An emulator bound to host:port (not serving yet)."""
     if (tls_cert is None) != (tls_key is None):
         raise UsageError("--tls-cert and --tls-key go together", "pass both, or neither for plain http")
+    rate = parse_bandwidth(bandwidth) if bandwidth is not None else None
+    folder = uploads_folder(keep_uploads) if keep_uploads is not None else None
     try:
         return Emulator(
             host,
@@ -35,6 +82,8 @@ def start(
             envelope=envelope,
             tls=(str(tls_cert), str(tls_key)) if tls_cert and tls_key else None,
             faults=read_faults(faults) if faults else None,
+            bandwidth=rate,
+            keep_uploads=folder,
         )
     except ssl.SSLError as exc:
         raise UsageError(f"cannot use the TLS certificate or key: {exc}", "check --tls-cert and --tls-key") from None

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
+import shutil
+import subprocess
 import wave
 from dataclasses import dataclass
 from functools import cache
@@ -22,14 +25,15 @@ PLACEHOLDER_WORDS_PER_SECOND = 2.5
 PLACEHOLDER_SENTENCE_PAUSE = 0.5  # s
 MAX_PLACEHOLDER_WORD_LENGTH = 0.6  # s
 MAX_PLACEHOLDER_WORDS = 3000  # longer audio spreads these over its length instead
-ASSUMED_BYTES_PER_SECOND = 16000  # 128 kbit/s: the duration guessed for audio that is not WAV
+ASSUMED_BYTES_PER_SECOND = 16000  # 128 kbit/s: the duration guessed for audio of no format read here
+FFPROBE_TIMEOUT = 10.0  # s: ffprobe reads a kept upload's length from its container, or gives up
 URL_SOURCE_DURATION = 30.0  # s: the emulator never downloads, so a URL source gets a fixed length
 DEFAULT_UTT_SPLIT = 0.8  # s, as the service documents
 
 
 @dataclass(frozen=True)
 class AudioInfo:
-    """What the emulator learned from the upload (or URL) without keeping it."""
+    """What the emulator learned from the upload (or URL): from its first bytes, or its kept copy."""
 
     duration: float
     channels: int
@@ -58,9 +62,24 @@ def sample_wav() -> bytes:
     return resources.files("stt_cli.emulator").joinpath("data/talk.wav").read_bytes()
 
 
-def audio_info(head: bytes, size: int, sha256: str) -> AudioInfo:
-    """Duration and channels from a WAV header (the first bytes suffice), else a guess from the size."""
-    recognised = sha256 == sample()["sha256"]
+def audio_info(head: bytes, size: int, sha256: str, path: str | None = None) -> AudioInfo:
+    """Duration and channels from a WAV header or a FLAC STREAMINFO (the first bytes suffice); for another
+    format, from ffprobe on the upload's copy at `path` (--keep-uploads) when ffprobe is installed; else a
+    guess from the size."""
+    recognised = sha256 == sample()["sha256"] or _flac_shape(head) == _sample_shape()
+    known = _wav_info(head, size)
+    if known is None:
+        known = _flac_info(head)
+    if known is None and path is not None:
+        known = _ffprobe_info(path)
+    duration, channels = known if known is not None else (None, 1)
+    if duration is None:
+        duration = max(1.0, size / ASSUMED_BYTES_PER_SECOND)
+    return AudioInfo(round(duration, 3), channels, sha256, size, recognised)
+
+
+def _wav_info(head: bytes, size: int) -> tuple[float | None, int] | None:
+    """(duration, channels) of a WAV, or None for anything else."""
     try:
         with wave.open(io.BytesIO(head)) as handle:
             frame = handle.getsampwidth() * handle.getnchannels()
@@ -69,10 +88,74 @@ def audio_info(head: bytes, size: int, sha256: str) -> AudioInfo:
             by_size = max(0, size - 44) // frame if frame else 0
             if frames <= 0 or frames >= 0xFFFFFFF0 // max(frame, 1):
                 frames = by_size
-            duration = min(frames, by_size or frames) / handle.getframerate()
-            return AudioInfo(round(duration, 3), handle.getnchannels(), sha256, size, recognised)
+            return min(frames, by_size or frames) / handle.getframerate(), handle.getnchannels()
     except (wave.Error, EOFError, ZeroDivisionError, ValueError):
-        return AudioInfo(round(max(1.0, size / ASSUMED_BYTES_PER_SECOND), 3), 1, sha256, size, recognised)
+        return None
+
+
+@cache
+def _sample_shape() -> tuple[int, int, int, int]:
+    """The sample's rate, channels, bits and sample count: a FLAC of the same shape is the sample, sent as
+    FLAC (stt's --audio-prep; its compact form too, the sample being 16 kHz mono already)."""
+    with wave.open(io.BytesIO(sample_wav())) as handle:
+        return handle.getframerate(), handle.getnchannels(), handle.getsampwidth() * 8, handle.getnframes()
+
+
+def _flac_info(head: bytes) -> tuple[float | None, int] | None:
+    """(duration, channels) from a FLAC's STREAMINFO, or None for anything else. Its 36-bit total of samples
+    is 0 when the encoder did not know it: the duration is then unknown (None)."""
+    shape = _flac_shape(head)
+    if shape is None:
+        return None
+    rate, channels, _bits, samples = shape
+    return (samples / rate if samples else None), channels
+
+
+def _flac_shape(head: bytes) -> tuple[int, int, int, int] | None:
+    """(rate, channels, bits, samples) from a FLAC's STREAMINFO, its first metadata block (after an ID3v2
+    tag, which some taggers put first), or None for anything else."""
+    start = 0
+    if head[:3] == b"ID3" and len(head) >= 10:  # ID3v2: a 10-byte header, then a syncsafe size (a footer)
+        start = 10 + sum((byte & 0x7F) << shift for byte, shift in zip(head[6:10], (21, 14, 7, 0), strict=True))
+        start += 10 if head[5] & 0x10 else 0
+    block = head[start : start + 8 + 34]
+    if len(block) < 42 or block[:4] != b"fLaC" or block[4] & 0x7F != 0 or int.from_bytes(block[5:8]) < 34:
+        return None
+    # After the block and frame sizes (10 bytes): rate (20 bits), channels - 1 (3), bits - 1 (5), samples (36).
+    packed = int.from_bytes(block[18:26])
+    rate = packed >> 44
+    channels = ((packed >> 41) & 0x7) + 1
+    bits = ((packed >> 36) & 0x1F) + 1
+    samples = packed & (2**36 - 1)
+    if rate == 0:
+        return None  # not a valid STREAMINFO
+    return rate, channels, bits, samples
+
+
+def _ffprobe_info(path: str) -> tuple[float | None, int] | None:
+    """(duration, channels) of a kept upload's first audio stream, by ffprobe; None when it is not installed,
+    fails, or finds no audio or no length."""
+    program = shutil.which("ffprobe")
+    if program is None:
+        return None
+    command = [program, "-v", "error", "-select_streams", "a:0", "-show_entries", "format=duration:stream=channels"]
+    try:
+        done = subprocess.run(
+            [*command, "-of", "json", path],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=FFPROBE_TIMEOUT,
+            check=False,
+        )
+        data = json.loads(done.stdout)
+        streams = data.get("streams") or []
+        duration = float(data["format"]["duration"])
+        channels = int(streams[0].get("channels", 1)) if streams else 0
+    except (OSError, subprocess.SubprocessError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if done.returncode != 0 or not streams or not math.isfinite(duration) or duration <= 0:
+        return None
+    return duration, max(1, channels)
 
 
 def url_info(url: str) -> AudioInfo:

@@ -11,13 +11,20 @@ Control endpoints under /_emulator/ let tests and users' CI script faults and in
   POST /_emulator/expire     {"generation_id": "..."}                       (its result is now gone: 404)
   POST /_emulator/advance    {"seconds": 30}          (the emulator's clock jumps ahead: pending jobs finish sooner)
   POST /_emulator/reset      forget jobs, faults and the request log
-  GET  /_emulator/requests   the request log, oldest first
+  GET  /_emulator/requests   the request log, oldest first; a create's entry names its upload's filename,
+                             content_type, size and sha256, and received_path: its copy under --keep-uploads
+
+With a bandwidth (--bandwidth), request bodies are read no faster than that, all connections together: one
+user's uplink. Answers are not slowed, nor the bodies sent to /_emulator/.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import re
 import secrets
 import socket
 import ssl
@@ -30,7 +37,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from urllib.parse import unquote
 
 from stt_cli.api.catalogue import all_models, family_of
@@ -39,10 +47,13 @@ from stt_cli.emulator.results import AudioInfo, audio_info, build_result, url_in
 
 API_PREFIX = "/v1"
 READ_CHUNK = 256 * 1024
-HEAD_BYTES = 64 * 1024  # enough of a WAV to read its header
+HEAD_BYTES = 64 * 1024  # enough of a WAV or FLAC to read its header
 MAX_FIELD_BYTES = 64 * 1024
 MAX_JSON_BYTES = 1024 * 1024
 RESULT_TTL = 3600.0  # s: the service keeps finished results for one hour
+BURST_BYTES = 64 * 1024  # the uplink's largest burst: 64 KiB...
+BURST_SECONDS = 0.05  # ...or 50 ms of its rate, whichever is less
+KEPT_EXTENSION = re.compile(r"[A-Za-z0-9]{1,5}")  # an upload's extension kept as it is (lower-cased), else .bin
 
 
 @dataclass
@@ -57,6 +68,7 @@ class Job:
     fail: str | None = None
     expired: bool = False
     result: dict[str, Any] | None = None
+    upload_path: str | None = None  # its upload's copy under --keep-uploads
 
 
 @dataclass
@@ -72,6 +84,8 @@ class EmulatorState:
     idempotency: dict[str, str] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    uplink: Uplink | None = None  # --bandwidth: the pace of reading request bodies
+    keep_uploads: Path | None = None  # --keep-uploads DIR (absolute)
 
     def now(self) -> float:
         return self.clock() + self.skew
@@ -140,6 +154,17 @@ def _text_only(model: str) -> bool:
     return family is not None and family.shape == "text"
 
 
+@dataclass
+class Upload:
+    """The audio part of a create: what the request log tells of it, and its copy under --keep-uploads."""
+
+    field: str
+    filename: str
+    content_type: str
+    info: AudioInfo
+    copy: KeptUpload | None = None
+
+
 class HttpError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -147,11 +172,108 @@ class HttpError(Exception):
         self.message = message
 
 
-class BodyReader:
-    """The request body as a stream, whether sized by Content-Length or chunked."""
+class Uplink:
+    """The one uplink all connections share (--bandwidth): a token bucket of `rate` bytes/s whose bursts are
+    at most BURST_BYTES or BURST_SECONDS of the rate. Each read reserves its bytes, then waits until the
+    bucket has carried them, so readers at once take turns and together get `rate`."""
 
-    def __init__(self, handler: BaseHTTPRequestHandler) -> None:
+    def __init__(
+        self, rate: float, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        if not rate > 0:
+            raise ValueError(f"a bandwidth must be more than 0 bytes/s, not {rate}")
+        self.rate = float(rate)
+        self.burst = max(1, min(BURST_BYTES, int(self.rate * BURST_SECONDS)))
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = float(self.burst)
+        self._stamp = clock()
+        self._lock = threading.Lock()
+
+    def take(self, wanted: int) -> int:
+        """Wait until the uplink has carried up to `wanted` bytes (one burst at most); how many it carried."""
+        granted = min(wanted, self.burst)
+        if granted <= 0:
+            return wanted
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate) - granted
+            self._stamp = now
+            wait = -self._tokens / self.rate
+        if wait > 0:
+            self._sleep(wait)
+        return granted
+
+
+def kept_name(job_id: str, filename: str) -> str:
+    """An upload's name under --keep-uploads: <generation_id><ext>, its extension lower-cased when it is 1 to 5
+    ASCII letters or digits, else .bin."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, extension = base.rpartition(".")
+    usable = dot and stem.strip(".") and KEPT_EXTENSION.fullmatch(extension)
+    return job_id + (f".{extension.lower()}" if usable else ".bin")
+
+
+class KeptUpload:
+    """An upload written to --keep-uploads DIR as it arrives (never held whole): a temp file there, renamed
+    into place once its job exists, removed when the request fails."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path: Path | None = None
+        self.temp = folder / f".upload-{secrets.token_hex(8)}.part"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        except OSError as exc:
+            raise self._failure(exc) from None
+        self._file: IO[bytes] | None = os.fdopen(fd, "wb")
+
+    def _failure(self, exc: OSError) -> HttpError:
+        return HttpError(500, f"the emulator cannot keep the upload in {self.folder}: {exc.strerror or exc}")
+
+    def write(self, data: bytes) -> None:
+        assert self._file is not None
+        try:
+            self._file.write(data)
+        except OSError as exc:
+            raise self._failure(exc) from None
+
+    def close(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            try:
+                file.close()
+            except OSError as exc:
+                raise self._failure(exc) from None
+
+    def keep(self, name: str) -> Path:
+        """Rename the complete upload to DIR/name (atomic: a reader sees all of it or nothing)."""
+        self.close()
+        target = self.folder / name
+        try:
+            os.replace(self.temp, target)
+        except OSError as exc:
+            raise self._failure(exc) from None
+        self.path = target
+        return target
+
+    def discard(self) -> None:
+        """Remove the temp file (nothing once kept)."""
+        if self.path is not None:
+            return
+        with contextlib.suppress(OSError):
+            self.close()
+        with contextlib.suppress(OSError):
+            self.temp.unlink(missing_ok=True)
+
+
+class BodyReader:
+    """The request body as a stream, whether sized by Content-Length or chunked; paced by the uplink if any."""
+
+    def __init__(self, handler: BaseHTTPRequestHandler, uplink: Uplink | None = None) -> None:
         self._rfile = handler.rfile
+        self._uplink = uplink
         self._chunked = "chunked" in handler.headers.get("Transfer-Encoding", "").lower()
         length = handler.headers.get("Content-Length")
         self._remaining = int(length) if length and not self._chunked else 0
@@ -163,7 +285,7 @@ class BodyReader:
         if self._done:
             return b""
         if not self._chunked:
-            data = self._rfile.read(min(size, self._remaining))
+            data = self._carried(min(size, self._remaining))
             self._remaining -= len(data)
             if not data and self._remaining:
                 self.truncated = True
@@ -181,13 +303,19 @@ class BodyReader:
                     pass
                 self._done = True
                 return b""
-        data = self._rfile.read(min(size, self._chunk_left))
+        data = self._carried(min(size, self._chunk_left))
         self._chunk_left -= len(data)
         if self._chunk_left == 0:
             self._rfile.readline(8)
         if not data:
             self._done = self.truncated = True
         return data
+
+    def _carried(self, size: int) -> bytes:
+        """Up to `size` bytes of the body, once the uplink has carried them (at most one burst at a time)."""
+        if self._uplink is not None:
+            size = self._uplink.take(size)
+        return self._rfile.read(size)
 
     def drain(self) -> None:
         while self.read():
@@ -314,8 +442,9 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(delay)
             delay = 0.0
         if action == "reset":  # read part of the upload, then reset the connection: a failure mid-body
-            if body is not None:
-                body.read(int(fault.get("after_bytes", 64 * 1024)))
+            left = int(fault.get("after_bytes", 64 * 1024)) if body is not None else 0
+            while body is not None and left > 0 and (data := body.read(min(left, READ_CHUNK))):
+                left -= len(data)
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             return
@@ -362,7 +491,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def do_POST(self) -> None:
-        body = BodyReader(self)
+        control = self.path.startswith("/_emulator/")  # the tests' own requests do not use the users' uplink
+        body = BodyReader(self, None if control else self.state.uplink)
         try:
             self._route_post(body)
         except HttpError as exc:
@@ -439,15 +569,26 @@ class Handler(BaseHTTPRequestHandler):
             self._log(kind="create", outcome="fault")
             self._play_fault(fault, body)
             return
+        copies: list[KeptUpload] = []  # --keep-uploads: whatever is not kept is removed before the answer
+        try:
+            status, answer = self._create_job(body, copies)
+        finally:
+            for copy in copies:
+                copy.discard()
+        self._send(status, answer)
+
+    def _create_job(self, body: BodyReader, copies: list[KeptUpload]) -> tuple[int, dict[str, Any]]:
+        """The job for a create (made, or found by its Idempotency-Key): the answer's status and body."""
         content_type = self.headers.get("Content-Type", "")
+        upload: Upload | None = None
         if content_type.startswith("multipart/form-data"):
-            options, info, file_field = self._read_upload(body, content_type)
+            options, upload = self._read_upload(body, content_type, copies)
+            info = upload.info
             source = "upload"
         elif content_type.startswith("application/json"):
             options = self._read_json(body)
             if not isinstance(options, dict):
                 raise HttpError(400, "Body validation error! the body must be a JSON object")
-            file_field = ""
             url = options.pop("url", None)
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
                 raise HttpError(400, "Body validation error!\nurl: a http(s) URL is required")
@@ -465,6 +606,11 @@ class Handler(BaseHTTPRequestHandler):
                 job_id = self._new_job(str(model), options, info)
                 if key:
                     self.state.idempotency[key] = job_id
+            job = self.state.jobs[job_id]
+        if upload is not None and upload.copy is not None and job.upload_path is None:
+            kept = str(upload.copy.keep(kept_name(job_id, upload.filename)))  # a repeated key keeps the first
+            with self.state.lock:
+                job.upload_path = kept
         self._log(
             kind="create",
             outcome="created",
@@ -474,12 +620,15 @@ class Handler(BaseHTTPRequestHandler):
             source=source,
             size=info.size,
             sha256=info.sha256,
-            upload_field=file_field or None,
+            upload_field=upload.field if upload else None,
+            filename=upload.filename if upload else None,
+            content_type=upload.content_type if upload else None,
+            received_path=job.upload_path,
         )
         answer: dict[str, Any] = {"generation_id": job_id}
         if self.state.envelope == "b" or _text_only(str(model)):  # as the gpt-4o and MAI pages show it
             answer["status"] = "queued"
-        self._send(201 if self.state.envelope == "b" else 200, answer)
+        return 201 if self.state.envelope == "b" else 200, answer
 
     def _new_job(self, model: str, options: dict[str, Any], info: AudioInfo) -> str:
         state = self.state
@@ -533,31 +682,36 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise HttpError(400, "Body validation error! the body is not valid JSON") from None
 
-    def _read_upload(self, body: BodyReader, content_type: str) -> tuple[dict[str, Any], AudioInfo, str]:
+    def _read_upload(
+        self, body: BodyReader, content_type: str, copies: list[KeptUpload]
+    ) -> tuple[dict[str, Any], Upload]:
         boundary = _disposition("x;" + content_type.split(";", 1)[1]).get("boundary") if ";" in content_type else None
         if not boundary:
             raise HttpError(400, "Body validation error! multipart boundary missing")
         options: dict[str, Any] = {}
-        info: AudioInfo | None = None
-        file_field = ""
+        upload: Upload | None = None
         name = ""
         is_file = False
         value = b""
         digest = hashlib.sha256()
         head = b""
         size = 0
+        filename = part_type = ""
+        copy: KeptUpload | None = None
 
         def finish_part() -> None:
-            nonlocal info, file_field
+            nonlocal upload
             if not name:
                 return
             if is_file:
-                if info is not None:
+                if upload is not None:
                     raise HttpError(400, "Body validation error! more than one audio file")
                 if size == 0:
                     raise HttpError(400, "Body validation error!\naudio: the file is empty")
-                info = audio_info(head, size, digest.hexdigest())
-                file_field = name
+                if copy is not None:
+                    copy.close()
+                info = audio_info(head, size, digest.hexdigest(), str(copy.temp) if copy is not None else None)
+                upload = Upload(name, filename, part_type, info, copy)
                 return
             text = value.decode("utf-8", "replace")
             if name in options:
@@ -573,12 +727,18 @@ class Handler(BaseHTTPRequestHandler):
                 name = params.get("name", "")
                 is_file = "filename" in params and name in ("audio", "file")
                 value, head, size, digest = b"", b"", 0, hashlib.sha256()
+                filename, part_type, copy = params.get("filename", ""), item.get("content-type", ""), None
+                if is_file and self.state.keep_uploads is not None:
+                    copy = KeptUpload(self.state.keep_uploads)
+                    copies.append(copy)
                 continue
             if is_file:
                 digest.update(item)
                 size += len(item)
                 if len(head) < HEAD_BYTES:
                     head += item[: HEAD_BYTES - len(head)]
+                if copy is not None:
+                    copy.write(item)
             else:
                 value += item
                 if len(value) > MAX_FIELD_BYTES:
@@ -587,9 +747,9 @@ class Handler(BaseHTTPRequestHandler):
         body.drain()
         if body.truncated:
             raise HttpError(400, "Body validation error! the body ended early")
-        if info is None:
+        if upload is None:
             raise HttpError(400, "Body validation error!\naudio: a file is required")
-        return options, info, file_field
+        return options, upload
 
     def _control(self, path: str, data: Any) -> None:
         state = self.state
@@ -653,8 +813,18 @@ class Emulator:
         envelope: str = "a",
         tls: tuple[str, str] | None = None,
         faults: dict[str, list[dict[str, Any]]] | None = None,
+        bandwidth: float | None = None,
+        keep_uploads: str | os.PathLike[str] | None = None,
     ) -> None:
+        """`bandwidth`: read request bodies at most this many bytes/s, all connections together. `keep_uploads`:
+        a folder (made if missing) where each accepted upload is saved as <generation_id><ext>."""
         self.state = EmulatorState(processing_time=processing_time, api_key=api_key, envelope=envelope)
+        if bandwidth is not None:
+            self.state.uplink = Uplink(bandwidth)
+        if keep_uploads is not None:
+            folder = Path(keep_uploads).absolute()
+            folder.mkdir(parents=True, exist_ok=True)
+            self.state.keep_uploads = folder
         for endpoint, responses in (faults or {}).items():
             if endpoint not in self.state.faults:
                 raise ValueError(f"unknown fault endpoint {endpoint!r} (create or poll)")

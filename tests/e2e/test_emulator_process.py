@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -87,3 +88,40 @@ def test_emulator_faults_from_a_file(tmp_path: Path, talk: Path) -> None:
         timeout=30,
     )
     assert refused.returncode == 2 and "faults file" in refused.stderr
+
+
+def test_the_emulator_command_limits_and_keeps_uploads(tmp_path: Path) -> None:
+    """--bandwidth and --keep-uploads: said at start-up (after the listening line, whose last word stays the
+    URL), and in force for an upload."""
+    kept = tmp_path / "kept"
+    command = ["emulator", "--port", "0", "--bandwidth", "4Mbit", "--keep-uploads", str(kept)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stt_cli", *command],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stderr is not None
+        lines = [proc.stderr.readline() for _ in range(3)]
+        assert lines[0].startswith("stt emulator listening on http://127.0.0.1:")
+        base = lines[0].split()[-1]
+        assert "uploads read at 500 kB/s (4 Mbit/s) at most" in lines[1]
+        assert f"uploads kept in {kept}" in lines[2]
+        audio = os.urandom(600_000)
+        body = (
+            b'--b0\r\nContent-Disposition: form-data; name="model"\r\n\r\n#g1_whisper-large\r\n'
+            b'--b0\r\nContent-Disposition: form-data; name="audio"; filename="a.Opus"\r\n\r\n'
+            + audio
+            + b"\r\n--b0--\r\n"
+        )
+        headers = {"Authorization": "Bearer k", "Content-Type": "multipart/form-data; boundary=b0"}
+        started = time.monotonic()
+        create = urllib.request.Request(base + "/stt/create", data=body, headers=headers, method="POST")
+        with urllib.request.urlopen(create, timeout=30) as response:
+            job_id = json.loads(response.read())["generation_id"]
+        assert time.monotonic() - started >= 1.0  # 600 kB at 500 kB/s
+        assert (kept / f"{job_id}.opus").read_bytes() == audio
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)

@@ -326,7 +326,8 @@ def test_an_interrupted_batch_continues_when_run_again(emulator: EmulatorHandle,
     assert "6 done, 0 failed" in done.stderr and "already exists" not in done.stderr
     # Six jobs: a create cut off by the interrupt after its body went out is sent again with its key, and
     # the emulator, like a service that honours Idempotency-Key, answers it with the same job.
-    assert len({c["generation_id"] for c in emulator.creates()}) == 6
+    # (A create Ctrl-C stopped before its body ended made no job, and has no id in the log.)
+    assert len({c["generation_id"] for c in emulator.creates() if c.get("generation_id")}) == 6
 
 
 def test_many_small_objects_are_refused_before_they_are_built(hostile: HostileServer, tmp_path: Path) -> None:
