@@ -337,6 +337,11 @@ class ApiClient:
             limits=httpx.Limits(max_keepalive_connections=0),
         )
 
+    def debug(self, message: str) -> None:
+        """A line for -v (what was sent, how it was prepared): the same place as the request lines."""
+        if self._log is not None:
+            self._log(message)
+
     def close(self) -> None:
         self._http.close()
 

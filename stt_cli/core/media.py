@@ -23,6 +23,7 @@ import contextlib
 import json
 import math
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from stt_cli.api.client import BodyRestart
-from stt_cli.errors import Interrupted
+from stt_cli.errors import Interrupted, UsageError
 
 COMPACT_RATE = 16_000  # Hz: what Whisper resamples every input to
 PREP_PREFIX = "prep-"  # temp files in the spool dir: .prep-audio.stt-PID-XXXX.tmp
@@ -48,6 +49,7 @@ PROBE_TIMEOUT = 60.0  # s
 MAX_STREAMS = 64  # streams of a source looked at
 STDERR_SHOWN = 300  # characters of a tool's complaint shown
 PIPE_CHUNK = 256 * 1024
+STALL_SECONDS = 60.0  # s without a byte from ffmpeg: it is stuck on this file
 
 # Uncompressed PCM that FLAC holds sample for sample (FLAC has no float and, in this ffmpeg, no 32-bit form).
 FLAC_PCM = frozenset(
@@ -395,6 +397,10 @@ class Preparation:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """ffmpeg stopped if it still runs, the temp file removed."""
         self._stop()
         if self.path is not None:
             with contextlib.suppress(OSError):
@@ -435,8 +441,12 @@ class Preparation:
             except OSError as exc:
                 raise Unreadable(f"ffmpeg could not start ({exc.strerror})") from None
             self._process = process
+            deadline = STALL_SECONDS + 2 * (self.plan.duration or 0)  # normally 1-2% of the audio's length
             try:
-                code = process.wait()
+                code = process.wait(timeout=deadline)
+            except subprocess.TimeoutExpired:
+                self._stop()
+                raise Unreadable(f"ffmpeg took over {deadline:.0f} s to prepare it") from None
             except KeyboardInterrupt:
                 self._stop()
                 raise Interrupted(f"interrupted while preparing {self.source.name}; no job was created") from None
@@ -468,7 +478,7 @@ class Preparation:
             head = bytearray()
             patched = False
             pending: bytes | None = None
-            while chunk := process.stdout.read(PIPE_CHUNK):
+            while chunk := self._read(process):
                 if not patched:
                     head += chunk
                     if len(head) < 42:
@@ -477,7 +487,12 @@ class Preparation:
                         self._stop()
                         raise Unreadable("ffmpeg's FLAC did not start with a FLAC header")
                     chunk, patched = bytes(head), True
-                keep.write(chunk)
+                try:
+                    keep.write(chunk)
+                except OSError as exc:  # a full disk, say: the caller sends the source as it is instead
+                    self._stop()
+                    where = self.directory
+                    raise Unreadable(f"the prepared audio could not be kept in {where}: {exc.strerror}") from None
                 if pending is not None:
                     yield pending
                 pending = chunk
@@ -495,6 +510,17 @@ class Preparation:
         self.whole = True
         yield pending
 
+    def _read(self, process: subprocess.Popen[bytes]) -> bytes:
+        """The next piece ffmpeg wrote (b"" at its end); a stall of STALL_SECONDS is a failure, not a hang.
+        Only the wait for ffmpeg counts: the time the piece spends on the wire is the caller's."""
+        assert process.stdout is not None
+        fd = process.stdout.fileno()
+        ready, _, _ = select.select([fd], [], [], STALL_SECONDS)
+        if not ready:
+            self._stop()
+            raise Unreadable(f"ffmpeg wrote nothing for {STALL_SECONDS:.0f} s")
+        return os.read(fd, PIPE_CHUNK)
+
     def _correct_header(self, samples: int) -> None:
         assert self.path is not None
         with self.path.open("r+b") as handle:
@@ -505,23 +531,24 @@ class Preparation:
 
 
 # --- What the upload sends -------------------------------------------------------------------------------
-# The suffixes of files that preparation would change (video, uncompressed PCM): where a missing ffmpeg is
-# worth a note. Compressed audio is sent as it is anyway.
-GAINS = frozenset(
-    {".wav", ".wave", ".aif", ".aiff", ".aifc", ".caf", ".w64", ".au", ".mp4", ".m4v", ".mov", ".mkv", ".webm",
-     ".avi", ".wmv", ".flv", ".ts", ".mts", ".m2ts", ".3gp", ".mpg", ".mpeg", ".vob", ".asf"}
-)  # fmt: skip
-_told = threading.Lock()
-_said: set[str] = set()
+# The suffixes of compressed audio, which preparation sends as it is anyway: for them a missing ffmpeg is not
+# worth a note (for a video, PCM or a name that says nothing, such as stdin's, it is).
+AS_IS_ANYWAY = frozenset({".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".amr", ".wma", ".spx", ".mpga"})
 
 
-def say_once(topic: str, note: Callable[[str], None], message: str) -> None:
-    """A note given once per process, whatever the number of sources (a batch of 2,000 says it once)."""
-    with _told:
-        if topic in _said:
-            return
-        _said.add(topic)
-    note(message)
+class Once:
+    """Notes given once per run, whatever the number of sources (a batch of 2,000 says it once)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._said: set[str] = set()
+
+    def say(self, topic: str, note: Callable[[str], None], message: str) -> None:
+        with self._lock:
+            if topic in self._said:
+                return
+            self._said.add(topic)
+        note(message)
 
 
 class Sent(NamedTuple):
@@ -531,15 +558,22 @@ class Sent(NamedTuple):
     filename: str
     content_type: str
     plan: Plan | None  # None: no preparation was tried (off, or no ffmpeg)
-    live: Preparation | None = None
+    made: Preparation | None = None
+
+    @property
+    def live(self) -> Preparation | None:
+        """The preparation to send as it is made (FLAC), or None: the file at `path` is whole."""
+        return self.made if self.made is not None and self.plan is not None and self.plan.streams else None
 
 
 @contextlib.contextmanager
-def sending(path: Path, filename: str, mode: str, multichannel: bool, note: Callable[[str], None]) -> Iterator[Sent]:
+def sending(
+    path: Path, filename: str, mode: str, multichannel: bool, note: Callable[[str], None], once: Once | None = None
+) -> Iterator[Sent]:
     """The upload of a local file under --audio-prep: prepared in stt's cache dir, removed after the create.
 
-    A source the tools cannot read is sent as it is, with a note; without ffmpeg, once per process, how to
-    enable preparation.
+    A source the tools cannot read is sent as it is, with a note; without ffmpeg, once per run (`once`), how
+    to enable preparation.
     """
     from stt_cli.core.config import spool_dir
     from stt_cli.core.sources import content_type_for
@@ -550,9 +584,9 @@ def sending(path: Path, filename: str, mode: str, multichannel: bool, note: Call
         return
     tools = find_tools()
     if tools is None:
-        if path.suffix.lower() in GAINS or not path.suffix:
-            say_once("no-ffmpeg", note, f"ffmpeg not found: files are sent as they are; {ENABLE_HINT} "
-                     "(--audio-prep off says this is meant)")  # fmt: skip
+        if Path(filename).suffix.lower() not in AS_IS_ANYWAY:
+            message = f"ffmpeg not found: files are sent as they are; {ENABLE_HINT} (or --audio-prep off)"
+            (once or Once()).say("no-ffmpeg", note, message)
         yield as_is
         return
     try:
@@ -565,7 +599,13 @@ def sending(path: Path, filename: str, mode: str, multichannel: bool, note: Call
         yield as_is._replace(plan=plan)
         return
     name = f"{Path(filename).stem or 'audio'}{plan.ext}"
-    with Preparation(path, plan, tools, spool_dir()) as preparation:
+    try:
+        preparation = Preparation(path, plan, tools, spool_dir()).__enter__()
+    except UsageError as exc:  # no room or no rights in the cache dir: the file goes as it is
+        note(f"{exc.message}; sending {filename} as it is")
+        yield as_is
+        return
+    with contextlib.closing(preparation):
         if not plan.streams:
             try:
                 preparation.complete()
@@ -574,4 +614,4 @@ def sending(path: Path, filename: str, mode: str, multichannel: bool, note: Call
                 yield as_is
                 return
         assert preparation.path is not None
-        yield Sent(preparation.path, name, plan.content_type, plan, preparation if plan.streams else None)
+        yield Sent(preparation.path, name, plan.content_type, plan, preparation)

@@ -206,6 +206,7 @@ class Prepared(NamedTuple):
     size: int | None
     sha256: str | None
     audio_prep: str = "lossless"  # what --audio-prep makes of a local file before it is sent
+    mtime_ns: int | None = None  # the file's time when it was hashed: a preparation checks it did not change
 
 
 def audio_identity(sha256: str, audio_prep: str) -> str:
@@ -231,15 +232,16 @@ def prepare(source: Source, max_size: int | None = None, audio_prep: str = "loss
         return
     assert source.path is not None
     try:
+        info = source.path.stat()
         digest = file_sha256(source.path)
-        size = source.path.stat().st_size
+        size = info.st_size
     except OSError as exc:
         raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted while reading {source.label}; nothing was sent, no job was created") from None
     identity = audio_identity(digest, audio_prep)
     yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), identity, size, digest,
-                   audio_prep)  # fmt: skip
+                   audio_prep, info.st_mtime_ns)  # fmt: skip
 
 
 # What a recursive walk picks up: the audio and video files the service is likely to take.

@@ -20,6 +20,7 @@ from stt_cli.errors import (
 if TYPE_CHECKING:
     from stt_cli.api.client import ApiClient, Created
     from stt_cli.core.ledger import JobRecord, Ledger
+    from stt_cli.core.media import Once
     from stt_cli.core.reporter import ItemReporter
 
 
@@ -47,6 +48,7 @@ def obtain(
     *,
     resubmit: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    once: Once | None = None,
 ) -> Obtained:
     """The job for this work: the ledger's, or the one another stt is creating right now, or a new one.
 
@@ -96,7 +98,7 @@ def obtain(
         if prepared.path is None:
             created = client.create_from_url({"model": model, "url": prepared.source.raw, **options}, key, on_sent)
         else:
-            created = _upload(client, prepared, model, options, key, hooks, on_sent)
+            created = _upload(client, prepared, model, options, key, hooks, on_sent, once)
     except OutcomeUnknown as exc:
         ledger.mark_unknown(key)
         raise OutcomeUnknown(
@@ -142,6 +144,7 @@ def _upload(
     key: str,
     hooks: ItemReporter,
     on_sent: Callable[[], None],
+    once: Once | None,
 ) -> Created:
     """The create of a local file under its --audio-prep: what preparation makes of it, else the file itself."""
     from stt_cli.api.client import UploadFile
@@ -151,7 +154,7 @@ def _upload(
     fields = form_fields({"model": model, **options})
     field = upload_field(model)
     multichannel = any(str(options.get(name, "")).lower() == "true" for name in ("multi_channel", "multichannel"))
-    with sending(prepared.path, prepared.upload_name, prepared.audio_prep, multichannel, hooks.note) as sent:
+    with sending(prepared.path, prepared.upload_name, prepared.audio_prep, multichannel, hooks.note, once) as sent:
         upload = UploadFile(sent.path, sent.filename, sent.content_type, field, sent.live)
         total = None if sent.live is not None else sent.path.stat().st_size
         try:
@@ -160,10 +163,29 @@ def _upload(
         except Unreadable as exc:  # ffmpeg gave up while the body was going out: it never ended, no job exists
             hooks.note(f"{exc} ({prepared.source.label}); sending it as it is")
         else:
+            if sent.plan is not None and sent.made is not None:
+                how = "made while it was sent" if sent.live is not None else f"prepared in {sent.made.seconds:.1f} s"
+                client.debug(
+                    f"audio: {prepared.source.label}: {sent.plan.why}; sent {created.size or 0:,} of "
+                    f"{prepared.size or 0:,} bytes, {how}"
+                )
+                if _changed(prepared):
+                    hooks.note(f"{prepared.source.label} changed while it was prepared; the job is recorded for "
+                               "the bytes hashed before")  # fmt: skip
             return created._replace(as_is=sent.plan is None or not sent.plan.changes)
     upload = UploadFile(prepared.path, prepared.upload_name, content_type_for(prepared.upload_name), field)
     with hooks.uploading(None) as progress:
         return client.create_from_file(upload, fields, key, progress, on_sent)
+
+
+def _changed(prepared: Prepared) -> bool:
+    """The source's size or time differ from when it was hashed (a recording still being written)."""
+    assert prepared.path is not None
+    try:
+        info = prepared.path.stat()
+    except OSError:
+        return True
+    return info.st_size != prepared.size or (prepared.mtime_ns is not None and info.st_mtime_ns != prepared.mtime_ns)
 
 
 def upload_field(model_id: str) -> str:

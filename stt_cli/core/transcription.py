@@ -284,8 +284,11 @@ class Transcriber(Delivery):
         sleep: Sleep = time.sleep,
     ) -> None:
         super().__init__(sess, out, waiting, reporter, sleep)
+        from stt_cli.core.media import Once
+
         self.request = request
         self.limits = limits
+        self.once = Once()  # the notes said once per run (how to enable audio preparation)
 
     def obtain(self, prepared: Prepared, item: ItemReporter) -> Obtained:
         """The job for this source: one of the ledger's for the same work, or a new one; its id shown at once."""
@@ -301,6 +304,7 @@ class Transcriber(Delivery):
             item,
             resubmit=self.limits.resubmit,
             sleep=self.sleep,
+            once=self.once,
         )
         item.created(obtained.generation_id, obtained.record.created_at if obtained.record is not None else None)
         return obtained

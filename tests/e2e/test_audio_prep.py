@@ -219,3 +219,51 @@ def test_a_server_that_takes_no_chunked_body_gets_the_finished_file(hostile: Hos
     assert [("content-length" in r.headers) for r in seen] == [False, True]
     assert seen[0].body == seen[1].body  # the same FLAC, first chunked as it was made, then sized
     assert b"fLaC" in seen[1].body
+
+
+def fake_ffmpeg(tmp_path: Path, script: str) -> Path:
+    """A PATH whose ffmpeg is `script` (the real ffprobe beside it): an ffmpeg that hangs or fails."""
+    folder = tmp_path / "fake-bin"
+    folder.mkdir(exist_ok=True)
+    program = folder / "ffmpeg"
+    program.write_text("#!/bin/sh\n" + script + "\n")
+    program.chmod(0o755)
+    real = media.find_tools()
+    assert real is not None
+    (folder / "ffprobe").symlink_to(real.ffprobe)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("script", "said"),
+    [
+        ("exec /bin/sleep 30", "ffmpeg wrote nothing for"),
+        ("echo 'Conversion failed!' >&2; exit 1", "Conversion failed!"),
+    ],
+)
+def test_an_ffmpeg_that_hangs_or_fails_means_the_file_goes_as_it_is(
+    script: str, said: str, keeper: EmulatorHandle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = stereo_wav(tmp_path / "talk.wav")
+    monkeypatch.setenv("PATH", str(fake_ffmpeg(tmp_path, script)))
+    monkeypatch.setattr(media, "STALL_SECONDS", 0.5)
+    result = cli("run", str(source), "-o", "out.txt")
+    assert result.exit_code == 0, result.stderr
+    assert said in result.stderr and "sending it as it is" in result.stderr
+    [create] = [c for c in keeper.creates() if c.get("generation_id")]  # the stopped body made no job
+    assert Path(create["received_path"]).read_bytes() == source.read_bytes()
+    assert spool_files(tmp_path) == []
+
+
+def test_no_room_for_the_preparation_means_the_file_goes_as_it_is(
+    keeper: EmulatorHandle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = stereo_wav(tmp_path / "talk.wav")
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("STT_CACHE_DIR", str(blocker / "stt-cli"))  # the spool dir cannot be made
+    result = cli("run", str(source), "-o", "out.txt")
+    assert result.exit_code == 0, result.stderr
+    assert "sending talk.wav as it is" in result.stderr
+    [create] = keeper.creates()
+    assert Path(create["received_path"]).read_bytes() == source.read_bytes()
