@@ -41,16 +41,33 @@ class Preview(NamedTuple):
 
 
 def dry_run(sources: list[Source], request: Request, limits: SourceOptions, reporter: Reporter) -> int:
-    """Each source probed and, where it would be prepared, prepared and measured; the table or JSON lines."""
+    """Each source probed and, where it would be prepared, prepared and measured (--concurrency at once);
+    the table or JSON lines at the end, in the order given."""
+    from stt_cli.core.pool import Pool
     from stt_cli.errors import ExitCode
 
-    previews = []
-    for source in sources:
-        try:
-            previews.append(preview(source, limits.audio_prep, _multichannel(request), reporter.warn))
-        except KeyboardInterrupt:
-            raise Interrupted("interrupted during --dry-run; nothing was sent") from None
-    reporter.previewed(previews)
+    if len(sources) > 1:
+        reporter.note(f"--dry-run: measuring what would be sent of {len(sources)} sources; nothing is sent")
+    previews: list[Preview | None] = [None] * len(sources)
+    active: set[Any] = set()  # the preparations being made: Ctrl-C stops their ffmpeg and removes their files
+    multichannel = _multichannel(request)
+
+    def task(index: int, source: Source) -> None:
+        previews[index] = preview(source, limits.audio_prep, multichannel, active)
+
+    def stop() -> None:
+        for preparation in list(active):
+            preparation.close()
+
+    pool = Pool(limits.concurrency if sources[0].kind != "stdin" else 1)
+    try:
+        outcomes = pool.run(sources, task, stop)
+    except Interrupted:
+        raise Interrupted("interrupted during --dry-run; nothing was sent") from None
+    for outcome in outcomes:
+        if outcome.error is not None:
+            raise outcome.error
+    reporter.previewed([item for item in previews if item is not None])
     return ExitCode.OK
 
 
@@ -70,8 +87,8 @@ def _local_file(source: Source) -> Iterator[Path]:
     yield source.path
 
 
-def preview(source: Source, mode: str, multichannel: bool, warn: Any) -> Preview:
-    """What would be sent of one source."""
+def preview(source: Source, mode: str, multichannel: bool, active: set[Any] | None = None) -> Preview:
+    """What would be sent of one source (its preparation in `active` while it is made)."""
     from stt_cli.api.client import BodyRestart
     from stt_cli.core.config import spool_dir
     from stt_cli.core.media import ENABLE_HINT, Preparation, Unreadable, decide, find_tools, probe
@@ -96,6 +113,8 @@ def preview(source: Source, mode: str, multichannel: bool, warn: Any) -> Preview
         if not plan.changes:
             return Preview(source.label, plan.duration, size, size, "as-is", plan.why)
         with Preparation(path, plan, tools, spool_dir()) as preparation:
+            if active is not None:
+                active.add(preparation)
             try:
                 if plan.streams:
                     with contextlib.suppress(BodyRestart):  # the header is then corrected in the file
@@ -106,4 +125,7 @@ def preview(source: Source, mode: str, multichannel: bool, warn: Any) -> Preview
                 sent = preparation.size  # the temp file holds all that would be sent
             except Unreadable as exc:
                 return Preview(source.label, plan.duration, size, size, "as-is", f"as it is: {exc}")
+            finally:
+                if active is not None:
+                    active.discard(preparation)
         return Preview(source.label, plan.duration, size, sent, plan.action, plan.why)
