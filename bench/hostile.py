@@ -278,7 +278,19 @@ def bench_batch_terminal(work: Path, count: int) -> None:
             out.mkdir(parents=True)
             env = home_env(home, emu.base_url)
             env.pop("CI", None)
-            argv = [STT, "run", "in", "--recursive", "--output-dir", str(out), "--concurrency", "32"]
+            # --audio-prep off: what is measured is the batch and its live table, not each file's ffmpeg
+            argv = [
+                STT,
+                "run",
+                "in",
+                "--recursive",
+                "--output-dir",
+                str(out),
+                "--concurrency",
+                "32",
+                "--audio-prep",
+                "off",
+            ]
             results[terminal] = _run_with_stderr(argv, env, folder, terminal)
         finally:
             emu.stop()
@@ -370,7 +382,7 @@ def bench_ledger_rerun(work: Path, files: int, rows: int) -> None:
         env = home_env(folder, emu.base_url)
         out = folder / "out"
         out.mkdir()
-        argv = [STT, "run", "in", "--recursive", "--output-dir", str(out), "--concurrency", "32"]
+        argv = [STT, "run", "in", "--recursive", "--output-dir", str(out), "--concurrency", "32", "--audio-prep", "off"]
         first = subprocess.run(argv, env=env, cwd=folder, capture_output=True, text=True)
         if first.returncode != 0:
             raise RuntimeError(first.stderr[-500:])

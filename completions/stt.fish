@@ -356,6 +356,7 @@ complete -c stt -n '__stt_at auth_login' -s v -l verbose -d 'Also show each HTTP
 complete -c stt -n '__stt_at auth_login' -s h -l help -d 'Show this message and exit'
 complete -c stt -n '__stt_at auth_status' -l json -d 'Print JSON: one object per line'
 complete -c stt -n '__stt_at auth_status' -l api-key -x -d 'Check this key instead'
+complete -c stt -n '__stt_at auth_status' -l check -d 'Also ask the service whether it accepts the key (exit 3 if not)'
 complete -c stt -n '__stt_at auth_status' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at auth_status' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at auth_status' -s h -l help -d 'Show this message and exit'

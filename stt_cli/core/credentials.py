@@ -145,3 +145,33 @@ def status(flag: str | None) -> dict[str, str]:
         "base_url": base.value,
         "base_url_source": base.source,
     }
+
+
+CHECK_ID_PREFIX = "stt-auth-check-"  # the job `stt auth status --check` asks about: one that cannot exist
+
+
+def check(flag: str | None) -> str:
+    """`stt auth status --check`: one status query for a job that cannot exist, so the answer says only
+    whether the key got past the gate: 404 (or another refusal of the request itself) means accepted,
+    401 and 403 raise AuthError (exit 3). Returns what was learnt, for the screen."""
+    import uuid
+
+    from stt_cli.api.client import ApiClient, JobGone
+    from stt_cli.core.settings import require_key, resolve_base_url, validate_base_url
+    from stt_cli.errors import RequestRejected, ServerError
+
+    key = require_key(flag)
+    base_url = validate_base_url(resolve_base_url(None))
+    client = ApiClient(base_url, key.value)
+    try:
+        client.get_job(CHECK_ID_PREFIX + uuid.uuid4().hex[:16])
+    except JobGone:
+        return f"the key was accepted by {base_url} (a status query for a job that cannot exist answered 404)"
+    except RequestRejected as exc:  # a 4xx other than 401/403: the request itself, not the key, was refused
+        return f"the key was accepted by {base_url} (it refused only the made-up job: {exc.message})"
+    finally:
+        client.close()
+    raise ServerError(
+        f"{base_url} answered with a job for an id that cannot exist",
+        "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
+    )

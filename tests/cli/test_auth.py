@@ -114,3 +114,25 @@ def test_403_out_of_credits_exits_3(cli, emulator: EmulatorHandle, talk: Path) -
     result = cli("run", str(talk))
     assert result.exit_code == 3
     assert "Insufficient credits" in result.stderr
+
+
+def test_status_check_tells_an_accepted_key_from_a_refused_one(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import _serve
+
+    for emulator in _serve(monkeypatch, api_key=KEY):
+        monkeypatch.setenv("AIML_API_KEY", KEY)
+        good = cli("auth", "status", "--check")
+        assert good.exit_code == 0, good.stderr
+        assert "check:    the key was accepted" in good.stdout and KEY not in good.stdout + good.stderr
+        [poll] = emulator.polls()
+        assert "stt-auth-check-" in poll["path"] and emulator.creates() == []  # nothing made, nothing billed
+        bad = cli("auth", "status", "--check", "--api-key", "sk-dead-0000000000000000")
+        assert bad.exit_code == 3
+        assert "refused (HTTP 401)" in bad.stderr and "Traceback" not in bad.stderr
+        listed = json.loads(cli("auth", "status", "--check", "--json").stdout)
+        assert listed["check"].startswith("the key was accepted")
+
+
+def test_status_without_check_asks_the_service_nothing(cli, emulator: EmulatorHandle) -> None:
+    assert cli("auth", "status").exit_code == 0
+    assert emulator.requests() == []

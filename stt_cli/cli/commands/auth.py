@@ -50,20 +50,30 @@ def login() -> None:
 def status(
     as_json: JsonOpt = False,
     api_key: Annotated[str | None, typer.Option("--api-key", metavar="KEY", help="Check this key instead")] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Also ask the service whether it accepts the key (exit 3 if not)")
+    ] = False,
 ) -> None:
     """Show which key is in use and where it comes from (masked to its last 4).
 
+    With --check, one status query for a job that cannot exist tells an
+    accepted key (404) from a refused one (401, 403: exit 3); nothing is
+    created or billed.
+
     Examples:
-      stt auth status
+      stt auth status --check
       stt auth status --json | jq -r .source
     """
     state = credentials.status(api_key)
+    if check:
+        state["check"] = credentials.check(api_key)
     if as_json:
         output.json_lines([state])
         return
     output.data(
         f"key:      {state['key']} (from {state['source']})\n"
         f"base URL: {state['base_url']} (from {state['base_url_source']})\n"
+        + (f"check:    {state['check']}\n" if check else "")
     )
 
 
