@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))  # the hostile server the tests use
 
 from hostile import HostileServer, gzip_bomb, sample_result  # noqa: E402
-from run import BIN, ROWS, EmulatorProcess, home_env, machine, report, table, write_wav  # noqa: E402
+from run import BIN, ROWS, EmulatorProcess, home_env, machine, report, table, verdict, write_wav  # noqa: E402
 
 STT = str(BIN / "stt")
 
@@ -434,8 +434,7 @@ def main() -> int:
         bench_ledger_rerun(work, 100 if args.quick else 1000, 500 if args.quick else 5000)
     print(f"stt-cli robustness benchmarks{' (quick)' if args.quick else ''}: {machine()}\n")
     print(table())
-    missed = [row for row in ROWS if row.met is False]
-    print(f"\n{len(missed)} target(s) missed" if missed else "\nevery target met")
+    print("\n" + verdict(ROWS))
     return 0
 
 

@@ -435,13 +435,23 @@ def machine() -> str:
     return f"Python {platform.python_version()}, {os.cpu_count()} cores, {cpu}, {time.strftime('%Y-%m-%d')}"
 
 
+def verdict(rows: list[Row]) -> str:
+    """The last line: targets met, missed, and those not compared (a peer missing, say): never "every target
+    met" while a comparison was skipped."""
+    missed = sum(1 for row in rows if row.target and row.met is False)
+    skipped = sum(1 for row in rows if row.target and row.met is None)
+    met = sum(1 for row in rows if row.target and row.met)
+    parts = [f"{met} target(s) met", f"{missed} missed"] + ([f"{skipped} not compared (n/a)"] if skipped else [])
+    return ", ".join(parts)
+
+
 def table() -> str:
     lines = [
         "| benchmark | measured | next to | target | met |",
         "|---|---|---|---|---|",
     ]
     for row in ROWS:
-        met = "" if row.met is None else ("yes" if row.met else "**no**")
+        met = ("n/a" if row.target else "") if row.met is None else ("yes" if row.met else "**no**")
         lines.append(f"| {row.group}: {row.name} | {row.value} | {row.peer} | {row.target} | {met} |")
     return "\n".join(lines)
 
@@ -464,8 +474,7 @@ def main() -> int:
     print(table())
     if args.json:
         Path(args.json).write_text(json.dumps([row.__dict__ for row in ROWS], indent=2))
-    missed = [row for row in ROWS if row.met is False]
-    print(f"\n{len(missed)} target(s) missed" if missed else "\nevery target met")
+    print("\n" + verdict(ROWS))
     return 0
 
 

@@ -44,3 +44,10 @@ def test_validation_errors_name_the_field(emulator: EmulatorHandle) -> None:
     assert code == 400
     assert str(error["message"]).startswith("Body validation error!")
     assert "custom_topic_mode" in str(error["message"]) and "diarize" in str(error["message"])
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_a_processing_time_that_is_no_number_is_refused(cli, value: str) -> None:
+    result = cli("emulator", "--processing-time", value, "--port", "0")
+    assert result.exit_code == 2
+    assert "not a finite number" in result.stderr

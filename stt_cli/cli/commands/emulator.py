@@ -96,6 +96,9 @@ def emulator(
         ),
     ] = None,
 ) -> None:
+    from stt_cli.cli.options.values import finite
+
+    finite({"processing_time": processing_time}, "processing_time")  # click's range lets nan and inf through
     if write_sample is not None:
         from stt_cli.core.files import atomic_write_bytes, check_output_path
         from stt_cli.emulator.results import sample_wav
