@@ -415,7 +415,7 @@ class TerminalReporter:
             sizes = [p.size for p in previews if p.size is not None]
             partly = " (some lengths not known)" if len(known) < len(previews) else ""
             total = f"total: {len(previews)} sources"
-            rows.append(_preview_row(total, sum(known), sum(sizes), sum(sent), partly.strip()))
+            rows.append(_preview_row(total, sum(known) if known else None, sum(sizes), sum(sent), partly.strip()))
         output.table(["source", "audio", "file", "sent", "how"], rows)
         output.info("nothing was sent (--dry-run)")
 

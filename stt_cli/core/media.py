@@ -19,6 +19,7 @@ file instead.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import math
@@ -78,6 +79,7 @@ class AudioStream(NamedTuple):
     bit_rate: int | None
     samples: int | None  # the exact count, where the container says (PCM)
     duration: float | None
+    default: bool = False  # flagged as the track to play
 
 
 class Media(NamedTuple):
@@ -102,6 +104,7 @@ class Plan(NamedTuple):
     samples: int | None = None  # the FLAC's sample count, when known before it is made
     rate: int = 0  # the output's sample rate (FLAC)
     estimate: int | None = None  # bytes expected before it is made
+    compact: bool = False  # 16 kHz (or less) FLAC: audio other than the source's own samples
 
     @property
     def changes(self) -> bool:
@@ -120,6 +123,48 @@ class Tools(NamedTuple):
 
 class Unreadable(Exception):
     """ffprobe or ffmpeg could not read the source (it is then sent as it is)."""
+
+
+_CHILDREN: set[subprocess.Popen[bytes]] = set()  # the ffprobe and ffmpeg runs in flight, in any thread
+_CHILDREN_LOCK = threading.Lock()
+
+
+def _started(process: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+    with _CHILDREN_LOCK:
+        _CHILDREN.add(process)
+    return process
+
+
+def _ended(process: subprocess.Popen[bytes]) -> None:
+    with _CHILDREN_LOCK:
+        _CHILDREN.discard(process)
+
+
+_STOPPING = threading.Event()  # set by stop_all: a failure from here on is the cancel, not the file's
+
+
+def stopping() -> bool:
+    return _STOPPING.is_set()
+
+
+def new_run() -> None:
+    """A run starts (one process may hold several, as tests do): nothing is being stopped."""
+    _STOPPING.clear()
+
+
+def stop_all() -> None:
+    """Every ffprobe and ffmpeg of this process stopped (a cancelled batch, or the process's end): none is left
+    running after stt, whichever thread started it."""
+    _STOPPING.set()
+    with _CHILDREN_LOCK:
+        running = list(_CHILDREN)
+    for process in running:
+        with contextlib.suppress(OSError):
+            if process.poll() is None:
+                process.kill()
+
+
+atexit.register(stop_all)
 
 
 def find_tools() -> Tools | None:
@@ -149,13 +194,13 @@ def probe(path: Path, tools: Tools) -> Media:
     """The source's container, duration and streams, or Unreadable."""
     entries = (
         "format=format_name,duration:stream=index,codec_type,codec_name,channels,sample_rate,bits_per_raw_sample,"
-        "bits_per_sample,sample_fmt,bit_rate,duration,duration_ts,time_base:stream_disposition=attached_pic"
+        "bits_per_sample,sample_fmt,bit_rate,duration,duration_ts,time_base:stream_disposition=attached_pic,default"
     )
     command = [tools.ffprobe, "-v", "error", "-hide_banner", *_input(path)[:-2], "-show_entries", entries]
     command += ["-of", "json", f"file:{path.resolve()}"]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+            process = _started(subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err))
         except OSError as exc:
             raise Unreadable(f"ffprobe could not start ({exc.strerror})") from None
         try:
@@ -168,6 +213,8 @@ def probe(path: Path, tools: Tools) -> Media:
             process.kill()
             process.wait()
             raise
+        finally:
+            _ended(process)
         if code != 0:
             raise Unreadable(_complaint(err))
         out.seek(0)
@@ -222,6 +269,7 @@ def _media(found: dict[str, Any]) -> Media:
                 bit_rate=_number(item.get("bit_rate"), int),
                 samples=samples,
                 duration=_number(item.get("duration")),
+                default=bool((disposition or {}).get("default")),
             )
         )
     duration = _number(form.get("duration"))
@@ -254,8 +302,14 @@ def decide(media: Media, mode: str, size: int, multichannel: bool = False) -> Pl
         return Plan("as-is", "--audio-prep off: the file as it is", duration)
     if not media.audio:
         return Plan("as-is", "ffprobe found no audio stream in it; sent as it is (the service decides)", duration)
-    stream = media.audio[0]
-    more = f" (the first of its {len(media.audio)} audio tracks)" if len(media.audio) > 1 else ""
+    # The track flagged default, as a player (and ffmpeg) would pick it; else the first.
+    stream = next((track for track in media.audio if track.default), media.audio[0])
+    more = ""
+    if len(media.audio) > 1:
+        which = "default" if stream.default else "first"
+        more = f" (the {which} of its {len(media.audio)} audio tracks, #{stream.number})"
+    if stream.duration == 0 or stream.samples == 0:
+        return Plan("as-is", "it holds no audio samples; sent as it is (the service decides)", duration)
     lossless = _lossless(media, stream, size, more)
     if mode != "compact":
         return lossless
@@ -268,8 +322,8 @@ def decide(media: Media, mode: str, size: int, multichannel: bool = False) -> Pl
     if estimate is not None and smaller_already is not None and smaller_already <= estimate:
         return lossless._replace(why=lossless.why + "; already smaller than 16 kHz FLAC would be")
     samples = None
-    if stream.samples is not None and stream.rate:
-        samples = math.ceil(stream.samples * rate / stream.rate)
+    if stream.samples is not None and stream.rate and stream.codec.startswith("pcm_"):
+        samples = math.ceil(stream.samples * rate / stream.rate)  # a decoder's priming makes others unsure
     kept = ", its channels kept (multichannel)" if multichannel and channels > 1 else ""
     return Plan(
         "flac",
@@ -281,7 +335,22 @@ def decide(media: Media, mode: str, size: int, multichannel: bool = False) -> Pl
         samples=samples,
         rate=rate,
         estimate=estimate,
+        compact=True,
     )
+
+
+def compact_audio(path: Path, mode: str) -> bool:
+    """Whether this file under this mode is sent as compact audio (16 kHz FLAC), which a job made of the
+    file's own samples does not stand for: the ledger keeps the two apart, and only those."""
+    if mode != "compact":
+        return False
+    tools = find_tools()
+    if tools is None:
+        return False
+    try:
+        return decide(probe(path, tools), mode, path.stat().st_size).compact
+    except (Unreadable, OSError):
+        return False
 
 
 def _lossless(media: Media, stream: AudioStream, size: int, more: str) -> Plan:
@@ -302,6 +371,8 @@ def _lossless(media: Media, stream: AudioStream, size: int, more: str) -> Plan:
             estimate=int((duration or 0) * stream.rate * stream.channels * (stream.bits or 16) / 8 * 0.6) or None,
         )
     if not media.has_video:
+        if codec.startswith("pcm_") and stream.channels > FLAC_MAX_CHANNELS:
+            return Plan("as-is", f"{stream.channels} channels are more than FLAC holds; sent as it is", duration)
         if codec.startswith("pcm_"):
             return Plan("as-is", f"{codec} has no lossless FLAC form here; sent as it is", duration)
         return Plan("as-is", f"compressed audio ({codec}); sent as it is", duration)
@@ -325,7 +396,7 @@ def _lossless(media: Media, stream: AudioStream, size: int, more: str) -> Plan:
         return Plan(
             "flac",
             f"video: its {codec} audio track{more} decoded into FLAC (no container every model takes holds "
-            f"{codec}; FLAC keeps every decoded sample)",
+            f"{codec}; FLAC keeps the decoded audio at {24 if stream.bits > 16 else 16} bits)",
             duration,
             *FLAC_OUT,
             args=("-map", f"0:{stream.number}", *_flac_args(None, None, 24 if stream.bits > 16 else 16)),
@@ -338,7 +409,9 @@ def _lossless(media: Media, stream: AudioStream, size: int, more: str) -> Plan:
 # --- Making it -------------------------------------------------------------------------------------------
 def _output_args(plan: Plan) -> list[str]:
     # No metadata, no encoder string: the same source makes the same bytes, so a create sent again is the same.
-    return [*plan.args, "-vn", "-sn", "-dn", "-map_metadata", "-1", "-bitexact", "-f", plan.muxer]
+    # FLAC has no start time: its timestamps start at 0, so ffmpeg's count (out_time) is that of its samples.
+    restart = ["-af", "asetpts=PTS-STARTPTS"] if plan.action == "flac" else []
+    return [*plan.args, *restart, "-vn", "-sn", "-dn", "-map_metadata", "-1", "-bitexact", "-f", plan.muxer]
 
 
 def patch_flac_samples(head: bytearray, samples: int) -> bool:
@@ -417,6 +490,7 @@ class Preparation:
             process.kill()
         if process is not None:
             process.wait()
+            _ended(process)
             if process.stdout is not None:
                 process.stdout.close()
 
@@ -436,8 +510,8 @@ class Preparation:
         started = time.monotonic()
         with tempfile.TemporaryFile() as err:
             try:
-                process = subprocess.Popen(self._command(f"file:{self.path}"), stdin=subprocess.DEVNULL,
-                                           stdout=subprocess.DEVNULL, stderr=err)  # fmt: skip
+                process = _started(subprocess.Popen(self._command(f"file:{self.path}"), stdin=subprocess.DEVNULL,
+                                                    stdout=subprocess.DEVNULL, stderr=err))  # fmt: skip
             except OSError as exc:
                 raise Unreadable(f"ffmpeg could not start ({exc.strerror})") from None
             self._process = process
@@ -451,6 +525,7 @@ class Preparation:
                 self._stop()
                 raise Interrupted(f"interrupted while preparing {self.source.name}; no job was created") from None
             self._process = None
+            _ended(process)
             if code != 0:
                 raise self._failed(err)
         self.seconds += time.monotonic() - started
@@ -467,10 +542,10 @@ class Preparation:
         """
         assert self.path is not None and self.plan.samples is not None
         started = time.monotonic()
-        with tempfile.TemporaryFile() as err, self.path.open("wb") as keep:
+        with tempfile.TemporaryFile() as err, self._keep() as keep:
             try:
-                process = subprocess.Popen(self._command("pipe:1"), stdin=subprocess.DEVNULL,
-                                           stdout=subprocess.PIPE, stderr=err)  # fmt: skip
+                process = _started(subprocess.Popen(self._command("pipe:1"), stdin=subprocess.DEVNULL,
+                                                    stdout=subprocess.PIPE, stderr=err))  # fmt: skip
             except OSError as exc:
                 raise Unreadable(f"ffmpeg could not start ({exc.strerror})") from None
             self._process = process
@@ -488,7 +563,8 @@ class Preparation:
                         raise Unreadable("ffmpeg's FLAC did not start with a FLAC header")
                     chunk, patched = bytes(head), True
                 try:
-                    keep.write(chunk)
+                    if keep.write(chunk) != len(chunk):
+                        raise OSError(28, "No space left on device")
                 except OSError as exc:  # a full disk, say: the caller sends the source as it is instead
                     self._stop()
                     where = self.directory
@@ -498,6 +574,7 @@ class Preparation:
                 pending = chunk
             code = process.wait()
             self._process = None
+            _ended(process)
             process.stdout.close()
             if code != 0 or pending is None:
                 raise self._failed(err)
@@ -509,6 +586,17 @@ class Preparation:
             raise BodyRestart(f"the FLAC holds {made} samples, not {self.plan.samples}")
         self.whole = True
         yield pending
+
+    @contextlib.contextmanager
+    def _keep(self) -> Iterator[IO[bytes]]:
+        """The temp file, unbuffered: a full disk shows at the write that hits it, never at the close."""
+        assert self.path is not None
+        try:
+            handle = self.path.open("wb", buffering=0)
+        except OSError as exc:
+            raise Unreadable(f"the prepared audio could not be kept in {self.directory}: {exc.strerror}") from None
+        with handle:
+            yield handle
 
     def _read(self, process: subprocess.Popen[bytes]) -> bytes:
         """The next piece ffmpeg wrote (b"" at its end); a stall of STALL_SECONDS is a failure, not a hang.
@@ -534,6 +622,10 @@ class Preparation:
 # The suffixes of compressed audio, which preparation sends as it is anyway: for them a missing ffmpeg is not
 # worth a note (for a video, PCM or a name that says nothing, such as stdin's, it is).
 AS_IS_ANYWAY = frozenset({".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".amr", ".wma", ".spx", ".mpga"})
+
+
+def not_smaller(plan: Plan) -> Plan:
+    return plan._replace(action="as-is", why=plan.why + "; no smaller than the file, so the file is sent")
 
 
 class Once:
@@ -592,6 +684,8 @@ def sending(
     try:
         plan = decide(probe(path, tools), mode, path.stat().st_size, multichannel)
     except Unreadable as exc:
+        if stopping():  # the probe was stopped: the batch is cancelled
+            raise Interrupted(f"interrupted while probing {filename}; no job was created") from None
         note(f"ffprobe cannot read {filename} ({exc}); sending it as it is")
         yield as_is
         return
@@ -610,8 +704,13 @@ def sending(
             try:
                 preparation.complete()
             except Unreadable as exc:
+                if stopping():
+                    raise Interrupted(f"interrupted while preparing {filename}; no job was created") from None
                 note(f"{exc} ({filename}); sending it as it is")
                 yield as_is
+                return
+            if preparation.size >= path.stat().st_size:  # nothing gained: the file itself goes
+                yield as_is._replace(plan=not_smaller(plan))
                 return
         assert preparation.path is not None
         yield Sent(preparation.path, name, plan.content_type, plan, preparation)

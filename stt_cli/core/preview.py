@@ -56,9 +56,15 @@ def dry_run(sources: list[Source], request: Request, limits: SourceOptions, repo
         previews[index] = preview(source, limits.audio_prep, multichannel, active)
 
     def stop() -> None:
+        from stt_cli.core.media import stop_all
+
+        stop_all()  # the probes too
         for preparation in list(active):
             preparation.close()
 
+    from stt_cli.core.media import new_run
+
+    new_run()
     pool = Pool(limits.concurrency if sources[0].kind != "stdin" else 1)
     try:
         outcomes = pool.run(sources, task, stop)
@@ -91,7 +97,8 @@ def preview(source: Source, mode: str, multichannel: bool, active: set[Any] | No
     """What would be sent of one source (its preparation in `active` while it is made)."""
     from stt_cli.api.client import BodyRestart
     from stt_cli.core.config import spool_dir
-    from stt_cli.core.media import ENABLE_HINT, Preparation, Unreadable, decide, find_tools, probe
+    from stt_cli.core.media import ENABLE_HINT, Preparation, Unreadable, decide, find_tools, not_smaller, probe
+    from stt_cli.errors import UsageError
 
     if source.kind == "url":
         return Preview(
@@ -112,7 +119,11 @@ def preview(source: Source, mode: str, multichannel: bool, active: set[Any] | No
         plan = decide(media, mode, size, multichannel)
         if not plan.changes:
             return Preview(source.label, plan.duration, size, size, "as-is", plan.why)
-        with Preparation(path, plan, tools, spool_dir()) as preparation:
+        try:
+            preparation = Preparation(path, plan, tools, spool_dir()).__enter__()
+        except UsageError as exc:  # no room or no rights in the cache dir: the upload would send the file
+            return Preview(source.label, plan.duration, size, size, "as-is", f"as it is: {exc.message}")
+        with contextlib.closing(preparation):
             if active is not None:
                 active.add(preparation)
             try:
@@ -122,10 +133,16 @@ def preview(source: Source, mode: str, multichannel: bool, active: set[Any] | No
                             pass
                 else:
                     preparation.complete()
+                assert preparation.path is not None
                 sent = preparation.size  # the temp file holds all that would be sent
-            except Unreadable as exc:
-                return Preview(source.label, plan.duration, size, size, "as-is", f"as it is: {exc}")
+                if not plan.streams and sent >= size:
+                    return Preview(source.label, plan.duration, size, size, "as-is", not_smaller(plan).why)
+                made = probe(preparation.path, tools).duration  # the length of what is sent, not of the file
+            except (Unreadable, OSError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) else str(exc)
+                return Preview(source.label, plan.duration, size, size, "as-is", f"as it is: {why}")
             finally:
                 if active is not None:
                     active.discard(preparation)
-        return Preview(source.label, plan.duration, size, sent, plan.action, plan.why)
+        duration = made if made is not None else plan.duration
+        return Preview(source.label, duration, size, sent, plan.action, plan.why)

@@ -113,6 +113,8 @@ def content_type_for(name: str) -> str:
 # Leading bytes of the containers the service may accept (audio and video); anything else earns a warning.
 MEDIA_SIGNATURES = (
     (0, b"RIFF"),
+    (0, b"RF64"),
+    (0, b"BW64"),
     (0, b"ID3"),
     (0, b"fLaC"),
     (0, b"OggS"),
@@ -209,10 +211,13 @@ class Prepared(NamedTuple):
     mtime_ns: int | None = None  # the file's time when it was hashed: a preparation checks it did not change
 
 
-def audio_identity(sha256: str, audio_prep: str) -> str:
-    """The ledger's name for the audio a job heard: the source's bytes, and `compact` when it heard them at
-    16 kHz (`off` and `lossless` send the very same samples, so a job made under one serves the other)."""
-    return f"sha256:{sha256}" + ("+compact" if audio_prep == "compact" else "")
+def audio_identity(sha256: str, path: Path, audio_prep: str) -> str:
+    """The ledger's name for the audio a job heard: the source's bytes, and `compact` when it heard them as
+    16 kHz FLAC. `off` and `lossless` send the very same samples, so a job made under one serves the other,
+    as does a compact run that sends them too (compressed audio smaller than 16 kHz FLAC would be)."""
+    from stt_cli.core.media import compact_audio
+
+    return f"sha256:{sha256}" + ("+compact" if compact_audio(path, audio_prep) else "")
 
 
 @contextlib.contextmanager
@@ -227,7 +232,7 @@ def prepare(source: Source, max_size: int | None = None, audio_prep: str = "loss
         return
     if source.kind == "stdin":
         with spooled_stdin(max_size) as (path, digest):
-            identity = audio_identity(digest, audio_prep)
+            identity = audio_identity(digest, path, audio_prep)
             yield Prepared(source, path, "stdin.audio", "stdin", identity, path.stat().st_size, digest, audio_prep)
         return
     assert source.path is not None
@@ -239,7 +244,7 @@ def prepare(source: Source, max_size: int | None = None, audio_prep: str = "loss
         raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted while reading {source.label}; nothing was sent, no job was created") from None
-    identity = audio_identity(digest, audio_prep)
+    identity = audio_identity(digest, source.path, audio_prep)
     yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), identity, size, digest,
                    audio_prep, info.st_mtime_ns)  # fmt: skip
 

@@ -148,7 +148,7 @@ def _upload(
 ) -> Created:
     """The create of a local file under its --audio-prep: what preparation makes of it, else the file itself."""
     from stt_cli.api.client import UploadFile
-    from stt_cli.core.media import Unreadable, sending
+    from stt_cli.core.media import Unreadable, sending, stopping
 
     assert prepared.path is not None
     fields = form_fields({"model": model, **options})
@@ -161,6 +161,8 @@ def _upload(
             with hooks.uploading(total) as progress:
                 created = client.create_from_file(upload, fields, key, progress, on_sent)
         except Unreadable as exc:  # ffmpeg gave up while the body was going out: it never ended, no job exists
+            if stopping():  # it was stopped: the batch is cancelled
+                raise Interrupted(f"interrupted while sending {prepared.source.label}; no job was created") from None
             hooks.note(f"{exc} ({prepared.source.label}); sending it as it is")
         else:
             if sent.plan is not None and sent.made is not None:

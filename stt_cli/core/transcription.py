@@ -284,8 +284,9 @@ class Transcriber(Delivery):
         sleep: Sleep = time.sleep,
     ) -> None:
         super().__init__(sess, out, waiting, reporter, sleep)
-        from stt_cli.core.media import Once
+        from stt_cli.core.media import Once, new_run
 
+        new_run()
         self.request = request
         self.limits = limits
         self.once = Once()  # the notes said once per run (how to enable audio preparation)
@@ -386,7 +387,7 @@ class Transcriber(Delivery):
         if source.path is None:
             identity = f"url:{source.raw}"
         else:
-            identity = audio_identity(file_sha256(source.path), self.limits.audio_prep)
+            identity = audio_identity(file_sha256(source.path), source.path, self.limits.audio_prep)
         key = work_key(identity, self.request.model, dict(self.request.options))
         record = self.sess.ledger.find_work(self.sess.host, key)
         return record.id if record is not None else None
@@ -433,6 +434,14 @@ def run(
             )
             return ExitCode.OK
         return _run_batch(transcriber, sources, targets)
+
+
+def _cancel_all(transcriber: Transcriber) -> None:
+    """A cancelled batch: requests in flight end now, and so do the ffprobe and ffmpeg runs of its workers."""
+    from stt_cli.core.media import stop_all
+
+    stop_all()
+    transcriber.sess.client.abort()
 
 
 class _Tracked:
@@ -523,7 +532,7 @@ def _run_batch(transcriber: Transcriber, sources: list[Source], targets: list[Pl
                 raise
 
         try:
-            outcomes = pool.run([sources[i] for i in todo], task, on_cancel=transcriber.sess.client.abort)
+            outcomes = pool.run([sources[i] for i in todo], task, on_cancel=lambda: _cancel_all(transcriber))
         except Interrupted:
             created = [t for t in tracked.values() if t.job_id and not t.finished]
             maybe = [t for t in tracked.values() if t.sent_whole and not t.job_id]

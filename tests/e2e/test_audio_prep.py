@@ -267,3 +267,91 @@ def test_no_room_for_the_preparation_means_the_file_goes_as_it_is(
     assert "sending talk.wav as it is" in result.stderr
     [create] = keeper.creates()
     assert Path(create["received_path"]).read_bytes() == source.read_bytes()
+
+
+def test_compact_reuses_the_job_when_it_would_send_the_same_bytes(keeper: EmulatorHandle, cli: Any,
+                                                                 tmp_path: Path) -> None:  # fmt: skip
+    mp3 = make(tmp_path / "talk.mp3", *TONE, "-c:a", "libmp3lame", "-b:a", "32k")  # smaller than 16 kHz FLAC
+    assert cli("run", str(mp3), "-o", "a.txt").exit_code == 0
+    again = cli("run", str(mp3), "-o", "b.txt", "--audio-prep", "compact")
+    assert again.exit_code == 0 and "reusing job" in again.stderr
+    assert len(keeper.creates()) == 1
+
+
+def test_dry_run_gives_the_length_of_what_is_sent(keeper: EmulatorHandle, cli: Any, tmp_path: Path) -> None:
+    clip = make(tmp_path / "late.mp4", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=8", *TONE,
+                "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac")  # fmt: skip  # 8 s of video, 5 s of audio
+    record = json.loads(cli("run", str(clip), "--dry-run", "--json").stdout)
+    assert abs(record["duration"] - 5.0) < 0.1
+
+
+def _running(marker: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"):
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+@pytest.mark.parametrize("dry", [False, True], ids=["run", "dry-run"])
+def test_ctrl_c_of_a_batch_leaves_no_ffprobe_running(dry: bool, emulator: EmulatorHandle, tmp_path: Path) -> None:
+    marker = f"{os.getpid() % 1000 + 1000}.{int(dry) + 1}"  # a sleep no other test starts
+    folder = tmp_path / "fake-bin"
+    folder.mkdir()
+    (folder / "ffprobe").write_text(f"#!/bin/sh\nexec /bin/sleep {marker}\n")
+    (folder / "ffprobe").chmod(0o755)
+    real = media.find_tools()
+    assert real is not None
+    (folder / "ffmpeg").symlink_to(real.ffmpeg)
+    sources = [str(stereo_wav(tmp_path / f"t{n}.wav", 1 + n / 10)) for n in range(3)]  # three audios
+    env = {**os.environ, "AIML_API_BASE": emulator.base_url, "AIML_API_KEY": "k-0123456789abcdef",
+           "PATH": f"{folder}:{os.environ['PATH']}"}  # fmt: skip
+    env.pop("CI", None)
+    argv = [sys.executable, "-m", "stt_cli", "run", *sources, "--output-dir", str(tmp_path / "out")]
+    proc = subprocess.Popen([*argv, *(["--dry-run"] if dry else [])], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        wait_until(lambda: len(_running(f"sleep {marker}")) == 3, timeout=20)
+    except AssertionError:
+        proc.kill()
+        raise AssertionError(proc.communicate()[1]) from None
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    wait_until(lambda: _running(f"sleep {marker}") == [], timeout=5)
+    assert spool_files(tmp_path) == []
+
+
+def test_a_disk_that_fills_while_the_flac_is_made_means_the_file_goes_as_it_is(
+    keeper: EmulatorHandle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+
+    class Full:
+        """A kept copy on a disk that fills after 64 KiB (as a small tmpfs would)."""
+
+        def __init__(self) -> None:
+            self.written = 0
+
+        def write(self, data: bytes) -> int:
+            if self.written + len(data) > 65536:
+                raise OSError(28, "No space left on device")
+            self.written += len(data)
+            return len(data)
+
+    @contextlib.contextmanager
+    def full_disk(self: media.Preparation) -> Iterator[Full]:
+        yield Full()
+
+    monkeypatch.setattr(media.Preparation, "_keep", full_disk)
+    source = stereo_wav(tmp_path / "loud.wav", 20, noise=True)
+    result = cli("run", str(source), "-o", "out.txt")
+    assert result.exit_code == 0, result.stderr
+    assert "No space left on device" in result.stderr and "sending it as it is" in result.stderr
+    [create] = [c for c in keeper.creates() if c.get("generation_id")]
+    assert Path(create["received_path"]).read_bytes() == source.read_bytes()

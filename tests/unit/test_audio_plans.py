@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from stt_cli.core.media import AudioStream, Media, _media, decide
-from stt_cli.core.sources import audio_identity
 
 
 def pcm(codec: str = "pcm_s16le", channels: int = 2, rate: int = 44100, bits: int = 16) -> AudioStream:
@@ -62,7 +61,7 @@ def test_a_video_is_its_audio_track_stream_copied_into_a_matching_container() ->
 
 def test_a_video_whose_codec_no_container_takes_is_decoded_into_flac() -> None:
     plan = decide(audio(AAC._replace(codec="wmav2"), "asf", video=True), "lossless", 500_000_000)
-    assert plan.action == "flac" and "FLAC keeps every decoded sample" in plan.why
+    assert plan.action == "flac" and "FLAC keeps the decoded audio" in plan.why
 
 
 def test_cover_art_is_not_a_video() -> None:
@@ -111,6 +110,20 @@ def test_ffprobe_answers_of_the_wrong_shape_are_read_as_nothing() -> None:
     assert _media({"streams": [{"codec_type": "audio"}] * 1000}).audio.__len__() == 64
 
 
-def test_the_ledger_tells_compact_audio_from_the_same_samples() -> None:
-    assert audio_identity("ab", "lossless") == audio_identity("ab", "off") == "sha256:ab"
-    assert audio_identity("ab", "compact") == "sha256:ab+compact"
+def test_only_a_16_khz_flac_counts_as_other_audio_for_the_ledger() -> None:
+    """A compact run that sends the file's own samples (or the lossless stream copy) reuses their jobs."""
+    assert decide(audio(pcm()), "compact", 10_600_000).compact
+    assert not decide(audio(pcm()), "lossless", 10_600_000).compact
+    mp3 = AudioStream(0, "mp3", 2, 44100, 0, 128_000, None, 60.0)
+    assert not decide(audio(mp3, "mp3"), "compact", 960_000).compact
+
+
+def test_the_default_track_is_the_one_sent() -> None:
+    silent = AudioStream(1, "aac", 2, 48000, 0, 128_000, None, 60.0)
+    speech = silent._replace(number=2, default=True)
+    plan = decide(Media("matroska,webm", 60.0, (silent, speech), True), "lossless", 9_000_000)
+    assert plan.args[:2] == ("-map", "0:2") and "default of its 2 audio tracks" in plan.why
+
+
+def test_a_file_without_samples_goes_as_it_is() -> None:
+    assert decide(audio(pcm()._replace(samples=0, duration=0.0)), "lossless", 44).action == "as-is"
