@@ -794,6 +794,15 @@ class _Server(ThreadingHTTPServer):
         self.accepted += 1
         return super().get_request()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (Ctrl-C during an upload, a body stopped before its end) is
+        no error of the emulator's: nothing is printed. Anything else is, as the standard server does."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Server6(_Server):
     address_family = socket.AF_INET6

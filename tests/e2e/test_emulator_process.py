@@ -125,3 +125,35 @@ def test_the_emulator_command_limits_and_keeps_uploads(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+def test_a_client_that_goes_away_mid_upload_prints_no_traceback() -> None:
+    """Ctrl-C during an upload, or a body stopped before its end, is the client's doing: the emulator's
+    stderr says nothing of it, and it goes on serving."""
+    import socket
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "stt_cli", "emulator", "--port", "0"], stderr=subprocess.PIPE,
+                            text=True, env=env)  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        base = proc.stderr.readline().split()[-1]
+        host, port = base.removeprefix("http://").split("/")[0].split(":")
+        for attempt in range(20):
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                sock.sendall(
+                    b"POST /v1/stt/create HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+                    b"Content-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    b"20\r\n--b\r\nContent-Disposition: form-da\r\n"
+                )
+                sock.shutdown(socket.SHUT_WR)  # the body ends early: the emulator will answer 400...
+                time.sleep(attempt / 2000)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            # ...to a client that has reset the connection (closed with a zero linger)
+        time.sleep(0.5)
+        models = urllib.request.urlopen(base + "/models", timeout=5).read()
+        assert b"whisper" in models
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=5)
+    assert "Traceback" not in stderr, stderr
