@@ -156,7 +156,8 @@ def command(name: str, function: Callable[..., Any], help: str, short_help: str)
 
 def sub_command(app: typer.Typer, name: str | None = None, **extra: Any) -> Callable[[Any], Any]:
     """`@sub_command(group)`: a command of a group, with the plain grouped help and -q / -v."""
-    register = app.command(name, cls=SttCommand, context_settings=CONTEXT, **extra)
+    settings = {**CONTEXT, **extra.pop("context_settings", {})}
+    register = app.command(name, cls=SttCommand, context_settings=settings, **extra)
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         register(with_groups(func))

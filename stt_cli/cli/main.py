@@ -30,4 +30,29 @@ def main() -> None:
     gc.disable()
     from stt_cli.cli.app import main as run
 
-    run()
+    try:
+        run()
+    except SystemExit as done:
+        _leave(done.code)
+        raise
+
+
+def _leave(code: object) -> None:
+    """Exit at once when worker threads are still running (a cancelled batch after its grace): letting the
+    interpreter finalize under threads that are still in ffprobe's wait or in SQLite can crash it (a
+    segfault instead of exit 130). Their children are stopped first; what they leave, the next run sweeps."""
+    import contextlib
+    import os
+    import threading
+
+    from stt_cli.core.pool import WORKER
+
+    if not any(t.name.startswith(WORKER) and t.is_alive() for t in threading.enumerate()):
+        return
+    media = sys.modules.get("stt_cli.core.media")
+    if media is not None:
+        media.stop_all()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # None when it was closed
+            stream.flush()
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))

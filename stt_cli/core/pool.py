@@ -13,6 +13,7 @@ from stt_cli.errors import Interrupted, SttError
 
 T = TypeVar("T")  # what a batch is made of: sources (run) or job ids (fetch)
 
+WORKER = "stt-worker"  # the name of a batch's threads: one still alive at exit is a cancelled batch's
 CANCEL_GRACE = 2.0  # s a cancelled batch waits, in all, for its workers to record what they were doing
 
 
@@ -50,7 +51,8 @@ class Pool:
                 except BaseException as exc:
                     outcomes[index].error = SttError(f"unexpected {type(exc).__name__}: {exc}")
 
-        threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, self.concurrency))]
+        count = max(1, self.concurrency)
+        threads = [threading.Thread(target=worker, daemon=True, name=f"{WORKER}-{n}") for n in range(count)]
         for thread in threads:
             thread.start()
         try:

@@ -55,7 +55,7 @@ def set_key(text: str, key: str, value: str | int | float) -> str:
     new_line = f"{key} = {toml_value(value)}"
     for index in range(end):
         if pattern.match(lines[index]):
-            lines[index] = new_line
+            lines[index] = new_line + _comment_of(lines[index])  # `format = "srt"  # mine` keeps `  # mine`
             break
     else:
         at = end
@@ -63,6 +63,29 @@ def set_key(text: str, key: str, value: str | int | float) -> str:
             at -= 1
         lines.insert(at, new_line)
     return "\n".join(lines) + "\n"
+
+
+def _comment_of(line: str) -> str:
+    """The inline comment of a `key = value` line with the spaces before it, or "" (a `#` inside a string
+    value is no comment)."""
+    start = line.index("=") + 1
+    quote = ""
+    escaped = False
+    for index in range(start, len(line)):
+        ch = line[index]
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote == '"':
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            spaces = len(line[:index]) - len(line[:index].rstrip())
+            return " " * max(spaces, 1) + line[index:]
+    return ""
 
 
 def unset_key(text: str, key: str) -> str:

@@ -39,7 +39,9 @@ def test_config_keeps_comments_and_other_tables(cli) -> None:  # type: ignore[no
     config_file().write_text('# my defaults\nmodel = "nova-3"  # the fast one\n\n[future]\nx = 1\n')
     assert cli("config", "set", "format", "vtt").exit_code == 0
     assert cli("config", "set", "model", "aai/universal").exit_code == 0
-    assert config_file().read_text() == '# my defaults\nmodel = "aai/universal"\nformat = "vtt"\n\n[future]\nx = 1\n'
+    assert config_file().read_text() == (
+        '# my defaults\nmodel = "aai/universal"  # the fast one\nformat = "vtt"\n\n[future]\nx = 1\n'
+    )  # the inline comment stays with its key
     assert cli("config", "unset", "model").exit_code == 0
     assert config_file().read_text() == '# my defaults\nformat = "vtt"\n\n[future]\nx = 1\n'
 
@@ -136,3 +138,23 @@ def test_stt_s_own_directory_variables_win_over_xdg(cli, tmp_path: Path, monkeyp
     assert cli("config", "path").stdout == f"{tmp_path / 'mine' / 'config.toml'}\n"
     monkeypatch.delenv("STT_CONFIG_DIR")
     assert cli("config", "path").stdout == f"{tmp_path / 'xdg' / 'stt-cli' / 'config.toml'}\n"
+
+
+def test_set_keeps_inline_and_full_line_comments_and_the_order(cli) -> None:
+    path = config_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '# mine\nformat = "srt"  # subtitles by default\nmodel = "a#b" # hash in a string\n\ntimeout = 60\n'
+    )
+    assert cli("config", "set", "format", "vtt").exit_code == 0
+    assert cli("config", "set", "model", "#g1_whisper-base").exit_code == 0
+    assert cli("config", "unset", "timeout").exit_code == 0
+    assert path.read_text() == (
+        '# mine\nformat = "vtt"  # subtitles by default\nmodel = "#g1_whisper-base" # hash in a string\n\n'
+    )
+
+
+def test_a_value_that_starts_with_a_dash_is_a_value_not_an_option(cli) -> None:
+    result = cli("config", "set", "poll-interval", "-3")
+    assert result.exit_code == 2
+    assert "below its minimum" in result.stderr and "No such option" not in result.stderr

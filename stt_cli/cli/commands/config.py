@@ -69,7 +69,7 @@ def get(key: KeyArg) -> None:
     output.data(_format(value) + "\n")
 
 
-@sub_command(config_app, "set")
+@sub_command(config_app, "set", context_settings={"ignore_unknown_options": True})  # a VALUE may start with -
 def set_value(
     key: KeyArg,
     value: Annotated[str, typer.Argument(metavar="VALUE", help="The new default")],
