@@ -397,6 +397,30 @@ class Ledger:
         with self._connect() as db:
             return db.execute("DELETE FROM jobs WHERE created_at < ?", (time.time() - older_than,)).rowcount
 
+    def older_than(self, seconds: float) -> list[JobRecord]:
+        """The jobs created more than `seconds` ago, newest first (what a prune would remove)."""
+        with self._connect() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS}, NULL FROM jobs WHERE created_at < ? ORDER BY created_at DESC, rowid DESC",
+                (time.time() - seconds,),
+            ).fetchall()
+        return [_record(row) for row in rows]
+
+    def with_ids(self, ids: list[str]) -> list[JobRecord]:
+        """The jobs of these ids, on any host (what `stt jobs rm` would remove)."""
+        with self._connect() as db:
+            rows = [
+                row
+                for job_id in dict.fromkeys(ids)
+                for row in db.execute(f"SELECT {_COLUMNS}, NULL FROM jobs WHERE id=?", (job_id,)).fetchall()
+            ]
+        return [_record(row) for row in rows]
+
+    def remove_jobs(self, jobs: list[JobRecord]) -> int:
+        """Exactly these jobs removed, in one transaction; how many were still there."""
+        with self._connect() as db:
+            return sum(db.execute("DELETE FROM jobs WHERE id=? AND host=?", (j.id, j.host)).rowcount for j in jobs)
+
     def list(self, limit: int | None = None, status: str | None = None) -> list[JobRecord]:
         query = f"SELECT {_COLUMNS}, NULL FROM jobs"
         args: list[Any] = []

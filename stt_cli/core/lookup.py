@@ -76,6 +76,41 @@ def list_jobs(limit: int, only: str | None) -> Listing:
         ledger.close()
 
 
+def forgetting(ids: list[str]) -> tuple[list[JobRecord], list[str]]:
+    """What `stt jobs rm` would remove: the ledger's jobs of these ids, and the ids it does not hold."""
+    from stt_cli.core.ledger import Ledger
+
+    ledger = Ledger()
+    try:
+        found = ledger.with_ids(ids)
+    finally:
+        ledger.close()
+    known = {job.id for job in found}
+    return found, [job_id for job_id in dict.fromkeys(ids) if job_id not in known]
+
+
+def pruning(older_than: float) -> list[JobRecord]:
+    """What `stt jobs prune` would remove."""
+    from stt_cli.core.ledger import Ledger
+
+    ledger = Ledger()
+    try:
+        return ledger.older_than(older_than)
+    finally:
+        ledger.close()
+
+
+def remove(jobs: list[JobRecord]) -> int:
+    """Exactly the jobs listed (and confirmed) removed from the ledger; how many went."""
+    from stt_cli.core.ledger import Ledger
+
+    ledger = Ledger()
+    try:
+        return ledger.remove_jobs(jobs)
+    finally:
+        ledger.close()
+
+
 def forget(ids: list[str]) -> list[str]:
     """Remove jobs from the ledger (the service is not asked); the ids it did not hold."""
     from stt_cli.core.ledger import Ledger

@@ -258,9 +258,13 @@ def test_jobs_filters_removes_and_prunes(cli, emulator: EmulatorHandle, tmp_path
     assert {r["status"] for r in rows} == {"failed", "completed", "queued"}
     assert [r["status"] for r in _jobs(cli, "--status", "failed")] == ["failed"]
     assert len(_jobs(cli, "--limit", "2")) == 2
-    assert cli("jobs", "rm", rows[0]["generation_id"]).exit_code == 0
+    asked = cli("jobs", "rm", rows[0]["generation_id"])  # no terminal to ask: refused, nothing removed
+    assert asked.exit_code == 2 and "--yes" in asked.stderr and len(_jobs(cli)) == 3
+    listed = cli("jobs", "rm", rows[0]["generation_id"], "--dry-run")
+    assert listed.exit_code == 0 and rows[0]["generation_id"] in listed.stdout and len(_jobs(cli)) == 3
+    assert cli("jobs", "rm", rows[0]["generation_id"], "--yes").exit_code == 0
     assert len(_jobs(cli)) == 2
-    unknown = cli("jobs", "rm", "no-such-job")
+    unknown = cli("jobs", "rm", "no-such-job", "--yes")
     assert unknown.exit_code == 2 and "no-such-job" in unknown.stderr
     assert cli("jobs", "prune", "--older-than", "30d").exit_code == 0
     assert len(_jobs(cli)) == 2  # nothing that old
@@ -268,8 +272,12 @@ def test_jobs_filters_removes_and_prunes(cli, emulator: EmulatorHandle, tmp_path
     db.execute("UPDATE jobs SET created_at = created_at - 31 * 86400 WHERE status = 'failed'")
     db.commit()
     db.close()
-    pruned = cli("jobs", "prune", "--older-than", "30d")
-    assert pruned.exit_code == 0 and "1" in pruned.stderr
+    refused = cli("jobs", "prune", "--older-than", "30d")
+    assert refused.exit_code == 2 and "1 job(s) older than 30d" in refused.stderr and len(_jobs(cli)) == 2
+    every = cli("jobs", "prune", "--older-than", "0d", "--dry-run")  # what 0d would take: all, listed only
+    assert every.exit_code == 0 and len(every.stdout.splitlines()) == 3 and len(_jobs(cli)) == 2
+    pruned = cli("jobs", "prune", "--older-than", "30d", "--yes")
+    assert pruned.exit_code == 0 and "removed 1 job(s)" in pruned.stderr
     assert [r["status"] for r in _jobs(cli)] == ["completed"]
     assert cli("jobs", "prune", "--older-than", "soon").exit_code == 2
     assert cli("jobs", "--status", "done").exit_code == 2
@@ -341,7 +349,7 @@ def test_a_locked_ledger_waits_then_says_so_and_loses_no_row(
     holder = sqlite3.connect(_ledger_file(), isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        result = cli("jobs", "rm", emulator.creates()[0]["generation_id"])
+        result = cli("jobs", "rm", emulator.creates()[0]["generation_id"], "--yes")
         assert result.exit_code == 2
         assert "locked" in result.stderr and str(_ledger_file()) in result.stderr
     finally:

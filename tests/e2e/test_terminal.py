@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import EmulatorHandle, stderr_on_a_terminal, subprocess_env
 
 from stt_cli import __version__
@@ -69,3 +70,36 @@ def test_no_spinner_on_a_terminal_in_ci(emulator: EmulatorHandle, talk: Path, tm
     assert "⠋" not in shown and "⠙" not in shown and ESC not in shown
     code, stdout_live, shown = stderr_on_a_terminal(["run", str(talk), "--resubmit"], _env(emulator), tmp_path)
     assert code == 0 and stdout_live == stdout  # what is written never depends on the terminal
+
+
+@pytest.mark.parametrize(("answer", "left"), [(b"n\n", 1), (b"y\n", 0)])
+def test_jobs_prune_asks_on_a_terminal(answer: bytes, left: int, ledger_with_jobs: None, tmp_path: Path) -> None:
+    """On a terminal, prune lists what it would remove and asks; only a yes removes."""
+    import os
+    import pty
+    import sqlite3
+    import subprocess
+    import sys
+
+    database = Path(os.environ["STT_DATA_DIR"]) / "ledger.sqlite3"
+    db = sqlite3.connect(database)
+    count = db.execute("SELECT count(*) FROM jobs").fetchone()[0]
+    db.execute("UPDATE jobs SET created_at = created_at - 90 * 86400 WHERE rowid = (SELECT min(rowid) FROM jobs)")
+    db.commit()
+    main, secondary = pty.openpty()
+    env = {**os.environ}
+    env.pop("CI", None)
+    argv = [sys.executable, "-m", "stt_cli", "jobs", "prune", "--older-than", "30d"]
+    proc = subprocess.Popen(argv, stdin=secondary, stderr=secondary, stdout=subprocess.PIPE, env=env, cwd=tmp_path)
+    os.close(secondary)
+    seen = b""
+    while b"[y/N]" not in seen:
+        seen += os.read(main, 4096)
+    os.write(main, answer)
+    proc.wait(timeout=20)
+    os.close(main)
+    assert proc.returncode == 0
+    assert b"1 job(s) older than 30d" in seen
+    remaining = db.execute("SELECT count(*) FROM jobs").fetchone()[0]
+    db.close()
+    assert remaining == count - 1 + left

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -74,17 +74,28 @@ def _clock(seconds: float | None) -> str:
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="List what would be removed; remove nothing")]
+
+
 @sub_command(jobs_app, "rm", short_help="Forget jobs (the ledger only; the service is not asked)")
-def rm(ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids to forget")]) -> None:
-    """Forget jobs: remove them from the local ledger (the service is not asked).
+def rm(
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids to forget")],
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
+) -> None:
+    """Forget jobs and their kept results; the service is not asked.
+
+    The jobs are listed and, on a terminal, you are asked first; without a
+    terminal, --yes is needed.
 
     Examples:
       stt jobs rm 3f1c9a2e-...
-      stt jobs --status failed --json | jq -r .generation_id | xargs stt jobs rm
+      stt jobs --status gone --json | jq -r .generation_id | xargs stt jobs rm -y
     """
-    missing = lookup.forget(ids)
-    removed = len(ids) - len(missing)
-    output.info(f"removed {removed} job(s)")
+    found, missing = lookup.forgetting(ids)
+    if found:
+        _confirmed_removal(found, f"{len(found)} job(s)", yes, dry_run)
     if missing:
         raise UsageError(f"not in the ledger: {', '.join(missing)}", "see the ids with `stt jobs`")
 
@@ -92,12 +103,51 @@ def rm(ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids t
 @sub_command(jobs_app, "prune", short_help="Forget the jobs older than AGE (default 30d)")
 def prune(
     older_than: Annotated[str, typer.Option("--older-than", metavar="AGE", help="e.g. 30d, 12h, 90m")] = "30d",
+    yes: YesOpt = False,
+    dry_run: DryRunOpt = False,
 ) -> None:
-    """Forget the jobs older than AGE (default 30d); the service is not asked.
+    """Forget the jobs older than AGE (default 30d) and their kept results.
+
+    The jobs are listed and, on a terminal, you are asked first; without a
+    terminal, --yes is needed.
 
     Examples:
-      stt jobs prune
-      stt jobs prune --older-than 12h
+      stt jobs prune --dry-run
+      stt jobs prune --older-than 12h --yes
     """
-    removed = lookup.prune(parse_age(older_than))
-    output.info(f"removed {removed} job(s) older than {older_than}")
+    found = lookup.pruning(parse_age(older_than))
+    if not found:
+        output.info(f"no job is older than {older_than}; nothing removed")
+        return
+    _confirmed_removal(found, f"{len(found)} job(s) older than {older_than}", yes, dry_run)
+
+
+SHOWN = 20  # jobs listed before a question; the others are counted
+
+
+def _confirmed_removal(jobs: list[Any], what: str, yes: bool, dry_run: bool) -> None:
+    """The jobs listed, then removed once confirmed: asked on a terminal, refused without one unless --yes."""
+    import sys
+
+    from stt_cli.errors import local_minute
+
+    rows = [[job.id, local_minute(job.created_at), job.status, job.source] for job in jobs]
+    if dry_run:
+        output.table(["id", "created", "status", "source"], rows)
+        output.info(f"would remove {what} (--dry-run: nothing removed)")
+        return
+    if not yes:
+        if not sys.stdin.isatty() or not sys.stderr.isatty():
+            raise UsageError(
+                f"stt jobs would remove {what} and their kept results, and there is no terminal to ask",
+                "pass --yes to remove them, or --dry-run to list them",
+            )
+        for job_id, created, status, source in rows[:SHOWN]:
+            output.info(f"  {job_id}  {created}  {status}  {source}", always=True)
+        if len(rows) > SHOWN:
+            output.info(f"  ... and {len(rows) - SHOWN} more", always=True)
+        if not typer.confirm(f"Remove {what} and their kept results from the ledger?", err=True):
+            output.info("nothing removed", always=True)
+            return
+    removed = lookup.remove(jobs)
+    output.info(f"removed {removed} job(s)")
