@@ -25,11 +25,16 @@ _TEMP = re.compile(r"^\..+\.stt-(\d+)-[A-Za-z0-9_]+\.tmp$")
 _HASHED: dict[tuple[int, int, int, int], str] = {}
 
 
+def unchanged_key(path: Path) -> tuple[int, int, int, int]:
+    """What tells a file unchanged since it was last read by this process: inode, size, modification time."""
+    info = os.stat(path)
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
+
 def file_sha256(path: Path) -> str:
     """The file's sha256, read in chunks (memory stays flat for any size); a file unchanged since it was last
     hashed by this process (same inode, size and modification time) is not read again."""
-    before = os.stat(path)
-    key = (before.st_dev, before.st_ino, before.st_size, before.st_mtime_ns)
+    key = unchanged_key(path)
     known = _HASHED.get(key)
     if known is not None:
         return known

@@ -190,8 +190,25 @@ def _complaint(stderr: IO[bytes]) -> str:
     return sanitize(lines[-1], STDERR_SHOWN) if lines else "no reason given"
 
 
+_PROBED: dict[tuple[str, tuple[int, int, int, int]], Media] = {}  # a file unchanged is not probed again
+
+
 def probe(path: Path, tools: Tools) -> Media:
-    """The source's container, duration and streams, or Unreadable."""
+    """The source's container, duration and streams, or Unreadable. A file unchanged since this process
+    probed it is not probed again (compact asks once for the ledger's key and once to send)."""
+    from stt_cli.core.files import unchanged_key
+
+    try:
+        key = (tools.ffprobe, unchanged_key(path))
+    except OSError as exc:
+        raise Unreadable(f"it cannot be read ({exc.strerror})") from None
+    known = _PROBED.get(key)
+    if known is None:
+        known = _PROBED[key] = _probe(path, tools)
+    return known
+
+
+def _probe(path: Path, tools: Tools) -> Media:
     entries = (
         "format=format_name,duration:stream=index,codec_type,codec_name,channels,sample_rate,bits_per_raw_sample,"
         "bits_per_sample,sample_fmt,bit_rate,duration,duration_ts,time_base:stream_disposition=attached_pic,default"
@@ -339,6 +356,11 @@ def decide(media: Media, mode: str, size: int, multichannel: bool = False) -> Pl
     )
 
 
+def wants_channels(options: dict[str, Any]) -> bool:
+    """The request asks for each channel on its own (`multi_channel` or `multichannel`): compact keeps them."""
+    return any(str(options.get(name, "")).lower() == "true" for name in ("multi_channel", "multichannel"))
+
+
 def compact_audio(path: Path, mode: str) -> bool:
     """Whether this file under this mode is sent as compact audio (16 kHz FLAC), which a job made of the
     file's own samples does not stand for: the ledger keeps the two apart, and only those."""
@@ -454,6 +476,10 @@ class Preparation:
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Preparation:
+        return self.open()
+
+    def open(self) -> Preparation:
+        """Its temp file made (UsageError: no room or no rights in the cache dir); `close()` removes it."""
         from stt_cli.core.files import sweep_temp_files
         from stt_cli.errors import local_failure
 
@@ -694,7 +720,7 @@ def sending(
         return
     name = f"{Path(filename).stem or 'audio'}{plan.ext}"
     try:
-        preparation = Preparation(path, plan, tools, spool_dir()).__enter__()
+        preparation = Preparation(path, plan, tools, spool_dir()).open()
     except UsageError as exc:  # no room or no rights in the cache dir: the file goes as it is
         note(f"{exc.message}; sending {filename} as it is")
         yield as_is

@@ -43,6 +43,7 @@ class Preview(NamedTuple):
 def dry_run(sources: list[Source], request: Request, limits: SourceOptions, reporter: Reporter) -> int:
     """Each source probed and, where it would be prepared, prepared and measured (--concurrency at once);
     the table or JSON lines at the end, in the order given."""
+    from stt_cli.core.media import wants_channels
     from stt_cli.core.pool import Pool
     from stt_cli.errors import ExitCode
 
@@ -50,7 +51,7 @@ def dry_run(sources: list[Source], request: Request, limits: SourceOptions, repo
         reporter.note(f"--dry-run: measuring what would be sent of {len(sources)} sources; nothing is sent")
     previews: list[Preview | None] = [None] * len(sources)
     active: set[Any] = set()  # the preparations being made: Ctrl-C stops their ffmpeg and removes their files
-    multichannel = _multichannel(request)
+    multichannel = wants_channels(request.options)
 
     def task(index: int, source: Source) -> None:
         previews[index] = preview(source, limits.audio_prep, multichannel, active)
@@ -75,10 +76,6 @@ def dry_run(sources: list[Source], request: Request, limits: SourceOptions, repo
             raise outcome.error
     reporter.previewed([item for item in previews if item is not None])
     return ExitCode.OK
-
-
-def _multichannel(request: Request) -> bool:
-    return any(str(request.options.get(name, "")).lower() == "true" for name in ("multi_channel", "multichannel"))
 
 
 @contextlib.contextmanager
@@ -120,7 +117,7 @@ def preview(source: Source, mode: str, multichannel: bool, active: set[Any] | No
         if not plan.changes:
             return Preview(source.label, plan.duration, size, size, "as-is", plan.why)
         try:
-            preparation = Preparation(path, plan, tools, spool_dir()).__enter__()
+            preparation = Preparation(path, plan, tools, spool_dir()).open()
         except UsageError as exc:  # no room or no rights in the cache dir: the upload would send the file
             return Preview(source.label, plan.duration, size, size, "as-is", f"as it is: {exc.message}")
         with contextlib.closing(preparation):

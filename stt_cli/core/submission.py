@@ -148,12 +148,12 @@ def _upload(
 ) -> Created:
     """The create of a local file under its --audio-prep: what preparation makes of it, else the file itself."""
     from stt_cli.api.client import UploadFile
-    from stt_cli.core.media import Unreadable, sending, stopping
+    from stt_cli.core.media import Unreadable, sending, stopping, wants_channels
 
     assert prepared.path is not None
     fields = form_fields({"model": model, **options})
     field = upload_field(model)
-    multichannel = any(str(options.get(name, "")).lower() == "true" for name in ("multi_channel", "multichannel"))
+    multichannel = wants_channels(options)
     with sending(prepared.path, prepared.upload_name, prepared.audio_prep, multichannel, hooks.note, once) as sent:
         upload = UploadFile(sent.path, sent.filename, sent.content_type, field, sent.live)
         total = None if sent.live is not None else sent.path.stat().st_size

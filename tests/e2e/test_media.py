@@ -57,24 +57,22 @@ def pcm_hash(path: Path, fmt: str = "s32le") -> str:
     return hashlib.sha256(decoded).hexdigest()
 
 
-def header_duration(path: Path) -> float:
-    shown = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
+def shown(path: Path, entries: str) -> str:
+    """What ffprobe says of these entries of a file (`format=duration`, `stream=channels`), as CSV lines."""
+    return subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", entries, "-of", "csv=p=0", str(path)],
         check=True,
         capture_output=True,
         text=True,
     ).stdout.strip()
-    return float(shown)
+
+
+def header_duration(path: Path) -> float:
+    return float(shown(path, "format=duration"))
 
 
 def streams_of(path: Path) -> list[str]:
-    shown = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return [line.strip() for line in shown.splitlines() if line.strip()]
+    return [line.strip() for line in shown(path, "stream=codec_type").splitlines() if line.strip()]
 
 
 def prepared(source: Path, mode: str, tmp_path: Path, multichannel: bool = False) -> tuple[media.Plan, bytes]:
@@ -149,13 +147,7 @@ def test_compact_is_16_khz_mono_flac_as_long_as_the_source(kind: str, inputs: di
     plan, body = prepared(source, "compact", tmp_path)
     assert plan.action == "flac"
     sent = keep(tmp_path, "sent.flac", body)
-    shown = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "stream=sample_rate,channels", "-of", "csv=p=0", str(sent)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    assert shown == "16000,1"
+    assert shown(sent, "stream=sample_rate,channels") == "16000,1"
     assert abs(header_duration(sent) - header_duration(source)) < 0.05
     assert len(body) < source.stat().st_size
 
@@ -164,13 +156,7 @@ def test_compact_keeps_the_channels_of_a_multichannel_job(inputs: dict[str, Path
     plan, body = prepared(inputs["wav"], "compact", tmp_path, multichannel=True)
     sent = keep(tmp_path, "sent.flac", body)
     assert "2 channels" in plan.why or "stereo" in plan.why
-    channels = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "stream=channels", "-of", "csv=p=0", str(sent)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    assert channels == "2"
+    assert shown(sent, "stream=channels") == "2"
 
 
 def test_compact_never_sends_more_than_the_compressed_source(inputs: dict[str, Path], tmp_path: Path) -> None:
