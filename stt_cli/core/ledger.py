@@ -290,12 +290,20 @@ class Ledger:
             ) from None
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
-        if self._owner is not None:
-            self._owner.release()
-            self._owner = None
+        """Close the connection once no thread is using it. Closing it under a worker that is still in a
+        query (a cancelled batch, its grace over) crashed the interpreter: a worker that outlives the wait
+        keeps the connection, and the process's exit ends both."""
+        if not self._lock.acquire(timeout=BUSY_TIMEOUT):
+            return
+        try:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+            if self._owner is not None:
+                self._owner.release()
+                self._owner = None
+        finally:
+            self._lock.release()
 
     # --- jobs ----------------------------------------------------------------------------------------
     def add(
