@@ -35,6 +35,7 @@ SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_F
     14,
 )
 BUSY_TIMEOUT = 10.0  # s: several stt processes may write at once
+CLOSE_WAIT = 2.0  # s: how long close() waits for a thread to finish its query (Ctrl-C should not hang)
 LEDGER_NAME = "ledger.sqlite3"
 # Statuses a job can have in the ledger: the four `stt status` words, and gone (the service answered 404).
 GONE = "gone"
@@ -291,9 +292,9 @@ class Ledger:
 
     def close(self) -> None:
         """Close the connection once no thread is using it. Closing it under a worker that is still in a
-        query (a cancelled batch, its grace over) crashed the interpreter: a worker that outlives the wait
+        query (a cancelled batch, its grace over) crashed the interpreter: a worker that outlives CLOSE_WAIT
         keeps the connection, and the process's exit ends both."""
-        if not self._lock.acquire(timeout=BUSY_TIMEOUT):
+        if not self._lock.acquire(timeout=CLOSE_WAIT):
             return
         try:
             if self._db is not None:

@@ -14,7 +14,7 @@ from stt_cli.core.ledger import Ledger
 def test_close_waits_for_a_thread_in_a_query_and_leaves_it_the_connection(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ledger_module, "BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr(ledger_module, "CLOSE_WAIT", 0.2)
     book = Ledger(tmp_path / "ledger.sqlite3")
     assert book.list() == []
     inside, leave = threading.Event(), threading.Event()
