@@ -4,7 +4,7 @@
 _stt_models=('#g1_whisper-tiny' '#g1_whisper-base' '#g1_whisper-small' '#g1_whisper-medium' '#g1_whisper-large' '#g1_nova-2-automotive' '#g1_nova-2-conversationalai' '#g1_nova-2-drivethru' '#g1_nova-2-finance' '#g1_nova-2-general' '#g1_nova-2-medical' '#g1_nova-2-meeting' '#g1_nova-2-phonecall' '#g1_nova-2-video' '#g1_nova-2-voicemail' 'nova-3' 'nova-3-general' 'nova-3-medical' 'aai/universal' 'aai/slam-1' 'openai/gpt-4o-transcribe' 'openai/gpt-4o-mini-transcribe' 'microsoft/mai-transcribe-1.5')
 _stt_keys=('base_url' 'model' 'format' 'audio_prep' 'poll_interval' 'timeout' 'concurrency' 'max_line_width' 'max_lines' 'max_cue_duration' 'min_cue_duration' 'max_cps')
 _stt_subs_root='run submit status fetch jobs models config auth completion emulator'
-_stt_opts_root='-V --version -q --quiet -v --verbose -h --help'
+_stt_opts_root='-V --version --man -q --quiet -v --verbose -h --help'
 _stt_vals_root=''
 _stt_args_root=''
 _stt_subs_run=''

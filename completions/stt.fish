@@ -148,6 +148,7 @@ complete -c stt -n '__stt_at -; and __stt_no_args' -a auth -d 'Store, show or re
 complete -c stt -n '__stt_at -; and __stt_no_args' -a completion -d 'Print a shell completion script'
 complete -c stt -n '__stt_at -; and __stt_no_args' -a emulator -d 'Run a local emulator of the API'
 complete -c stt -n '__stt_at -' -s V -l version -d 'Show the version and exit'
+complete -c stt -n '__stt_at -' -l man -d 'Print the manual page: stt --man | man -l -'
 complete -c stt -n '__stt_at -' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at -' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at -' -s h -l help -d 'Show this message and exit'

@@ -1,4 +1,5 @@
-"""Regenerate every generated file from the app: the completion scripts and the README's `stt --help` block.
+"""Regenerate every generated file from the app: the completion scripts, the manual page (man/stt.1) and the
+README's `stt --help` block.
 
     python scripts/generate.py           # rewrite what is out of date
     python scripts/generate.py --check   # exit 1 naming what is out of date, write nothing
@@ -68,7 +69,10 @@ def readme_with_models(readme: str) -> str:
 
 
 def expected_files() -> dict[Path, str]:
+    from stt_cli.cli.manpage import render as man_page
+
     files = {ROOT / "completions" / name: render(shell) for shell, name in FILE_NAMES.items()}
+    files[ROOT / "man" / "stt.1"] = man_page()
     readme = ROOT / "README.md"
     files[readme] = readme_with_models(readme_with_help(readme.read_text(encoding="utf-8")))
     return files
@@ -83,6 +87,7 @@ def main(argv: list[str]) -> int:
             continue
         stale.append(str(path.relative_to(ROOT)))
         if not check:
+            path.parent.mkdir(exist_ok=True)
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
     if check and stale:

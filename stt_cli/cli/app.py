@@ -206,11 +206,24 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _man(value: bool) -> None:
+    if value:
+        from stt_cli.cli import output
+        from stt_cli.cli.manpage import render
+
+        output.data(render())
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     version: Annotated[
         bool | None,
         typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version and exit"),
+    ] = None,
+    man: Annotated[
+        bool | None,
+        typer.Option("--man", callback=_man, is_eager=True, help="Print the manual page: stt --man | man -l -"),
     ] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,

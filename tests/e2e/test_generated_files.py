@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_generate_check_reports_stale_files_and_rewrites_them(tmp_path: Path) -> None:
-    for part in ("scripts", "completions"):
+    for part in ("scripts", "completions", "man"):
         shutil.copytree(ROOT / part, tmp_path / part)
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
     script = str(tmp_path / "scripts" / "generate.py")
@@ -27,3 +27,8 @@ def test_generate_check_reports_stale_files_and_rewrites_them(tmp_path: Path) ->
     fix = subprocess.run([sys.executable, script], capture_output=True, text=True)
     assert fix.returncode == 0 and (tmp_path / "completions" / "stt.fish").read_text() == render("fish")
     assert (tmp_path / "README.md").read_text() == readme
+    (tmp_path / "man" / "stt.1").unlink()  # a page nobody regenerated is reported, and written again
+    check = subprocess.run([sys.executable, script, "--check"], capture_output=True, text=True)
+    assert check.returncode == 1 and "man/stt.1" in check.stderr
+    assert subprocess.run([sys.executable, script], capture_output=True).returncode == 0
+    assert (tmp_path / "man" / "stt.1").read_text() == (ROOT / "man" / "stt.1").read_text()
