@@ -60,9 +60,24 @@ set -g __stt_args_auth_status
 set -g __stt_subs_auth_logout
 set -g __stt_vals_auth_logout
 set -g __stt_args_auth_logout
-set -g __stt_subs_completion
+set -g __stt_subs_completion bash zsh fish powershell install
 set -g __stt_vals_completion
-set -g __stt_args_completion choice:bash,zsh,fish,powershell
+set -g __stt_args_completion
+set -g __stt_subs_completion_bash
+set -g __stt_vals_completion_bash
+set -g __stt_args_completion_bash
+set -g __stt_subs_completion_zsh
+set -g __stt_vals_completion_zsh
+set -g __stt_args_completion_zsh
+set -g __stt_subs_completion_fish
+set -g __stt_vals_completion_fish
+set -g __stt_args_completion_fish
+set -g __stt_subs_completion_powershell
+set -g __stt_vals_completion_powershell
+set -g __stt_args_completion_powershell
+set -g __stt_subs_completion_install
+set -g __stt_vals_completion_install
+set -g __stt_args_completion_install none
 set -g __stt_subs_emulator
 set -g __stt_vals_emulator --host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads
 set -g __stt_args_emulator
@@ -145,7 +160,7 @@ complete -c stt -n '__stt_at -; and __stt_no_args' -a jobs -d 'List and tidy the
 complete -c stt -n '__stt_at -; and __stt_no_args' -a models -d 'List the model ids, what they give and the flags each takes'
 complete -c stt -n '__stt_at -; and __stt_no_args' -a config -d 'Show or set defaults (model, format, ...)'
 complete -c stt -n '__stt_at -; and __stt_no_args' -a auth -d 'Store, show or remove the API key'
-complete -c stt -n '__stt_at -; and __stt_no_args' -a completion -d 'Print a shell completion script'
+complete -c stt -n '__stt_at -; and __stt_no_args' -a completion -d 'Print or install Tab completion'
 complete -c stt -n '__stt_at -; and __stt_no_args' -a emulator -d 'Run a local emulator of the API'
 complete -c stt -n '__stt_at -' -s V -l version -d 'Show the version and exit'
 complete -c stt -n '__stt_at -' -l man -d 'Print the manual page: stt --man | man -l -'
@@ -368,10 +383,28 @@ complete -c stt -n '__stt_at auth_status' -s h -l help -d 'Show this message and
 complete -c stt -n '__stt_at auth_logout' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at auth_logout' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at auth_logout' -s h -l help -d 'Show this message and exit'
-complete -c stt -n '__stt_at completion' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
-complete -c stt -n '__stt_at completion' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
+complete -c stt -n '__stt_at completion; and __stt_no_args' -a bash -d 'Print the bash script'
+complete -c stt -n '__stt_at completion; and __stt_no_args' -a zsh -d 'Print the zsh script'
+complete -c stt -n '__stt_at completion; and __stt_no_args' -a fish -d 'Print the fish script'
+complete -c stt -n '__stt_at completion; and __stt_no_args' -a powershell -d 'Print the PowerShell script'
+complete -c stt -n '__stt_at completion; and __stt_no_args' -a install -d 'Write the script where your shell finds it'
 complete -c stt -n '__stt_at completion' -s h -l help -d 'Show this message and exit'
-complete -c stt -n '__stt_arg_is completion choice:bash,zsh,fish,powershell' -x -a 'bash zsh fish powershell'
+complete -c stt -n '__stt_at completion_bash' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
+complete -c stt -n '__stt_at completion_bash' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
+complete -c stt -n '__stt_at completion_bash' -s h -l help -d 'Show this message and exit'
+complete -c stt -n '__stt_at completion_zsh' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
+complete -c stt -n '__stt_at completion_zsh' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
+complete -c stt -n '__stt_at completion_zsh' -s h -l help -d 'Show this message and exit'
+complete -c stt -n '__stt_at completion_fish' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
+complete -c stt -n '__stt_at completion_fish' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
+complete -c stt -n '__stt_at completion_fish' -s h -l help -d 'Show this message and exit'
+complete -c stt -n '__stt_at completion_powershell' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
+complete -c stt -n '__stt_at completion_powershell' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
+complete -c stt -n '__stt_at completion_powershell' -s h -l help -d 'Show this message and exit'
+complete -c stt -n '__stt_at completion_install' -l force -d 'Replace a file there that stt did not write'
+complete -c stt -n '__stt_at completion_install' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
+complete -c stt -n '__stt_at completion_install' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
+complete -c stt -n '__stt_at completion_install' -s h -l help -d 'Show this message and exit'
 complete -c stt -n '__stt_at emulator' -l host -x -d 'Address to listen on'
 complete -c stt -n '__stt_at emulator' -s p -l port -x -d 'Port (0: any free port)'
 complete -c stt -n '__stt_at emulator' -l processing-time -x -d 'How long each job takes'

@@ -86,7 +86,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "config": ("stt_cli.cli.commands.config", "config_app", "Show or set defaults (model, format, ...)"),
     "auth": ("stt_cli.cli.commands.auth", "auth_app", "Store, show or remove the API key"),
-    "completion": ("stt_cli.cli.commands.completion", "completion_app", "Print a shell completion script"),
+    "completion": ("stt_cli.cli.commands.completion", "completion_app", "Print or install Tab completion"),
     "emulator": ("stt_cli.cli.commands.emulator", "emulator_app", "Run a local emulator of the API"),
 }
 

@@ -40,7 +40,7 @@ MORE = {
     "stt fetch -f s": {"srt"},
     "stt jobs ": {"rm", "prune"},
     "stt config get max_c": {"max_cps", "max_cue_duration"},
-    "stt completion ": {"bash", "zsh", "fish", "powershell"},
+    "stt completion ": {"bash", "zsh", "fish", "powershell", "install"},
     "stt -v st": {"status"},
     "stt run --custom-topic-mode ": {"strict", "extended"},
     "stt status ": set(IDS),
