@@ -323,6 +323,7 @@ complete -c stt -n '__stt_at jobs; and __stt_no_args' -a prune -d 'Forget the jo
 complete -c stt -n '__stt_at jobs' -l json -d 'Print JSON: one object per line'
 complete -c stt -n '__stt_at jobs' -s n -l limit -x -d 'Show at most N jobs'
 complete -c stt -n '__stt_at jobs' -l status -x -d 'Only jobs in this status: queued, processing, completed, failed, gone'
+complete -c stt -n '__stt_at jobs' -l wide -d 'Whole ids and sources, nothing cut'
 complete -c stt -n '__stt_at jobs' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at jobs' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at jobs' -s h -l help -d 'Show this message and exit'

@@ -195,6 +195,35 @@ def stderr_on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> tup
         stdin=subprocess.DEVNULL,
     )
     os.close(terminal)
+    seen = _read_terminal(controller)
+    stdout, _ = proc.communicate(timeout=10)
+    os.close(controller)
+    return proc.returncode, stdout, seen.decode("utf-8", "replace")
+
+
+def stdout_on_a_terminal(args: list[str], env: dict[str, str], cwd: Path, columns: int = 100) -> tuple[int, str]:
+    """Run stt with stdout and stderr on a pseudo-terminal `columns` wide: exit code, and what it showed
+    (its lines ended by a newline alone, not the terminal's carriage return and newline)."""
+    import fcntl
+    import struct
+    import termios
+
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {name: value for name, value in env.items() if name not in ("COLUMNS", "LINES")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "stt_cli", *args], env=env, cwd=cwd, stdout=terminal, stderr=terminal,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.close(terminal)
+    seen = _read_terminal(controller)
+    proc.wait(timeout=10)
+    os.close(controller)
+    return proc.returncode, seen.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def _read_terminal(controller: int) -> bytes:
+    """All a pseudo-terminal shows until its last writer closes it (or 10 s of silence)."""
     seen = b""
     while True:
         ready, _, _ = select.select([controller], [], [], 10)
@@ -207,9 +236,7 @@ def stderr_on_a_terminal(args: list[str], env: dict[str, str], cwd: Path) -> tup
         if not chunk:
             break
         seen += chunk
-    stdout, _ = proc.communicate(timeout=10)
-    os.close(controller)
-    return proc.returncode, stdout, seen.decode("utf-8", "replace")
+    return seen
 
 
 # --- shared by tests in more than one folder -----------------------------------------------------------

@@ -61,7 +61,7 @@ IdArg = Annotated[
     str | None,
     typer.Argument(
         metavar="[ID]",
-        help="Job id (default: the newest job submitted from this machine)",
+        help="Job id, or its first characters (default: the newest job from this machine)",
         show_default=False,
     ),
 ]

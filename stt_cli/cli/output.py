@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from stt_cli.api.wire import sanitize
@@ -56,12 +56,14 @@ def live_enabled(stream: TextIO) -> bool:
     return _level > QUIET and _is_tty(stream) and not _env_flag("CI") and os.environ.get("TERM") != "dumb"
 
 
-def _console(stream: TextIO) -> Any:
+def _console(stream: TextIO, width: int | None = None) -> Any:
     """A rich console that follows the same rules (rich's own FORCE_COLOR reading would make pipes live)."""
     from rich.console import Console
 
     color = color_enabled(stream)
-    return Console(file=stream, no_color=not color, color_system="auto" if color else None, force_terminal=True)
+    return Console(
+        file=stream, no_color=not color, color_system="auto" if color else None, force_terminal=True, width=width
+    )
 
 
 def _paint(text: str, code: str, stream: TextIO) -> str:
@@ -146,23 +148,98 @@ def json_lines(records: Iterable[Any]) -> None:
     data("".join(json_text(record) + "\n" for record in records))
 
 
-def table(headers: list[str], rows: list[list[str]]) -> None:
-    """A table of data on stdout: rich on a terminal, plain aligned columns for scripts and pipes."""
-    rows = [[sanitize(cell) for cell in row] for row in rows]
-    if _is_tty(sys.stdout):
-        from rich.table import Table
-        from rich.text import Text
+MIDDLE, END = "middle", "end"  # where a cell too wide for the terminal is cut (table's `shorten`)
+ELLIPSIS = "\u2026"
+MIN_SHORTENED = 12  # cells of a shortened column kept at least
 
-        view = Table(box=None, header_style="bold", pad_edge=False)
-        for header in headers:
-            view.add_column(header, overflow="fold")
-        for row in rows:
-            view.add_row(*(Text(cell) for cell in row))  # Text: a file name is never read as rich markup
-        _console(sys.stdout).print(view)
+
+def table(
+    headers: list[str], rows: list[list[str]], *, shorten: Mapping[str, str] | None = None, wide: bool = False
+) -> None:
+    """A table of data on stdout, its headers in capitals: rich on a terminal (bold headers), plain aligned
+    columns for scripts and pipes.
+
+    On a terminal too narrow for it, the columns named in `shorten` (header: MIDDLE or END), in that order,
+    are cut with an ellipsis so that every row stays one line; the other tables fold a long cell. `wide`:
+    nothing is cut or folded, a row longer than the terminal is left to the terminal to wrap.
+    """
+    from rich.cells import cell_len
+
+    headers = [h.upper() for h in headers]
+    rows = [[sanitize(cell) for cell in row] for row in rows]
+    widths = [max(cell_len(h), *(cell_len(r[i]) for r in rows)) for i, h in enumerate(headers)]  # in cells
+    if not _is_tty(sys.stdout):
+        lines = [
+            "  ".join(cell + " " * (w - cell_len(cell)) for cell, w in zip(cells, widths, strict=True)).rstrip()
+            for cells in [headers, *rows]
+        ]
+        data("\n".join(lines) + "\n")
         return
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
-        for cells in [[h.upper() for h in headers], *rows]
-    ]
-    data("\n".join(lines) + "\n")
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _console(sys.stdout)
+    natural = sum(widths) + 2 * (len(widths) - 1)
+    cut: dict[int, int] = {}
+    if not wide and shorten:
+        excess = natural - console.width
+        for name in shorten:
+            if excess <= 0 or name.upper() not in headers:
+                continue
+            column = headers.index(name.upper())
+            floor = max(cell_len(headers[column]), MIN_SHORTENED)
+            taken = min(excess, max(widths[column] - floor, 0))
+            if taken:
+                cut[column] = widths[column] - taken
+                excess -= taken
+        if cut:
+            sides = {headers.index(name.upper()): side for name, side in shorten.items() if name.upper() in headers}
+            rows = [
+                [shortened(cell, cut[i], sides[i]) if i in cut else cell for i, cell in enumerate(row)] for row in rows
+            ]
+    view = Table(box=None, header_style="bold", pad_edge=False)
+    for i, header in enumerate(headers):
+        if i in cut:
+            view.add_column(header, no_wrap=True, overflow="ellipsis")
+        else:
+            view.add_column(header, overflow="fold", no_wrap=wide)
+    for row in rows:
+        view.add_row(*(Text(cell) for cell in row))  # Text: a file name is never read as rich markup
+    if wide and natural > console.width:
+        console = _console(sys.stdout, width=natural)  # rich never prints wider than its console
+    console.print(view)
+
+
+def shortened(text: str, width: int, side: str = END) -> str:
+    """`text` cut to `width` terminal cells with an ellipsis: at the END, or in the MIDDLE keeping most of
+    the end (a path's file name, whole when it fits, matters more than the folders it sits in)."""
+    from rich.cells import cell_len
+
+    if cell_len(text) <= width:
+        return text
+    room = width - 1
+    if room <= 0:
+        return ELLIPSIS[:width]
+    if side == END:
+        return _head(text, room) + ELLIPSIS
+    slash = text.rstrip("/").rfind("/")
+    name = text[slash:] if slash >= 0 else text
+    tail_room = cell_len(name) if cell_len(name) <= room - 3 else room - max(room // 4, 1)
+    tail = _tail(text, tail_room)
+    return _head(text, room - cell_len(tail)) + ELLIPSIS + tail
+
+
+def _head(text: str, width: int) -> str:
+    from rich.cells import cell_len
+
+    taken, used = [], 0
+    for char in text:
+        used += cell_len(char)
+        if used > width:
+            break
+        taken.append(char)
+    return "".join(taken)
+
+
+def _tail(text: str, width: int) -> str:
+    return _head(text[::-1], width)[::-1]

@@ -425,6 +425,22 @@ class Ledger:
             ]
         return [_record(row) for row in rows]
 
+    def ids(self) -> list[str]:
+        """Every job id of the ledger, on any host, each once (what the short ids shown must tell apart)."""
+        with self._connect() as db:
+            return [row[0] for row in db.execute("SELECT DISTINCT id FROM jobs").fetchall()]
+
+    def ids_starting(self, prefix: str, host: str | None = None) -> list[str]:
+        """The ids that start with `prefix` (of one host's jobs, or any host's), newest first, each once."""
+        query = "SELECT id FROM jobs WHERE substr(id, 1, ?) = ?"
+        args: list[Any] = [len(prefix), prefix]
+        if host is not None:
+            query += " AND host=?"
+            args.append(host)
+        query += " GROUP BY id ORDER BY max(created_at) DESC, id"
+        with self._connect() as db:
+            return [row[0] for row in db.execute(query, args).fetchall()]
+
     def remove_jobs(self, jobs: list[JobRecord]) -> int:
         """Exactly these jobs removed, in one transaction; how many were still there."""
         with self._connect() as db:

@@ -624,7 +624,7 @@ def fetch(
     check_stem_of(out)
     with connect() as sess:
         given: list[str | None] = [*ids] or [None]
-        jobs = [resolve_job_id(job, sess.ledger, sess.host) for job in given]
+        jobs = list(dict.fromkeys(resolve_job_id(job, sess.ledger, sess.host) for job in given))  # 2 prefixes, 1 job
         fetcher = _Fetcher(sess, out, waiting, reporter, no_wait=no_wait, refresh=refresh)
         fetcher.make_output_dir()
         planned = [fetcher.targets(job) for job in jobs]  # every destination checked before anything is asked

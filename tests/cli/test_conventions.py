@@ -65,3 +65,79 @@ def test_proxy_settings_are_left_to_httpx_for_https(monkeypatch: pytest.MonkeyPa
         remote.close()
         local.close()
     assert os.environ["HTTPS_PROXY"]
+
+
+# --- a job id's first characters stand for it: stt status, stt fetch, stt jobs rm -------------------------
+def _ledger_jobs(emulator: EmulatorHandle, *ids: str, host: str | None = None) -> None:
+    """Jobs of the emulator (or of `host`) written straight into the ledger: ids the emulator never made."""
+    import time
+
+    from stt_cli.core.ledger import Ledger
+    from stt_cli.core.settings import host_of
+
+    ledger = Ledger()
+    for job_id in ids:
+        ledger.add(job_id, host or host_of(emulator.base_url), f"/audio/{job_id}.wav", "#g1_whisper-large", {})
+        time.sleep(0.002)
+    ledger.close()
+
+
+def test_a_unique_prefix_stands_for_its_job(cli, emulator: EmulatorHandle, talk: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from conftest import SAMPLE_TEXT
+
+    job = cli("submit", str(talk)).stdout.strip()
+    other = cli("submit", "https://example.com/b.wav").stdout.strip()
+    assert job[:4] != other[:4]  # two UUIDs: 1 in 65536 would share them
+    status = cli("status", job[:8], "--json")
+    assert status.exit_code == 0, status.stderr
+    assert json.loads(status.stdout)["generation_id"] == job
+    assert emulator.polls()[-1]["path"] == f"/v1/stt/{job}"  # the whole id went on the wire
+    fetched = cli("fetch", job[:4])
+    assert (fetched.exit_code, fetched.stdout) == (0, SAMPLE_TEXT + "\n"), fetched.stderr
+    assert cli("fetch", "-", "--no-wait", input=f"{job[:6]}\n").stdout == SAMPLE_TEXT + "\n"
+    both = cli("fetch", job[:4], job, "--output-dir", "out")  # two spellings of one job: fetched once
+    assert both.exit_code == 0 and sorted(p.name for p in Path("out").iterdir()) == [f"{job}.txt"]
+    assert both.stderr.count(f"{job}.txt") == 1 and " of 2 " not in both.stderr
+    removed = cli("jobs", "rm", job[:5], "--yes")
+    assert removed.exit_code == 0 and "removed 1 job(s)" in removed.stderr
+    assert [json.loads(line)["generation_id"] for line in cli("jobs", "--json").stdout.splitlines()] == [other]
+
+
+@pytest.mark.parametrize(
+    "command", [["status"], ["fetch"], ["fetch", "-o", "x.txt"], ["jobs", "rm", "--yes"]], ids=lambda c: "-".join(c)
+)
+def test_an_ambiguous_prefix_is_a_usage_error_naming_the_candidates(  # type: ignore[no-untyped-def]
+    cli, emulator: EmulatorHandle, command: list[str]
+) -> None:
+    from conftest import one_error_line
+
+    _ledger_jobs(emulator, "abcd1234-0001", "abcd1234-0002", "abcd9999-0003", "abcd0000-0004")
+    few = cli(*command, "abcd1234")
+    assert few.exit_code == 2
+    line = one_error_line(few.stderr)
+    assert "'abcd1234' is ambiguous: 2 jobs start with it (abcd1234-0002, abcd1234-0001)" in line
+    assert "type more characters" in line
+    many = one_error_line(cli(*command, "abcd").stderr)
+    assert "4 jobs start with it (abcd0000-0004, abcd9999-0003, abcd1234-0002, ...)" in many  # a few named
+    short = cli(*command, "abc")
+    assert short.exit_code == 2 and "too short" in one_error_line(short.stderr)
+    assert "at least 4 characters" in short.stderr
+    assert emulator.requests() == []  # nothing went on the wire
+    assert not Path("x.txt").exists()
+
+
+def test_ids_matching_no_prefix_or_a_whole_id_are_used_as_given(cli, emulator: EmulatorHandle) -> None:  # type: ignore[no-untyped-def]
+    _ledger_jobs(emulator, "abcd1234", "abcd1234-0002")
+    _ledger_jobs(emulator, "feed0000-0001", host="127.0.0.1:1")  # another service's job
+    for typed in ("abcd1234", "zz", "zzzz9999", "feed0000"):  # whole; short, long, of another host: no match
+        result = cli("status", typed)
+        assert result.exit_code == 4 and "not found" in result.stderr, (typed, result.stderr)
+        assert emulator.polls()[-1]["path"] == f"/v1/stt/{typed}"
+    assert emulator.polls()[-1]["path"] == "/v1/stt/feed0000"
+    bad = cli("status", "abcd 1234")  # typed ids are still checked before the ledger is searched
+    assert bad.exit_code == 2 and "is not a valid job id" in bad.stderr
+    assert len(emulator.polls()) == 4
+    removed = cli("jobs", "rm", "feed", "--yes")  # rm forgets jobs of any host
+    assert removed.exit_code == 0 and "removed 1 job(s)" in removed.stderr

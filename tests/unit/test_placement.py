@@ -20,7 +20,7 @@ import pytest
 TESTS = Path(__file__).resolve().parents[1]
 SERVERS = {"emulator", "emulator_b", "hostile", "cli", "slow_emulator", "nasty", "fuzz_emulator"}
 PROCESS_MODULES = {"subprocess", "pty", "multiprocessing"}
-PROCESS_HELPERS = {"stderr_on_a_terminal", "run_stt", "subprocess_env", "spawn"}
+PROCESS_HELPERS = {"stderr_on_a_terminal", "stdout_on_a_terminal", "run_stt", "subprocess_env", "spawn"}
 NETWORK = {"socket", "urllib", "httpx", "http"}
 
 

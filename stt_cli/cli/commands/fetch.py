@@ -23,7 +23,7 @@ format, asks the service nothing. Several ids (or - to read them from stdin)
 are fetched like a batch: each to --output-dir (default: here) as <id>.<ext>.
 
 Examples:
-  stt fetch 3f1c9a2e-... -f srt -o talk.srt
+  stt fetch 3f1c9a2e -f srt -o talk.srt
   stt fetch --no-wait || echo "not ready yet (exit $?)"
   stt fetch - -f srt,vtt --output-dir subs < ids.txt
 """
@@ -32,7 +32,7 @@ IdsArg = Annotated[
     list[str] | None,
     typer.Argument(
         metavar="[ID]...",
-        help="Job ids, or - to read them from stdin one a line (default: the newest job from this machine)",
+        help="Job ids (or their first characters), or - to read them from stdin one a line (default: the newest job)",
         show_default=False,
     ),
 ]

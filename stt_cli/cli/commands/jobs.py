@@ -15,6 +15,9 @@ from stt_cli.errors import UsageError, local_minute
 
 JOBS_HELP = """List the jobs submitted from this machine (the local ledger), newest first.
 
+Ids are shown short (any 4 or more first characters of an id work wherever
+an id is asked for, when no other job shares them): --wide shows them whole.
+
 Examples:
   stt jobs
   stt jobs --status failed --json | jq -r .source
@@ -34,11 +37,12 @@ def jobs(
         str | None,
         typer.Option("--status", metavar="STATUS", help=f"Only jobs in this status: {', '.join(STATUSES)}"),
     ] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="Whole ids and sources, nothing cut")] = False,
 ) -> None:
     """List the jobs submitted from this machine, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    records, unknown = lookup.list_jobs(limit, status)
+    records, unknown, short = lookup.list_jobs(limit, status)
     for key, source, _, started in unknown:  # on stderr: stdout stays the table or the JSON lines
         when = local_minute(started)
         output.warn(
@@ -55,15 +59,17 @@ def jobs(
         ["id", "when", "source", "model", "status", "duration"],
         [
             [
-                r.id,
+                r.id if wide else shown,
                 local_minute(r.created_at),
                 r.source,
                 r.model,
                 r.status,
                 _clock(r.audio_seconds),
             ]
-            for r in records
+            for r, shown in zip(records, short, strict=True)
         ],
+        shorten={"source": output.MIDDLE, "model": output.END},
+        wide=wide,
     )
 
 
@@ -80,7 +86,7 @@ DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="List what would be r
 
 @sub_command(jobs_app, "rm", short_help="Forget jobs (the ledger only; the service is not asked)")
 def rm(
-    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids to forget")],
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Job ids (or their first characters) to forget")],
     yes: YesOpt = False,
     dry_run: DryRunOpt = False,
 ) -> None:
@@ -90,7 +96,7 @@ def rm(
     terminal, --yes is needed.
 
     Examples:
-      stt jobs rm 3f1c9a2e-...
+      stt jobs rm 3f1c9a2e
       stt jobs --status gone --json | jq -r .generation_id | xargs stt jobs rm -y
     """
     found, missing = lookup.forgetting(ids)
@@ -133,7 +139,7 @@ def _confirmed_removal(jobs: list[Any], what: str, yes: bool, dry_run: bool) -> 
 
     rows = [[job.id, local_minute(job.created_at), job.status, job.source] for job in jobs]
     if dry_run:
-        output.table(["id", "created", "status", "source"], rows)
+        output.table(["id", "when", "status", "source"], rows, shorten={"source": output.MIDDLE})
         output.info(f"would remove {what} (--dry-run: nothing removed)")
         return
     if not yes:

@@ -14,7 +14,7 @@ STATUS_HELP = """Ask the service once for a job's status.
 Prints one word: queued, processing, completed or failed.
 
 Examples:
-  stt status 3f1c9a2e-...         # a job by its id
+  stt status 3f1c9a2e             # a job by its id, as stt jobs shows it
   stt status                      # the newest job from this machine
   stt status --json | jq -r .status
 """
