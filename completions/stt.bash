@@ -104,7 +104,7 @@ _stt_opts_completion_install='--force -q --quiet -v --verbose -h --help'
 _stt_vals_completion_install=''
 _stt_args_completion_install='none'
 _stt_subs_emulator=''
-_stt_opts_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --force --faults --tls-cert --tls-key --bandwidth --keep-uploads -q --quiet -v --verbose -h --help'
+_stt_opts_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --force --faults --tls-cert --tls-key --bandwidth --keep-uploads --detach --stop -q --quiet -v --verbose -h --help'
 _stt_vals_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads'
 _stt_args_emulator=''
 

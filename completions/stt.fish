@@ -418,6 +418,8 @@ complete -c stt -n '__stt_at emulator' -l tls-cert -x -d 'Serve https with this 
 complete -c stt -n '__stt_at emulator' -l tls-key -x -d 'The certificate\'s key'
 complete -c stt -n '__stt_at emulator' -l bandwidth -x -d 'Read uploads at most this fast, all connections together: bytes/s (5M, 500K) or bits (40Mbit)'
 complete -c stt -n '__stt_at emulator' -l keep-uploads -x -d 'Save each accepted upload as DIR/<generation_id><ext>'
+complete -c stt -n '__stt_at emulator' -l detach -d 'Run in the background; return once it serves (see above)'
+complete -c stt -n '__stt_at emulator' -l stop -d 'Stop the stt emulator on --host and --port'
 complete -c stt -n '__stt_at emulator' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at emulator' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at emulator' -s h -l help -d 'Show this message and exit'

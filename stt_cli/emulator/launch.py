@@ -3,6 +3,7 @@ folder made, the socket bound, every failure a UsageError that says what to chan
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -71,6 +72,12 @@ def start(
     """An emulator bound to host:port (not serving yet)."""
     if (tls_cert is None) != (tls_key is None):
         raise UsageError("--tls-cert and --tls-key go together", "pass both, or neither for plain http")
+    for path in (tls_cert, tls_key):
+        if path is not None:
+            try:
+                path.open("rb").close()
+            except OSError as exc:  # else the socket's own error would name it as the port's
+                raise local_failure(exc, f"read the TLS file {path}", "check --tls-cert and --tls-key") from None
     rate = parse_bandwidth(bandwidth) if bandwidth is not None else None
     folder = uploads_folder(keep_uploads) if keep_uploads is not None else None
     try:
@@ -88,9 +95,25 @@ def start(
     except ssl.SSLError as exc:
         raise UsageError(f"cannot use the TLS certificate or key: {exc}", "check --tls-cert and --tls-key") from None
     except OSError as exc:
+        if exc.errno == errno.EADDRINUSE and port != 0:
+            emulator_there(host, port)
         raise UsageError(
             f"cannot listen on {host}:{port}: {exc.strerror}", "pick another --port, or stop what is using it"
         ) from None
+
+
+def emulator_there(host: str, port: int) -> None:
+    """A port in use by an stt emulator: a UsageError that says so and what to do; nothing when it is not."""
+    from stt_cli.emulator import control
+
+    try:
+        running = control.probe(host, port)
+    except (control.NotListening, control.NotAnEmulator):
+        return
+    raise UsageError(
+        f"port {port} is already used by an stt emulator (pid {running.pid})",
+        f"use it: export AIML_API_BASE={running.base_url}; or stop it: {control.stop_command(host, port)}",
+    )
 
 
 def serve(server: Emulator) -> None:

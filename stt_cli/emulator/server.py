@@ -13,6 +13,11 @@ Control endpoints under /_emulator/ let tests and users' CI script faults and in
   POST /_emulator/reset      forget jobs, faults and the request log
   GET  /_emulator/requests   the request log, oldest first; a create's entry names its upload's filename,
                              content_type, size and sha256, and received_path: its copy under --keep-uploads
+  GET  /_emulator/info       {"emulator": "stt", "version", "pid", "base_url", "accepts_any_key"}: what
+                             `stt emulator --detach` and `--stop` ask to know an stt emulator holds a port
+  POST /_emulator/shutdown   answers {"ok": true, "pid"}, then the server stops serving and `stt emulator`
+                             exits 0 (`stt emulator --stop`); refused (403) with an Origin header: no web page
+                             a browser shows can stop it
 
 With a bandwidth (--bandwidth), request bodies are read no faster than that, all connections together: one
 user's uplink. Answers are not slowed, nor the bodies sent to /_emulator/.
@@ -86,6 +91,7 @@ class EmulatorState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     uplink: Uplink | None = None  # --bandwidth: the pace of reading request bodies
     keep_uploads: Path | None = None  # --keep-uploads DIR (absolute)
+    base_url: str = ""  # set once the socket is bound (its real port)
 
     def now(self) -> float:
         return self.clock() + self.skew
@@ -507,6 +513,9 @@ class Handler(BaseHTTPRequestHandler):
             with self.state.lock:
                 self._send(200, list(self.state.requests))
             return
+        if path == "/_emulator/info":
+            self._send(200, self._info())
+            return
         if path == f"{API_PREFIX}/models":
             self._send(200, {"data": [{"id": m, "type": "stt"} for m in all_models()]})
             return
@@ -524,6 +533,24 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             entry["status"] = body["status"]  # what this poll answered, for tests of timing and concurrency
         self._send(200, body)
+
+    def _info(self) -> dict[str, Any]:
+        from stt_cli import __version__
+
+        return {
+            "emulator": "stt",
+            "version": __version__,
+            "pid": os.getpid(),
+            "base_url": self.state.base_url,
+            "accepts_any_key": self.state.api_key is None,
+        }
+
+    def _shutdown(self) -> None:
+        """Answer, then stop serving (from another thread: shutdown() waits for the serving loop to end)."""
+        if self.headers.get("Origin"):
+            raise HttpError(403, "the emulator is not stopped from a web page")
+        self._send(200, {"ok": True, "pid": os.getpid()}, close=True)
+        threading.Thread(target=self.server.shutdown, name="emulator-shutdown", daemon=True).start()
 
     def _poll(self, job_id: str) -> dict[str, Any]:
         state = self.state
@@ -547,6 +574,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _route_post(self, body: BodyReader) -> None:
         path = self.path.split("?", 1)[0]
+        if path == "/_emulator/shutdown":
+            body.drain()
+            self._shutdown()
+            return
         if path.startswith("/_emulator/"):
             self._control(path, self._read_json(body))
             return
@@ -847,6 +878,7 @@ class Emulator:
             context.load_cert_chain(*tls)
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
             self.scheme = "https"
+        self.state.base_url = self.base_url
         self._thread: threading.Thread | None = None
 
     @property

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 
 import pytest
-from conftest import EmulatorHandle, http_error
+from conftest import EmulatorHandle, http_error, start_emulator
+
+from stt_cli import __version__
 
 
 @pytest.mark.parametrize(
@@ -51,3 +54,33 @@ def test_a_processing_time_that_is_no_number_is_refused(cli, value: str) -> None
     result = cli("emulator", "--processing-time", value, "--port", "0")
     assert result.exit_code == 2
     assert "not a finite number" in result.stderr
+
+
+def test_the_control_endpoints_say_who_it_is_and_stop_it() -> None:
+    """GET /_emulator/info names an stt emulator; POST /_emulator/shutdown answers, then it stops serving,
+    unless the request comes from a web page (an Origin header)."""
+    server = start_emulator(api_key="only-this")
+    try:
+        root = server.base_url.removesuffix("/v1")
+        with urllib.request.urlopen(root + "/_emulator/info", timeout=5) as answer:
+            assert answer.headers["Server"].startswith("stt-emulator")
+            info = json.loads(answer.read())
+        assert info == {
+            "emulator": "stt",
+            "version": __version__,
+            "pid": os.getpid(),
+            "base_url": server.base_url,
+            "accepts_any_key": False,
+        }
+        from_a_page = urllib.request.Request(
+            root + "/_emulator/shutdown", data=b"", method="POST", headers={"Origin": "http://example.com"}
+        )
+        assert http_error(from_a_page)[0] == 403
+        assert server._thread is not None and server._thread.is_alive()
+        request = urllib.request.Request(root + "/_emulator/shutdown", data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            assert json.loads(answer.read()) == {"ok": True, "pid": os.getpid()}
+        server._thread.join(timeout=5)
+        assert not server._thread.is_alive()  # the serving loop ended
+    finally:
+        server.stop()

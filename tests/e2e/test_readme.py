@@ -6,6 +6,8 @@ import importlib.util
 import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +70,51 @@ def workdir(emulator: EmulatorHandle, tmp_path: Path) -> Path:
     )
     assert done.returncode == 0
     return tmp_path
+
+
+INSTALL = "python3 -m venv .venv && . .venv/bin/activate && pip install . && "
+QUICK_START = next(b for b in re.findall(r"```bash\n(.*?)```", README, re.S) if b.startswith(INSTALL))
+STOP = re.search(r"`(stt emulator --stop --port 8750)` stops it", README)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_the_quick_start_runs_twice_and_its_stop_line_stops_the_emulator(tmp_path: Path) -> None:
+    """The one-liner as written (minus the install, done already; on a port of the test's own), run twice:
+    the second run finds the emulator there and says nothing of it but that; then the README's stop line."""
+    port = str(_free_port())
+    line = QUICK_START.removeprefix(INSTALL).replace("8750", port)
+    assert "--detach" in line and STOP is not None
+    env = {**os.environ, "PATH": BIN + os.pathsep + os.environ.get("PATH", "")}
+    bash = shutil.which("bash")
+    assert bash is not None
+    first = subprocess.run([bash, "-c", line], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=90)
+    pid = re.search(r"\(pid (\d+); stop it: stt emulator --stop --port " + port + r"\)", first.stderr)
+    try:
+        assert first.returncode == 0 and pid is not None, first.stderr
+        assert first.stdout.startswith("Welcome to the speech to text command line tool.")
+        assert "Speaker 0: Welcome to the speech" in first.stdout
+        second = subprocess.run([bash, "-c", line], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=90)
+        assert second.returncode == 0 and second.stdout == first.stdout, second.stderr
+        assert "Address already in use" not in second.stderr and "error" not in second.stderr.lower()
+        assert f"stt emulator already listening on http://127.0.0.1:{port}/v1 (pid {pid.group(1)})" in second.stderr
+        stop = subprocess.run(
+            [bash, "-c", STOP.group(1).replace("8750", port)], env=env, capture_output=True, text=True, timeout=30
+        )
+        assert stop.returncode == 0 and stop.stderr == f"stopped the stt emulator on http://127.0.0.1:{port}/v1\n"
+        with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", int(port)), timeout=1):
+            pass
+    finally:
+        if pid is not None and Path(f"/proc/{pid.group(1)}").exists():  # a failed test leaves no emulator
+            subprocess.run([bash, "-c", STOP.group(1).replace("8750", port)], env=env, capture_output=True, timeout=30)
+            cmdline = Path(f"/proc/{pid.group(1)}/cmdline")
+            if cmdline.exists() and b"stt_cli\0emulator" in cmdline.read_bytes():  # the one this test started
+                os.kill(int(pid.group(1)), signal.SIGKILL)
 
 
 def test_the_help_block_is_what_stt_help_prints() -> None:

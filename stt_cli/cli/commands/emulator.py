@@ -1,4 +1,5 @@
-"""`stt emulator`: run the local stand-in of the API in the foreground."""
+"""`stt emulator`: run the local stand-in of the API in the foreground, or in the background (--detach);
+stop one (--stop)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import typer
 from stt_cli.cli import output
 from stt_cli.cli.build import command
 from stt_cli.core.settings import is_loopback_host
-from stt_cli.errors import command_line
+from stt_cli.errors import ServerError, UsageError, command_line
 
 EMULATOR_HELP = """Run a local emulator of the speech-to-text API, for trying stt and for CI.
 
@@ -28,10 +29,16 @@ are powers of 1000 (5M is 5,000,000 bytes/s) and a rate in bits ends in bit
 DIR/<generation_id><ext> (the extension of its file name); its request log,
 GET /_emulator/requests, names the copy (received_path).
 
+--detach runs it in the background and returns once it serves; when an stt
+emulator already listens on that port, it says so and exits 0 (that one keeps
+the options it was started with). Its later messages go to
+emulator/HOST-PORT.log in stt's cache folder (STT_CACHE_DIR). --stop asks the
+stt emulator on --host and --port to exit, and waits until it has.
+
 Examples:
-  stt emulator --port 8750 &
-  export AIML_API_BASE=http://127.0.0.1:8750/v1 AIML_API_KEY=anything
+  stt emulator --port 8750 --detach
   stt emulator --write-sample talk.wav && stt run talk.wav
+  stt emulator --stop --port 8750
 """
 
 
@@ -95,10 +102,35 @@ def emulator(
             help="Save each accepted upload as DIR/<generation_id><ext>",
         ),
     ] = None,
+    detach: Annotated[
+        bool, typer.Option("--detach", help="Run in the background; return once it serves (see above)")
+    ] = False,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the stt emulator on --host and --port")] = False,
 ) -> None:
     from stt_cli.cli.options.values import finite
 
     finite({"processing_time": processing_time}, "processing_time")  # click's range lets nan and inf through
+    if write_sample is not None and (detach or stop):
+        flag = "--detach" if detach else "--stop"
+        raise UsageError(f"--write-sample writes a file and exits: {flag} does not go with it", f"drop {flag}")
+    if detach and stop:
+        raise UsageError("--detach starts an emulator and --stop stops one", "pass one of them")
+    if stop:
+        stop_emulator(host, port)
+        return
+    if detach:
+        values: dict[str, object] = {
+            "--host": host, "--port": port, "--processing-time": repr(processing_time),
+            "--envelope": envelope.value, "--api-key": api_key, "--bandwidth": bandwidth,
+            "--faults": faults, "--tls-cert": tls_cert, "--tls-key": tls_key, "--keep-uploads": keep_uploads,
+        }  # fmt: skip
+        options = [  # the same options, paths made absolute; --flag=value, so a value may start with -
+            f"{flag}={value.absolute() if isinstance(value, Path) else value}"
+            for flag, value in values.items()
+            if value is not None
+        ]
+        detach_emulator(options, host, port, api_key)
+        return
     if write_sample is not None:
         from stt_cli.core.files import atomic_write_bytes, check_output_path
         from stt_cli.emulator.results import sample_wav
@@ -123,20 +155,91 @@ def emulator(
         bandwidth=bandwidth,
         keep_uploads=keep_uploads,
     )
-    if not is_loopback_host(host):
-        output.warn(
-            f"listening on {host}: other machines can reach the emulator; stt itself only speaks "
-            "plain http to loopback addresses"
-        )
+    warn_if_open(host)
     output.info(f"stt emulator listening on {server.base_url}")  # scripts read the URL as its last word
     if server.state.uplink is not None:
         output.info(f"  uploads read at {rate_text(server.state.uplink.rate)} at most, all connections together")
     if server.state.keep_uploads is not None:
         output.info(f"  uploads kept in {server.state.keep_uploads}")
-    shown_key = api_key or "anything"
-    output.info("  export " + command_line(f"AIML_API_BASE={server.base_url}", f"AIML_API_KEY={shown_key}"))
+    export_line(server.base_url, api_key or "anything")
     serve(server)
     output.info("emulator stopped")
+
+
+def export_line(base_url: str, key: str) -> None:
+    output.info("  export " + command_line(f"AIML_API_BASE={base_url}", f"AIML_API_KEY={key}"))
+
+
+def warn_if_open(host: str) -> None:
+    if not is_loopback_host(host):
+        output.warn(
+            f"listening on {host}: other machines can reach the emulator; stt itself only speaks "
+            "plain http to loopback addresses"
+        )
+
+
+def detach_emulator(options: list[str], host: str, port: int, api_key: str | None) -> None:
+    """--detach: an stt emulator already on the port is used as it is; else one is started in the background."""
+    from stt_cli.core.config import cache_dir
+    from stt_cli.emulator import control
+    from stt_cli.emulator.detach import ChildFailed, detach
+
+    if port != 0 and already_running(host, port, api_key):
+        return
+    warn_if_open(host)
+    try:
+        started = detach(options, host, cache_dir() / "emulator")
+    except ChildFailed:
+        if port != 0 and already_running(host, port, api_key):  # another --detach took the port meanwhile
+            return
+        raise
+    stop_hint = control.stop_command(host, started.port)
+    output.info(f"stt emulator listening on {started.base_url} (pid {started.pid}; stop it: {stop_hint})")
+    for line in started.details:
+        output.info(line)
+    export_line(started.base_url, api_key or "anything")
+
+
+def already_running(host: str, port: int, api_key: str | None) -> bool:
+    """When an stt emulator answers on host:port: say so, and how to use it. Anything else there: False."""
+    from stt_cli.emulator import control
+
+    try:
+        running = control.probe(host, port)
+    except (control.NotListening, control.NotAnEmulator):
+        return False  # the child binds the port, or says why it cannot (something else holds it)
+    output.info(f"stt emulator already listening on {running.base_url} (pid {running.pid})")
+    output.info(
+        "  it keeps the options it was started with; to change them: "
+        f"{control.stop_command(host, port)}, then start it again"
+    )
+    if running.accepts_any_key or api_key is not None:
+        export_line(running.base_url, api_key or "anything")
+    else:
+        output.info("  it accepts only the key it was started with (its --api-key)")
+    return True
+
+
+def stop_emulator(host: str, port: int) -> None:
+    """--stop: the stt emulator on host:port shuts down; anything else there is left alone."""
+    from stt_cli.emulator import control
+
+    where = f"{control.shown_host(host)}:{port}"
+    if port == 0:
+        raise UsageError("--stop needs the emulator's port", "pass --port PORT (the one it listens on)")
+    try:
+        running = control.stop(host, port)
+    except control.NotListening:
+        raise UsageError(
+            f"no stt emulator to stop on {where}: nothing listens there", "check --host and --port"
+        ) from None
+    except control.NotAnEmulator:
+        raise UsageError(
+            f"what listens on {where} is not an stt emulator: it was left alone", "check --host and --port"
+        ) from None
+    except control.StopFailed as exc:
+        raise ServerError(str(exc), "stop it where it runs (Ctrl-C), or end its process") from None
+    output.info(f"stopped the stt emulator on {running.base_url}")
 
 
 emulator_app = command("emulator", emulator, EMULATOR_HELP, "Run a local emulator of the API")
