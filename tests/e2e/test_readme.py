@@ -121,7 +121,7 @@ def test_the_help_block_is_what_stt_help_prints() -> None:
     generate = _generator()
     assert generate.readme_with_help(README) == README, "README's stt --help block is stale: python scripts/generate.py"
     block = README[README.index(generate.HELP_START) : README.index(generate.HELP_END)]
-    assert "Usage: stt [OPTIONS] COMMAND" in block and "completion  Print a shell completion script" in block
+    assert "Usage: stt [OPTIONS] COMMAND" in block and "completion  Print or install Tab completion" in block
 
 
 def test_the_readme_marks_its_script_examples() -> None:
