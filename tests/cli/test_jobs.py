@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from conftest import EmulatorHandle
 
 
@@ -49,3 +50,10 @@ def test_the_ledger_is_private(cli, emulator: EmulatorHandle, talk: Path, isolat
     ledger = isolated_home / "data" / "stt-cli" / "ledger.sqlite3"
     assert stat.S_IMODE(ledger.stat().st_mode) == 0o600
     assert stat.S_IMODE(ledger.parent.stat().st_mode) == 0o700
+
+
+@pytest.mark.parametrize("age", ["nand", "infw", "-infd", "NaNh"])
+def test_prune_refuses_an_age_that_is_not_finite(cli, age: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli("jobs", "prune", "--older-than", age, "--yes")
+    assert result.exit_code == 2
+    assert "is not a finite age" in result.stderr and "30d" in result.stderr

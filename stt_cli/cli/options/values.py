@@ -44,6 +44,10 @@ def parse_age(raw: str) -> float:
         value = float(text[:-1]) * DURATION_UNITS[text[-1]]
     except (KeyError, ValueError, IndexError):
         raise UsageError(f"--older-than {raw!r} is not an age", "write e.g. 30d, 12h or 90m") from None
+    import math
+
+    if not math.isfinite(value):  # nand, infw: float() reads nan and inf
+        raise UsageError(f"--older-than {raw!r} is not a finite age", "write e.g. 30d, 12h or 90m")
     if value < 0:
         raise UsageError(f"--older-than {raw!r} is negative", "write e.g. 30d")
     return value
