@@ -8,6 +8,7 @@ import os
 import pty
 import resource
 import select
+import socket
 import subprocess
 import sys
 import time
@@ -149,6 +150,14 @@ def subprocess_env(emulator: EmulatorHandle) -> dict[str, str]:
     env.update(AIML_API_BASE=emulator.base_url, AIML_API_KEY="k-0123456789abcdef")
     env.pop("CI", None)
     return env
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (for a test that starts a server process of its own)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def wait_until(condition: Callable[[], object], timeout: float) -> None:

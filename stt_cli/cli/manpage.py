@@ -7,8 +7,6 @@ by itself."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from stt_cli.errors import ExitCode
 
 # What each exit code means, in a line (the README's exit code table says the same at length).
@@ -53,27 +51,10 @@ def _roff(text: str) -> str:
 def _helps() -> list[tuple[str, str]]:
     """Every command's path and its help text as an 80-column terminal shows it (click leaves 2 columns: 78),
     root first, in the order `stt --help` lists them."""
-    import typer
+    from stt_cli.cli.completion.spec import command_tree
 
-    from stt_cli.cli import click_api as click
-    from stt_cli.cli.app import COMMANDS, app
-
-    root = typer.main.get_command(app)
-    found: list[tuple[str, str]] = []
-
-    def walk(command: Any, name: str, parent: Any) -> None:
-        settings = {**command.context_settings, "terminal_width": 78, "max_content_width": 80, "color": False}
-        ctx = click.Context(command, info_name=name, parent=parent, **settings)
-        path = ctx.command_path
-        found.append((path, command.get_help(ctx)))
-        names = list(COMMANDS) if parent is None else list(getattr(command, "commands", None) or {})
-        for child in names:
-            sub = command.get_command(ctx, child)
-            if sub is not None and not getattr(sub, "hidden", False):
-                walk(sub, child, ctx)
-
-    walk(root, "stt", None)
-    return found
+    tree = command_tree(terminal_width=78, max_content_width=80, color=False)
+    return [(ctx.command_path, command.get_help(ctx)) for ctx, command in tree]
 
 
 def _table(rows: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> list[str]:

@@ -17,20 +17,13 @@ from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, Thread
 from pathlib import Path
 
 import pytest
-from conftest import env_without_ci, one_error_line, run_stt, wait_until
+from conftest import env_without_ci, free_port, one_error_line, run_stt, wait_until
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 STARTED = re.compile(
     r"stt emulator listening on (http://127\.0\.0\.1:(\d+)/v1) \(pid (\d+); stop it: stt emulator --stop --port \2\)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def refuses(port: int) -> bool:

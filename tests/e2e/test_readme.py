@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EmulatorHandle, subprocess_env
+from conftest import EmulatorHandle, free_port, subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,17 +77,10 @@ QUICK_START = next(b for b in re.findall(r"```bash\n(.*?)```", README, re.S) if 
 STOP = re.search(r"`(stt emulator --stop --port 8750)` stops it", README)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_the_quick_start_runs_twice_and_its_stop_line_stops_the_emulator(tmp_path: Path) -> None:
     """The one-liner as written (minus the install, done already; on a port of the test's own), run twice:
     the second run finds the emulator there and says nothing of it but that; then the README's stop line."""
-    port = str(_free_port())
+    port = str(free_port())
     line = QUICK_START.removeprefix(INSTALL).replace("8750", port)
     assert "--detach" in line and STOP is not None
     env = {**os.environ, "PATH": BIN + os.pathsep + os.environ.get("PATH", "")}

@@ -45,6 +45,12 @@ def _xdg(variable: str, default: str) -> Path:
     return Path(value) if os.path.isabs(value) else _home() / default  # the spec ignores relative values
 
 
+def _zdotdir() -> Path:
+    """Where zsh reads ~/.zshrc from: $ZDOTDIR when it is an absolute path, else the home directory."""
+    value = os.environ.get("ZDOTDIR", "")
+    return Path(value) if os.path.isabs(value) else _home()
+
+
 def _shown(path: Path) -> str:
     """A path as the user would type it in an rc file: ~ for the home directory."""
     home = _home()
@@ -74,8 +80,7 @@ def target(shell: str) -> Path:
         base = Path(user_dirs[0]) if user_dirs else _xdg("XDG_DATA_HOME", ".local/share") / "bash-completion"
         return base / "completions" / "stt"
     if shell == "zsh":
-        zdotdir = os.environ.get("ZDOTDIR", "")
-        return (Path(zdotdir) if os.path.isabs(zdotdir) else _home()) / ".zfunc" / "_stt"
+        return _zdotdir() / ".zfunc" / "_stt"
     if shell == "fish":
         return _xdg("XDG_CONFIG_HOME", ".config") / "fish" / "completions" / "stt.fish"
     return _xdg("XDG_CONFIG_HOME", ".config") / "powershell" / "stt-completion.ps1"
@@ -94,7 +99,7 @@ def _next_steps(shell: str, path: Path) -> tuple[str, ...]:
         return (f"bash-completion is not installed: add this line to ~/.bashrc: source {_shown(path)}",)
     if shell == "zsh":
         folder = _shown(path.parent)
-        rc = (Path(os.environ["ZDOTDIR"]) if os.path.isabs(os.environ.get("ZDOTDIR", "")) else _home()) / ".zshrc"
+        rc = _zdotdir() / ".zshrc"
         try:
             written = rc.read_text(encoding="utf-8", errors="replace")
         except OSError:

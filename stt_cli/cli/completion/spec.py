@@ -4,6 +4,7 @@ value kind and choice, so a new flag completes without anyone editing a script."
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 # What an option's value or a positional argument completes to, beyond a parameter's own choices.
@@ -53,18 +54,33 @@ def _value_kind(param: Any) -> tuple[str, tuple[str, ...]]:
     return VALUE_KINDS.get(param.name or "", "none"), ()
 
 
-def command_specs() -> list[CommandSpec]:
-    """Every command of the app, root first, in the order `stt --help` lists them."""
+def command_tree(**settings: Any) -> Iterator[tuple[Any, Any]]:
+    """Every command of the app with its click context (chained to its parent's, `settings` added to each),
+    root first, depth first, in the order `stt --help` lists them; hidden commands left out."""
     import typer
 
     from stt_cli.cli import click_api as click
     from stt_cli.cli.app import COMMANDS, app
 
-    root = typer.main.get_command(app)
-    specs: list[CommandSpec] = []
+    def walk(command: Any, name: str, parent: Any) -> Iterator[tuple[Any, Any]]:
+        ctx = click.Context(command, info_name=name, parent=parent, **{**command.context_settings, **settings})
+        yield ctx, command
+        names = list(COMMANDS) if parent is None else list(getattr(command, "commands", None) or {})
+        for child in names:
+            sub = command.get_command(ctx, child)
+            if sub is not None and not getattr(sub, "hidden", False):
+                yield from walk(sub, child, ctx)
 
-    def walk(command: Any, path: str, summary: str) -> None:
-        ctx = click.Context(command, info_name=path or "stt", **command.context_settings)
+    yield from walk(typer.main.get_command(app), "stt", None)
+
+
+def command_specs() -> list[CommandSpec]:
+    """Every command of the app, root first, in the order `stt --help` lists them."""
+    from stt_cli.cli.app import COMMANDS
+
+    specs: list[CommandSpec] = []
+    for ctx, command in command_tree():
+        path = ctx.command_path.removeprefix("stt").strip()
         options: list[OptionSpec] = []
         args: list[str] = []
         for param in command.get_params(ctx):
@@ -86,13 +102,11 @@ def command_specs() -> list[CommandSpec]:
                     value[1] if value else (),
                 )
             )
-        children = getattr(command, "commands", None) or {}
-        names = list(COMMANDS) if not path else list(children)
+        if not path:
+            summary, names = _first_line(command.help), list(COMMANDS)
+        else:
+            parent_is_root = " " not in path
+            summary = COMMANDS[path][2] if parent_is_root else _first_line(command.short_help or command.help)
+            names = list(getattr(command, "commands", None) or {})
         specs.append(CommandSpec(path, summary, tuple(options), tuple(args), tuple(names)))
-        for name in names:
-            sub = children[name]
-            sub_summary = COMMANDS[name][2] if not path else _first_line(sub.short_help or sub.help)
-            walk(sub, f"{path} {name}".strip(), sub_summary)
-
-    walk(root, "", _first_line(root.help))
     return specs
