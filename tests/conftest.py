@@ -59,6 +59,19 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def plain_output() -> Iterator[None]:
+    """The output sink's per-invocation state (verbosity, JSON error lines) as a fresh invocation has it: a test
+    that calls a piece of the CLI directly must not inherit the last command's --json or -q."""
+    from stt_cli.cli import output
+
+    output.set_verbosity(output.NORMAL)
+    output.set_json_errors(False)
+    yield
+    output.set_verbosity(output.NORMAL)
+    output.set_json_errors(False)
+
+
+@pytest.fixture(autouse=True)
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries keep their count and logic; only the sleeping between them shrinks."""
     monkeypatch.setattr("stt_cli.api.client.BACKOFF_BASE", 0.001)

@@ -1,4 +1,4 @@
-"""`stt fetch`: a job's result, written like `stt run` writes it: glue to core/transcription.fetch."""
+"""`stt fetch`: a job's result, written like `stt run` writes it: glue to core/usecases/fetch."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from stt_cli.cli.options.connection import CONNECTION_GROUP
 from stt_cli.cli.options.results import OUTPUT_GROUP
 from stt_cli.cli.options.waiting import WAIT_GROUP
 from stt_cli.cli.views import TerminalReporter
-from stt_cli.core import transcription
 from stt_cli.core.defaults import BOUNDS, DEFAULT_CONCURRENCY
 from stt_cli.core.plan import OutputOptions, WaitOptions
 from stt_cli.core.session import Connector
+from stt_cli.core.usecases import fetch as fetching
 
 FETCH_HELP = """Get jobs' results, waiting while they are pending (unless --no-wait).
 
@@ -65,7 +65,7 @@ def fetch(
     waiting: WaitOptions,
     conn: Connector,
 ) -> int:
-    return transcription.fetch(
+    return fetching.fetch(
         job_ids or [],
         out,
         waiting,

@@ -1,4 +1,4 @@
-"""`stt run` (submit, wait, write) and `stt submit` (create jobs and return at once): glue to core/transcription."""
+"""`stt run` (submit, wait, write) and `stt submit` (create jobs, return at once): glue to core/usecases/transcribe."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from stt_cli.cli.options.sources import SOURCE_GROUP
 from stt_cli.cli.options.transcription import TRANSCRIPTION_GROUP
 from stt_cli.cli.options.waiting import WAIT_GROUP
 from stt_cli.cli.views import SubmitReporter, TerminalReporter
-from stt_cli.core import transcription
 from stt_cli.core.plan import OutputOptions, Request, SourceOptions, WaitOptions
 from stt_cli.core.session import Connector
+from stt_cli.core.usecases import transcribe
 
 SourcesArg = Annotated[
     list[str] | None,
@@ -58,7 +58,7 @@ def run(
     as_json: JsonOpt = False,
 ) -> int:
     reporter = TerminalReporter(records=as_json)
-    return transcription.run(sources or [], request, out, waiting, limits, connect=conn, reporter=reporter)
+    return transcribe.run(sources or [], request, out, waiting, limits, connect=conn, reporter=reporter)
 
 
 @use(SOURCE_GROUP, TRANSCRIPTION_GROUP, CONNECTION_GROUP)
@@ -69,7 +69,7 @@ def submit(
     sources: SourcesArg = None,
     as_json: JsonOpt = False,
 ) -> int:
-    return transcription.submit(sources or [], request, limits, connect=conn, reporter=SubmitReporter(as_json))
+    return transcribe.submit(sources or [], request, limits, connect=conn, reporter=SubmitReporter(as_json))
 
 
 run_app = command("run", run, RUN_HELP, "Transcribe audio and wait for the result")

@@ -1,0 +1,1 @@
+"""The use cases, one module each, free of any terminal: what the thin commands of stt_cli/cli/commands call."""

@@ -1,0 +1,143 @@
+"""`stt fetch`: each job's result, the ledger's or waited for, written like run writes it.
+
+No id is the newest job of the ledger; `-` reads ids from stdin, one a line. Several ids are a batch: each to
+--output-dir (default: here), on a pool, each failure reported, the exit code shared as for run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from stt_cli.core.batch import Batch, Item, Tracked, exit_code
+from stt_cli.core.delivery import (
+    Delivered,
+    Delivery,
+    Targets,
+    check_stem_of,
+    files_only,
+    refuse_stdout_under_records,
+    with_record,
+)
+from stt_cli.errors import ExitCode, Interrupted, UsageError
+
+if TYPE_CHECKING:
+    from stt_cli.core.plan import OutputOptions, WaitOptions
+    from stt_cli.core.reporter import Reporter
+    from stt_cli.core.usecases.transcribe import Connect
+
+
+def job_ids(raw: list[str]) -> list[str]:
+    """The ids as given, `-` replaced by stdin's lines (blank lines and # comments skipped), each once."""
+    from stt_cli.core.sources import read_list
+
+    ids: list[str] = []
+    for item in raw:
+        if item == "-":
+            read = read_list("-")
+            if not read:
+                raise UsageError(
+                    "no job ids on stdin", "pipe them in one a line: stt jobs --json | jq -r .generation_id"
+                )
+            ids.extend(read)
+        else:
+            ids.append(item)
+    return list(dict.fromkeys(job.strip() for job in ids))
+
+
+class Fetching:
+    """One fetch's jobs: where each one's result goes, and each one's result (kept, or waited for) written."""
+
+    def __init__(self, delivery: Delivery, *, no_wait: bool, refresh: bool) -> None:
+        self.delivery = delivery
+        self.no_wait = no_wait
+        self.refresh = refresh
+
+    def targets(self, job: str) -> Targets:
+        from stt_cli.core.targets import fetch_target
+
+        out, ledger = self.delivery.out, self.delivery.sess.ledger
+        return files_only({fmt: fetch_target(ledger, job, out, fmt) for fmt in out.formats})
+
+    def described(self, job: str) -> tuple[str, str | None]:
+        """A job's source and model as the ledger knows them (a job submitted elsewhere: its id, no model)."""
+        sess = self.delivery.sess
+        known = sess.ledger.get(job, sess.host)
+        return (known.source, known.model) if known is not None else (job, None)
+
+    def fetch(self, job: str, targets: Targets, item: Tracked) -> Delivered:
+        """One job's result written to its targets."""
+        from stt_cli.api.client import JobGone
+        from stt_cli.api.wire import audio_seconds
+
+        sess = self.delivery.sess
+        item.fetching(job)
+        kept = sess.ledger.get(job, sess.host)
+        if kept is not None and kept.result is not None and not self.refresh:
+            payload = kept.result
+            item.reused = True  # served from the ledger: nothing was asked of the service
+        else:
+            try:
+                payload = self.delivery.wait(job, item, no_wait=self.no_wait)
+            except JobGone as gone:
+                if kept is None or kept.result is None:
+                    raise
+                self.delivery.reporter.warn(f"{gone.message}; showing the result the ledger kept")
+                payload = kept.result
+        source = self.described(job)[0]
+        return Delivered(job, audio_seconds(payload), self.delivery.deliver(job, targets, payload, item, source))
+
+
+def fetch(
+    raw_ids: list[str],
+    out: OutputOptions,
+    waiting: WaitOptions,
+    *,
+    no_wait: bool,
+    refresh: bool,
+    concurrency: int,
+    connect: Connect,
+    reporter: Reporter,
+) -> int:
+    """`stt fetch`: each job's result written; the exit code."""
+    from stt_cli.core.files import is_stdout
+    from stt_cli.core.lookup import resolve_job_id
+
+    ids = job_ids(raw_ids)
+    if len(ids) > 1 and out.output is not None:
+        what = "-o - (stdout)" if is_stdout(out.output) else "-o"
+        raise UsageError(f"{what} takes a single job but {len(ids)} ids were given", "use --output-dir DIR instead")
+    if len(ids) > 1 and out.output_dir is None:
+        out = out._replace(output_dir=Path("."))
+    check_stem_of(out)
+    with connect() as sess:
+        given: list[str | None] = [*ids] or [None]
+        jobs = list(dict.fromkeys(resolve_job_id(job, sess.ledger, sess.host) for job in given))  # 2 prefixes, 1 job
+        batch = Batch(reporter, len(jobs), concurrency)
+        fetching = Fetching(Delivery(sess, out, waiting, reporter, batch.sleep), no_wait=no_wait, refresh=refresh)
+        fetching.delivery.make_output_dir()
+        planned = [fetching.targets(job) for job in jobs]  # every destination checked before anything is asked
+        refuse_stdout_under_records(reporter, planned)
+        described = [fetching.described(job) for job in jobs]
+
+        def work(index: int, item: Tracked) -> int:
+            job, paths = jobs[index], planned[index]
+            label, model = described[index]
+            return with_record(reporter, label, model, paths, item, lambda: fetching.fetch(job, paths, item)).files
+
+        if len(jobs) == 1:
+            batch.one(Item(jobs[0]), work)
+            return ExitCode.OK
+
+        def stopped(tracked: list[Tracked]) -> Interrupted:
+            left = len(jobs) - sum(1 for t in tracked if t.ended)
+            return Interrupted(
+                f"interrupted; {left} of {len(jobs)} job(s) not fetched yet (they go on on the server)",
+                "run the same command again: the results already fetched are kept in the ledger",
+            )
+
+        summary = batch.many(
+            [Item(job) for job in jobs], work, view=reporter.batch(jobs), on_cancel=sess.client.abort, stopped=stopped
+        )
+        reporter.finished(summary)
+        return exit_code([error for _, error in summary.failures])
