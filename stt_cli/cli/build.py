@@ -70,6 +70,15 @@ IdArg = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON: one object per line")]
 
 
+def typed(name: str) -> bool:
+    """Whether the running command's option `name` was given on the command line (not a default, the config file
+    or the environment)."""
+    from stt_cli.cli.click_api import ParameterSource, get_current_context
+
+    ctx = get_current_context(silent=True)
+    return ctx is not None and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+
+
 def set_verbosity(quiet: bool, verbose: bool) -> None:
     """Apply -q / -v when given (a flag on `stt` itself stays in force when the command repeats neither)."""
     from stt_cli.cli import output

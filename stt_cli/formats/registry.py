@@ -49,6 +49,12 @@ def split_formats(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def by_extension(suffix: str) -> str | None:
+    """The format a file name's extension (`.srt`, any case) stands for, or None."""
+    wanted = suffix.lower().removeprefix(".")
+    return next((spec.name for spec in FORMATS.values() if spec.extension == wanted), None)
+
+
 def per_format(output: str, fmt: str, formats: tuple[str, ...]) -> str:
     """-o STEM for one format of several: STEM.<ext> (an extension of one of them already on STEM comes off)."""
     if len(formats) == 1:

@@ -8,12 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli.api.wire import sanitize
-from stt_cli.cli.build import Group, Opt
+from stt_cli.cli.build import Group, Opt, typed
 from stt_cli.cli.help import OUTPUT
 from stt_cli.cli.options.values import finite, parse_formats
 from stt_cli.core.defaults import BOUNDS
 from stt_cli.core.plan import OutputOptions
 from stt_cli.errors import UsageError
+from stt_cli.formats.registry import FORMATS, by_extension
 from stt_cli.formats.registry import NAMES as FORMAT_NAMES
 from stt_cli.formats.subtitle_options import (
     MAX_CHARS_PER_SECOND,
@@ -38,6 +39,38 @@ def parse_speaker_names(raw: str | None) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def output_formats(raw: str, output: str | None, given: bool) -> tuple[str, ...]:
+    """The formats to write: -f's; with `-o NAME.EXT` and no -f on the command line, the extension's (a format
+    from the config file or the environment gives way to the file's name). A typed -f that disagrees with the
+    extension, or an extension no format has, is refused before anything is read or sent."""
+    from pathlib import PurePath
+
+    from stt_cli.core.files import is_stdout
+
+    formats = parse_formats(raw)
+    if output is None or is_stdout(output) or len(formats) > 1:
+        return formats  # stdout, or -o STEM for several formats (STEM.srt, STEM.vtt)
+    suffix = PurePath(output).suffix
+    named = by_extension(suffix) if suffix else None
+    if given:
+        if named is not None and named != formats[0]:
+            raise UsageError(
+                f"-f {formats[0]} does not match the output file {output}, whose extension {suffix} is {named}'s",
+                f"leave -f out to write {named}, or name the file "
+                f"{PurePath(output).with_suffix('.' + FORMATS[formats[0]].extension)}",
+            )
+        return formats
+    if not suffix:
+        return formats  # -o transcript: the default format
+    if named is None:
+        known = ", ".join(f".{spec.extension}" for spec in FORMATS.values())
+        raise UsageError(
+            f"cannot tell the format of {output} from its extension {suffix}: the known ones are {known}",
+            f"name the format with -f ({', '.join(FORMAT_NAMES)}), or use one of those extensions",
+        )
+    return (named,)
+
+
 def build_output(values: dict[str, Any]) -> OutputOptions:
     finite(values, "max_cue_duration", "min_cue_duration", "max_cps")
     if values["min_cue_duration"] > values["max_cue_duration"]:
@@ -53,7 +86,7 @@ def build_output(values: dict[str, Any]) -> OutputOptions:
         channel=values["channel"],
         timestamps=values["timestamps"],
     )
-    formats = parse_formats(values["format"])
+    formats = output_formats(values["format"], values["output"], typed("format"))
     return OutputOptions(formats, values["output"], values["output_dir"], values["force"], subtitles)
 
 
@@ -86,7 +119,7 @@ OUTPUT_OPTS = (
                 "-o",
                 metavar="PATH",
                 rich_help_panel=OUTPUT,
-                help="Write the result to PATH (- for stdout)",
+                help="Write the result to PATH (- for stdout); without -f, its extension (.srt, ...) picks the format",
                 show_default=False,
             ),
         ],
