@@ -28,3 +28,57 @@ BOUNDS: dict[str, tuple[float, float | None]] = {
     "min_cue_duration": (0.0, None),
     "max_cps": (1.0, None),
 }
+
+
+# --- Durations: one syntax for --timeout, --poll-interval, --older-than and their config keys -------------
+# A number of seconds (`90`, `0.5`), or numbers each with a unit, largest first, each unit once: `90s`, `5m`,
+# `1h30m`, `1.5h`, `2d`, `1w`. Units: w(eeks), d(ays), h(ours), m(inutes), s(econds), any case.
+DURATION_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+DURATION_EXAMPLES = "90, 90s, 5m, 1h30m"
+MAX_DURATION = 36500 * 86400.0  # s, 100 years: longer is a typo, and a sleep past threading.TIMEOUT_MAX overflows
+
+
+def parse_duration(raw: str | float) -> float:
+    """A duration in seconds; ValueError saying why for anything else (negative, not finite, units out of order)."""
+    import math
+    import re
+
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        value = float(raw)
+    else:
+        text = str(raw).strip().lower().replace(" ", "")
+        if not text:
+            raise ValueError("it is empty")
+        if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+            value = float(text)
+        else:
+            parts = re.findall(r"(\d+(?:\.\d*)?|\.\d+)([a-z]+)", text)
+            if not parts or "".join(number + unit for number, unit in parts) != text:
+                raise ValueError("it is not a number of seconds or of units (w, d, h, m, s)")
+            units = [unit for _, unit in parts]
+            unknown = [unit for unit in units if unit not in DURATION_UNITS]
+            if unknown:
+                raise ValueError(f"{unknown[0]!r} is not a unit (w, d, h, m, s)")
+            order = list(DURATION_UNITS)
+            if [order.index(unit) for unit in units] != sorted({order.index(unit) for unit in units}):
+                raise ValueError("its units must come largest first, each once (1h30m)")
+            value = sum(float(number) * DURATION_UNITS[unit] for number, unit in parts)
+    if not math.isfinite(value):
+        raise ValueError("it is not a finite number")
+    if value < 0:
+        raise ValueError("it is negative")
+    if value > MAX_DURATION:
+        raise ValueError("it is longer than 100 years")
+    return value
+
+
+def shown_duration(seconds: float) -> str:
+    """Seconds as the duration syntax writes them, shortest first: 3600 -> 1h, 90 -> 1m30s, 0.5 -> 0.5s."""
+    if seconds <= 0 or seconds != int(seconds):
+        return f"{seconds:g}s"
+    left, words = int(seconds), []
+    for unit, size in list(DURATION_UNITS.items())[1:]:  # days at most: 14d reads better than 2w
+        count, left = divmod(left, size)
+        if count:
+            words.append(f"{count}{unit}")
+    return "".join(words)

@@ -12,6 +12,7 @@ from stt_cli.core.config import DEFAULT_BASE_URL, config_file, load_config
 from stt_cli.errors import AuthError, UsageError
 
 BASE_URL_ENV_VARS = ("AIML_API_BASE", "AIMLAPI_API_BASE")
+DURATION_SETTINGS = frozenset({"poll_interval", "timeout"})  # written as durations: 90, 90s, 5m, 1h30m
 KEY_ENV_VARS = ("AIML_API_KEY", "AIMLAPI_API_KEY")
 
 
@@ -118,7 +119,7 @@ def _settings() -> tuple[Setting, ...]:
             "poll_interval",
             float,
             s.DEFAULT_POLL_INTERVAL,
-            "Longest gap between polls (s)",
+            "Longest gap between polls (a duration: 90, 5m)",
             render,
             (),
             *s.BOUNDS["poll_interval"],
@@ -127,7 +128,7 @@ def _settings() -> tuple[Setting, ...]:
             "timeout",
             float,
             s.DEFAULT_TIMEOUT,
-            "Longest wait for a result (s; 0: never)",
+            "Longest wait for a result (a duration; 0: never)",
             render,
             (),
             *s.BOUNDS["timeout"],
@@ -220,11 +221,19 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
         if setting.key == "base_url":
             validate_base_url(Resolved(text, where or "the command line"))
         return text.lower() if setting.choices else text
-    try:
-        value: int | float = int(text) if setting.kind is int else float(text)
-    except ValueError:
-        kind = "whole number" if setting.kind is int else "number"
-        raise UsageError(f"{what} is not a {kind}{origin}", fix) from None
+    if setting.key in DURATION_SETTINGS and not _is_number(text):  # a plain number is checked as any number is
+        from stt_cli.core.defaults import DURATION_EXAMPLES, parse_duration
+
+        try:
+            value: int | float = parse_duration(raw if isinstance(raw, (int, float)) else text)
+        except ValueError as exc:
+            raise UsageError(f"{what} is not a duration: {exc}{origin}", f"write e.g. {DURATION_EXAMPLES}") from None
+    else:
+        try:
+            value = int(text) if setting.kind is int else float(text)
+        except ValueError:
+            kind = "whole number" if setting.kind is int else "number"
+            raise UsageError(f"{what} is not a {kind}{origin}", fix) from None
     if not math.isfinite(value):
         raise UsageError(f"{what} is not a finite number{origin}", fix)
     if setting.minimum is not None and value < setting.minimum:
@@ -232,6 +241,14 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
     if setting.maximum is not None and value > setting.maximum:
         raise UsageError(f"{what} is above its maximum, {setting.maximum:g}{origin}", fix)
     return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def resolve(key: str, flag: Any = None, config: dict[str, Any] | None = None) -> Resolved | None:
@@ -373,6 +390,8 @@ def store(raw_key: str, raw_value: str) -> tuple[Setting, Any, list[str]]:
 
     setting = find_setting(raw_key)
     typed = parse_setting(setting, raw_value, None)
+    if setting.key in DURATION_SETTINGS and not _is_number(raw_value.strip()):
+        typed = raw_value.strip().lower()  # `5m` is kept as written (it was checked): the file reads as typed
     warnings = []
     if setting.key == "model":
         from stt_cli.api.catalogue import all_models

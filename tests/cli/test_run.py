@@ -313,3 +313,43 @@ def test_assemblyai_s_analysis_blocks_come_back_in_its_schema_and_are_shown(
     document = json.loads(pair.read_text(encoding="utf-8"))
     result = document["responses"]["201"]["content"]["application/json"]["schema"]["properties"]["result"]
     jsonschema.validate(payload, {**result["anyOf"][1], "components": document.get("components", {})})
+
+
+@pytest.mark.parametrize("timeout", ["5m", "1h30m", "300", "300s", "0"])
+def test_timeout_takes_the_duration_syntax(cli, emulator: EmulatorHandle, talk: Path, timeout: str) -> None:
+    result = cli("run", str(talk), "--timeout", timeout, "--poll-interval", "2s")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == SAMPLE_TEXT + "\n"
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--timeout", "5x"], "--timeout '5x' is not a duration"),
+        (["--timeout", "30m1h"], "largest first"),
+        (["--poll-interval", "0.01"], "--poll-interval '0.01' is shorter than 0.05s"),
+        (["--poll-interval", "soon"], "--poll-interval 'soon' is not a duration"),
+    ],
+)
+def test_a_bad_duration_is_exit_2_before_the_upload(
+    cli, emulator: EmulatorHandle, talk: Path, flags: list[str], needle: str
+) -> None:
+    result = cli("run", str(talk), *flags)
+    assert result.exit_code == 2
+    assert needle in result.stderr and "1h30m" in result.stderr  # the examples of the syntax
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert emulator.requests() == []
+
+
+def test_config_durations_share_the_syntax(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    stored = cli("config", "set", "timeout", "1h30m")
+    assert stored.exit_code == 0, stored.stderr
+    assert cli("config", "get", "timeout").stdout == "5400\n"
+    from stt_cli.core.config import config_file
+
+    assert 'timeout = "1h30m"' in config_file().read_text(encoding="utf-8")  # kept as typed
+    assert cli("run", str(talk)).exit_code == 0
+    refused = cli("config", "set", "poll_interval", "fast")
+    assert refused.exit_code == 2 and "is not a duration" in refused.stderr
+    bad_env = cli("run", str(talk), env={"STT_TIMEOUT": "10q"})
+    assert bad_env.exit_code == 2 and "$STT_TIMEOUT" in bad_env.stderr

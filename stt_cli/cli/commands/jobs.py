@@ -8,7 +8,7 @@ import typer
 
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, group, sub_command, with_groups
-from stt_cli.cli.options.values import parse_age
+from stt_cli.cli.options.values import duration
 from stt_cli.core import lookup
 from stt_cli.core.ledger import STATUSES
 from stt_cli.errors import UsageError, local_minute
@@ -108,7 +108,9 @@ def rm(
 
 @sub_command(jobs_app, "prune", short_help="Forget the jobs older than AGE (default 30d)")
 def prune(
-    older_than: Annotated[str, typer.Option("--older-than", metavar="AGE", help="e.g. 30d, 12h, 90m")] = "30d",
+    older_than: Annotated[
+        str, typer.Option("--older-than", metavar="AGE", help="A duration: 30d, 12h, 1h30m, 90 (seconds)")
+    ] = "30d",
     yes: YesOpt = False,
     dry_run: DryRunOpt = False,
 ) -> None:
@@ -121,7 +123,7 @@ def prune(
       stt jobs prune --dry-run
       stt jobs prune --older-than 12h --yes
     """
-    found = lookup.pruning(parse_age(older_than))
+    found = lookup.pruning(duration("--older-than", older_than))
     if not found:
         output.info(f"no job is older than {older_than}; nothing removed")
         return

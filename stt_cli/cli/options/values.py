@@ -32,24 +32,18 @@ def finite(values: dict[str, Any], *names: str) -> None:
             raise UsageError(f"{flag} {value} is not a finite number", f"give {flag} a number, e.g. {flag} 5")
 
 
-DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_age(raw: str) -> float:
-    """`30d`, `12h`, `90m`, `2w`, `45s` -> seconds (for --older-than)."""
+def duration(flag: str, raw: str | float, minimum: float = 0.0) -> float:
+    """A duration option's value in seconds (the one syntax: 90, 90s, 5m, 1h30m), or exit 2 naming the flag."""
+    from stt_cli.core.defaults import DURATION_EXAMPLES, parse_duration, shown_duration
     from stt_cli.errors import UsageError
 
-    text = raw.strip().lower()
     try:
-        value = float(text[:-1]) * DURATION_UNITS[text[-1]]
-    except (KeyError, ValueError, IndexError):
-        raise UsageError(f"--older-than {raw!r} is not an age", "write e.g. 30d, 12h or 90m") from None
-    import math
-
-    if not math.isfinite(value):  # nand, infw: float() reads nan and inf
-        raise UsageError(f"--older-than {raw!r} is not a finite age", "write e.g. 30d, 12h or 90m")
-    if value < 0:
-        raise UsageError(f"--older-than {raw!r} is negative", "write e.g. 30d")
+        value = parse_duration(raw)
+    except ValueError as exc:
+        raise UsageError(f"{flag} {raw!r} is not a duration: {exc}", f"write e.g. {DURATION_EXAMPLES}") from None
+    if value < minimum:
+        shortest = shown_duration(minimum)
+        raise UsageError(f"{flag} {raw!r} is shorter than {shortest}", f"give {shortest} or more ({DURATION_EXAMPLES})")
     return value
 
 
