@@ -3,7 +3,7 @@
 
 _stt_models=('#g1_whisper-tiny' '#g1_whisper-base' '#g1_whisper-small' '#g1_whisper-medium' '#g1_whisper-large' '#g1_nova-2-automotive' '#g1_nova-2-conversationalai' '#g1_nova-2-drivethru' '#g1_nova-2-finance' '#g1_nova-2-general' '#g1_nova-2-medical' '#g1_nova-2-meeting' '#g1_nova-2-phonecall' '#g1_nova-2-video' '#g1_nova-2-voicemail' 'nova-3' 'nova-3-general' 'nova-3-medical' 'aai/universal' 'aai/slam-1' 'openai/gpt-4o-transcribe' 'openai/gpt-4o-mini-transcribe' 'microsoft/mai-transcribe-1.5')
 _stt_keys=('base_url' 'model' 'format' 'audio_prep' 'poll_interval' 'timeout' 'concurrency' 'max_line_width' 'max_lines' 'max_cue_duration' 'min_cue_duration' 'max_cps')
-_stt_subs_root='run submit status fetch jobs models config auth completion emulator'
+_stt_subs_root='run submit status fetch jobs models config auth completion emulator help'
 _stt_opts_root='-V --version --man -q --quiet -v --verbose -h --help'
 _stt_vals_root=''
 _stt_args_root=''
@@ -107,6 +107,10 @@ _stt_subs_emulator=''
 _stt_opts_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --force --faults --tls-cert --tls-key --bandwidth --keep-uploads --detach --stop -q --quiet -v --verbose -h --help'
 _stt_vals_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads'
 _stt_args_emulator=''
+_stt_subs_help=''
+_stt_opts_help='-q --quiet -v --verbose -h --help'
+_stt_vals_help=''
+_stt_args_help='none'
 
 # Every candidate is compared with what was typed as plain text: no list is handed to compgen -W, which
 # would expand $(...) and globs in it, and no word is ever evaluated.

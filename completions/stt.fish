@@ -3,7 +3,7 @@
 
 set -g __stt_models '#g1_whisper-tiny' '#g1_whisper-base' '#g1_whisper-small' '#g1_whisper-medium' '#g1_whisper-large' '#g1_nova-2-automotive' '#g1_nova-2-conversationalai' '#g1_nova-2-drivethru' '#g1_nova-2-finance' '#g1_nova-2-general' '#g1_nova-2-medical' '#g1_nova-2-meeting' '#g1_nova-2-phonecall' '#g1_nova-2-video' '#g1_nova-2-voicemail' 'nova-3' 'nova-3-general' 'nova-3-medical' 'aai/universal' 'aai/slam-1' 'openai/gpt-4o-transcribe' 'openai/gpt-4o-mini-transcribe' 'microsoft/mai-transcribe-1.5'
 set -g __stt_keys base_url model format audio_prep poll_interval timeout concurrency max_line_width max_lines max_cue_duration min_cue_duration max_cps
-set -g __stt_subs_root run submit status fetch jobs models config auth completion emulator
+set -g __stt_subs_root run submit status fetch jobs models config auth completion emulator help
 set -g __stt_vals_root
 set -g __stt_args_root
 set -g __stt_subs_run
@@ -81,6 +81,9 @@ set -g __stt_args_completion_install none
 set -g __stt_subs_emulator
 set -g __stt_vals_emulator --host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads
 set -g __stt_args_emulator
+set -g __stt_subs_help
+set -g __stt_vals_help
+set -g __stt_args_help none
 
 # The command path so far ("run", "jobs rm"; "-" for stt itself) and how many arguments follow it.
 function __stt_walk
@@ -162,6 +165,7 @@ complete -c stt -n '__stt_at -; and __stt_no_args' -a config -d 'Show or set def
 complete -c stt -n '__stt_at -; and __stt_no_args' -a auth -d 'Store, show or remove the API key'
 complete -c stt -n '__stt_at -; and __stt_no_args' -a completion -d 'Print or install Tab completion'
 complete -c stt -n '__stt_at -; and __stt_no_args' -a emulator -d 'Run a local emulator of the API'
+complete -c stt -n '__stt_at -; and __stt_no_args' -a help -d 'Show a topic (environment, exit-codes, formats, ...)'
 complete -c stt -n '__stt_at -' -s V -l version -d 'Show the version and exit'
 complete -c stt -n '__stt_at -' -l man -d 'Print the manual page: stt --man | man -l -'
 complete -c stt -n '__stt_at -' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
@@ -423,3 +427,6 @@ complete -c stt -n '__stt_at emulator' -l stop -d 'Stop the stt emulator on --ho
 complete -c stt -n '__stt_at emulator' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at emulator' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at emulator' -s h -l help -d 'Show this message and exit'
+complete -c stt -n '__stt_at help' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
+complete -c stt -n '__stt_at help' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
+complete -c stt -n '__stt_at help' -s h -l help -d 'Show this message and exit'

@@ -88,7 +88,40 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "auth": ("stt_cli.cli.commands.auth", "auth_app", "Store, show or remove the API key"),
     "completion": ("stt_cli.cli.commands.completion", "completion_app", "Print or install Tab completion"),
     "emulator": ("stt_cli.cli.commands.emulator", "emulator_app", "Run a local emulator of the API"),
+    "help": ("stt_cli.cli.commands.help", "help_app", "Show a topic (environment, exit-codes, formats, ...)"),
 }
+
+# What people type from other tools, and the command that does it here.
+OTHER_NAMES = {
+    "transcribe": "run",
+    "recognize": "run",
+    "create": "submit",
+    "get": "fetch",
+    "result": "fetch",
+    "results": "fetch",
+    "download": "fetch",
+    "wait": "fetch",
+    "list": "jobs",
+    "ls": "jobs",
+    "history": "jobs",
+    "login": "auth login",
+    "logout": "auth logout",
+    "key": "auth",
+    "settings": "config",
+    "set": "config set",
+    "serve": "emulator",
+    "server": "emulator",
+    "mock": "emulator",
+    "version": "--version",
+}
+
+
+def suggest_command(typed: str, names: list[str]) -> str | None:
+    """The name among `names` a mistyped one most likely meant (a close spelling), or None."""
+    import difflib
+
+    close = difflib.get_close_matches(typed.strip().lower(), names, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 class LazyCommands(MutableMapping[str, Any]):
@@ -133,6 +166,15 @@ class SttGroup(SttSubGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """Another tool's name for a command (transcribe, login, ls) says which command does it here; a close
+        misspelling gets click's own suggestion."""
+        name = args[0].strip().lower() if args else ""
+        if name in OTHER_NAMES and name not in COMMANDS:
+            meant = OTHER_NAMES[name]
+            raise click_api.ClickUsageError(f"No such command {args[0]!r}. Did you mean 'stt {meant}'?", ctx)
+        return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         with formatter.section("Commands"):

@@ -54,3 +54,60 @@ def test_unknown_commands_suggest_the_nearest(cli, args: list[str], suggestion: 
     assert result.exit_code == 2 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1
     assert f"Did you mean {suggestion}" in result.stderr and "--help" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("transcribe", "stt run"), ("login", "stt auth login"), ("ls", "stt jobs")]
+)
+def test_other_tools_names_for_a_command_say_which_command_does_it(cli, typed: str, meant: str) -> None:  # type: ignore[no-untyped-def]
+    result = cli(typed, "talk.wav")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert f"Did you mean '{meant}'" in result.stderr
+
+
+def test_stt_help_lists_the_topics_and_the_commands(cli) -> None:  # type: ignore[no-untyped-def]
+    from stt_cli.cli.app import COMMANDS
+    from stt_cli.cli.topics import TOPICS
+
+    result = cli("help")
+    assert result.exit_code == 0 and result.stderr == ""
+    for name in (*TOPICS, *COMMANDS):
+        assert name in result.stdout
+
+
+def test_each_topic_is_a_page_that_fits_a_terminal(cli) -> None:  # type: ignore[no-untyped-def]
+    from stt_cli.cli.topics import TOPICS
+
+    assert set(TOPICS) == {"environment", "exit-codes", "formats", "models", "emulator", "security"}
+    for name in TOPICS:
+        result = cli("help", name)
+        assert result.exit_code == 0, (name, result.stderr)
+        lines = result.stdout.splitlines()
+        assert len(lines) >= 8, name
+        assert max(len(line) for line in lines) <= 80, name
+
+
+def test_the_generated_topics_name_everything_their_table_holds(cli) -> None:  # type: ignore[no-untyped-def]
+    from stt_cli.core.settings import settings_table
+    from stt_cli.errors import ExitCode
+    from stt_cli.formats.registry import FORMATS
+
+    codes = cli("help", "exit-codes").stdout
+    assert all(f"\n  {int(code)} " in codes for code in ExitCode)
+    environment = cli("help", "environment").stdout
+    assert all(name in environment for setting in settings_table().values() for name in setting.env)
+    assert "AIML_API_KEY" in environment and "1h30m" in environment
+    formats = cli("help", "formats").stdout
+    assert all(f"{name} (.{spec.extension})" in formats for name, spec in FORMATS.items())
+
+
+def test_help_command_is_the_commands_own_help(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("help", "run").stdout == cli("run", "--help").stdout
+    assert cli("help", "jobs prune").stdout == cli("jobs", "prune", "--help").stdout
+
+
+def test_an_unknown_topic_suggests_the_nearest(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("help", "envirnment")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "did you mean environment?" in result.stderr and "exit-codes" in result.stderr
