@@ -10,36 +10,56 @@ import shutil
 import subprocess
 import wave
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from stt_cli.api.catalogue import family_of
+from stt_cli.formats.placeholder import PLACEHOLDER_LABEL
 
+# After its label (formats/placeholder.py), the placeholder's filler: words that mark time, saying what they are.
 PLACEHOLDER_SENTENCES = (
     "This is a placeholder transcript from the stt emulator.",
-    "The audio was not recognised, so these words only mark time.",
+    "The emulator does not listen to audio, so these words only mark time.",
     "Use the real service for a real transcript of your recording.",
 )
 PLACEHOLDER_WORDS_PER_SECOND = 2.5
 PLACEHOLDER_SENTENCE_PAUSE = 0.5  # s
+PLACEHOLDER_LABEL_PAUSE = 1.6  # s after the label, as after any non-speech mark: subtitles give it a cue of its own
+PLACEHOLDER_WORD_SHARE = 0.8  # of a word's step: the rest is the gap before the next word
 MAX_PLACEHOLDER_WORD_LENGTH = 0.6  # s
 MAX_PLACEHOLDER_WORDS = 3000  # longer audio spreads these over its length instead
-ASSUMED_BYTES_PER_SECOND = 16000  # 128 kbit/s: the duration guessed for audio of no format read here
-FFPROBE_TIMEOUT = 10.0  # s: ffprobe reads a kept upload's length from its container, or gives up
+ASSUMED_BYTES_PER_SECOND = 16000  # 128 kbit/s: the duration guessed for audio nothing here can measure...
+MIN_GUESSED_DURATION = 1.0  # s
+MAX_GUESSED_DURATION = 4 * 3600.0  # s: ...within these bounds
+FFPROBE_TIMEOUT = 10.0  # s: ffprobe reads an upload's length from its container, or gives up
 URL_SOURCE_DURATION = 30.0  # s: the emulator never downloads, so a URL source gets a fixed length
+EMULATOR_MODEL_NAME = "stt-emulator"  # AssemblyAI's acoustic_model and language_model in the emulator's results
 DEFAULT_UTT_SPLIT = 0.8  # s, as the service documents
+
+
+class DurationSource(StrEnum):
+    """Where the emulator learned an audio's length: the result's metadata (Deepgram shape) and the request
+    log name it, so a length that was only guessed says so."""
+
+    WAV = "wav"  # the WAV header
+    FLAC = "flac"  # the FLAC STREAMINFO
+    FFPROBE = "ffprobe"  # the container, read by ffprobe from the upload's copy
+    GUESS = "guess"  # the size at ASSUMED_BYTES_PER_SECOND, bounded: nothing above could tell
+    URL = "url"  # a fixed length: the emulator never downloads a URL
 
 
 @dataclass(frozen=True)
 class AudioInfo:
-    """What the emulator learned from the upload (or URL): from its first bytes, or its kept copy."""
+    """What the emulator learned from the upload (or URL): from its first bytes, or its copy."""
 
     duration: float
     channels: int
     sha256: str
     size: int
     recognised: bool  # the shipped sample: real words with real timings
+    duration_source: DurationSource = DurationSource.GUESS
 
 
 @dataclass(frozen=True)
@@ -63,19 +83,34 @@ def sample_wav() -> bytes:
 
 
 def audio_info(head: bytes, size: int, sha256: str, path: str | None = None) -> AudioInfo:
-    """Duration and channels from a WAV header or a FLAC STREAMINFO (the first bytes suffice); for another
-    format, from ffprobe on the upload's copy at `path` (--keep-uploads) when ffprobe is installed; else a
-    guess from the size."""
+    """Duration and channels from a WAV header or a FLAC STREAMINFO (the first bytes suffice); else from
+    ffprobe on the upload's copy at `path` when ffprobe is installed; else a bounded guess from the size."""
     recognised = sha256 == sample()["sha256"] or _flac_shape(head) == _sample_shape()
-    known = _wav_info(head, size)
+    known, source = _wav_info(head, size), DurationSource.WAV
     if known is None:
-        known = _flac_info(head)
-    if known is None and path is not None:
-        known = _ffprobe_info(path)
+        known, source = _flac_info(head), DurationSource.FLAC
+    if (known is None or known[0] is None) and path is not None:
+        probed = _ffprobe_info(path)
+        if probed is not None:
+            known, source = probed, DurationSource.FFPROBE
     duration, channels = known if known is not None else (None, 1)
     if duration is None:
-        duration = max(1.0, size / ASSUMED_BYTES_PER_SECOND)
-    return AudioInfo(round(duration, 3), channels, sha256, size, recognised)
+        duration, source = guessed_duration(size), DurationSource.GUESS
+    return AudioInfo(round(duration, 3), channels, sha256, size, recognised, source)
+
+
+def guessed_duration(size: int) -> float:
+    """The length of `size` bytes of audio nothing here can measure: at 128 kbit/s, within bounds."""
+    return min(MAX_GUESSED_DURATION, max(MIN_GUESSED_DURATION, size / ASSUMED_BYTES_PER_SECOND))
+
+
+def length_in_header(head: bytes) -> bool:
+    """Whether an upload's first bytes tell its length (a WAV header, a FLAC STREAMINFO with its sample
+    count): when they do not, the server keeps a copy for ffprobe to measure."""
+    if _wav_info(head, len(head)) is not None:
+        return True
+    flac = _flac_info(head)
+    return flac is not None and flac[0] is not None
 
 
 def _wav_info(head: bytes, size: int) -> tuple[float | None, int] | None:
@@ -133,8 +168,8 @@ def _flac_shape(head: bytes) -> tuple[int, int, int, int] | None:
 
 
 def _ffprobe_info(path: str) -> tuple[float | None, int] | None:
-    """(duration, channels) of a kept upload's first audio stream, by ffprobe; None when it is not installed,
-    fails, or finds no audio or no length."""
+    """(duration, channels) of an upload's first audio stream, read by ffprobe from its copy at `path`; None
+    when ffprobe is not installed, fails, or finds no audio or no length."""
     program = shutil.which("ffprobe")
     if program is None:
         return None
@@ -160,7 +195,7 @@ def _ffprobe_info(path: str) -> tuple[float | None, int] | None:
 
 def url_info(url: str) -> AudioInfo:
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()
-    return AudioInfo(URL_SOURCE_DURATION, 1, digest, 0, False)
+    return AudioInfo(URL_SOURCE_DURATION, 1, digest, 0, False, DurationSource.URL)
 
 
 def spoken_words(info: AudioInfo) -> list[SpokenWord]:
@@ -172,23 +207,37 @@ def spoken_words(info: AudioInfo) -> list[SpokenWord]:
 
 
 def placeholder_words(duration: float) -> list[SpokenWord]:
-    """Clearly labelled filler words whose timings span the audio, alternating two speakers per sentence."""
+    """The placeholder: its whole label first, whatever the audio's length (squeezed into audio too short to
+    say it at the usual pace, never cut), then filler sentences to the audio's end; sentences alternate two
+    speakers. The label's tokens are kept as they are in both forms (word and punctuated): a reader of either
+    sees the whole label."""
+    label = PLACEHOLDER_LABEL.split()
     step = 1.0 / PLACEHOLDER_WORDS_PER_SECOND
-    count = max(1, min(int(duration * PLACEHOLDER_WORDS_PER_SECOND), MAX_PLACEHOLDER_WORDS))
+    duration = max(0.0, duration)
+    if duration < len(label) * step:
+        step = duration / len(label)
+        return _label_words(label, step, step * PLACEHOLDER_WORD_SHARE)
+    count = max(len(label), min(int(duration * PLACEHOLDER_WORDS_PER_SECOND), MAX_PLACEHOLDER_WORDS))
     step = max(step, duration / count)
-    words: list[SpokenWord] = []
-    t = 0.0
-    sentence = 0
-    length = min(step * 0.8, MAX_PLACEHOLDER_WORD_LENGTH)
+    length = min(step * PLACEHOLDER_WORD_SHARE, MAX_PLACEHOLDER_WORD_LENGTH)
+    words = _label_words(label, step, length)
+    t = len(label) * step + PLACEHOLDER_LABEL_PAUSE
+    sentence = 1
     while len(words) < count and t + length <= duration:
-        for token in PLACEHOLDER_SENTENCES[sentence % len(PLACEHOLDER_SENTENCES)].split():
+        for token in PLACEHOLDER_SENTENCES[(sentence - 1) % len(PLACEHOLDER_SENTENCES)].split():
             if len(words) >= count or t + length > duration:
                 break
             words.append(SpokenWord(token.strip(".,").lower(), token, round(t, 3), round(t + length, 3), sentence % 2))
             t += step
         t += PLACEHOLDER_SENTENCE_PAUSE
         sentence += 1
-    return words or [SpokenWord("placeholder", "Placeholder.", 0.0, min(duration, 0.5), 0)]
+    return words
+
+
+def _label_words(label: list[str], step: float, length: float) -> list[SpokenWord]:
+    return [
+        SpokenWord(token, token, round(i * step, 3), round(i * step + length, 3), 0) for i, token in enumerate(label)
+    ]
 
 
 def _flag(options: dict[str, Any], name: str) -> bool:
@@ -298,7 +347,10 @@ def _deepgram(
                 "arch": model.split("-")[0].lstrip("#"),
             }
         },
+        # Deepgram's metadata is an open object: the emulator says here what it is and what it answered.
         "emulator": True,
+        "placeholder": not info.recognised,
+        "duration_source": str(info.duration_source),
     }
     tags = options.get("tag")
     if tags:
@@ -314,7 +366,7 @@ def _sentences(words: list[SpokenWord]) -> list[list[SpokenWord]]:
     sentences: list[list[SpokenWord]] = [[]]
     for w in words:
         sentences[-1].append(w)
-        if w.punctuated.endswith((".", "?", "!")):
+        if w.punctuated.endswith((".", "?", "!", "]")):  # "]": the placeholder's label is a sentence of its own
             sentences.append([])
     return [s for s in sentences if s]
 
@@ -414,6 +466,10 @@ def _assemblyai(words: list[SpokenWord], options: dict[str, Any], info: AudioInf
         "text": " ".join(w.punctuated for w in words),
         "words": items,
         "audio_duration": info.duration,
+        # Free strings in the provider's schema (AssemblyAI's own say "assemblyai_default"): here they name
+        # the emulator. Whether the text is a placeholder, its label says (formats/placeholder.py).
+        "acoustic_model": EMULATOR_MODEL_NAME,
+        "language_model": EMULATOR_MODEL_NAME,
         "language_code": "en_us",
         "confidence": round(sum(i["confidence"] for i in items) / len(items), 4) if items else 0.0,
     }

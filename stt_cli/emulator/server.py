@@ -12,7 +12,8 @@ Control endpoints under /_emulator/ let tests and users' CI script faults and in
   POST /_emulator/advance    {"seconds": 30}          (the emulator's clock jumps ahead: pending jobs finish sooner)
   POST /_emulator/reset      forget jobs, faults and the request log
   GET  /_emulator/requests   the request log, oldest first; a create's entry names its upload's filename,
-                             content_type, size and sha256, and received_path: its copy under --keep-uploads
+                             content_type, size and sha256, received_path: its copy under --keep-uploads,
+                             and the audio's duration with its duration_source (wav, flac, ffprobe, guess, url)
   GET  /_emulator/info       {"emulator": "stt", "version", "pid", "base_url", "accepts_any_key"}: what
                              `stt emulator --detach` and `--stop` ask to know an stt emulator holds a port
   POST /_emulator/shutdown   answers {"ok": true, "pid"}, then the server stops serving and `stt emulator`
@@ -31,9 +32,11 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import ssl
 import struct
+import tempfile
 import threading
 import time
 import uuid
@@ -48,11 +51,12 @@ from urllib.parse import unquote
 
 from stt_cli.api.catalogue import all_models, family_of
 from stt_cli.api.catalogue import model as catalogue_model
-from stt_cli.emulator.results import AudioInfo, audio_info, build_result, url_info
+from stt_cli.emulator.results import AudioInfo, audio_info, build_result, length_in_header, url_info
 
 API_PREFIX = "/v1"
 READ_CHUNK = 256 * 1024
 HEAD_BYTES = 64 * 1024  # enough of a WAV or FLAC to read its header
+MAX_PROBE_COPY = 512 * 1024 * 1024  # an upload copied for ffprobe (the temp folder may be in memory); longer: guessed
 MAX_FIELD_BYTES = 64 * 1024
 MAX_JSON_BYTES = 1024 * 1024
 RESULT_TTL = 3600.0  # s: the service keeps finished results for one hour
@@ -272,6 +276,123 @@ class KeptUpload:
             self.close()
         with contextlib.suppress(OSError):
             self.temp.unlink(missing_ok=True)
+
+
+class ProbeCopy:
+    """A temp copy of an upload for ffprobe to measure, removed once measured or when the request fails. Best
+    effort: when it cannot be written (a full disk), it is dropped and the length is guessed instead."""
+
+    def __init__(self, suffix: str) -> None:
+        fd, name = tempfile.mkstemp(prefix="stt-emulator-probe-", suffix=suffix)
+        self.path = Path(name)
+        self._file: IO[bytes] | None = os.fdopen(fd, "wb")
+
+    @classmethod
+    def start(cls, suffix: str) -> ProbeCopy | None:
+        try:
+            return cls(suffix)
+        except OSError:
+            return None
+
+    def write(self, data: bytes) -> bool:
+        """Whether `data` was written; on failure the copy is gone."""
+        assert self._file is not None
+        try:
+            self._file.write(data)
+        except OSError:
+            self.discard()
+            return False
+        return True
+
+    def finish(self) -> str | None:
+        """The complete copy's path, or None when it could not be written."""
+        file, self._file = self._file, None
+        try:
+            if file is not None:
+                file.close()
+        except OSError:
+            self.discard()
+            return None
+        return str(self.path)
+
+    def discard(self) -> None:
+        file, self._file = self._file, None
+        with contextlib.suppress(OSError):
+            if file is not None:
+                file.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
+
+
+class AudioStream:
+    """An upload's audio as it arrives, never held whole: hashed and counted, its first bytes kept (a WAV or
+    FLAC header tells the length), written to --keep-uploads if asked, and else copied to a temp file for
+    ffprobe when its first bytes do not tell its length (mp3, ogg, m4a...), ffprobe is installed and the
+    upload is at most MAX_PROBE_COPY bytes."""
+
+    def __init__(self, filename: str, kept: KeptUpload | None) -> None:
+        self.filename = filename
+        self.kept = kept
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+        self.probe: ProbeCopy | None = None
+        self._deciding = True  # until the head is full (or the upload ends): whether to copy it for ffprobe
+
+    def add(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.size += len(data)
+        if self.kept is not None:
+            self.kept.write(data)
+        if self._deciding:
+            so_far = self.head + data  # all of it: the head was not full before
+            self.head = so_far[:HEAD_BYTES]
+            if len(so_far) >= HEAD_BYTES:
+                self._decide(so_far)
+        else:
+            self._copy(data)
+
+    def _decide(self, so_far: bytes) -> None:
+        self._deciding = False
+        if self.kept is None and not length_in_header(self.head) and shutil.which("ffprobe") is not None:
+            self.probe = ProbeCopy.start(kept_name("", self.filename))
+            self._copy(so_far)
+
+    def _copy(self, data: bytes) -> None:
+        if self.probe is None:
+            return
+        if self.size > MAX_PROBE_COPY:
+            self.discard_probe()
+        elif not self.probe.write(data):
+            self.probe = None
+
+    def copy_to_measure(self) -> str | None:
+        """Once all of it has arrived: the complete copy ffprobe may read (kept, or made for it), if any."""
+        if self._deciding:
+            self._decide(self.head)
+        if self.kept is not None:
+            self.kept.close()
+            return str(self.kept.temp)
+        return self.probe.finish() if self.probe is not None else None
+
+    def info(self) -> AudioInfo:
+        """What the upload is (its length read from its header, else by ffprobe on a copy, else guessed),
+        once all of it has arrived."""
+        try:
+            return audio_info(self.head, self.size, self.digest.hexdigest(), self.copy_to_measure())
+        finally:
+            self.discard_probe()
+
+    def discard_probe(self) -> None:
+        probe, self.probe = self.probe, None
+        if probe is not None:
+            probe.discard()
+
+    def discard(self) -> None:
+        """Remove whatever of it is on disk and not kept for its job."""
+        self.discard_probe()
+        if self.kept is not None:
+            self.kept.discard()
 
 
 class BodyReader:
@@ -600,20 +721,20 @@ class Handler(BaseHTTPRequestHandler):
             self._log(kind="create", outcome="fault")
             self._play_fault(fault, body)
             return
-        copies: list[KeptUpload] = []  # --keep-uploads: whatever is not kept is removed before the answer
+        streams: list[AudioStream] = []  # what of them is on disk and not kept is removed before the answer
         try:
-            status, answer = self._create_job(body, copies)
+            status, answer = self._create_job(body, streams)
         finally:
-            for copy in copies:
-                copy.discard()
+            for stream in streams:
+                stream.discard()
         self._send(status, answer)
 
-    def _create_job(self, body: BodyReader, copies: list[KeptUpload]) -> tuple[int, dict[str, Any]]:
+    def _create_job(self, body: BodyReader, streams: list[AudioStream]) -> tuple[int, dict[str, Any]]:
         """The job for a create (made, or found by its Idempotency-Key): the answer's status and body."""
         content_type = self.headers.get("Content-Type", "")
         upload: Upload | None = None
         if content_type.startswith("multipart/form-data"):
-            options, upload = self._read_upload(body, content_type, copies)
+            options, upload = self._read_upload(body, content_type, streams)
             info = upload.info
             source = "upload"
         elif content_type.startswith("application/json"):
@@ -651,6 +772,8 @@ class Handler(BaseHTTPRequestHandler):
             source=source,
             size=info.size,
             sha256=info.sha256,
+            duration=info.duration,
+            duration_source=str(info.duration_source),
             upload_field=upload.field if upload else None,
             filename=upload.filename if upload else None,
             content_type=upload.content_type if upload else None,
@@ -714,7 +837,7 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "Body validation error! the body is not valid JSON") from None
 
     def _read_upload(
-        self, body: BodyReader, content_type: str, copies: list[KeptUpload]
+        self, body: BodyReader, content_type: str, streams: list[AudioStream]
     ) -> tuple[dict[str, Any], Upload]:
         boundary = _disposition("x;" + content_type.split(";", 1)[1]).get("boundary") if ";" in content_type else None
         if not boundary:
@@ -722,27 +845,20 @@ class Handler(BaseHTTPRequestHandler):
         options: dict[str, Any] = {}
         upload: Upload | None = None
         name = ""
-        is_file = False
         value = b""
-        digest = hashlib.sha256()
-        head = b""
-        size = 0
-        filename = part_type = ""
-        copy: KeptUpload | None = None
+        part_type = ""
+        stream: AudioStream | None = None  # the part being read is the audio file
 
         def finish_part() -> None:
             nonlocal upload
             if not name:
                 return
-            if is_file:
+            if stream is not None:
                 if upload is not None:
                     raise HttpError(400, "Body validation error! more than one audio file")
-                if size == 0:
+                if stream.size == 0:
                     raise HttpError(400, "Body validation error!\naudio: the file is empty")
-                if copy is not None:
-                    copy.close()
-                info = audio_info(head, size, digest.hexdigest(), str(copy.temp) if copy is not None else None)
-                upload = Upload(name, filename, part_type, info, copy)
+                upload = Upload(name, stream.filename, part_type, stream.info(), stream.kept)
                 return
             text = value.decode("utf-8", "replace")
             if name in options:
@@ -756,20 +872,14 @@ class Handler(BaseHTTPRequestHandler):
                 finish_part()
                 params = _disposition(item.get("content-disposition", ""))
                 name = params.get("name", "")
-                is_file = "filename" in params and name in ("audio", "file")
-                value, head, size, digest = b"", b"", 0, hashlib.sha256()
-                filename, part_type, copy = params.get("filename", ""), item.get("content-type", ""), None
-                if is_file and self.state.keep_uploads is not None:
-                    copy = KeptUpload(self.state.keep_uploads)
-                    copies.append(copy)
+                value, part_type, stream = b"", item.get("content-type", ""), None
+                if "filename" in params and name in ("audio", "file"):
+                    kept = KeptUpload(self.state.keep_uploads) if self.state.keep_uploads is not None else None
+                    stream = AudioStream(params.get("filename", ""), kept)
+                    streams.append(stream)
                 continue
-            if is_file:
-                digest.update(item)
-                size += len(item)
-                if len(head) < HEAD_BYTES:
-                    head += item[: HEAD_BYTES - len(head)]
-                if copy is not None:
-                    copy.write(item)
+            if stream is not None:
+                stream.add(item)
             else:
                 value += item
                 if len(value) > MAX_FIELD_BYTES:

@@ -1,5 +1,6 @@
 """The emulator's idea of an upload's length, for real files that ffmpeg makes: a FLAC's STREAMINFO always,
-another format by ffprobe only on a kept upload (--keep-uploads), else the size-based guess."""
+another format (mp3, ogg, m4a) by ffprobe on a copy of the upload, kept (--keep-uploads) or not; a bounded
+guess from the size only when ffprobe is missing, and the result then says the length was guessed."""
 
 from __future__ import annotations
 
@@ -7,19 +8,21 @@ import json
 import secrets
 import shutil
 import subprocess
+import tempfile
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EmulatorHandle, start_emulator
+from conftest import EmulatorHandle, run_stt, start_emulator, subprocess_env
 
 from stt_cli.emulator.results import ASSUMED_BYTES_PER_SECOND
+from stt_cli.formats.placeholder import PLACEHOLDER_LABEL
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
 
 
-def make_audio(path: Path, *codec: str, seconds: int = 3, channels: int = 1, rate: int = 44100) -> Path:
+def make_audio(path: Path, *codec: str, seconds: float = 3, channels: int = 1, rate: int = 44100) -> Path:
     tone = ["-f", "lavfi", "-i", f"sine=duration={seconds}:sample_rate={rate}", "-ac", str(channels)]
     subprocess.run(["ffmpeg", "-v", "error", "-y", *tone, *codec, str(path)], check=True, timeout=60)
     return path
@@ -60,16 +63,66 @@ def test_a_flac_length_comes_from_its_streaminfo(emulator: EmulatorHandle, tmp_p
     assert flac.stat().st_size / ASSUMED_BYTES_PER_SECOND < 2.0
 
 
+ENCODERS = {"mp3": ("-c:a", "libmp3lame"), "ogg": ("-c:a", "libvorbis"), "m4a": ("-c:a", "aac")}
+
+
+def probe_copies() -> list[str]:
+    return [p.name for p in Path(tempfile.gettempdir()).glob("stt-emulator-probe-*")]
+
+
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="needs ffprobe")
-def test_another_format_is_measured_by_ffprobe_only_when_kept(emulator: EmulatorHandle, tmp_path: Path) -> None:
-    ogg = make_audio(tmp_path / "x.ogg", "-c:a", "libvorbis", seconds=7)
-    guessed = transcribe(emulator, ogg)["metadata"]["duration"]
-    assert guessed == max(1.0, round(ogg.stat().st_size / ASSUMED_BYTES_PER_SECOND, 3))  # nothing kept to probe
+@pytest.mark.parametrize("extension", sorted(ENCODERS))
+def test_another_format_is_measured_by_ffprobe_kept_or_not(
+    emulator: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, extension: str
+) -> None:
+    """A 5.9 s mp3 was once reported as 1.48 s (its size at 128 kbit/s): now ffprobe measures it from a temp
+    copy of the upload, removed once measured, whether or not --keep-uploads keeps one."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # the emulator's temp copies land here
+    (tmp_path / "tmp").mkdir()
+    audio = make_audio(tmp_path / f"x.{extension}", *ENCODERS[extension], seconds=5.9)
+    assert abs(audio.stat().st_size / ASSUMED_BYTES_PER_SECOND - 5.9) > 1  # the size alone would be wrong
+    result = transcribe(emulator, audio)
+    assert result["metadata"]["duration"] == pytest.approx(5.9, abs=0.1)
+    assert result["metadata"]["duration_source"] == "ffprobe"
+    assert result["metadata"]["emulator"] is True and result["metadata"]["placeholder"] is True
+    words = result["results"]["channels"][0]["alternatives"][0]["words"]
+    assert " ".join(w["punctuated_word"] for w in words).startswith(PLACEHOLDER_LABEL)
+    assert 5.0 < words[-1]["end"] <= result["metadata"]["duration"]  # the filler spans the audio, no further
+    (entry,) = emulator.creates()
+    assert entry["duration"] == result["metadata"]["duration"] and entry["duration_source"] == "ffprobe"
+    assert entry["received_path"] is None and probe_copies() == []  # measured, then removed
     server = start_emulator(keep_uploads=tmp_path / "kept")
     try:
         keeper = EmulatorHandle(server)
-        assert transcribe(keeper, ogg)["metadata"]["duration"] == pytest.approx(7.0, abs=0.05)
+        assert transcribe(keeper, audio)["metadata"]["duration"] == result["metadata"]["duration"]
         (entry,) = keeper.creates()
-        assert Path(entry["received_path"]).read_bytes() == ogg.read_bytes()
+        assert Path(entry["received_path"]).read_bytes() == audio.read_bytes()
+        assert probe_copies() == []  # the kept copy is what ffprobe read
     finally:
         server.stop()
+
+
+def test_without_ffprobe_the_length_is_a_bounded_guess_and_says_so(
+    emulator: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ogg = make_audio(tmp_path / "x.ogg", *ENCODERS["ogg"], seconds=7)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    result = transcribe(emulator, ogg)
+    assert result["metadata"]["duration"] == max(1.0, round(ogg.stat().st_size / ASSUMED_BYTES_PER_SECOND, 3))
+    assert result["metadata"]["duration_source"] == "guess"
+    (entry,) = emulator.creates()
+    assert entry["duration_source"] == "guess"
+
+
+def test_a_cli_run_of_an_mp3_reports_its_length_and_the_label(emulator: EmulatorHandle, tmp_path: Path) -> None:
+    """The path a new user takes: `stt run my.mp3 -f json`, whatever --audio-prep sends (the file, or a FLAC
+    of it), gets the mp3's length and the placeholder's label."""
+    if shutil.which("ffprobe") is None:
+        pytest.skip("needs ffprobe")
+    mp3 = make_audio(tmp_path / "talk.mp3", *ENCODERS["mp3"], seconds=5.9)
+    for prep in ("off", "lossless"):
+        done = run_stt("run", str(mp3), "-f", "json", "--audio-prep", prep, cwd=tmp_path, env=subprocess_env(emulator))
+        assert done.returncode == 0, done.stderr
+        payload = json.loads(done.stdout)
+        assert payload["metadata"]["duration"] == pytest.approx(5.9, abs=0.1), prep
+        assert payload["results"]["channels"][0]["alternatives"][0]["transcript"].startswith(PLACEHOLDER_LABEL)

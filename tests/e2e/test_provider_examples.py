@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from stt_cli.formats.placeholder import PLACEHOLDER_LABEL
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -61,4 +63,4 @@ def test_the_provider_s_examples_print_their_transcript_against_stt_emulator(tmp
     assert done.returncode == 0, done.stderr
     assert "Still waiting..." in done.stdout  # the page's loop saw a status it waits on
     transcript = done.stdout.split("Processing complete:/n", 1)[1].strip()
-    assert transcript.startswith("This is a placeholder" if which == 0 else "Welcome to the speech to text")
+    assert transcript.startswith(PLACEHOLDER_LABEL if which == 0 else "Welcome to the speech to text")

@@ -1,13 +1,18 @@
 """The emulator's uplink and kept uploads as pure code: --bandwidth values, the token bucket on a fake clock,
-the kept file's name, and an upload's length from a FLAC's STREAMINFO."""
+the kept file's name, an upload's length from a FLAC's STREAMINFO, and which uploads are copied for ffprobe."""
 
 from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from stt_cli.emulator.launch import parse_bandwidth, rate_text
-from stt_cli.emulator.results import ASSUMED_BYTES_PER_SECOND, audio_info
-from stt_cli.emulator.server import BURST_BYTES, Uplink, kept_name
+from stt_cli.emulator.results import ASSUMED_BYTES_PER_SECOND, DurationSource, audio_info, guessed_duration, sample_wav
+from stt_cli.emulator.server import BURST_BYTES, HEAD_BYTES, AudioStream, KeptUpload, Uplink, kept_name
 from stt_cli.errors import UsageError
 
 
@@ -169,3 +174,76 @@ def test_a_flac_of_unknown_length_falls_back_to_the_size() -> None:
 def test_what_is_not_a_flac_streaminfo_gets_the_size_estimate(head: bytes) -> None:
     info = audio_info(head, 160_000, "0" * 64)
     assert (info.duration, info.channels) == (10.0, 1)
+
+
+# --- which uploads are copied for ffprobe (the copy itself; ffprobe is not run here) --------------------
+MP3ISH = b"ID3\x04\x00\x00\x00\x00\x00\x10" + bytes(16) + b"\xff\xfb\x90\x64" + bytes(200_000)  # no length in it
+
+
+@pytest.fixture
+def probe_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The emulator's temp folder, and an ffprobe it believes is installed (nothing here runs it)."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: f"/usr/bin/{name}")
+    return folder
+
+
+def feed(stream: AudioStream, data: bytes, chunk: int = 50_000) -> None:
+    for at in range(0, len(data), chunk):
+        stream.add(data[at : at + chunk])
+
+
+def test_an_upload_without_a_length_in_its_header_is_copied_whole_for_ffprobe(probe_dir: Path) -> None:
+    stream = AudioStream("talk.MP3", None)
+    feed(stream, MP3ISH)
+    copy = stream.copy_to_measure()
+    assert copy is not None and Path(copy).parent == probe_dir
+    assert copy.endswith(".mp3")  # its extension helps ffprobe tell raw formats apart
+    assert Path(copy).read_bytes() == MP3ISH and stream.size == len(MP3ISH)
+    stream.discard()
+    assert list(probe_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("size", [100, HEAD_BYTES - 1, HEAD_BYTES, HEAD_BYTES + 1])
+def test_a_copy_holds_every_byte_whatever_the_chunks(probe_dir: Path, size: int) -> None:
+    data = MP3ISH[:size]
+    for chunk in (1000, 65_535, 300_000):
+        stream = AudioStream("x.ogg", None)
+        feed(stream, data, chunk)
+        copy = stream.copy_to_measure()  # a short upload is decided at its end
+        assert copy is not None and Path(copy).read_bytes() == data
+        stream.discard()
+        assert not Path(copy).exists()
+
+
+def test_a_wav_a_flac_or_a_kept_upload_is_not_copied(probe_dir: Path, tmp_path: Path) -> None:
+    for name, data, kept in (
+        ("talk.wav", sample_wav(), None),
+        ("x.flac", streaminfo(44100, 1, 44100) + bytes(100_000), None),
+        ("x.mp3", MP3ISH, KeptUpload(tmp_path / "kept")),  # ffprobe reads the kept copy
+    ):
+        stream = AudioStream(name, kept)
+        feed(stream, data)
+        assert stream.probe is None, name
+        assert stream.copy_to_measure() == (None if kept is None else str(kept.temp))
+        stream.discard()
+    assert list(probe_dir.iterdir()) == []
+
+
+def test_a_copy_too_large_or_that_cannot_be_written_is_dropped_and_the_length_guessed(
+    probe_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("stt_cli.emulator.server.MAX_PROBE_COPY", 150_000)
+    stream = AudioStream("x.mp3", None)
+    feed(stream, MP3ISH)
+    assert stream.probe is None and list(probe_dir.iterdir()) == []
+    info = stream.info()
+    assert info.duration_source == DurationSource.GUESS and info.duration == round(guessed_duration(len(MP3ISH)), 3)
+    if not os.path.exists("/dev/full"):
+        return
+    monkeypatch.setattr(tempfile, "mkstemp", lambda **kw: (os.open("/dev/full", os.O_WRONLY), str(probe_dir / "x")))
+    full = AudioStream("x.mp3", None)
+    feed(full, MP3ISH[:100_000])  # the disk is full: no copy, no error
+    assert full.probe is None and full.info().duration_source == DurationSource.GUESS

@@ -17,8 +17,11 @@ from stt_cli.errors import ServerError, UsageError, command_line
 EMULATOR_HELP = """Run a local emulator of the speech-to-text API, for trying stt and for CI.
 
 It speaks both endpoints and checks the bearer key. Its sample recording
-(--write-sample) comes back with real words and timings; any other audio gets
-a labelled placeholder transcript as long as the audio.
+(--write-sample) comes back with real words and timings. It does not
+transcribe: any other audio gets a placeholder that begins with the label
+"[stt emulator placeholder: not a transcript of your audio]", then filler
+words as long as the audio (measured from a WAV or FLAC header, else by
+ffprobe, else guessed from the size).
 
 --bandwidth RATE stands in for a user's uplink: it reads uploads (request
 bodies) at most RATE bytes per second, all connections together. K, M and G
