@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -104,6 +105,8 @@ class Delivery:
         self.waiting = waiting
         self.reporter = reporter
         self.sleep = sleep
+        self._told: set[str] = set()  # what is said once a command, however many results it concerns
+        self._told_lock = threading.Lock()
 
     def make_output_dir(self) -> None:
         """A missing --output-dir made (and said), before anything is planned or sent."""
@@ -142,7 +145,10 @@ class Delivery:
         """Render the payload in each format, write each to its target (None: stdout) and record the file,
         telling the item of each; the number of files written."""
         from stt_cli.formats.analysis import language
+        from stt_cli.formats.placeholder import PLACEHOLDER_NOTE, is_placeholder
 
+        if is_placeholder(payload) and self._first_time("placeholder"):
+            self.reporter.warn(PLACEHOLDER_NOTE)
         written = 0
         for fmt, target in targets.items():
             try:
@@ -157,6 +163,12 @@ class Delivery:
             sure = f" ({detected.confidence:.2f})" if detected.confidence is not None else ""
             self.reporter.note(f"detected language of job {job_id}: {detected.code}{sure}")
         return written
+
+    def _first_time(self, topic: str) -> bool:
+        with self._told_lock:
+            first = topic not in self._told
+            self._told.add(topic)
+            return first
 
     def render(self, payload: dict[str, Any], job_id: str, fmt: str, source: str | None = None) -> str:
         from stt_cli.errors import command_line

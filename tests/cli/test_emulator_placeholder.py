@@ -57,3 +57,28 @@ def test_every_shape_is_a_labelled_placeholder_and_the_sample_is_not(
     if model in DEEPGRAM:
         assert payload["metadata"]["emulator"] is True and payload["metadata"]["placeholder"] is True
         assert payload["metadata"]["duration"] == 0.3 and payload["metadata"]["duration_source"] in ("wav", "flac")
+
+
+def test_stderr_says_once_that_a_placeholder_is_not_a_transcript(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
+    from conftest import write_wav
+
+    from stt_cli.formats.placeholder import PLACEHOLDER_NOTE
+
+    one = write_wav(tmp_path / "mine.wav", 2.0)
+    single = cli("run", str(one))
+    assert single.exit_code == 0, single.stderr
+    assert single.stdout.startswith(PLACEHOLDER_LABEL)
+    assert single.stderr.count(PLACEHOLDER_NOTE) == 1
+    several = [write_wav(tmp_path / "in" / f"r{n}.wav", 1.0 + n / 10) for n in range(3)]
+    batch = cli("run", *map(str, several), "--output-dir", "out")
+    assert batch.exit_code == 0, batch.stderr
+    assert batch.stderr.count(PLACEHOLDER_NOTE) == 1  # a batch says it once
+    fetched = cli("fetch", "-f", "srt")  # the newest job, from the ledger
+    assert fetched.exit_code == 0 and PLACEHOLDER_NOTE in fetched.stderr
+
+
+def test_the_sample_gets_no_placeholder_note(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    from stt_cli.formats.placeholder import PLACEHOLDER_NOTE
+
+    result = cli("run", str(talk))
+    assert result.exit_code == 0 and PLACEHOLDER_NOTE not in result.stderr
