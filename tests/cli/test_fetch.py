@@ -91,7 +91,8 @@ def test_fetch_takes_several_ids_like_a_batch(cli, emulator: EmulatorHandle, tmp
     out = tmp_path / "out"
     result = cli("fetch", *ids, "-f", "srt,text", "--output-dir", str(out), "--concurrency", "2")
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"{i}.{ext}" for i in ids for ext in ("srt", "txt"))
+    # named after each job's source, as run names them
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"in{n}.{ext}" for n in range(3) for ext in ("srt", "txt"))
     assert "3 done (6 files), 0 failed, 0 skipped of 3" in result.stderr
     assert "created for" not in result.stderr  # fetch creates no job
 
@@ -102,7 +103,7 @@ def test_fetch_reads_ids_from_stdin_and_reports_each_failure(cli, emulator: Emul
     result = cli("fetch", "-", "--output-dir", str(tmp_path / "out"), input=listing)
     assert result.exit_code == 4, result.stderr  # the one failure's exit code: the job is not found
     assert "2 done, 1 failed, 0 skipped of 3" in result.stderr and "failed: nosuch-job:" in result.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(f"{i}.txt" for i in ids)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["in0.txt", "in1.txt"]
 
 
 def test_several_ids_go_to_files_in_the_current_directory_and_never_to_one_output(
@@ -116,4 +117,32 @@ def test_several_ids_go_to_files_in_the_current_directory_and_never_to_one_outpu
     monkeypatch.chdir(tmp_path)
     here = cli("fetch", *ids)
     assert here.exit_code == 0, here.stderr
-    assert all((tmp_path / f"{i}.txt").exists() for i in ids) and here.stdout == ""
+    assert all((tmp_path / f"in{n}.txt").exists() for n in range(2)) and here.stdout == ""
+
+
+def test_fetch_output_dir_names_files_after_the_source_as_run_does(
+    cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path
+) -> None:
+    from conftest import write_wav
+
+    job = cli("submit", str(talk)).stdout.strip()
+    other = cli("submit", str(talk), "-m", "nova-3").stdout.strip()  # the same source, another job
+    done = cli("fetch", job, other, "-f", "srt", "--output-dir", "subs")
+    assert done.exit_code == 0, done.stderr
+    assert sorted(p.name for p in Path("subs").iterdir()) == ["talk-2.srt", "talk.srt"]
+    again = cli("fetch", job, other, "-f", "srt", "--output-dir", "subs")  # the same names again: done already
+    assert again.exit_code == 0 and again.stderr.count("already") == 2
+    ran = cli("run", str(write_wav(tmp_path / "b.wav", 1.0)), "-f", "vtt", "--output-dir", "both")
+    assert ran.exit_code == 0
+    [newest] = [line.split()[1] for line in ran.stderr.splitlines() if line.startswith("job ")][:1]
+    fetched = cli("fetch", newest, "-f", "vtt", "--output-dir", "both")  # the file run wrote is this job's
+    assert fetched.exit_code == 0 and "already holds this result" in fetched.stderr
+    assert sorted(p.name for p in Path("both").iterdir()) == ["b.vtt"]
+
+
+def test_a_job_from_elsewhere_is_named_after_its_id(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    job = cli("submit", str(talk)).stdout.strip()
+    assert cli("jobs", "rm", job, "--yes").exit_code == 0  # the ledger no longer knows its source
+    done = cli("fetch", job, "--output-dir", "out")
+    assert done.exit_code == 0, done.stderr
+    assert [p.name for p in Path("out").iterdir()] == [f"{job}.txt"]

@@ -87,6 +87,6 @@ def test_fetch_json_records_each_job_and_its_failures(
     assert result.exit_code == 4, result.stderr
     records = {r["generation_id"]: r for r in _records(result.stdout)}
     assert records[job]["status"] == "completed" and records[job]["source"].endswith("talk.wav")
-    assert records[job]["outputs"] == {"vtt": str(tmp_path / "out" / f"{job}.vtt")}
+    assert records[job]["outputs"] == {"vtt": str(tmp_path / "out" / "talk.vtt")}
     assert records["no-such-job"]["status"] == "failed" and records["no-such-job"]["exit_code"] == 4
     assert [e["code"] for e in _error_lines(result.stderr)] == [4]

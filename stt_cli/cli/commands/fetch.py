@@ -20,7 +20,8 @@ FETCH_HELP = """Get jobs' results, waiting while they are pending (unless --no-w
 
 A completed result is kept in the local ledger: fetching it again, in any
 format, asks the service nothing. Several ids (or - to read them from stdin)
-are fetched like a batch: each to --output-dir (default: here) as <id>.<ext>.
+are fetched like a batch, each to --output-dir (default: here), named after
+its source as run names it (a job from elsewhere: after its id).
 
 Examples:
   stt fetch 3f1c9a2e -f srt -o talk.srt

@@ -1,7 +1,8 @@
 """`stt fetch`: each job's result, the ledger's or waited for, written like run writes it.
 
 No id is the newest job of the ledger; `-` reads ids from stdin, one a line. Several ids are a batch: each to
---output-dir (default: here), on a pool, each failure reported, the exit code shared as for run.
+--output-dir (default: here) named after its source, on a pool, each failure reported, the exit code shared as
+for run.
 """
 
 from __future__ import annotations
@@ -53,11 +54,36 @@ class Fetching:
         self.no_wait = no_wait
         self.refresh = refresh
 
-    def targets(self, job: str) -> Targets:
-        from stt_cli.core.targets import fetch_target
+    def plan(self, jobs: list[str]) -> list[Targets]:
+        """Where each job's results go, checked before anything is asked: -o PATH or stdout for one job; with
+        --output-dir, files named after each job's source as run names them (a job the ledger does not know:
+        after its id)."""
+        from stt_cli.core.targets import Named, fetch_target, named_after_record, plan_targets
+        from stt_cli.formats.registry import FORMATS
 
         out, ledger = self.delivery.out, self.delivery.sess.ledger
-        return files_only({fmt: fetch_target(ledger, job, out, fmt) for fmt in out.formats})
+        if out.output_dir is None:
+            return [files_only({fmt: fetch_target(ledger, job, out, fmt) for fmt in out.formats}) for job in jobs]
+        self.delivery.make_output_dir()
+        sources = [self.described(job)[0] for job in jobs]
+        named = [
+            named_after_record(source) if source != job else Named(job, job)
+            for source, job in zip(sources, jobs, strict=True)
+        ]
+        by_format = {
+            fmt: plan_targets(
+                named,
+                FORMATS[fmt].extension,
+                output=None,
+                output_dir=out.output_dir,
+                force=out.force,
+                skip_existing=False,
+                ledger=ledger,
+                reusable=lambda index: jobs[index],
+            )
+            for fmt in out.formats
+        }
+        return [{fmt: by_format[fmt][index].path for fmt in out.formats} for index in range(len(jobs))]
 
     def described(self, job: str) -> tuple[str, str | None]:
         """A job's source and model as the ledger knows them (a job submitted elsewhere: its id, no model)."""
@@ -115,8 +141,7 @@ def fetch(
         jobs = list(dict.fromkeys(resolve_job_id(job, sess.ledger, sess.host) for job in given))  # 2 prefixes, 1 job
         batch = Batch(reporter, len(jobs), concurrency)
         fetching = Fetching(Delivery(sess, out, waiting, reporter, batch.sleep), no_wait=no_wait, refresh=refresh)
-        fetching.delivery.make_output_dir()
-        planned = [fetching.targets(job) for job in jobs]  # every destination checked before anything is asked
+        planned = fetching.plan(jobs)  # every destination checked before anything is asked
         refuse_stdout_under_records(reporter, planned)
         described = [fetching.described(job) for job in jobs]
 

@@ -139,7 +139,7 @@ class Transcription:
     def plan(self, sources: list[Source]) -> list[Planned]:
         """Each source's files, one a format, planned and checked before anything is uploaded."""
         from stt_cli.core.files import check_output_path, is_stdout
-        from stt_cli.core.targets import plan_targets
+        from stt_cli.core.targets import named_after, plan_targets
         from stt_cli.formats.registry import FORMATS, per_format
 
         out = self.delivery.out
@@ -151,14 +151,14 @@ class Transcription:
             if output is not None and not is_stdout(output):
                 output = per_format(output, fmt, out.formats)
             by_format[fmt] = plan_targets(
-                sources,
+                [named_after(source) for source in sources],
                 FORMATS[fmt].extension,
                 output=output,
                 output_dir=out.output_dir,
                 force=out.force,
                 skip_existing=self.limits.skip_existing,
                 ledger=self.delivery.sess.ledger,
-                reusable=self.reusable,
+                reusable=lambda index: self.reusable(sources[index]),
             )
         planned = []
         for index in range(len(sources)):
