@@ -1,10 +1,17 @@
-"""The exception tree: every failure the user can meet, each with its exit code and a next step."""
+"""The exception tree: every failure the user can meet, as data: what failed, its exit code, the facts a next
+step needs, which setting was at fault and where it came from.
+
+The layers below the terminal (api/, core/, formats/) say what failed in words that name no command and no flag;
+the next step they point at is a `Fix`, worded by the one table of stt_cli/cli/hints.py, where a renamed command
+or flag is changed once.
+"""
 
 from __future__ import annotations
 
 import errno
 import shlex
-from enum import IntEnum
+from enum import IntEnum, StrEnum
+from typing import Any, NamedTuple
 
 
 class ExitCode(IntEnum):
@@ -21,15 +28,75 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+class Fix(StrEnum):
+    """The next steps a failure can point at; cli/hints.py words each one (a command to run, a flag to pass)."""
+
+    RESUME = "resume"  # the job goes on: fetch it later, to the same files (job_id)
+    FETCH_AGAIN = "fetch-again"  # the service said it is done but sent nothing, or stopped reading: ask again (job_id)
+    KEPT_AS = "kept-as"  # the result is kept; it can be fetched in another format (job_id, format)
+    WRITE_ELSEWHERE = "write-elsewhere"  # an output differs: --force, or fetch it to another path (job_id, path)
+    WRITE_AGAIN = "write-again"  # an output could not be written: free space, then fetch it there (job_id, path)
+    FORCE = "force"  # an output exists
+    OUTPUT_DIR = "output-dir"  # several results cannot go to one file or stdout: -o STEM or --output-dir
+    FILES_FOR_RECORDS = "files-for-records"  # --json prints records on stdout: the results go to files
+    CHANNEL = "channel"  # the result has no such channel (channel, available)
+    TEXT_FORMAT = "text-format"  # a format needs word timings this model or result lacks
+    RECURSIVE = "recursive"  # a directory given as a source
+    MAX_SIZE = "max-size"  # a source is over the size limit
+    PIPE_AUDIO = "pipe-audio"  # stdin is a terminal or empty: pipe the audio in
+    PIPE_IDS = "pipe-ids"  # no job ids on stdin
+    PICK_ONE = "pick-one"  # two options that exclude each other
+    SOURCES = "sources"  # no sources given
+    RENAME_SOURCE = "rename-source"  # a file name that is not UTF-8: rename it, or pipe it in
+    JOB_ID = "job-id"  # an id that is no job id: copy one that stt printed
+    JOB_PREFIX = "job-prefix"  # a prefix too short or ambiguous: type more of it
+    JOB_GONE = "job-gone"  # the service does not know the job (expired after an hour)
+    NO_JOB_YET = "no-job-yet"  # the ledger has no job for this service
+    NETWORK = "network"  # the network or the base URL
+    NOT_THE_SERVICE = "not-the-service"  # an answer the service would never give: check the base URL
+    BASE_URL = "base-url"  # the base URL has no such endpoint (a 404 on the API's own paths)
+    KEY_MISSING = "key-missing"  # no key anywhere
+    KEY_REFUSED = "key-refused"  # the key was refused (401)
+    KEY_DENIED = "key-denied"  # access denied (403): credits or permissions
+    KEY_FILE = "key-file"  # the key file is corrupt, unreadable or unsafe: log out, log in
+    REJECTED = "rejected"  # another 4xx: the model and its options
+    BUSY = "busy"  # rate limits that outlasted the retries
+    LATER = "later"  # the service failed: try again later
+    SETTING = "setting"  # a setting's value is bad: set it right (setting)
+
+
+class Origin(NamedTuple):
+    """Where a setting's value came from: its key and its source as the settings resolver names it (a flag,
+    `$VAR`, `config file PATH`, `key file PATH`, or `default`)."""
+
+    key: str
+    source: str
+
+
 class SttError(Exception):
-    """A failure we expected and can explain: one line of message, one line of what to do next."""
+    """A failure we expected and can explain: one line of message, one line of what to do next.
+
+    `hint` is advice in plain words (no command, no flag); `fix` a next step cli/hints.py words, from `facts`;
+    `origin` where the setting at fault came from.
+    """
 
     exit_code: ExitCode = ExitCode.UNEXPECTED
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        fix: Fix | None = None,
+        origin: Origin | None = None,
+        **facts: Any,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.fix = fix
+        self.origin = origin
+        self.facts = facts
 
 
 class UsageError(SttError):
@@ -49,8 +116,10 @@ class RequestRejected(SttError):
 
     exit_code = ExitCode.REJECTED
 
-    def __init__(self, message: str, hint: str | None = None, status_code: int | None = None) -> None:
-        super().__init__(message, hint)
+    def __init__(
+        self, message: str, hint: str | None = None, status_code: int | None = None, **details: Any
+    ) -> None:
+        super().__init__(message, hint, **details)
         self.status_code = status_code
 
 
@@ -81,8 +150,8 @@ class Interrupted(SttError):
 class OutcomeUnknown(ServerError):
     """The whole create request went out and no answer came: the job may exist on the service."""
 
-    def __init__(self, message: str, hint: str | None, idempotency_key: str) -> None:
-        super().__init__(message, hint)
+    def __init__(self, message: str, hint: str | None, idempotency_key: str, **details: Any) -> None:
+        super().__init__(message, hint, **details)
         self.idempotency_key = idempotency_key
 
 
