@@ -351,14 +351,16 @@ def bench_table_render(count: int) -> None:
 
 def _fill(view: Any, count: int) -> None:
     """Most sources done (one in 97 failed), 16 uploading, 16 waiting."""
+    from stt_cli.errors import JobFailed
+
     for index in range(count):
-        row = view.row(index)
+        row = view.item(index, 0)
         if index < count - 32:
             with row.uploading():
                 pass
             row.created(f"3f1c9a2e-1b2c-4d5e-8f90-{index:012d}", None)
             if index % 97 == 0:
-                view.fail(index, "the job failed on the server: Audio could not be decoded")
+                view.failed(index, JobFailed("the job failed on the server: Audio could not be decoded"), "")
             else:
                 row.done(Path(f"/out/rec{index:05d}.txt"))
         elif index < count - 16:

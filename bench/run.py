@@ -407,10 +407,9 @@ def bench_render(quick: bool, work: Path) -> None:
     home = work / "render"
     env = home_env(home)  # a base URL where nothing listens: any network call would fail the run
     os.environ["XDG_DATA_HOME"] = env["XDG_DATA_HOME"]
-    ledger = Ledger()
-    ledger.add("bench-job", "127.0.0.1:9", "bench.wav", "#g1_whisper-large", {}, 1, "0" * 64)
-    ledger.update("bench-job", "127.0.0.1:9", status="completed", result=payload)
-    ledger.close()
+    with Ledger() as ledger:
+        ledger.add("bench-job", "127.0.0.1:9", "bench.wav", "#g1_whisper-large", {}, 1, "0" * 64)
+        ledger.update("bench-job", "127.0.0.1:9", status="completed", result=payload)
     took = median_time([str(BIN / "stt"), "fetch", "bench-job", "-f", "srt"], env, 5)
     report("rendering", "stt fetch ID -f srt from the ledger", ms(took), "no network", "< 500 ms", took < 0.5)
 

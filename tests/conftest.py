@@ -272,10 +272,9 @@ def sha256_of(path: Path) -> str:
 
 @pytest.fixture
 def ledger_with_jobs() -> None:
-    ledger = Ledger()
-    for n, job_id in enumerate(IDS):
-        ledger.add(job_id, "127.0.0.1:1", f"/audio/call-{n}.wav", "#g1_whisper-large", {}, None, None)
-    ledger.close()
+    with Ledger() as ledger:
+        for n, job_id in enumerate(IDS):
+            ledger.add(job_id, "127.0.0.1:1", f"/audio/call-{n}.wav", "#g1_whisper-large", {}, None, None)
 
 
 def http_error(request: urllib.request.Request) -> tuple[int, dict[str, object]]:

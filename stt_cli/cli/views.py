@@ -206,9 +206,6 @@ class BatchView:
             self._failures = [*self._failures, row][-self.SHOWN_FAILURES :]
         return row
 
-    def row(self, index: int) -> RowView:
-        return RowView(self, index)
-
     # --- the use cases' BatchReporter ---
     def item(self, index: int, size: int) -> RowView:
         row = RowView(self, index)
@@ -217,32 +214,24 @@ class BatchView:
         return row
 
     def skipped(self, index: int, reason: str) -> None:
-        self.skip(index, reason)
-
-    def failed(self, index: int, error: SttError, job_id: str) -> None:
-        self.fail(index, error.message, error.hint, int(error.exit_code))
-
-    def interrupted(self, index: int, job_id: str) -> None:
-        self.interrupt(index)
-
-    def skip(self, index: int, reason: str) -> None:
         row = self.move(index, "skipped")
         row.detail = reason
         self._line(f"skipped {row.label}: {reason}")
 
-    def fail(self, index: int, message: str, hint: str | None = None, code: int | None = None) -> None:
+    def failed(self, index: int, error: SttError, job_id: str) -> None:
         from stt_cli.errors import command_line
 
         row = self.move(index, "failed")
-        row.detail = sanitize(message, 300)
+        row.detail = sanitize(error.message, 300)
         if output.json_errors():
             if self._live is None:
-                output.error(f"{row.label}: {message}", hint, code)
+                output.error(f"{row.label}: {error.message}", error.hint, int(error.exit_code))
             return
         suffix = f" (job {row.job_id}: {command_line('stt', 'fetch', row.job_id)})" if row.job_id else ""
-        self._line(f"failed {row.label}: {message}{suffix}" + (f" ({hint})" if hint else ""), always=True)
+        hint = f" ({error.hint})" if error.hint else ""
+        self._line(f"failed {row.label}: {error.message}{suffix}{hint}", always=True)
 
-    def interrupt(self, index: int) -> None:
+    def interrupted(self, index: int, job_id: str) -> None:
         from stt_cli.errors import command_line
 
         row = self.move(index, "interrupted")

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, ParamSpec
 
 from stt_cli.api.wire import Status, audio_seconds
 from stt_cli.core.config import data_dir
@@ -40,6 +40,7 @@ LEDGER_NAME = "ledger.sqlite3"
 # Statuses a job can have in the ledger: the four `stt status` words, and gone (the service answered 404).
 GONE = "gone"
 STATUSES = (*(s.value for s in Status if s is not Status.UNKNOWN), GONE)
+_P = ParamSpec("_P")
 
 _JOBS = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -182,14 +183,32 @@ class OutputRecord(NamedTuple):
     written_at: float
 
 
+class UnknownCreate(NamedTuple):
+    """A create that may have made a job no one recorded (its body went out, or its process was killed)."""
+
+    idempotency_key: str
+    source: str
+    model: str
+    started_at: float
+
+
+class RecentJob(NamedTuple):
+    """What a shell's completion shows of a job."""
+
+    id: str
+    source: str
+    status: str
+
+
 def ledger_path() -> Path:
     return data_dir() / LEDGER_NAME
 
 
-def recent_jobs(limit: int) -> list[tuple[Any, Any, Any]]:
-    """(id, source, status) of the newest jobs, read-only and without waiting on a writer; [] on any trouble.
+def recent_jobs(limit: int) -> list[RecentJob]:
+    """The newest jobs, read-only and without waiting on a writer; [] on any trouble.
 
-    For the shells' completion on Tab: no schema check, no migration, no lock files.
+    For the shells' completion on Tab: no schema check, no migration, no lock files. A row whose id is not
+    text (a damaged ledger) is left out: it could not be a job id.
     """
     try:
         path = ledger_path()
@@ -197,17 +216,23 @@ def recent_jobs(limit: int) -> list[tuple[Any, Any, Any]]:
             return []
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)
         try:
-            return connection.execute(
+            rows = connection.execute(
                 "SELECT id, source, status FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,)
             ).fetchall()
         finally:
             connection.close()
     except (sqlite3.Error, OSError):
         return []
+    return [RecentJob(job_id, str(source), str(status)) for job_id, source, status in rows if isinstance(job_id, str)]
 
 
 class Ledger:
-    """The ledger of one process: one connection, shared by its threads under a lock."""
+    """The ledger of one process: one connection, shared by its threads under a lock; `with Ledger() as
+    ledger:` closes it at the end of the block.
+
+    Every method runs in one transaction of `_transaction`: reads see one state of the file, writes take
+    the write lock at once, and anything that fails half way leaves nothing behind.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or ledger_path()
@@ -215,30 +240,65 @@ class Ledger:
         self._lock = threading.RLock()
         self._owner: ProcessLock | None = None
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield from self._open()
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (BEGIN IMMEDIATE): no other process writes in between."""
-        with self._connect() as db:
+    def _transaction(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """The connection, this thread's alone for the block, which is one transaction; any SQLite error
+        (a lock held too long, a full disk, a damaged file) becomes one UsageError naming the ledger."""
+        with self._lock:
             try:
-                db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise self._failure(exc) from None
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            try:
-                db.execute("COMMIT")
+                with _atomic(self._connection(), write=write) as db:
+                    yield db
             except sqlite3.Error as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    db.execute("ROLLBACK")
                 raise self._failure(exc) from None
+
+    def _connection(self) -> sqlite3.Connection:
+        """The process's connection, opened on first use (the caller holds the lock): the file made private,
+        WAL on, the schema brought up to date."""
+        if self._db is not None:
+            return self._db
+        try:
+            # Results are the user's words: the ledger is private (0600 in a 0700 directory).
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+        except OSError as exc:
+            raise UsageError(
+                f"the job ledger {self.path} cannot be opened ({exc.strerror})", "check that directory and the disk"
+            ) from None
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from None
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL keeps the file consistent through a crash; only the last commit before
+            # a power cut may be lost, and every job can be fetched again by id. It saves an fsync a write.
+            db.execute("PRAGMA synchronous=NORMAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise UsageError(
+                    f"the job ledger {self.path} was written by a newer stt (schema {version})",
+                    "upgrade stt-cli, or move the file aside",
+                )
+            if version < SCHEMA_VERSION:
+                _migrate(db)
+        except BaseException as exc:
+            db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise self._failure(exc) from None
+            if isinstance(exc, ValueError | TypeError | RecursionError):  # a version 1 row read to be upgraded
+                raise UsageError(
+                    f"the job ledger {self.path} cannot be upgraded: a job's row is damaged (not valid JSON)",
+                    self._move_aside(),
+                ) from None
+            raise
+        self._db = db
+        return db
 
     def _failure(self, exc: sqlite3.Error) -> UsageError:
         text = str(exc)
@@ -256,39 +316,13 @@ class Ledger:
                 "check that its disk has space and is writable, and the permissions of its directory",
             )
         return UsageError(
-            f"the job ledger {self.path} cannot be used ({text})",
-            "if it is corrupt, move it aside and stt starts a new one: "
-            + command_line("mv", path_word(self.path), path_word(f"{self.path}.bak")),
+            f"the job ledger {self.path} cannot be used ({text})", f"if it is corrupt, {self._move_aside()}"
         )
 
-    def _open(self) -> Iterator[sqlite3.Connection]:
-        try:
-            if self._db is None:
-                # Results are the user's words: the ledger is private (0600 in a 0700 directory).
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                if not self.path.exists():
-                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-                db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
-                db.execute("PRAGMA journal_mode=WAL")
-                # In WAL mode NORMAL keeps the file consistent through a crash; only the last commit before
-                # a power cut may be lost, and every job can be fetched again by id. It saves an fsync a write.
-                db.execute("PRAGMA synchronous=NORMAL")
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise UsageError(
-                        f"the job ledger {self.path} was written by a newer stt (schema {version})",
-                        "upgrade stt-cli, or move the file aside",
-                    )
-                if version < SCHEMA_VERSION:
-                    _migrate(db, version)
-                self._db = db
-            yield self._db
-        except sqlite3.Error as exc:
-            raise self._failure(exc) from None
-        except OSError as exc:
-            raise UsageError(
-                f"the job ledger {self.path} cannot be opened ({exc.strerror})", "check that directory and the disk"
-            ) from None
+    def _move_aside(self) -> str:
+        return "move it aside and stt starts a new one: " + command_line(
+            "mv", path_word(self.path), path_word(f"{self.path}.bak")
+        )
 
     def close(self) -> None:
         """Close the connection once no thread is using it. Closing it under a worker that is still in a
@@ -319,7 +353,7 @@ class Ledger:
         status: str = "queued",
         work: str | None = None,
     ) -> None:
-        with self._connect() as db:
+        with self._transaction(write=True) as db:
             _insert_job(db, job_id, host, source, model, options, size, sha256, status, work)
 
     def update(
@@ -335,53 +369,43 @@ class Ledger:
     ) -> None:
         """A job's news; `output` a file written from it, for `output_source` (default: the job's own
         source: a job reused for another copy of the same audio writes that copy's files)."""
-        with self._connect() as db:
-            row = db.execute(
-                "SELECT outputs, status, result IS NOT NULL, source FROM jobs WHERE host=? AND id=?", (host, job_id)
-            ).fetchone()
-            if row is None:
+        news = _JobNews(job_id, host, status, error, result, output)
+        with self._transaction() as db:
+            if news.against(db) is None:
+                return  # nothing new: no write lock, no fsync
+        with self._transaction(write=True) as db:
+            found = news.against(db)  # read again under the write lock: another process may have written since
+            if found is None:
                 return
-            outputs = json.loads(row[0])
-            if output is not None and output not in outputs:
-                outputs.append(output)
-            if row[2]:
-                result = None  # a completed result never changes: kept as first stored
-            if (status is None or status == row[1]) and error is None and result is None and output is None:
-                return  # nothing new: no write, no fsync
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            outputs, result, source = found
+            db.execute(
+                "UPDATE jobs SET updated_at=?, status=COALESCE(?, status), error=COALESCE(?, error),"
+                " result=COALESCE(?, result), outputs=?, audio_seconds=COALESCE(?, audio_seconds)"
+                " WHERE host=? AND id=?",
+                (
+                    time.time(),
+                    status,
+                    error,
+                    None if result is None else json.dumps(result, ensure_ascii=False),
+                    json.dumps(outputs),
+                    None if result is None else audio_seconds(result),
+                    host,
+                    job_id,
+                ),
+            )
+            if output is not None:
                 db.execute(
-                    "UPDATE jobs SET updated_at=?, status=COALESCE(?, status), error=COALESCE(?, error),"
-                    " result=COALESCE(?, result), outputs=?, audio_seconds=COALESCE(?, audio_seconds)"
-                    " WHERE host=? AND id=?",
-                    (
-                        time.time(),
-                        status,
-                        error,
-                        None if result is None else json.dumps(result, ensure_ascii=False),
-                        json.dumps(outputs),
-                        None if result is None else audio_seconds(result),
-                        host,
-                        job_id,
-                    ),
+                    "INSERT OR REPLACE INTO outputs (path, source, host, job_id, written_at) VALUES (?,?,?,?,?)",
+                    (output, output_source or source, host, job_id, time.time()),
                 )
-                if output is not None:
-                    db.execute(
-                        "INSERT OR REPLACE INTO outputs (path, source, host, job_id, written_at) VALUES (?,?,?,?,?)",
-                        (output, output_source or row[3], host, job_id, time.time()),
-                    )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
 
     def get(self, job_id: str, host: str) -> JobRecord | None:
-        with self._connect() as db:
+        with self._transaction() as db:
             row = db.execute(f"SELECT {_COLUMNS}, result FROM jobs WHERE host=? AND id=?", (host, job_id)).fetchone()
         return _record(row) if row else None
 
     def latest(self, host: str) -> JobRecord | None:
-        with self._connect() as db:
+        with self._transaction() as db:
             row = db.execute(
                 f"SELECT {_COLUMNS}, NULL FROM jobs WHERE host=? ORDER BY created_at DESC, rowid DESC LIMIT 1", (host,)
             ).fetchone()
@@ -389,26 +413,16 @@ class Ledger:
 
     def find_work(self, host: str, work: str) -> JobRecord | None:
         """The newest job of the ledger for this very work that can still give its result (indexed)."""
-        with self._connect() as db:
+        with self._transaction() as db:
             return _find_work(db, host, work)
 
     def mark_gone(self, job_id: str, host: str) -> None:
         """The service answered 404: the job cannot be fetched or reused, though a result kept here stays."""
         self.update(job_id, host, status=GONE)
 
-    def remove(self, job_id: str, host: str | None = None) -> int:
-        with self._connect() as db:
-            if host is None:
-                return db.execute("DELETE FROM jobs WHERE id=?", (job_id,)).rowcount
-            return db.execute("DELETE FROM jobs WHERE id=? AND host=?", (job_id, host)).rowcount
-
-    def prune(self, older_than: float) -> int:
-        with self._connect() as db:
-            return db.execute("DELETE FROM jobs WHERE created_at < ?", (time.time() - older_than,)).rowcount
-
     def older_than(self, seconds: float) -> list[JobRecord]:
-        """The jobs created more than `seconds` ago, newest first (what a prune would remove)."""
-        with self._connect() as db:
+        """The jobs created more than `seconds` ago, newest first (what `stt jobs prune` would remove)."""
+        with self._transaction() as db:
             rows = db.execute(
                 f"SELECT {_COLUMNS}, NULL FROM jobs WHERE created_at < ? ORDER BY created_at DESC, rowid DESC",
                 (time.time() - seconds,),
@@ -417,7 +431,7 @@ class Ledger:
 
     def with_ids(self, ids: list[str]) -> list[JobRecord]:
         """The jobs of these ids, on any host (what `stt jobs rm` would remove)."""
-        with self._connect() as db:
+        with self._transaction() as db:
             rows = [
                 row
                 for job_id in dict.fromkeys(ids)
@@ -427,28 +441,29 @@ class Ledger:
 
     def ids(self) -> list[str]:
         """Every job id of the ledger, on any host, each once (what the short ids shown must tell apart)."""
-        with self._connect() as db:
+        with self._transaction() as db:
             return [row[0] for row in db.execute("SELECT DISTINCT id FROM jobs").fetchall()]
 
     def ids_starting(self, prefix: str, host: str | None = None) -> list[str]:
         """The ids that start with `prefix` (of one host's jobs, or any host's), newest first, each once."""
         query = "SELECT id FROM jobs WHERE substr(id, 1, ?) = ?"
-        args: list[Any] = [len(prefix), prefix]
+        args: list[object] = [len(prefix), prefix]
         if host is not None:
             query += " AND host=?"
             args.append(host)
         query += " GROUP BY id ORDER BY max(created_at) DESC, id"
-        with self._connect() as db:
+        with self._transaction() as db:
             return [row[0] for row in db.execute(query, args).fetchall()]
 
     def remove_jobs(self, jobs: list[JobRecord]) -> int:
-        """Exactly these jobs removed, in one transaction; how many were still there."""
-        with self._connect() as db:
+        """Exactly these jobs removed, in one transaction (all of them, or none if it fails); how many were
+        still there."""
+        with self._transaction(write=True) as db:
             return sum(db.execute("DELETE FROM jobs WHERE id=? AND host=?", (j.id, j.host)).rowcount for j in jobs)
 
     def list(self, limit: int | None = None, status: str | None = None) -> list[JobRecord]:
         query = f"SELECT {_COLUMNS}, NULL FROM jobs"
-        args: list[Any] = []
+        args: list[object] = []
         if status:
             query += " WHERE status=?"
             args.append(status)
@@ -456,7 +471,7 @@ class Ledger:
         if limit:
             query += " LIMIT ?"
             args.append(limit)
-        with self._connect() as db:
+        with self._transaction() as db:
             rows = db.execute(query, args).fetchall()
         return [_record(r) for r in rows]
 
@@ -466,8 +481,7 @@ class Ledger:
         """This process's name in the claims: a lock file it holds while it lives."""
         with self._lock:
             if self._owner is None:
-                with self._connect():  # the ledger's directory exists, private, before the lock file's
-                    pass
+                self._connection()  # the ledger's directory exists, private, before the lock file's
                 self._owner = ProcessLock(self.path.parent / "owners")
             return self._owner.name
 
@@ -480,7 +494,7 @@ class Ledger:
             record = self.find_work(host, key)  # the common re-run case, without taking the write lock
             if record is not None:
                 return Reuse(record)
-        with self._transaction() as db:
+        with self._transaction(write=True) as db:
             if not resubmit:
                 record = _find_work(db, host, key)
                 if record is not None:
@@ -511,13 +525,13 @@ class Ledger:
             )  # fmt: skip
             return Claimed(new_key, None)
 
-    def settle(self, idempotency_key: str, job_id: str, host: str, work: Work) -> str | None:
+    def record_created(self, idempotency_key: str, job_id: str, host: str, work: Work) -> str | None:
         """The create answered with a job: record it and drop the claim, in one transaction.
 
         An id the ledger already holds for other work is not recorded, and that work's source is returned: a
         service that gives one id to two jobs would otherwise overwrite the first job's row, result and outputs.
         """
-        with self._transaction() as db:
+        with self._transaction(write=True) as db:
             known = db.execute("SELECT work, source FROM jobs WHERE host=? AND id=?", (host, job_id)).fetchone()
             if known is not None and known[0] != work.key:
                 db.execute("UPDATE claims SET state='unknown' WHERE idempotency_key=?", (idempotency_key,))
@@ -530,27 +544,31 @@ class Ledger:
 
     def release(self, idempotency_key: str) -> None:
         """No job can exist for this claim (the body never went out whole, or the server said no)."""
-        with self._connect() as db:
+        with self._transaction(write=True) as db:
             db.execute("DELETE FROM claims WHERE idempotency_key=?", (idempotency_key,))
 
     def mark_unknown(self, idempotency_key: str) -> None:
         """The whole body went out and no usable answer came: the job may exist; keep the key for the re-run."""
-        with self._connect() as db:
+        with self._transaction(write=True) as db:
             db.execute("UPDATE claims SET state='unknown' WHERE idempotency_key=?", (idempotency_key,))
 
-    def unknown_creates(self) -> Sequence[Any]:
-        """(idempotency key, source, model, started_at) of every create that may have made a job no one
-        recorded: cut off after its body went out, or in flight in a process that is gone (killed)."""
-        with self._connect() as db:
+    def unknown_creates(self) -> Sequence[UnknownCreate]:
+        """Every create that may have made a job no one recorded: cut off after its body went out, or in
+        flight in a process that is gone (killed)."""
+        with self._transaction() as db:
             rows = db.execute(
                 "SELECT idempotency_key, source, model, started_at, state, owner FROM claims ORDER BY started_at"
             ).fetchall()
-        return [row[:4] for row in rows if row[4] == "unknown" or not owner_alive(self.path.parent, row[5])]
+        return [
+            UnknownCreate(key, source, model, started)
+            for key, source, model, started, state, owner in rows
+            if state == "unknown" or not owner_alive(self.path.parent, owner)
+        ]
 
     # --- output files --------------------------------------------------------------------------------
     def output(self, path: str) -> OutputRecord | None:
         """Who wrote this file, if stt did."""
-        with self._connect() as db:
+        with self._transaction() as db:
             row = db.execute(
                 "SELECT path, source, host, job_id, written_at FROM outputs WHERE path=?", (path,)
             ).fetchone()
@@ -559,12 +577,57 @@ class Ledger:
     def outputs_in(self, directory: str) -> dict[str, OutputRecord]:
         """Every file stt wrote directly in this directory (resolved), by path."""
         prefix = directory.rstrip(os.sep) + os.sep
-        with self._connect() as db:
+        with self._transaction() as db:
             rows = db.execute(
                 "SELECT path, source, host, job_id, written_at FROM outputs WHERE path >= ? AND path < ?",
                 (prefix, prefix[:-1] + chr(ord(os.sep) + 1)),
             ).fetchall()
         return {r[0]: OutputRecord(*r) for r in rows if os.sep not in r[0][len(prefix) :]}
+
+
+@contextmanager
+def _atomic(db: sqlite3.Connection, *, write: bool) -> Iterator[sqlite3.Connection]:
+    """The block as one transaction, committed at its end and rolled back if anything in it (or the commit)
+    fails. A write takes the write lock at once (BEGIN IMMEDIATE): no other process writes between its reads
+    and its writes, and it cannot fail half way on a read lock that would have to be upgraded."""
+    try:
+        db.execute("BEGIN IMMEDIATE" if write else "BEGIN")  # in the try: a Ctrl-C just after it leaves none open
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+        raise
+
+
+class _JobNews(NamedTuple):
+    """What an update brings to a job's row."""
+
+    job_id: str
+    host: str
+    status: str | None
+    error: str | None
+    result: dict[str, Any] | None
+    output: str | None
+
+    def against(self, db: sqlite3.Connection) -> tuple[list[str], dict[str, Any] | None, str] | None:
+        """The row's outputs with this one added, the result to store and the job's source; None when the job
+        is not in the ledger or nothing would change."""
+        row = db.execute(
+            "SELECT outputs, status, result IS NOT NULL, source FROM jobs WHERE host=? AND id=?",
+            (self.host, self.job_id),
+        ).fetchone()
+        if row is None:
+            return None
+        outputs: list[str] = json.loads(row[0])
+        if self.output is not None and self.output not in outputs:
+            outputs.append(self.output)
+        result = None if row[2] else self.result  # a completed result never changes: kept as first stored
+        unchanged = self.status is None or self.status == row[1]
+        if unchanged and self.error is None and result is None and self.output is None:
+            return None
+        return outputs, result, str(row[3])
 
 
 def _insert_job(
@@ -627,28 +690,23 @@ def _parse_record(row: tuple[Any, ...]) -> JobRecord:
     )
 
 
-def _migrate(db: sqlite3.Connection, version: int) -> None:
+def _migrate(db: sqlite3.Connection) -> None:
     """Bring a ledger to SCHEMA_VERSION in one transaction (version 0: a new file)."""
     from stt_cli.api.wire import is_valid_id
 
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        again = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have just done it
-        if again < SCHEMA_VERSION:
-            for statement in filter(str.strip, (_JOBS if again == 0 else "").split(";")):
+    with _atomic(db, write=True):
+        version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have just done it
+        if version < SCHEMA_VERSION:
+            for statement in filter(str.strip, (_JOBS if version == 0 else "").split(";")):
                 db.execute(statement)
-            if again == 1:
+            if version == 1:
                 db.execute("ALTER TABLE jobs ADD COLUMN work TEXT")
                 db.execute("ALTER TABLE jobs ADD COLUMN audio_seconds REAL")
             for statement in filter(str.strip, _V2.split(";")):
                 db.execute(statement)
-            if again == 1:
+            if version == 1:
                 _upgrade_rows(db, is_valid_id)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
 
 
 def _upgrade_rows(db: sqlite3.Connection, is_valid_id: Callable[[object], bool]) -> None:
@@ -736,7 +794,7 @@ def _pid_alive(owner: str) -> bool:
 
 
 def keep_in_ledger(
-    job_id: str, warn: Callable[[str], None], write: Callable[..., None], *args: Any, **kwargs: Any
+    job_id: str, warn: Callable[[str], None], write: Callable[_P, None], *args: _P.args, **kwargs: _P.kwargs
 ) -> None:
     """A ledger write that cannot fail the job (it exists on the server whatever the ledger says): a failure
     is handed to `warn`."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from stt_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from stt_cli.api.wire import JobState
-    from stt_cli.core.ledger import JobRecord, Ledger
+    from stt_cli.core.ledger import JobRecord, Ledger, UnknownCreate
     from stt_cli.core.session import Session
 
 
@@ -117,7 +117,7 @@ def status(
 
 class Listing(NamedTuple):
     records: list[JobRecord]
-    unknown_creates: Sequence[Any]  # creates that may have reached the service with no answer
+    unknown_creates: Sequence[UnknownCreate]  # creates that may have reached the service with no answer
     short_ids: list[str]  # each record's id as short as the ledger's other ids allow (SHORT_ID characters or more)
 
 
@@ -127,12 +127,9 @@ def list_jobs(limit: int, only: str | None) -> Listing:
 
     if only is not None and only not in STATUSES:
         raise UsageError(f"--status {only!r} is not a status", f"use one of: {', '.join(STATUSES)}")
-    ledger = Ledger()
-    try:
+    with Ledger() as ledger:
         records = ledger.list(limit=limit, status=only)
         return Listing(records, ledger.unknown_creates(), short_ids([r.id for r in records], ledger.ids()))
-    finally:
-        ledger.close()
 
 
 def forgetting(ids: list[str]) -> tuple[list[JobRecord], list[str]]:
@@ -140,12 +137,9 @@ def forgetting(ids: list[str]) -> tuple[list[JobRecord], list[str]]:
     is a prefix of), and the ids it does not hold."""
     from stt_cli.core.ledger import Ledger
 
-    ledger = Ledger()
-    try:
+    with Ledger() as ledger:
         whole = {job_id: resolve_prefix(job_id, ledger) for job_id in dict.fromkeys(ids)}
         found = ledger.with_ids(list(whole.values()))
-    finally:
-        ledger.close()
     known = {job.id for job in found}
     return found, [typed for typed, job_id in whole.items() if job_id not in known]
 
@@ -154,41 +148,13 @@ def pruning(older_than: float) -> list[JobRecord]:
     """What `stt jobs prune` would remove."""
     from stt_cli.core.ledger import Ledger
 
-    ledger = Ledger()
-    try:
+    with Ledger() as ledger:
         return ledger.older_than(older_than)
-    finally:
-        ledger.close()
 
 
 def remove(jobs: list[JobRecord]) -> int:
-    """Exactly the jobs listed (and confirmed) removed from the ledger; how many went."""
+    """Exactly the jobs listed (and confirmed) removed from the ledger, all or none; how many went."""
     from stt_cli.core.ledger import Ledger
 
-    ledger = Ledger()
-    try:
+    with Ledger() as ledger:
         return ledger.remove_jobs(jobs)
-    finally:
-        ledger.close()
-
-
-def forget(ids: list[str]) -> list[str]:
-    """Remove jobs from the ledger (the service is not asked); the ids it did not hold."""
-    from stt_cli.core.ledger import Ledger
-
-    ledger = Ledger()
-    try:
-        return [job_id for job_id in ids if ledger.remove(job_id) == 0]
-    finally:
-        ledger.close()
-
-
-def prune(older_than: float) -> int:
-    """Forget the jobs older than this many seconds; how many went."""
-    from stt_cli.core.ledger import Ledger
-
-    ledger = Ledger()
-    try:
-        return ledger.prune(older_than)
-    finally:
-        ledger.close()

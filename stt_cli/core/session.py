@@ -62,13 +62,8 @@ class Connector:
         from stt_cli.core.settings import host_of
 
         base_url, key = self.resolve()
-        ledger = Ledger()
-        client = ApiClient(base_url, key, log=self.log)
-        sweep_temp_files(spool_dir())  # stdin spools of killed runs (a missing directory costs one failed listdir)
-        if self.on_open is not None:
-            self.on_open()
-        try:
+        with Ledger() as ledger, ApiClient(base_url, key, log=self.log) as client:
+            sweep_temp_files(spool_dir())  # stdin spools of killed runs (a missing directory costs one failed listdir)
+            if self.on_open is not None:
+                self.on_open()
             yield Session(client, ledger, host_of(base_url))
-        finally:
-            client.close()
-            ledger.close()

@@ -123,7 +123,7 @@ def obtain(
         hooks.note(f"{label} changed while it was read; the job is recorded for the bytes that were sent")
         work = work._replace(identity=f"sha256:{created.sha256}", sha256=created.sha256)
     try:
-        other = ledger.settle(key, created.generation_id, host, work)
+        other = ledger.record_created(key, created.generation_id, host, work)
     except SttError as exc:  # the job exists whatever the ledger says
         hooks.note(f"job {created.generation_id} is fine, but the ledger could not record it: {exc.message}")
         other = None

@@ -75,11 +75,10 @@ def _ledger_jobs(emulator: EmulatorHandle, *ids: str, host: str | None = None) -
     from stt_cli.core.ledger import Ledger
     from stt_cli.core.settings import host_of
 
-    ledger = Ledger()
-    for job_id in ids:
-        ledger.add(job_id, host or host_of(emulator.base_url), f"/audio/{job_id}.wav", "#g1_whisper-large", {})
-        time.sleep(0.002)
-    ledger.close()
+    with Ledger() as ledger:
+        for job_id in ids:
+            ledger.add(job_id, host or host_of(emulator.base_url), f"/audio/{job_id}.wav", "#g1_whisper-large", {})
+            time.sleep(0.002)
 
 
 def test_a_unique_prefix_stands_for_its_job(cli, emulator: EmulatorHandle, talk: Path) -> None:  # type: ignore[no-untyped-def]

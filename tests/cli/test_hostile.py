@@ -589,9 +589,8 @@ def test_a_key_file_that_is_a_fifo_is_refused_not_waited_on(cli, isolated_home: 
 def test_a_damaged_ledger_row_is_one_line(cli, isolated_home: Path) -> None:
     from stt_cli.core.ledger import Ledger
 
-    ledger = Ledger()
-    ledger.add("row-1", "h:1", "/a.wav", "m", {})
-    ledger.close()
+    with Ledger() as ledger:
+        ledger.add("row-1", "h:1", "/a.wav", "m", {})
     db = sqlite3.connect(isolated_home / "data" / "stt-cli" / "ledger.sqlite3")
     db.execute("UPDATE jobs SET options='{not json'")
     db.commit()

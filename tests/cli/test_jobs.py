@@ -30,12 +30,11 @@ def test_jobs_lists_newest_first(cli, emulator: EmulatorHandle, talk: Path) -> N
 def test_short_ids_grow_until_no_other_job_shares_them(cli) -> None:  # type: ignore[no-untyped-def]
     from stt_cli.core.ledger import Ledger
 
-    ledger = Ledger()
     ids = ["abcd1234-0001", "abcd1234-0002", "abcd12", "ffff0000-0001", "XY3D-mYpFxC-WIx-Lv3wh"]
-    for n, job_id in enumerate(ids):
-        ledger.add(job_id, "127.0.0.1:1" if n % 2 else "127.0.0.1:2", f"/audio/{n}.wav", "#g1_whisper-large", {})
-        time.sleep(0.002)
-    ledger.close()
+    with Ledger() as ledger:
+        for n, job_id in enumerate(ids):
+            ledger.add(job_id, "127.0.0.1:1" if n % 2 else "127.0.0.1:2", f"/audio/{n}.wav", "#g1_whisper-large", {})
+            time.sleep(0.002)
     shown = [line.split()[0] for line in cli("jobs").stdout.splitlines()[1:]]
     # two ids sharing 12 characters show 13; one that is the start of others shows whole; on any host
     assert shown == ["XY3D-mYp", "ffff0000", "abcd12", "abcd1234-0002", "abcd1234-0001"]

@@ -367,7 +367,7 @@ def test_a_ledger_that_fails_after_the_job_exists_only_warns(
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise UsageError("the job ledger is full", "free some space")
 
-    monkeypatch.setattr(Ledger, "settle", refuse)
+    monkeypatch.setattr(Ledger, "record_created", refuse)
     result = cli("run", str(talk))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == SAMPLE_TEXT + "\n"

@@ -197,9 +197,8 @@ def test_real_shells_complete_models_and_files(shell: str, tmp_path: Path) -> No
 
 def test_bash_completion_never_runs_or_offers_a_poisoned_id(tmp_path: Path, isolated_home: Path) -> None:
 
-    ledger = Ledger()
-    ledger.add("good-id-1", "127.0.0.1:1", "/a.wav", "m", {})
-    ledger.close()
+    with Ledger() as ledger:
+        ledger.add("good-id-1", "127.0.0.1:1", "/a.wav", "m", {})
     db = sqlite3.connect(isolated_home / "data" / "stt-cli" / "ledger.sqlite3")
     for job_id in ["$(touch pwned1)", "`touch pwned2`", "x;touch pwned3", "goo$(touch pwned4)"]:
         db.execute(

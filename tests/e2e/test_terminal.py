@@ -124,11 +124,10 @@ def _table_env() -> dict[str, str]:
 def _long_jobs() -> None:
     from stt_cli.core.ledger import Ledger
 
-    ledger = Ledger()
-    ledger.add(LONG_IDS[0], "127.0.0.1:1", LONG_SOURCE, "openai/gpt-4o-mini-transcribe", {})
-    ledger.add(LONG_IDS[1], "127.0.0.1:1", "/audio/short.wav", "#g1_whisper-large", {})
-    ledger.add("XY3D-mYpFxC-WIx-Lv3wh", "127.0.0.1:2", "https://example.com/" + "x" * 150 + ".mp3", "nova-3", {})
-    ledger.close()
+    with Ledger() as ledger:
+        ledger.add(LONG_IDS[0], "127.0.0.1:1", LONG_SOURCE, "openai/gpt-4o-mini-transcribe", {})
+        ledger.add(LONG_IDS[1], "127.0.0.1:1", "/audio/short.wav", "#g1_whisper-large", {})
+        ledger.add("XY3D-mYpFxC-WIx-Lv3wh", "127.0.0.1:2", "https://example.com/" + "x" * 150 + ".mp3", "nova-3", {})
 
 
 def test_jobs_fits_a_terminal_100_columns_wide_one_line_a_job(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """The placement rule of the tests, checked: a test's folder says what it crosses.
 
-    unit/  pure code: no server, no socket, no subprocess, no CLI run
+    unit/  pure code: no server, no socket, no subprocess, no CLI run; its folders mirror the package
+           (unit/core/test_ledger.py tests stt_cli/core/ledger.py)
     cli/   a command run in-process (the `cli` fixture, or the app) against a real server on loopback
            (the emulator or tests/hostile.py); one file per command (test_<command>.py), and one per
            concern every command shares (bad input, hostile answers, HTTP, conventions, reliability)
@@ -46,11 +47,13 @@ def _uses(path: Path) -> tuple[set[str], set[str], set[str]]:
 def test_every_test_file_is_in_one_of_the_three_folders() -> None:
     loose = sorted(p.name for p in TESTS.glob("test_*.py"))
     assert loose == [], f"move these into unit/, cli/ or e2e/: {loose}"
-    basenames = [p.name for p in TESTS.glob("*/test_*.py")]
+    basenames = [p.name for p in TESTS.glob("*/**/test_*.py")]
     assert len(basenames) == len(set(basenames)), "two test files share a name (pytest cannot import both)"
+    packages = sorted(str(p.relative_to(TESTS)) for p in TESTS.rglob("__init__.py"))
+    assert packages == [], f"test folders are no packages (pytest imports test files by basename): {packages}"
 
 
-@pytest.mark.parametrize("path", sorted(TESTS.glob("unit/test_*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(TESTS.glob("unit/**/test_*.py")), ids=lambda p: p.name)
 def test_unit_tests_cross_no_wire_and_start_no_process(path: Path) -> None:
     modules, fixtures, names = _uses(path)
     assert not modules & (PROCESS_MODULES | NETWORK), f"{path.name} imports {modules & (PROCESS_MODULES | NETWORK)}"
@@ -58,7 +61,7 @@ def test_unit_tests_cross_no_wire_and_start_no_process(path: Path) -> None:
     assert not names & {"run_cli", "start_emulator", "Emulator", "HostileServer", "ApiClient"}, path.name
 
 
-@pytest.mark.parametrize("path", sorted(TESTS.glob("cli/test_*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(TESTS.glob("cli/**/test_*.py")), ids=lambda p: p.name)
 def test_cli_tests_run_in_process(path: Path) -> None:
     modules, _, names = _uses(path)
     assert not modules & PROCESS_MODULES, f"{path.name} imports {modules & PROCESS_MODULES}: it belongs in e2e/"

@@ -11,16 +11,17 @@ def test_the_live_table_keeps_a_fixed_height() -> None:
 
     from stt_cli.cli import output
     from stt_cli.cli.views import BatchView
+    from stt_cli.errors import JobFailed
 
     output.set_verbosity(output.QUIET)  # the plain lines off a terminal are not what is measured here
     view = BatchView([f"/audio/rec{n:04d}.wav" for n in range(2000)])
     for index in range(2000):
-        row = view.row(index)
+        row = view.item(index, 0)
         with row.uploading():
             pass
         row.created(f"job-{index}", None)
         if index % 100 == 7:
-            view.fail(index, f"failure {index}")
+            view.failed(index, JobFailed(f"failure {index}"), f"job-{index}")
         elif index < 1990:
             row.done(Path(f"/out/rec{index:04d}.txt"))
     console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115

@@ -66,24 +66,23 @@ def test_the_wait_loop_follows_its_schedule_on_a_fake_clock(tmp_path: Path) -> N
 
     fake = _FakeClock()
     client = _FakeClient(["waiting"] * 6 + ["active"] * 4 + ["completed"], fake)
-    ledger = Ledger(tmp_path / "ledger.sqlite3")
     warnings: list[str] = []
-    payload = wait(
-        client,  # type: ignore[arg-type]
-        ledger,
-        "job-1",
-        timeout=600,
-        poll_interval=8,
-        warn=warnings.append,
-        sleep=fake.sleep,
-        clock=fake.clock,
-        fresh=True,
-    )
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        payload = wait(
+            client,  # type: ignore[arg-type]
+            ledger,
+            "job-1",
+            timeout=600,
+            poll_interval=8,
+            warn=warnings.append,
+            sleep=fake.sleep,
+            clock=fake.clock,
+            fresh=True,
+        )
     assert payload == {"text": "done"} and warnings == []
     assert client.asked[:6] == [0.5, 1.0, 1.5, 2.0, 3.0, 4.0]  # every half second for 2 s, then growing gaps
     gaps = [b - a for a, b in zip([0.0, *client.asked[:-1]], client.asked, strict=True)]
     assert len(client.asked) == 11 and fake.sleeps == pytest.approx(gaps)
-    ledger.close()
 
 
 def test_the_wait_loop_gives_up_at_its_timeout_without_waiting_past_it(tmp_path: Path) -> None:
@@ -93,12 +92,10 @@ def test_the_wait_loop_gives_up_at_its_timeout_without_waiting_past_it(tmp_path:
 
     fake = _FakeClock()
     client = _FakeClient(["active"], fake)
-    ledger = Ledger(tmp_path / "ledger.sqlite3")
-    with pytest.raises(StillPending) as gave_up:
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger, pytest.raises(StillPending) as gave_up:
         wait(client, ledger, "job-2", timeout=30, poll_interval=8, warn=print, sleep=fake.sleep, clock=fake.clock)  # type: ignore[arg-type]
     assert fake.now == pytest.approx(30.0) and max(fake.sleeps) <= 8.0
     assert "gave up waiting after 30 s" in gave_up.value.message and "stt fetch job-2" in (gave_up.value.hint or "")
-    ledger.close()
 
 
 def test_the_wait_loop_hands_an_unknown_status_to_its_caller_once_and_prints_nothing(
@@ -109,9 +106,17 @@ def test_the_wait_loop_hands_an_unknown_status_to_its_caller_once_and_prints_not
 
     fake = _FakeClock()
     client = _FakeClient(["transcoding"] * 3 + ["completed"], fake)
-    ledger = Ledger(tmp_path / "ledger.sqlite3")
     warnings: list[str] = []
-    wait(client, ledger, "job-3", timeout=0, poll_interval=8, warn=warnings.append, sleep=fake.sleep, clock=fake.clock)  # type: ignore[arg-type]
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        wait(
+            client,  # type: ignore[arg-type]
+            ledger,
+            "job-3",
+            timeout=0,
+            poll_interval=8,
+            warn=warnings.append,
+            sleep=fake.sleep,
+            clock=fake.clock,
+        )
     assert warnings == ["the service reported an unknown status 'transcoding'; still waiting"]
     assert capsys.readouterr() == ("", "")
-    ledger.close()

@@ -43,11 +43,11 @@ def jobs(
     if ctx.invoked_subcommand is not None:
         return
     records, unknown, short = lookup.list_jobs(limit, status)
-    for key, source, _, started in unknown:  # on stderr: stdout stays the table or the JSON lines
-        when = local_minute(started)
+    for create in unknown:  # on stderr: stdout stays the table or the JSON lines
+        when = local_minute(create.started_at)
         output.warn(
-            f"a create of {source} ({when}) may have reached the service with no answer (Idempotency-Key {key}); "
-            "running it again sends the same key"
+            f"a create of {create.source} ({when}) may have reached the service with no answer"
+            f" (Idempotency-Key {create.idempotency_key}); running it again sends the same key"
         )
     if as_json:
         output.json_lines(r.as_dict() for r in records)

@@ -12,10 +12,9 @@ def job_ids(limit: int = 50) -> str:
     from stt_cli.api.wire import is_valid_id, sanitize
     from stt_cli.core.ledger import recent_jobs
 
-    rows = recent_jobs(limit)
     lines = []
-    for job_id, source, status in rows:
-        if is_valid_id(job_id):
-            name = str(source).rsplit("/", 1)[-1]
-            lines.append(f"{job_id}\t{sanitize(f'{name}, {status}', 80)}")
+    for job in recent_jobs(limit):
+        if is_valid_id(job.id):
+            name = job.source.rsplit("/", 1)[-1]
+            lines.append(f"{job.id}\t{sanitize(f'{name}, {job.status}', 80)}")
     return "".join(line + "\n" for line in lines)
