@@ -116,9 +116,7 @@ class RequestRejected(SttError):
 
     exit_code = ExitCode.REJECTED
 
-    def __init__(
-        self, message: str, hint: str | None = None, status_code: int | None = None, **details: Any
-    ) -> None:
+    def __init__(self, message: str, hint: str | None = None, status_code: int | None = None, **details: Any) -> None:
         super().__init__(message, hint, **details)
         self.status_code = status_code
 
