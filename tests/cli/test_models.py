@@ -18,8 +18,10 @@ def test_models_lists_every_documented_id(cli) -> None:  # type: ignore[no-untyp
     assert by_id["microsoft/mai-transcribe-1.5"]["speakers"] is False
     assert by_id["#g1_nova-2-general"]["word_timings"] is True and by_id["#g1_nova-2-general"]["speakers"] is True
     table = cli("models").stdout
-    assert re.search(r"^#g1_whisper-large \(default\)\s+whisper-large\s+Whisper\s+yes\s+yes$", table, re.M)
-    assert re.search(r"^openai/gpt-4o-mini-transcribe\s+gpt-4o-mini-transcribe\s+OpenAI\s+no\s+no$", table, re.M)
+    assert re.search(r"^#g1_whisper-large \(default\)\s+whisper-large\s+Whisper\s+yes$", table, re.M)
+    assert re.search(r"^openai/gpt-4o-mini-transcribe\s+gpt-4o-mini-transcribe\s+OpenAI\s+no$", table, re.M)
+    assert "--diarize" in table.split("Whisper: ", 1)[1].split("\n", 1)[0]  # speakers: the families' flags
+    assert "--diarize" not in table.split("OpenAI: ", 1)[1].split("\n", 1)[0]
 
 
 def test_models_shows_each_id_s_aliases_beside_it(cli) -> None:  # type: ignore[no-untyped-def]

@@ -44,22 +44,24 @@ def models(
     if as_json:
         output.json_lines(summary(e) for e in entries)
         return
+    # Speakers are not a column: they come with --diarize, which the flags below show per family (and --json
+    # has them); without that column the table fits 80 columns with the aliases beside the ids.
     output.table(
-        ["model", "aliases", "family", "word timings", "speakers"],
+        ["model", "aliases", "family", "word timings"],
         [
             [
                 e.id + (" (default)" if e.id == DEFAULT_MODEL else ""),
                 ", ".join(e.aliases),
                 e.family.name,
                 "yes" if e.family.word_timings else "no",
-                "yes" if e.family.speakers else "no",
             ]
             for e in entries
         ],
     )
     lines = [
         "",
-        "-m takes an id or an alias; an alias is sent as its id. --model-unchecked ID sends any id as it is.",
+        "-m takes an id or an alias; an alias is sent as its id.",
+        "--model-unchecked ID sends an id stt does not know, as it is.",
         "",
         "Flags each family takes (stt models MODEL shows a model's own fields):",
     ]

@@ -63,14 +63,14 @@ def choose(model: str | None, unchecked: str | None) -> Choice:
 
 def _origin(key: str, value: str | None) -> Origin:
     """Where the option's value came from, asked of click (outside click, a value is the flag's, None none)."""
+    sources = click_api.ParameterSource
     ctx = click_api.get_current_context(silent=True)
-    if ctx is None:
-        source = click_api.ParameterSource.DEFAULT if value is None else click_api.ParameterSource.COMMANDLINE
-    else:
-        source = ctx.get_parameter_source(key)
-    if source == click_api.ParameterSource.COMMANDLINE:
+    source = ctx.get_parameter_source(key) if ctx is not None else None
+    if source is None:
+        source = sources.DEFAULT if value is None else sources.COMMANDLINE
+    if source == sources.COMMANDLINE:
         return Origin(FLAG, key, FLAGS[key])
-    if source == click_api.ParameterSource.DEFAULT_MAP:
+    if source == sources.DEFAULT_MAP:
         from stt_cli.core.settings import resolve as resolve_setting
 
         resolved = resolve_setting(key)
