@@ -116,7 +116,8 @@ def encode(model_id: str, values: dict[str, Any]) -> tuple[dict[str, OptionValue
     """The request fields for the flags the user set, in the model's names and types, and any warnings.
 
     `values` maps flag keys to what the command line gave (None, False or [] for a flag not given; False for
-    --no-punctuate). Raises UsageError, naming the model and the fix, for a flag it cannot take.
+    --no-punctuate). Raises UsageError, naming the model and the fix, for a flag it cannot take. An id the
+    catalogue lacks (sent unchecked) takes its options under FALLBACK_MODEL's fields, with a warning if any.
     """
     entry = model(model_id)
     known = entry is not None
