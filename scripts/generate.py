@@ -44,12 +44,13 @@ def models_markdown() -> str:
     from stt_cli.api.catalogue import DEFAULT_MODEL, families, model
     from stt_cli.api.dialects import FLAGS, field_of, flag_name
 
-    lines = ["| family | model ids | result | audio field |", "|---|---|---|---|"]
+    lines = ["| family | model ids | aliases (sent as the id) | result | audio field |", "|---|---|---|---|---|"]
     for family in families():
-        ids = ", ".join(f"`{m}`" + (" (default)" if m == DEFAULT_MODEL else "") for m in family.models)
-        first = model(family.models[0])
-        assert first is not None
-        lines.append(f"| {family.name} | {ids} | {', '.join(family.carries) or 'text only'} | `{first.upload_field}` |")
+        entries = [e for m in family.models if (e := model(m)) is not None]
+        ids = ", ".join(f"`{e.id}`" + (" (default)" if e.id == DEFAULT_MODEL else "") for e in entries)
+        aliases = ", ".join(f"`{alias}`" for e in entries for alias in e.aliases) or "-"
+        result = ", ".join(family.carries) or "text only"
+        lines.append(f"| {family.name} | {ids} | {aliases} | {result} | `{entries[0].upload_field}` |")
     lines += ["", "| flag | " + " | ".join(f.name for f in families()) + " |", "|---|" + "---|" * len(families())]
     for flag in FLAGS:
         cells = []

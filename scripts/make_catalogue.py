@@ -1,12 +1,14 @@
 """Build stt_cli/api/catalogue.json, the model catalogue, from the provider's published request schemas.
 
-    python scripts/make_catalogue.py                      # from ../shared/provider-schemas
+    python scripts/make_catalogue.py                      # from the pinned copy, tests/data/provider-schemas
     python scripts/make_catalogue.py --check              # exit 1 if the committed catalogue has drifted
     python scripts/make_catalogue.py --schemas DIR        # another copy of the schemas
 
-For every model id of the provider's model list: its family, the request fields its schema declares (JSON
-types, enums and bounds, without the prose), the multipart field that carries the audio, and what its
-result carries. The known gaps of the schemas (see their README) are handled here, each where it is met.
+For every model id of the provider's model list: its aliases (what people type), its family, the request
+fields its schema declares (JSON types, enums and bounds, without the prose), the multipart field that
+carries the audio, and what its result carries. The known gaps of the schemas (see their README) are
+handled here, each where it is met. The pinned copy is the provider's files as published; to take a newer
+release, copy them over it (tests/data/README.md) and run this script.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS = ROOT.parent / "shared" / "provider-schemas"
+SCHEMAS = ROOT / "tests" / "data" / "provider-schemas"
 TARGET = ROOT / "stt_cli" / "api" / "catalogue.json"
 
 # The provider's model list (api-notes.md, "Models"): the ids stt offers, family by family, with what each
@@ -71,6 +73,12 @@ FAMILIES: list[dict[str, Any]] = [
 ]
 # The slam-1 schema's enum says "slam-1"; the model list and the page say "aai/slam-1".
 SCHEMA_ALIASES = {"aai/slam-1": "slam-1"}
+# Aliases: the names people type for an id, none of which needs quoting in a shell (an unquoted `#g1_...` is a
+# comment there). Each id's alias is the id without its `#g1_` or `vendor/` prefix, as the provider's own
+# catalogue does (GET /v1/models lists `openai/gpt-4o` with the alias `gpt-4o`); these few are added. An alias
+# is always sent as its id: the id the model list names is the one the provider documents and prices, even
+# where the gateway takes the alias too (its schemas also list `whisper-large`, `nova-2-general`, `slam-1`).
+EXTRA_ALIASES = {"#g1_nova-2-general": ["nova-2"]}
 # Fields that carry the audio, not an option: url (JSON bodies) and the multipart file fields.
 SOURCE_FIELDS = ("url", "audio", "file")
 # The multipart field of the file. The gpt-4o schemas name it `file`; the provider's Python SDK sends
@@ -102,6 +110,25 @@ def _summary(text: str) -> str:
     return first if len(first) <= 90 else first[:89] + "…"
 
 
+def aliases(model_id: str) -> list[str]:
+    """The names that stand for an id: the id without its `#g1_` or `vendor/` prefix, then the added ones."""
+    short = model_id.removeprefix("#g1_").rpartition("/")[2]
+    return ([short] if short != model_id else []) + EXTRA_ALIASES.get(model_id, [])
+
+
+def _check_names(ids: list[str], schema_ids: set[str]) -> None:
+    """Every name stands for one id, whatever its case; every id a schema names can be typed."""
+    owner: dict[str, str] = {}
+    for model in ids:
+        for name in [model, *aliases(model)]:
+            clash = owner.setdefault(name.casefold(), model)
+            if clash != model:
+                raise SystemExit(f"the name {name!r} would stand for both {clash} and {model}")
+    untyped = sorted(m for m in schema_ids if m.casefold() not in owner)
+    if untyped:
+        raise SystemExit(f"the schemas name {', '.join(untyped)}, neither an id nor an alias here: add it")
+
+
 def build(schemas: Path) -> dict[str, Any]:
     files = sorted(schemas.glob("create.*.json"))
     if not files:
@@ -128,10 +155,11 @@ def build(schemas: Path) -> dict[str, Any]:
                 "declares_source_fields": sorted(f for f in SOURCE_FIELDS if f in properties),
                 "fields": dict(sorted(fields.items())),
             }
-            models[model] = {"family": family["name"], "schema": name}
+            models[model] = {"family": family["name"], "schema": name, "aliases": aliases(model)}
+    _check_names(list(models), set(by_id))
     return {
         "about": "Built by scripts/make_catalogue.py from the provider's published request schemas "
-        "(../shared/provider-schemas, from aimlapi/api-docs); do not edit.",
+        "(tests/data/provider-schemas, from aimlapi/api-docs); do not edit.",
         "families": [{"name": f["name"], "ids": f["ids"], "result": f["result"]} for f in FAMILIES],
         "models": models,
         "schemas": dict(sorted(requests.items())),

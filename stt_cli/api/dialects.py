@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from stt_cli.api.catalogue import DEFAULT_MODEL, FALLBACK_MODEL, Model, families, model
+from stt_cli.api.catalogue import DEFAULT_MODEL, FALLBACK_MODEL, Model, families, model, resolve
 from stt_cli.api.wire import OptionValue
 from stt_cli.errors import UsageError
 
@@ -116,18 +116,14 @@ def encode(model_id: str, values: dict[str, Any]) -> tuple[dict[str, OptionValue
     """The request fields for the flags the user set, in the model's names and types, and any warnings.
 
     `values` maps flag keys to what the command line gave (None, False or [] for a flag not given; False for
-    --no-punctuate). Raises UsageError, naming the model and the fix, for a flag it cannot take.
+    --no-punctuate). Raises UsageError, naming the model and the fix, for a flag it cannot take. An id the
+    catalogue lacks (sent unchecked) takes its options under FALLBACK_MODEL's fields, with a warning if any.
     """
     entry = model(model_id)
-    warnings = []
+    known = entry is not None
     if entry is None:
-        fallback = model(FALLBACK_MODEL)
-        assert fallback is not None
-        entry = fallback
-        warnings.append(
-            f"{model_id} is not in stt's model list (stt models); it is sent as it is, with the options under the "
-            f"field names of {FALLBACK_MODEL}"
-        )
+        entry = model(FALLBACK_MODEL)
+        assert entry is not None
     fields: dict[str, OptionValue] = {}
     for key, value in values.items():
         flag = BY_KEY[key]
@@ -137,6 +133,11 @@ def encode(model_id: str, values: dict[str, Any]) -> tuple[dict[str, OptionValue
         if name is None:
             raise _unsupported(entry, flag)
         fields[name] = _value(entry, flag, name, value)
+    warnings = []
+    if not known and fields:  # without options, nothing depends on the guess
+        warnings.append(
+            f"{model_id} is not in stt's model list: its options go under the field names of {FALLBACK_MODEL}"
+        )
     return fields, warnings
 
 
@@ -248,6 +249,7 @@ def summary(entry: Model) -> dict[str, Any]:
 
     return {
         "model": entry.id,
+        "aliases": list(entry.aliases),
         "family": entry.family.name,
         "word_timings": entry.family.word_timings,
         "speakers": entry.family.speakers,
@@ -267,17 +269,8 @@ def describe(entry: Model) -> dict[str, Any]:
     }
 
 
-def find_model(model_id: str) -> Model:
-    """The catalogue's entry for a model id, or a UsageError with the nearest id."""
-    from stt_cli.api.catalogue import all_models, model
-
-    entry = model(model_id)
-    if entry is None:
-        import difflib
-
-        guess = difflib.get_close_matches(model_id, all_models(), n=1)
-        raise UsageError(
-            f"{model_id!r} is not in stt's model list",
-            f"did you mean {guess[0]}? (stt models lists them)" if guess else "stt models lists them",
-        )
+def find_model(name: str) -> Model:
+    """The catalogue's entry for a model id or alias, or UnknownModel with the nearest names."""
+    entry = model(resolve(name))
+    assert entry is not None
     return entry

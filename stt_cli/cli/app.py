@@ -31,7 +31,13 @@ def _boundary(call: Callable[[], Any]) -> int:
         return ExitCode.USAGE  # the help has been shown; a bare `stt` is not a successful run
     except click_api.ClickUsageError as exc:
         where = f"{exc.ctx.command_path} --help" if exc.ctx is not None else "stt --help"
-        output.error(exc.format_message(), f"see '{where}'", ExitCode.USAGE)
+        hint = f"see '{where}'"
+        option = getattr(exc, "option_name", None)
+        if option in ("--model", "-m", "--model-unchecked"):  # `--model #g1_...`: the shell dropped `#...`
+            from stt_cli.cli.options.model_choice import empty_value_hint
+
+            hint = empty_value_hint(option)
+        output.error(exc.format_message(), hint, ExitCode.USAGE)
         return ExitCode.USAGE
     except click_api.ClickException as exc:
         output.error(exc.format_message(), code=ExitCode.USAGE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import shlex
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -112,7 +113,8 @@ def _settings() -> tuple[Setting, ...]:
     transcribe, render = s.TRANSCRIBING, s.RENDERING
     return (
         Setting("base_url", str, DEFAULT_BASE_URL, "API base URL"),
-        Setting("model", str, DEFAULT_MODEL, "Model id (stt models)", transcribe),
+        Setting("model", str, DEFAULT_MODEL, "Model id or alias (stt models)", transcribe),
+        Setting("model_unchecked", str, None, "Model id sent as it is, unchecked (instead of model)", transcribe),
         Setting("format", str, "text", "Result format", render, FORMAT_NAMES),
         Setting("audio_prep", str, s.DEFAULT_AUDIO_PREP, "What is sent of a local file", transcribe, s.AUDIO_PREPS),
         Setting(
@@ -201,7 +203,8 @@ def find_setting(raw_key: str) -> Setting:
 
 def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
     """A value from the command line (where=None), the environment or the file, checked and typed."""
-    fix = f"e.g. stt config set {setting.key} {setting.default}"
+    example = shlex.quote(str(setting.default)) if setting.default is not None else "VALUE"
+    fix = f"e.g. stt config set {setting.key} {example}"
     origin = f" (set by {where})" if where else ""
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise UsageError(f"{setting.key} = {raw!r} is not a {setting.kind.__name__}{origin}", fix)
@@ -385,21 +388,23 @@ def command_defaults(command: str) -> tuple[dict[str, Any] | None, list[str]]:
 
 def store(raw_key: str, raw_value: str) -> tuple[Setting, Any, list[str]]:
     """`stt config set`: the value checked and written to the config file; the setting, the typed value and
-    warnings (a model id stt does not know, an environment variable that overrides the file)."""
+    warnings (an environment variable that overrides the file).
+
+    A model is stored as the id it stands for (an alias resolved, checked as -m checks it: UnknownModel
+    otherwise), so the file holds what goes on the wire; model_unchecked is stored as it is.
+    """
     from stt_cli.core.config import edit_config
 
     setting = find_setting(raw_key)
     typed = parse_setting(setting, raw_value, None)
     if setting.key in DURATION_SETTINGS and not _is_number(raw_value.strip()):
         typed = raw_value.strip().lower()  # `5m` is kept as written (it was checked): the file reads as typed
-    warnings = []
     if setting.key == "model":
-        from stt_cli.api.catalogue import all_models
+        from stt_cli.api.catalogue import resolve as resolve_model
 
-        if typed not in all_models():
-            warnings.append(f"{typed} is not one of the known model ids (stt models); stored anyway")
+        typed = resolve_model(typed)
     edit_config(setting.key, typed)
-    return setting, typed, warnings + _shadowed(setting)
+    return setting, typed, _shadowed(setting)
 
 
 def remove(raw_key: str) -> tuple[Setting, bool, list[str]]:

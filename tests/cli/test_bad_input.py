@@ -78,6 +78,55 @@ def test_bad_options(cli, emulator: EmulatorHandle, talk: Path, args: list[str],
     assert emulator.requests() == []
 
 
+@pytest.mark.parametrize(
+    ("model", "line"),
+    [
+        ("nova3", "error: unknown model 'nova3' (from --model); did you mean nova-3, nova-2? ("),
+        ("whisper-larg", "error: unknown model 'whisper-larg' (from --model); did you mean whisper-large? ("),
+        (
+            "#g1_whisper-larg",
+            "error: unknown model '#g1_whisper-larg' (from --model); did you mean '#g1_whisper-large',",
+        ),
+        ("vendor/new-model", "error: unknown model 'vendor/new-model' (from --model) ("),
+    ],
+)
+def test_an_unknown_model_is_refused_before_any_upload_and_without_a_key(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch, model: str, line: str
+) -> None:
+    monkeypatch.delenv("AIML_API_KEY")  # the name is checked before the key is even looked for
+    for command in ("run", "submit"):
+        result = cli(command, str(talk), "-m", model)
+        assert result.exit_code == 2, result.stderr
+        error = _one_line_error(result.stderr)
+        assert error.startswith(line), error
+        assert "`stt models` lists them; --model-unchecked " in error  # the list and the escape hatch
+        assert result.stdout == ""
+    assert emulator.requests() == []
+
+
+@pytest.mark.parametrize("flag", ["--model", "-m", "--model-unchecked"])
+def test_a_model_flag_left_without_its_value_by_the_shell_says_why(
+    cli, emulator: EmulatorHandle, talk: Path, flag: str
+) -> None:
+    """`stt run talk.wav --model #g1_nova-2-general` unquoted: the shell drops `#...` as a comment."""
+    result = cli("run", str(talk), flag)
+    assert result.exit_code == 2
+    error = _one_line_error(result.stderr)
+    assert f"Option '{flag}' requires an argument" in error and "an unquoted #... is a comment to the shell" in error
+    if flag != "--model-unchecked":
+        assert f"quote it ({flag} '#g1_nova-2-general') or give its alias without # ({flag} nova-2-general)" in error
+    empty = cli("run", str(talk), flag, "")
+    assert empty.exit_code == 2 and "an unquoted #... is a comment to the shell" in _one_line_error(empty.stderr)
+    assert emulator.requests() == []
+
+
+def test_model_and_model_unchecked_together_are_refused(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", str(talk), "-m", "nova-3", "--model-unchecked", "vendor/new-model")
+    assert result.exit_code == 2
+    assert "--model and --model-unchecked were both given" in _one_line_error(result.stderr)
+    assert emulator.requests() == []
+
+
 def test_unknown_command_suggests_the_nearest(cli) -> None:
     result = cli("fetc")
     assert result.exit_code == 2

@@ -65,10 +65,108 @@ def test_config_refuses_bad_values_and_writes_nothing(cli, args: list[str], mess
     assert not config_file().exists()
 
 
-def test_config_set_model_warns_about_an_unknown_id_and_stores_it(cli) -> None:  # type: ignore[no-untyped-def]
-    result = cli("config", "set", "model", "my/new-model")
-    assert result.exit_code == 0 and "not one of the known model ids" in result.stderr
-    assert cli("config", "get", "model").stdout == "my/new-model\n"
+def test_config_set_model_stores_the_id_of_an_alias_and_refuses_an_unknown_name(cli) -> None:  # type: ignore[no-untyped-def]
+    stored = cli("config", "set", "model", "Whisper-Large")
+    assert stored.exit_code == 0, stored.stderr
+    assert stored.stderr == f"model = #g1_whisper-large in {config_file()} (Whisper-Large is its alias)\n"
+    assert config_file().read_text() == 'model = "#g1_whisper-large"\n'
+    refused = cli("config", "set", "model", "whisper-larg")
+    assert refused.exit_code == 2 and len(refused.stderr.splitlines()) == 1
+    assert refused.stderr.startswith("error: unknown model 'whisper-larg'; did you mean whisper-large? (")
+    assert "`stt config set model-unchecked whisper-larg` keeps an id stt does not know" in refused.stderr
+    assert config_file().read_text() == 'model = "#g1_whisper-large"\n'  # nothing written
+
+
+def test_config_set_model_unchecked_keeps_any_id_and_replaces_model(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("config", "set", "model", "nova-3").exit_code == 0
+    kept = cli("config", "set", "model-unchecked", "my/new-model")
+    assert kept.exit_code == 0 and f"removed model from {config_file()}" in kept.stderr
+    assert config_file().read_text() == 'model_unchecked = "my/new-model"\n'
+    assert cli("config", "get", "model-unchecked").stdout == "my/new-model\n"
+    assert re.search(
+        r"^model_unchecked\s+my/new-model\s+config file\s+\$STT_MODEL_UNCHECKED$", cli("config", "list").stdout, re.M
+    )
+    assert cli("config", "set", "model", "nova-2").exit_code == 0
+    assert config_file().read_text() == 'model = "#g1_nova-2-general"\n'
+    assert cli("config", "get", "model-unchecked").stdout == "\n"
+
+
+def _one_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), stderr
+    return lines[0]
+
+
+def test_a_stored_model_stt_does_not_know_fails_runs_naming_the_file_and_the_fix(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text('model = "whisper-larg"\n')  # stored by an older stt, or by hand
+    monkeypatch.delenv("AIML_API_KEY")  # refused before the key is even looked for
+    for command in ("run", "submit"):
+        result = cli(command, str(talk))
+        assert result.exit_code == 2, result.stderr
+        line = _one_line(result.stderr)
+        assert (
+            f"unknown model 'whisper-larg' (model = \"whisper-larg\" in {config_file()}); did you mean whisper-large?"
+            in line
+        )
+        assert "`stt config set model whisper-large` or `stt config unset model`" in line
+    assert emulator.requests() == []
+
+
+def test_a_model_from_the_environment_is_named_by_its_variable(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("STT_MODEL", "nova3")
+    result = cli("run", str(talk))
+    assert result.exit_code == 2
+    line = _one_line(result.stderr)
+    assert "unknown model 'nova3' (from $STT_MODEL); did you mean nova-3, nova-2?" in line
+    assert "set STT_MODEL to a name of `stt models`, or unset it" in line
+    assert emulator.requests() == []
+    assert cli("run", str(talk), "-m", "nova-3").exit_code == 0  # the flag wins over the environment
+    monkeypatch.setenv("STT_MODEL", "nova-2")  # an alias in the environment is sent as its id
+    assert cli("run", str(talk)).exit_code == 0
+    assert [c["model"] for c in emulator.creates()] == ["nova-3", "#g1_nova-2-general"]
+
+
+def test_model_unchecked_from_the_file_is_sent_as_it_is_and_a_flag_still_wins(
+    cli, emulator: EmulatorHandle, talk: Path
+) -> None:  # type: ignore[no-untyped-def]
+    assert cli("config", "set", "model-unchecked", "vendor/new-model").exit_code == 0
+    sent = cli("run", str(talk))
+    assert sent.exit_code == 4  # the emulator, like the service, knows no such model
+    [create] = emulator.creates()
+    assert create["outcome"] == 400 and "'vendor/new-model' is not one of the available models" in create["message"]
+    assert cli("run", str(talk), "-m", "whisper-large").exit_code == 0
+    assert emulator.creates()[-1]["model"] == "#g1_whisper-large"
+
+
+def test_model_and_model_unchecked_from_the_same_place_are_refused(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text('model = "nova-3"\nmodel_unchecked = "vendor/new-model"\n')
+    both = cli("run", str(talk))
+    assert both.exit_code == 2
+    assert f"model and model_unchecked are both set in {config_file()}" in _one_line(both.stderr)
+    monkeypatch.setenv("STT_MODEL", "nova-3")  # the environment wins over the file
+    assert cli("run", str(talk)).exit_code == 0
+    monkeypatch.setenv("STT_MODEL_UNCHECKED", "vendor/new-model")
+    twice = cli("run", str(talk))
+    assert twice.exit_code == 2 and "$STT_MODEL and $STT_MODEL_UNCHECKED are both set" in _one_line(twice.stderr)
+    assert [c["model"] for c in emulator.creates()] == ["nova-3"]
+
+
+def test_a_flag_the_config_s_model_cannot_take_names_the_file(cli, emulator: EmulatorHandle, talk: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("config", "set", "model", "gpt-4o-transcribe").exit_code == 0
+    result = cli("run", str(talk), "--diarize")
+    assert result.exit_code == 2
+    line = _one_line(result.stderr)
+    assert "--diarize is not an option of openai/gpt-4o-transcribe (OpenAI)" in line
+    assert f'the model comes from model = "openai/gpt-4o-transcribe" in {config_file()}' in line
+    assert emulator.requests() == []
 
 
 def test_a_broken_config_file_is_named_with_the_fix(cli, emulator: EmulatorHandle, talk: Path) -> None:  # type: ignore[no-untyped-def]

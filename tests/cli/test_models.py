@@ -1,4 +1,4 @@
-"""`stt models`: every documented model id listed."""
+"""`stt models`: every documented model id listed, with its aliases; one model shown by its id or an alias."""
 
 from __future__ import annotations
 
@@ -18,5 +18,34 @@ def test_models_lists_every_documented_id(cli) -> None:  # type: ignore[no-untyp
     assert by_id["microsoft/mai-transcribe-1.5"]["speakers"] is False
     assert by_id["#g1_nova-2-general"]["word_timings"] is True and by_id["#g1_nova-2-general"]["speakers"] is True
     table = cli("models").stdout
-    assert re.search(r"^#g1_whisper-large \(default\)\s+Whisper\s+yes\s+yes$", table, re.M)
-    assert re.search(r"^openai/gpt-4o-mini-transcribe\s+OpenAI\s+no\s+no$", table, re.M)
+    assert re.search(r"^#g1_whisper-large \(default\)\s+whisper-large\s+Whisper\s+yes$", table, re.M)
+    assert re.search(r"^openai/gpt-4o-mini-transcribe\s+gpt-4o-mini-transcribe\s+OpenAI\s+no$", table, re.M)
+    assert "--diarize" in table.split("Whisper: ", 1)[1].split("\n", 1)[0]  # speakers: the families' flags
+    assert "--diarize" not in table.split("OpenAI: ", 1)[1].split("\n", 1)[0]
+
+
+def test_models_shows_each_id_s_aliases_beside_it(cli) -> None:  # type: ignore[no-untyped-def]
+    rows = {row["model"]: row for row in map(json.loads, cli("models", "--json").stdout.splitlines())}
+    assert rows["#g1_nova-2-general"]["aliases"] == ["nova-2-general", "nova-2"]
+    assert rows["aai/slam-1"]["aliases"] == ["slam-1"] and rows["nova-3"]["aliases"] == []
+    table = cli("models").stdout
+    assert re.search(r"^#g1_nova-2-general\s+nova-2-general, nova-2\s+Nova-2\s", table, re.M)
+    assert re.search(r"^aai/universal\s+universal\s+AssemblyAI\s", table, re.M)
+    assert "-m takes an id or an alias; an alias is sent as its id" in table
+
+
+def test_one_model_by_its_alias_in_any_case(cli) -> None:  # type: ignore[no-untyped-def]
+    shown = cli("models", "Whisper-Large")
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout.startswith("#g1_whisper-large (Whisper)")
+    assert "aliases: whisper-large (sent as #g1_whisper-large)" in shown.stdout
+    described = json.loads(cli("models", "slam-1", "--json").stdout)
+    assert described["model"] == "aai/slam-1" and described["aliases"] == ["slam-1"]
+
+
+def test_an_unknown_model_gets_the_nearest_names(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("models", "nova3")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "error: unknown model 'nova3'; did you mean nova-3, nova-2? (`stt models` lists the ids and their aliases)\n"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,40 @@ def test_param_is_sent_unchecked_and_the_emulator_holds_it_to_the_schema(cli, em
     result = cli("submit", "https://example.com/a.wav", "--model", "nova-3", "--param", "prompt=hello")
     assert result.exit_code == 4  # --param is the raw escape hatch: the gateway's validation answers
     assert "property prompt should not exist" in result.stderr
+
+
+# --- The model: an alias goes on the wire as its id ----------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "sent"),
+    [
+        ("whisper-large", "#g1_whisper-large"),
+        ("nova-2", "#g1_nova-2-general"),
+        ("nova-2-meeting", "#g1_nova-2-meeting"),
+        ("NOVA-3", "nova-3"),
+        ("slam-1", "aai/slam-1"),
+        ("universal", "aai/universal"),
+        ("gpt-4o-mini-transcribe", "openai/gpt-4o-mini-transcribe"),
+        ("mai-transcribe-1.5", "microsoft/mai-transcribe-1.5"),
+    ],
+)
+def test_an_alias_is_sent_as_its_id(cli, emulator: EmulatorHandle, name: str, sent: str) -> None:
+    result = cli("submit", "https://example.com/talk.wav", "-m", name, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert emulator.creates()[-1]["model"] == sent
+    assert json.loads(result.stdout)["model"] == sent
+
+
+def test_an_alias_and_its_id_are_one_model_to_the_ledger_and_its_fields(
+    cli, emulator: EmulatorHandle, talk: Path
+) -> None:
+    """Resolved once, in the request: the upload field, the fields and the ledger's reuse all see the id."""
+    first = cli("run", str(talk), "-m", "gpt-4o-transcribe", "--language", "en")
+    assert first.exit_code == 0, first.stderr
+    [create] = emulator.creates()
+    assert create["model"] == "openai/gpt-4o-transcribe" and create["upload_field"] == "file"
+    assert create["options"] == {"language": "en"}
+    again = cli("run", str(talk), "-m", "openai/gpt-4o-transcribe", "--language", "en")
+    assert again.exit_code == 0 and again.stdout == first.stdout
+    assert len(emulator.creates()) == 1  # the same job, reused
+    srt = cli("run", str(talk), "-m", "gpt-4o-transcribe", "-f", "srt")
+    assert srt.exit_code == 2 and "openai/gpt-4o-transcribe returns text without word timings" in srt.stderr

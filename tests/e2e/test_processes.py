@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import signal
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_TEXT, EmulatorHandle, stderr_on_a_terminal, subprocess_env
+from conftest import SAMPLE_TEXT, EmulatorHandle, one_error_line, stderr_on_a_terminal, subprocess_env
 
 
 def _start_and_wait_for_job(args: list[str], env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen[str], str]:
@@ -123,3 +124,25 @@ def test_spinner_on_a_terminal_and_stdout_stays_clean(emulator: EmulatorHandle, 
     assert stdout.decode() == SAMPLE_TEXT + "\n"
     assert "processing" in text or "queued" in text
     assert "job " in text
+
+
+def test_an_unquoted_hash_model_in_a_real_shell_gets_the_quoting_hint(emulator: EmulatorHandle, talk: Path) -> None:
+    """What a new user types: bash takes `#g1_...`, and the rest of the line, for a comment; the hint's two
+    ways out, pasted into the same shell, both send the id."""
+    stt = f"{shlex.quote(sys.executable)} -m stt_cli"
+
+    def bash(line: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-c", f"{stt} {line}"], cwd=talk.parent, env=subprocess_env(emulator), capture_output=True,
+            text=True, timeout=60, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    eaten = bash("run talk.wav --model #g1_nova-2-general -f srt")
+    assert eaten.returncode == 2 and eaten.stdout == ""
+    error = one_error_line(eaten.stderr)
+    assert "Option '--model' requires an argument" in error and "an unquoted #... is a comment to the shell" in error
+    assert emulator.requests() == []
+    for fixed in ("--model '#g1_nova-2-general'", "--model nova-2-general"):
+        done = bash(f"submit talk.wav {fixed}")
+        assert done.returncode == 0, done.stderr
+    assert {c["model"] for c in emulator.creates()} == {"#g1_nova-2-general"}

@@ -187,10 +187,11 @@ def test_real_shells_complete_models_and_files(shell: str, tmp_path: Path) -> No
     prefix = {"bash": "\\#g1_whisper-t", "zsh": "'#g1_whisper-t", "fish": "'#g1_whisper-t"}[shell]
     model_line = f"stt run -m {prefix}"
     file_line = f"stt run {tmp_path}/tal"
-    answers = ASK[shell]([model_line, file_line, "stt run -m nova-3-"], tmp_path)
+    answers = ASK[shell]([model_line, file_line, "stt run -m nova-3-", "stt run -m whisper-t"], tmp_path)
     model = {"bash": "\\#g1_whisper-tiny"}.get(shell, "#g1_whisper-tiny")
     assert answers[model_line] == {model}
     assert answers["stt run -m nova-3-"] == {"nova-3-general", "nova-3-medical"}
+    assert answers["stt run -m whisper-t"] == {"whisper-tiny"}  # the aliases, which need no quoting
     files = {name.rsplit("/", 1)[-1] for name in answers[file_line]}
     assert files == {"talk.wav", "talk.srt"}
 

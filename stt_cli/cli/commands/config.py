@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
+from stt_cli.api.catalogue import UnknownModel
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, group, sub_command
+from stt_cli.cli.options.model_choice import unknown_stored_model
 from stt_cli.core.config import config_file, load_config
 from stt_cli.core.settings import effective, find_setting, remove, settings_table, store, unknown_keys
 
@@ -18,7 +20,7 @@ the config file, which wins over the built-in default.
 
 Examples:
   stt config set format srt
-  stt config set model '#g1_nova-2-meeting'
+  stt config set model nova-2-meeting
   stt config list
 """
 
@@ -28,7 +30,13 @@ KeyArg = Annotated[str, typer.Argument(metavar="KEY", help="A setting, e.g. mode
 
 
 def _format(value: Any) -> str:
+    if value is None:  # a setting with no default (model_unchecked) that is set nowhere
+        return ""
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# Two spellings of the model a run sends: setting one in the file takes the other out of it.
+TWINS = {"model": "model_unchecked", "model_unchecked": "model"}
 
 
 @sub_command(config_app, "list")
@@ -76,12 +84,24 @@ def set_value(
 ) -> None:
     """Store a default in the config file (checked first; comments are kept).
 
+    A model alias is stored as the id it stands for; model-unchecked keeps an
+    id stt does not know, sent as it is (and replaces model, and the reverse).
+
     Examples:
       stt config set format srt
       stt config set poll-interval 5
+      stt config set model whisper-large
     """
-    setting, typed, warnings = store(key, value)
-    output.info(f"{setting.key} = {_format(typed)} in {config_file()}")
+    try:
+        setting, typed, warnings = store(key, value)
+    except UnknownModel as exc:
+        raise unknown_stored_model(exc) from None
+    alias = f" ({value.strip()} is its alias)" if setting.key == "model" and typed != value.strip() else ""
+    output.info(f"{setting.key} = {_format(typed)} in {config_file()}{alias}")
+    twin = TWINS.get(setting.key)
+    if twin is not None and twin in load_config():
+        remove(twin)
+        output.info(f"removed {twin} from {config_file()}: {setting.key} replaces it")
     for warning in warnings:
         output.warn(warning)
 

@@ -1,4 +1,5 @@
-"""`stt models [MODEL]`: the model ids of the catalogue, what their results carry, and which flag sets which field."""
+"""`stt models [MODEL]`: the model ids of the catalogue and their aliases, what their results carry, and which flag
+sets which field."""
 
 from __future__ import annotations
 
@@ -6,26 +7,29 @@ from typing import Annotated
 
 import typer
 
-from stt_cli.api.catalogue import DEFAULT_MODEL, all_models, families, model
+from stt_cli.api.catalogue import DEFAULT_MODEL, UnknownModel, all_models, families, model
 from stt_cli.api.dialects import describe, find_model, flags_of, model_rows, summary
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, command
+from stt_cli.cli.options.model_choice import did_you_mean
+from stt_cli.errors import UsageError
 
-MODELS_HELP = """List the model ids, what their results carry, and the flags each family takes.
+MODELS_HELP = """List model ids and aliases, what their results carry, and each family's flags.
 
-With MODEL, show that model's own request fields (from the provider's
-published schema), their types, and the stt flag that sets each. "word
-timings" is needed for srt and vtt. Any other id is sent as it is, with a
-warning.
+-m takes an id or an alias (whisper-large, nova-2, universal: no # to quote);
+an alias is sent as its id. With MODEL, show that model's own request fields
+(from the provider's published schema), their types, and the stt flag that
+sets each. "word timings" is needed for srt and vtt. An id stt does not know
+is refused before anything is sent; --model-unchecked ID sends it as it is.
 
 Examples:
   stt models
-  stt models aai/universal
+  stt models universal
   stt models --json | jq -r 'select(.word_timings) | .model'
 """
 
 ModelArg = Annotated[
-    str | None, typer.Argument(metavar="[MODEL]", help="A model id: show its fields", show_default=False)
+    str | None, typer.Argument(metavar="[MODEL]", help="A model id or alias: show its fields", show_default=False)
 ]
 
 
@@ -40,19 +44,27 @@ def models(
     if as_json:
         output.json_lines(summary(e) for e in entries)
         return
+    # Speakers are not a column: they come with --diarize, which the flags below show per family (and --json
+    # has them); without that column the table fits 80 columns with the aliases beside the ids.
     output.table(
-        ["model", "family", "word timings", "speakers"],
+        ["model", "aliases", "family", "word timings"],
         [
             [
                 e.id + (" (default)" if e.id == DEFAULT_MODEL else ""),
+                ", ".join(e.aliases),
                 e.family.name,
                 "yes" if e.family.word_timings else "no",
-                "yes" if e.family.speakers else "no",
             ]
             for e in entries
         ],
     )
-    lines = ["", "Flags each family takes (stt models MODEL shows a model's own fields):"]
+    lines = [
+        "",
+        "-m takes an id or an alias; an alias is sent as its id.",
+        "--model-unchecked ID sends an id stt does not know, as it is.",
+        "",
+        "Flags each family takes (stt models MODEL shows a model's own fields):",
+    ]
     for family in families():
         first = model(family.models[0])
         if first is not None:
@@ -60,16 +72,23 @@ def models(
     output.data("\n".join(lines) + "\n")
 
 
-def _one(model_id: str, as_json: bool) -> None:
-    entry = find_model(model_id)
+def _one(name: str, as_json: bool) -> None:
+    try:
+        entry = find_model(name)
+    except UnknownModel as exc:
+        raise UsageError(
+            f"unknown model {exc.name!r}{did_you_mean(exc)}", "`stt models` lists the ids and their aliases"
+        ) from None
     rows = model_rows(entry)
     if as_json:
         output.json_lines([describe(entry)])
         return
     family = entry.family
     carries = family.carries
+    aliases = f"aliases: {', '.join(entry.aliases)} (sent as {entry.id})\n" if entry.aliases else ""
     output.data(
         f"{entry.id} ({family.name}), from the provider's schema {entry.schema_file}\n"
+        f"{aliases}"
         f"result: {', '.join(carries) if carries else 'text only (no word timings: no srt or vtt)'}\n"
         f"audio file field: {entry.upload_field}\n\n"
     )

@@ -1,5 +1,5 @@
 """The completion scripts: each shell's template (templates/*.in, plain shell code) filled with the tables
-of the command tree (spec.py): the commands, options, value kinds, model ids and setting keys."""
+of the command tree (spec.py): the commands, options, value kinds, model ids and aliases, and setting keys."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ FILE_NAMES = {"bash": "stt.bash", "zsh": "_stt", "fish": "stt.fish", "powershell
 
 
 def _models() -> tuple[str, ...]:
-    from stt_cli.api.catalogue import all_models
+    """What -m and `stt models` complete to: the ids, then their aliases (which need no quoting)."""
+    from stt_cli.api.catalogue import names
 
-    return all_models()
+    return names()
 
 
 def _keys() -> tuple[str, ...]:

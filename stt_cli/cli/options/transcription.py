@@ -12,6 +12,7 @@ from stt_cli.api.dialects import FLAGS, Flag, encode, families_with, flag_name
 from stt_cli.api.wire import OptionValue
 from stt_cli.cli.build import Group, Opt
 from stt_cli.cli.help import TRANSCRIPTION
+from stt_cli.cli.options.model_choice import blame, choose
 from stt_cli.cli.options.values import Mode, finite
 from stt_cli.core.plan import Request
 from stt_cli.errors import UsageError
@@ -77,11 +78,26 @@ TRANSCRIPTION_OPTS = (
                 "--model",
                 "-m",
                 metavar="MODEL",
-                help="Model id (`stt models` lists them and what each takes)",
+                help="Model id or alias: whisper-large, nova-2, nova-3, universal, ... (`stt models` lists them "
+                "and what each takes; an alias is sent as its id)",
                 rich_help_panel=TRANSCRIPTION,
             ),
         ],
         DEFAULT_MODEL,
+    ),
+    Opt(
+        "model_unchecked",
+        Annotated[
+            str | None,
+            typer.Option(
+                "--model-unchecked",
+                metavar="ID",
+                help="Send this model id as it is, unchecked: for a model newer than stt's list (its options go "
+                "under Whisper's field names)",
+                rich_help_panel=TRANSCRIPTION,
+                show_default=False,
+            ),
+        ],
     ),
     *(_flag_option(flag) for flag in FLAGS),
     Opt(
@@ -122,14 +138,17 @@ def parse_param(item: str) -> tuple[str, OptionValue]:
 
 
 def build_request(values: dict[str, Any]) -> Request:
-    """The chosen model's own fields for the flags given (refused before anything is read or sent), then
-    --param fields as they are."""
+    """The model, resolved once to the id that goes on the wire (an unknown name refused, naming where it
+    came from, before anything is read or sent), its own fields for the flags given, then --param fields as
+    they are. Everything downstream (formats, upload field, the ledger's work key) sees that one id."""
     finite(values, "utt_split", "temperature")
-    model = str(values.pop("model") or "").strip()
-    if not model:
-        raise UsageError("--model was given an empty value", "pass a model id, e.g. --model #g1_whisper-large")
+    choice = choose(values.pop("model"), values.pop("model_unchecked"))
+    model = choice.model
     params = values.pop("param") or []
-    options, warnings = encode(model, values)
+    try:
+        options, warnings = encode(model, values)
+    except UsageError as exc:
+        raise blame(exc, choice.origin) from None
     repeated: set[str] = set()
     for item in params:
         key, parsed = parse_param(item)
