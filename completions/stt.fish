@@ -378,6 +378,7 @@ complete -c stt -n '__stt_at auth; and __stt_no_args' -a login -d 'Store the API
 complete -c stt -n '__stt_at auth; and __stt_no_args' -a status -d 'Show which key is in use and where it comes from (masked to its last 4)'
 complete -c stt -n '__stt_at auth; and __stt_no_args' -a logout -d 'Remove the stored key file'
 complete -c stt -n '__stt_at auth' -s h -l help -d 'Show this message and exit'
+complete -c stt -n '__stt_at auth_login' -l no-check -d 'Store the key without asking the service whether it accepts it'
 complete -c stt -n '__stt_at auth_login' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at auth_login' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at auth_login' -s h -l help -d 'Show this message and exit'

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import os
 import random
+import re
 import socket
 import ssl
 import threading
@@ -37,13 +38,13 @@ from stt_cli.api.wire import (
     shown_id,
 )
 from stt_cli.errors import (
-    CHECK_BASE_URL,
     AuthError,
+    Fix,
+    Origin,
     OutcomeUnknown,
     RequestRejected,
     ServerError,
     UsageError,
-    command_line,
 )
 
 # --- Every constant that tunes the HTTP behaviour -------------------------------------------------------
@@ -310,8 +311,11 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         log: Callable[[str], None] | None = None,
+        origins: dict[str, Origin] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Where the key and the base URL came from ("key", "base_url"): an error they cause names it.
+        self._origins = origins or {}
         self._key = api_key
         self._key_bytes = api_key.encode("ascii", "replace") if len(api_key) >= 4 else b""
 
@@ -405,7 +409,10 @@ class ApiClient:
                 raise ServerError(
                     f"the server sent its answer for job {job_id} too slowly ({exc.received:,} bytes in "
                     f"{exc.seconds:.0f} s) and stt stopped waiting for it",
-                    f"check the network and the base URL, then try again: {command_line('stt', 'fetch', job_id)}",
+                    "check the network and the base URL, then try again",
+                    fix=Fix.FETCH_AGAIN,
+                    job_id=job_id,
+                    then=True,
                 ) from None
             except _Unreadable as exc:
                 raise _refused(job_id, exc) from None
@@ -426,7 +433,10 @@ class ApiClient:
                     if last:
                         raise ServerError(
                             f"the server's answer for job {job_id} could not be read ({exc})",
-                            f"try again later: {command_line('stt', 'fetch', job_id)}",
+                            "try again later",
+                            fix=Fix.FETCH_AGAIN,
+                            job_id=job_id,
+                            then=True,
                         ) from None
                     self._pause(backoff_delay(attempt), "unreadable answer", until)
                     continue
@@ -561,8 +571,10 @@ class ApiClient:
         except BadId as exc:
             raise OutcomeUnknown(
                 f"{exc}; the job may exist on the service (Idempotency-Key {idempotency_key})",
-                f"{CHECK_BASE_URL}: this does not answer like the service",
+                None,
                 idempotency_key,
+                fix=Fix.NOT_THE_SERVICE,
+                origin=self._origins.get("base_url"),
             ) from None
         except ValueError:
             raise OutcomeUnknown(
@@ -609,7 +621,8 @@ class ApiClient:
         }.get(type(exc), "lost the connection to")
         return ServerError(
             f"{kind} {host} ({sanitize(self._scrub(str(exc)), 200) or type(exc).__name__})",
-            "check the network and the base URL (--base-url / AIML_API_BASE), then try again",
+            fix=Fix.NETWORK,
+            origin=self._origins.get("base_url"),
         )
 
     def _http_error(self, answer: Answer, job_id: str | None = None) -> Exception:
@@ -624,38 +637,40 @@ class ApiClient:
             location = sanitize(self._scrub(answer.headers.get("Location", "?")), 200)
             return RequestRejected(
                 f"the server redirected to {location} (HTTP {code}); stt does not follow redirects",
-                CHECK_BASE_URL,
                 status_code=code,
+                fix=Fix.NOT_THE_SERVICE,
+                origin=self._origins.get("base_url"),
             )
         if code == 401:
-            return AuthError(f"the API key was refused (HTTP 401): {message}", "check it with `stt auth status`")
+            refused = f"the API key was refused (HTTP 401): {message}"
+            return AuthError(refused, fix=Fix.KEY_REFUSED, origin=self._origins.get("key"))
         if code == 403:
-            return AuthError(
-                f"access denied (HTTP 403): {message}",
-                "check your account's credits and the key's permissions",
-            )
-        if code == 404 and job_id is not None:
-            return JobGone(
-                f"job {job_id} was not found (HTTP 404): {message}",
-                "results are kept for one hour only; check the id with `stt jobs`",
+            denied = f"access denied (HTTP 403): {message}"
+            return AuthError(denied, fix=Fix.KEY_DENIED, origin=self._origins.get("key"))
+        if code == 404 and (job_id is None or _no_such_path(message)):
+            # The create path, or the API's own paths, are never missing from the service: the base URL is.
+            method, path = ("GET", f"/stt/{job_id}") if job_id is not None else ("POST", "/stt/create")
+            return RequestRejected(
+                f"{self.base_url} has no {method} {path} (HTTP 404): {message}",
                 status_code=code,
+                fix=Fix.BASE_URL,
+                origin=self._origins.get("base_url"),
+                base_url=self.base_url,
             )
+        if code == 404:
+            gone = f"job {job_id} was not found (HTTP 404): {message}"
+            return JobGone(gone, status_code=code, fix=Fix.JOB_GONE)
         if code in (408, 429):
             return RequestRejected(
                 f"the service is busy or rate-limiting (HTTP {code}) and kept refusing after {MAX_ATTEMPTS} tries: "
                 f"{message}",
-                "wait a minute and try again, or lower the number of jobs in flight",
                 status_code=code,
+                fix=Fix.BUSY,
             )
         if 400 <= code < 500:
-            return RequestRejected(
-                f"the server rejected the request (HTTP {code}): {message}",
-                "check the model id (stt models) and the options it takes (stt run --help)",
-                status_code=code,
-            )
-        return ServerError(
-            f"the server failed (HTTP {code}): {message}", "try again later; the service may be degraded"
-        )
+            rejected = f"the server rejected the request (HTTP {code}): {message}"
+            return RequestRejected(rejected, status_code=code, fix=Fix.REJECTED)
+        return ServerError(f"the server failed (HTTP {code}): {message}", fix=Fix.LATER)
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._key, "****") if self._key else text
@@ -703,10 +718,15 @@ def _read_body(
 
 def _refused(job_id: str, why: Exception) -> ServerError:
     """An answer past a bound (size, encoding, depth, counts): one message, never retried."""
-    return ServerError(
-        f"stt stopped reading the server's answer for job {job_id}: {why}",
-        f"{CHECK_BASE_URL}: this does not answer like the service",
-    )
+    return ServerError(f"stt stopped reading the server's answer for job {job_id}: {why}", fix=Fix.NOT_THE_SERVICE)
+
+
+NO_ROUTE = re.compile(r"^cannot (get|post|put|delete|patch) /", re.IGNORECASE)  # a web framework's "no such path"
+
+
+def _no_such_path(message: str) -> bool:
+    """A 404 that names no job but a path the server has no route for: the base URL is wrong, not the job."""
+    return bool(NO_ROUTE.match(message.strip()))
 
 
 class JobGone(RequestRejected):
@@ -716,9 +736,7 @@ class JobGone(RequestRejected):
 def quote_id(job_id: str) -> str:
     """The id as one safe path segment; anything but a valid id is refused before it reaches a URL."""
     if not is_valid_id(job_id):
-        raise UsageError(
-            f"{shown_id(job_id)} is not a valid job id", "copy the id printed by `stt submit` or `stt jobs`"
-        )
+        raise UsageError(f"{shown_id(job_id)} is not a valid job id", fix=Fix.JOB_ID)
     return quote(job_id, safe="")
 
 

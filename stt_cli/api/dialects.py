@@ -8,15 +8,16 @@ model has no field for, or a value its field cannot carry, is refused before any
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any, NamedTuple
 
 from stt_cli.api.catalogue import DEFAULT_MODEL, FALLBACK_MODEL, Model, families, model, resolve
 from stt_cli.api.wire import OptionValue
-from stt_cli.errors import UsageError
+from stt_cli.errors import Fix, UsageError
 
 
 class Flag(NamedTuple):
-    """One transcription flag: its option key (the flag is --key-with-dashes), its fields, its kind."""
+    """One transcription option: its key (the command line spells it), its fields, its kind."""
 
     key: str
     fields: tuple[str, ...]
@@ -71,10 +72,6 @@ FLAGS: tuple[Flag, ...] = (
 )
 BY_KEY = {flag.key: flag for flag in FLAGS}
 _BOOST = re.compile(r":-?[0-9]+(\.[0-9]+)?$")  # the WORD:BOOST suffix only `keywords` understands
-
-
-def flag_name(key: str) -> str:
-    return "--" + key.replace("_", "-")
 
 
 def field_of(entry: Model, flag: Flag) -> str | None:
@@ -143,74 +140,76 @@ def encode(model_id: str, values: dict[str, Any]) -> tuple[dict[str, OptionValue
 
 def _unsupported(entry: Model, flag: Flag) -> UsageError:
     takers = families_with(flag) or sorted({m for m in models_with(flag)})
-    hint = f"models that take it: {', '.join(takers)} (see stt models)" if takers else "no model takes it"
-    if flag.key == "keywords" and "prompt" in entry.fields:
-        hint = f"give the words with --prompt instead; {hint}"
-    return UsageError(f"{flag_name(flag.key)} is not an option of {entry.id} ({entry.family.name})", hint)
+    return UsageError(
+        f"{{option}} is not an option of {entry.id} ({entry.family.name})",
+        fix=Fix.OPTION_OF_OTHERS,
+        option=flag.key,
+        takers=takers,
+        instead="prompt" if flag.key == "keywords" and "prompt" in entry.fields else None,
+    )
 
 
 def _value(entry: Model, flag: Flag, name: str, value: Any) -> OptionValue:
     """The value as the field's schema types it, or UsageError."""
     schema = entry.fields[name]
     types = _types(schema)
-    where = f"{flag_name(flag.key)} for {entry.id} (its field {name})"
+    where = f"{{option}} for {entry.id} (its field {name})"
+    about: dict[str, Any] = {"option": flag.key, "model": entry.id}
     if flag.kind == "flag":
         if value and flag.true_string is not None and "string" in types:
             return flag.true_string  # summarize: "v2" where the field takes it, true where only a boolean
         if "boolean" in types:
             return bool(value)
-        raise UsageError(f"{where} takes no yes/no value", "see the field with: stt models " + entry.id)
+        raise UsageError(f"{where} takes no yes/no value", fix=Fix.MODEL_FIELDS, **about)
     if flag.kind in ("text", "choice"):
         text = str(value.value if hasattr(value, "value") else value)
-        _check_enum(where, schema, text)
+        _check_enum(where, schema, text, about)
         return text
     if flag.kind == "number":
         number = float(value)
-        _check_bounds(where, schema, number)
+        _check_bounds(where, schema, number, about)
         return number
     if flag.kind == "integer":
         whole = int(value)
-        _check_bounds(where, schema, whole)
+        _check_bounds(where, schema, whole, about)
         return whole
     items = [str(v) for v in value]
     if name in ("keyterm", "word_boost"):
         boosted = next((v for v in items if _BOOST.search(v)), None)
         if boosted is not None:
+            example = f"{{option}} {shlex.quote(boosted.rsplit(':', 1)[0])}"
             raise UsageError(
-                f"{where} takes terms without a boost: {boosted!r}",
-                f"drop the :BOOST, e.g. {flag_name(flag.key)} " + boosted.rsplit(":", 1)[0],
+                f"{where} takes terms without a boost: {boosted!r}", f"drop the :BOOST, e.g. {example}", **about
             )
     for item in items:
-        _check_enum(where, _items(schema) or schema, item)
+        _check_enum(where, _items(schema) or schema, item, about)
     if "array" in types and ("string" not in types or len(items) > 1):
         return items
     if "string" in types:
         if len(items) > 1:
-            raise UsageError(
-                f"{where} takes one value, not {len(items)}", f"give {flag_name(flag.key)} once for this model"
-            )
+            raise UsageError(f"{where} takes one value, not {len(items)}", "give {option} once for this model", **about)
         return items[0]
-    raise UsageError(f"{where} takes no text", "see the field with: stt models " + entry.id)
+    raise UsageError(f"{where} takes no text", fix=Fix.MODEL_FIELDS, **about)
 
 
-def _check_enum(where: str, schema: dict[str, Any], value: str) -> None:
+def _check_enum(where: str, schema: dict[str, Any], value: str, about: dict[str, Any]) -> None:
     allowed = schema.get("enum")
     if allowed and value not in allowed:
         shown = ", ".join(map(str, allowed[:12])) + (", ..." if len(allowed) > 12 else "")
-        raise UsageError(f"{where}: {value!r} is not one of its values", f"use one of: {shown}")
+        raise UsageError(f"{where}: {value!r} is not one of its values", f"use one of: {shown}", **about)
 
 
-def _check_bounds(where: str, schema: dict[str, Any], value: float) -> None:
+def _check_bounds(where: str, schema: dict[str, Any], value: float, about: dict[str, Any]) -> None:
     low, high = schema.get("minimum"), schema.get("maximum")
     if low is not None and value < low:
-        raise UsageError(f"{where}: {value:g} is below its minimum, {low:g}", f"give at least {low:g}")
+        raise UsageError(f"{where}: {value:g} is below its minimum, {low:g}", f"give at least {low:g}", **about)
     if high is not None and value > high:
-        raise UsageError(f"{where}: {value:g} is above its maximum, {high:g}", f"give at most {high:g}")
+        raise UsageError(f"{where}: {value:g} is above its maximum, {high:g}", f"give at most {high:g}", **about)
 
 
 def flags_of(entry: Model) -> list[str]:
-    """The transcription flags this model takes, in the order of `stt run --help`."""
-    return [flag_name(flag.key) for flag in FLAGS if field_of(entry, flag) is not None]
+    """The keys of the transcription options this model takes, in the order of `stt run --help`."""
+    return [flag.key for flag in FLAGS if field_of(entry, flag) is not None]
 
 
 def describe_type(schema: dict[str, Any]) -> str:
@@ -230,14 +229,15 @@ def describe_type(schema: dict[str, Any]) -> str:
 
 
 def model_rows(entry: Model) -> list[dict[str, Any]]:
-    """One row per request field: its name, type, allowed values and the flag that sets it (or --param)."""
-    setters = {field_of(entry, flag): flag_name(flag.key) for flag in FLAGS}
+    """One row per request field: its name, type, allowed values and the key of the option that sets it (None:
+    only a raw field can)."""
+    setters = {field_of(entry, flag): flag.key for flag in FLAGS}
     return [
         {
             "field": name,
             "type": describe_type(schema),
             "schema": {k: v for k, v in schema.items() if k != "summary"},
-            "flag": setters.get(name) or f"--param {name}=...",
+            "flag": setters.get(name),
             "summary": schema.get("summary", ""),
         }
         for name, schema in entry.fields.items()

@@ -25,7 +25,9 @@ def _boundary(call: Callable[[], Any]) -> int:
         result = call()
         return int(result) if isinstance(result, int) else ExitCode.OK
     except SttError as exc:
-        output.error(exc.message, exc.hint, int(exc.exit_code))
+        from stt_cli.cli.hints import explain
+
+        output.error(*explain(exc), int(exc.exit_code))
         return exc.exit_code
     except click_api.NoArgsIsHelpError:
         return ExitCode.USAGE  # the help has been shown; a bare `stt` is not a successful run

@@ -30,12 +30,14 @@ class Opt(NamedTuple):
 class Group(NamedTuple):
     """Flags that reach a command as one object: the parameter annotated `kind` receives `build(values)`.
 
-    A group of kind None is applied for its effect only (-q / -v).
+    A group of kind None is applied for its effect only (-q / -v). `carried`: the names of its options that a
+    command printed to resume a job repeats when they were typed (the output options, --base-url).
     """
 
     kind: Any
     opts: tuple[Opt, ...]
     build: Callable[[dict[str, Any]], Any]
+    carried: tuple[str, ...] = ()
 
 
 def use(*groups: Group) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -122,10 +124,13 @@ def with_groups(func: Callable[..., Any]) -> Callable[..., Any]:
             for o in group.opts
         ]
 
+    carried = {name for group in groups for name in group.carried} | {"as_json"}
+
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
         from stt_cli.errors import Interrupted
 
+        _carry(carried)
         for position, group in enumerate(groups):
             built = group.build({o.name: kwargs.pop(o.name) for o in group.opts})
             if position in receivers:
@@ -138,6 +143,39 @@ def with_groups(func: Callable[..., Any]) -> Callable[..., Any]:
     wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
     return wrapper
+
+
+def _carry(names: set[str]) -> None:
+    """Tell the hints which options this invocation typed that a resume command must repeat, as typed."""
+    from stt_cli.cli import hints
+    from stt_cli.cli.click_api import ParameterSource, get_current_context
+
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        hints.carry([])
+        return
+    words: list[tuple[str, list[str]]] = []
+    for param in ctx.command.params:
+        name = param.name or ""
+        if name not in names or ctx.get_parameter_source(name) is not ParameterSource.COMMANDLINE:
+            continue
+        value = ctx.params.get(name)
+        long = max(param.opts, key=len)
+        if getattr(param, "is_flag", False) and not getattr(param, "is_bool_flag", False):
+            continue
+        if getattr(param, "is_flag", False):
+            secondary = getattr(param, "secondary_opts", [])
+            if value:
+                words.append((name, [long]))
+            elif secondary:
+                words.append((name, [max(secondary, key=len)]))
+        elif value is not None:
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                words.append((name, [long, str(item)]))
+    typed_key = "api_key" in {p.name for p in ctx.command.params} and (
+        ctx.get_parameter_source("api_key") is ParameterSource.COMMANDLINE
+    )
+    hints.carry(words, key_typed=typed_key)
 
 
 def group(name: str, help: str, cls: type[TyperGroup] = SttSubGroup, **extra: Any) -> typer.Typer:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from stt_cli.api.wire import sanitize
 from stt_cli.cli import output
+from stt_cli.cli.hints import as_dict, explain, fetch_command
 from stt_cli.cli.output import _console, _safe, info, live_enabled
 from stt_cli.errors import SttError, local_minute
 
@@ -115,10 +116,8 @@ class SingleView:
             yield advance
 
     def created(self, job_id: str, reused_at: float | None) -> None:
-        from stt_cli.errors import command_line
-
         if reused_at is None:
-            info(f"job {job_id} created for {self.label} (if interrupted: {command_line('stt', 'fetch', job_id)})")
+            info(f"job {job_id} created for {self.label} (if interrupted: {fetch_command(job_id)})")
         else:
             when = local_minute(reused_at)
             info(f"reusing job {job_id} from {when} for {self.label} (--resubmit makes a new one)")
@@ -219,28 +218,22 @@ class BatchView:
         self._line(f"skipped {row.label}: {reason}")
 
     def failed(self, index: int, error: SttError, job_id: str) -> None:
-        from stt_cli.errors import command_line
-
+        message, hint = explain(error)
         row = self.move(index, "failed")
-        row.detail = sanitize(error.message, 300)
+        row.detail = sanitize(message, 300)
         if output.json_errors():
             if self._live is None:
-                output.error(f"{row.label}: {error.message}", error.hint, int(error.exit_code))
+                output.error(f"{row.label}: {message}", hint, int(error.exit_code))
             return
-        suffix = f" (job {row.job_id}: {command_line('stt', 'fetch', row.job_id)})" if row.job_id else ""
-        hint = f" ({error.hint})" if error.hint else ""
-        self._line(f"failed {row.label}: {error.message}{suffix}{hint}", always=True)
+        suffix = f" (job {row.job_id}: {fetch_command(row.job_id)})" if row.job_id else ""
+        shown = f" ({hint})" if hint else ""
+        self._line(f"failed {row.label}: {message}{suffix}{shown}", always=True)
 
     def interrupted(self, index: int, job_id: str) -> None:
-        from stt_cli.errors import command_line
-
         row = self.move(index, "interrupted")
         if row.job_id:
             row.detail = "goes on on the server"
-            self._line(
-                f"interrupted {row.label}: job {row.job_id} goes on ({command_line('stt', 'fetch', row.job_id)})",
-                always=True,
-            )
+            self._line(f"interrupted {row.label}: job {row.job_id} goes on ({fetch_command(row.job_id)})", always=True)
         else:
             row.detail = "interrupted"
             self._line(f"interrupted {row.label}")
@@ -366,7 +359,8 @@ class TerminalReporter:
 
     def outcome(self, record: dict[str, Any]) -> None:
         if self.records:
-            output.json_lines([record])
+            error = record.get("error")
+            output.json_lines([{**record, "error": as_dict(error) if isinstance(error, SttError) else None}])
 
     def warn(self, message: str) -> None:
         output.warn(message)
@@ -377,8 +371,12 @@ class TerminalReporter:
     def data(self, text: str) -> None:
         output.data(text)
 
+    def skipped(self, label: str, reason: str) -> None:
+        output.info(f"skipped {label}: {reason} (--skip-existing)")
+
     def failure(self, error: SttError, label: str) -> None:
-        output.error(f"{label}: {error.message}", error.hint)
+        message, hint = explain(error)
+        output.error(f"{label}: {message}", hint, int(error.exit_code))
 
     def single(self, label: str, size: int) -> SingleView:
         return SingleView(label, size)
@@ -417,7 +415,7 @@ class TerminalReporter:
         if self.records:
             return  # each failure is in its record on stdout, and was an error line on stderr
         for label, error in summary.failures:
-            output.info(f"  failed: {label}: {error.message} (exit {error.exit_code})", always=True)
+            output.info(f"  failed: {label}: {explain(error)[0]} (exit {error.exit_code})", always=True)
 
 
 class SubmitReporter(TerminalReporter):

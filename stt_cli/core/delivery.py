@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stt_cli.core.reporter import record
-from stt_cli.errors import Interrupted, SttError, UsageError, fetch_hint
+from stt_cli.errors import Fix, Interrupted, SttError, UsageError
 
 if TYPE_CHECKING:
     from stt_cli.core.batch import Tracked
@@ -50,18 +50,14 @@ def check_stem_of(out: OutputOptions) -> None:
 def files_only(targets: Targets) -> Targets:
     """Several formats of one source or job go to files: one of them to stdout is refused."""
     if len(targets) > 1 and None in targets.values():
-        raise UsageError(
-            f"{len(targets)} formats go to files, not to stdout",
-            "add -o STEM (it writes STEM.srt, STEM.vtt, ...) or --output-dir DIR",
-        )
+        raise UsageError(f"{len(targets)} formats go to files, not to stdout", fix=Fix.STEM_OR_DIR)
     return targets
 
 
 def refuse_stdout_under_records(reporter: Reporter, targets: list[Targets]) -> None:
     if reporter.records and any(path is None for planned in targets for path in planned.values()):
         raise UsageError(
-            "--json prints a record of each source on stdout, so the results must go to files",
-            "add -o PATH or --output-dir DIR",
+            "the records of each source go to stdout, so the results must go to files", fix=Fix.FILES_FOR_RECORDS
         )
 
 
@@ -155,7 +151,9 @@ class Delivery:
                 text = self.render(payload, job_id, fmt, source)
                 unchanged = self.write(job_id, target, text, recorded)
             except KeyboardInterrupt:  # rendering, or a FIFO no one reads: the job is safe in the ledger
-                raise Interrupted(f"interrupted; job {job_id} is in the ledger", fetch_hint(job_id)) from None
+                raise Interrupted(
+                    f"interrupted; job {job_id} is in the ledger", fix=Fix.RESUME, job_id=job_id
+                ) from None
             item.done(target, unchanged)
             written += target is not None
         detected = language(payload)
@@ -171,8 +169,8 @@ class Delivery:
             return first
 
     def render(self, payload: dict[str, Any], job_id: str, fmt: str, source: str | None = None) -> str:
-        from stt_cli.errors import command_line
-        from stt_cli.formats.render import NoSuchChannel, NoTimings, render
+        """The payload in one format; a result that cannot be rendered so says the job's result is kept."""
+        from stt_cli.formats.render import render
         from stt_cli.formats.transcript import UnknownShape
 
         try:
@@ -181,17 +179,9 @@ class Delivery:
                 options = dataclasses.replace(options, source=source)
             text, warnings = render(payload, fmt, options)
         except SttError as exc:
-            kept_as = "json" if isinstance(exc, UnknownShape) else "text"
-            message, hint = exc.message, exc.hint or ""
-            if isinstance(exc, NoSuchChannel):  # the renderer names no flag: the command line is named here
-                have = ", ".join(map(str, exc.available)) or "none"
-                message = f"--channel {exc.channel}: the result has channel(s) {have}"
-                hint = "pick one of those, or leave --channel out"
-            elif isinstance(exc, NoTimings):
-                hint = "use -f text or -f json, or a model with timestamps (Whisper, Nova, AssemblyAI)"
-            kept = "the result is kept: " + command_line("stt", "fetch", "-f", kept_as, job_id)
-            again = UsageError if isinstance(exc, (NoSuchChannel, NoTimings)) else type(exc)
-            raise again(message, f"{hint}; {kept}" if hint else kept) from None
+            exc.facts.update(job_id=job_id, format="json" if isinstance(exc, UnknownShape) else "text")
+            exc.fix = exc.fix or Fix.KEPT_AS
+            raise
         for warning in warnings:
             self.reporter.warn(warning)
         return text
@@ -204,7 +194,6 @@ class Delivery:
         """
         from stt_cli.core.files import is_special, write_failure, write_output
         from stt_cli.core.ledger import keep_in_ledger
-        from stt_cli.errors import command_line, path_word
 
         if target is None:
             self.reporter.data(text)
@@ -219,8 +208,9 @@ class Delivery:
                 return True
             raise UsageError(
                 f"the output file {target} already exists and differs from the result of job {job_id}",
-                "pass --force to replace it, or write elsewhere: "
-                + command_line("stt", "fetch", "-o", path_word(f"{target}.new"), job_id),
+                fix=Fix.WRITE_ELSEWHERE,
+                job_id=job_id,
+                path=str(target),
             )
         if not is_special(target):
             # Recorded before the file is renamed into place: a run cut off between the two finds the file
@@ -231,6 +221,7 @@ class Delivery:
         try:
             write_output(target, data)
         except OSError as exc:
-            again = command_line("stt", "fetch", "-o", path_word(target), job_id)
-            raise write_failure(exc, target, f"free some space or pick another path, then: {again}") from None
+            failure = write_failure(exc, target, "free some space or pick another path, then")
+            failure.fix, failure.facts = Fix.WRITE_AGAIN, {"job_id": job_id, "path": str(target), "then": True}
+            raise failure from None
         return False

@@ -11,7 +11,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from stt_cli.errors import UsageError, command_line, local_failure, path_word
+from stt_cli.errors import Fix, UsageError, command_line, local_failure, path_word
 
 HASH_CHUNK = 1024 * 1024
 TEMP_MARK = ".stt-"  # in the name of every temp file stt makes beside an output: .NAME.stt-PID-XXXX.tmp
@@ -180,9 +180,13 @@ def check_output_path(path: Path, *, force: bool, ours: bool = False) -> None:
         try:
             flags = _fd_flags(fd)
         except OSError:
-            raise UsageError(f"-o {path}: descriptor {fd} is not open", f"open it in the shell: {fd}>FILE") from None
+            raise UsageError(
+                f"the output {path}: descriptor {fd} is not open", f"open it in the shell: {fd}>FILE"
+            ) from None
         if flags is not None and flags & os.O_ACCMODE == os.O_RDONLY:
-            raise UsageError(f"-o {path}: descriptor {fd} is open for reading only", f"open it for writing: {fd}>FILE")
+            raise UsageError(
+                f"the output {path}: descriptor {fd} is open for reading only", f"open it for writing: {fd}>FILE"
+            )
         return  # written through, like a shell redirection
     if is_special(path):
         if stat.S_ISCHR(os.stat(path).st_mode):  # a terminal or device: can it be written at all?
@@ -194,9 +198,9 @@ def check_output_path(path: Path, *, force: bool, ours: bool = False) -> None:
     if path.is_symlink():  # the link's target is what gets written: check where it lands
         path = Path(os.path.realpath(path))
     if path.is_dir():
-        raise UsageError(f"the output {path} is a directory", "name a file, or use --output-dir")
+        raise UsageError(f"the output {path} is a directory", fix=Fix.NAME_A_FILE)
     if path.exists() and not force and not ours:
-        raise UsageError(f"the output file {path} already exists", "pass --force to overwrite it, or pick another name")
+        raise UsageError(f"the output file {path} already exists", fix=Fix.FORCE)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise UsageError(
@@ -207,7 +211,7 @@ def check_output_path(path: Path, *, force: bool, ours: bool = False) -> None:
     if len(path.name.encode("utf-8", "surrogateescape")) > name_max:
         raise UsageError(
             f"the output name {path.name} is too long for its file system ({name_max} bytes at most)",
-            "pick a shorter name with -o, or rename the source",
+            fix=Fix.SHORTER_NAME,
         )
     key = os.path.realpath(parent)
     if key in _PROBED:  # a batch writes many files in one directory: sweep and probe it once
@@ -272,17 +276,19 @@ def check_output_options(output: str | None, output_dir: Path | None) -> None:
     """-o and --output-dir as the user typed them: not both, UTF-8, -o naming a file, --output-dir a directory
     (made_output_dir has created it when it was missing)."""
     if output is not None and output_dir is not None:
-        raise UsageError("-o and --output-dir cannot be used together", "pick one")
+        raise UsageError("an output file and an output directory were both given", fix=Fix.OUTPUT_BOTH)
     if output is not None:
         utf8_name(output, "output name")
         if output.endswith(("/", os.sep)) and output_fd(output) is None:
-            raise UsageError(f"-o {output} names a directory (it ends in /)", "use --output-dir DIR, or name a file")
+            raise UsageError(
+                f"the output file {output} names a directory (it ends in /)",
+                fix=Fix.OUTPUT_ENDS_IN_SLASH,
+                output=output,
+            )
     if output_dir is not None:
         utf8_name(str(output_dir), "output directory")
         if not output_dir.is_dir():
-            raise UsageError(
-                f"the output directory {output_dir} is not a directory", "pick another --output-dir, or move it aside"
-            )
+            raise UsageError(f"the output directory {output_dir} is not a directory", fix=Fix.OTHER_OUTPUT_DIR)
 
 
 def check_stem(output: str, count: int) -> None:
@@ -292,13 +298,21 @@ def check_stem(output: str, count: int) -> None:
     path = user_path(output)
     name = path.name
     if output.endswith(("/", os.sep)) or not name or (name.startswith(".") and name.strip(".") == ""):
-        raise UsageError(f"-o {output} names a directory, not a stem for {count} files", "use --output-dir DIR")
+        raise UsageError(
+            f"the output stem {output} names a directory, not a stem for {count} files",
+            fix=Fix.STEM_IS_DIRECTORY,
+            output=output,
+            count=count,
+        )
     if is_special(path) or output_fd(output) is not None:
         raise UsageError(
-            f"-o {output} is a device or stream; {count} formats need files", "use -o STEM or --output-dir"
+            f"the output {output} is a device or stream; {count} formats need files",
+            fix=Fix.STEM_IS_STREAM,
+            output=output,
+            count=count,
         )
     if path.is_dir():
-        raise UsageError(f"-o {output} is a directory", f"use --output-dir {output}, or name a stem inside it")
+        raise UsageError(f"the output stem {output} is a directory", fix=Fix.STEM_IS_FOLDER, output=output)
 
 
 def made_output_dir(output_dir: Path | None) -> bool:
@@ -309,9 +323,7 @@ def made_output_dir(output_dir: Path | None) -> bool:
     if output_dir is None or output_dir.is_dir():
         return False
     if output_dir.exists() or output_dir.is_symlink():
-        raise UsageError(
-            f"the output directory {output_dir} is not a directory", "pick another --output-dir, or move it aside"
-        )
+        raise UsageError(f"the output directory {output_dir} is not a directory", fix=Fix.OTHER_OUTPUT_DIR)
     utf8_name(str(output_dir), "output directory")
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -327,10 +339,7 @@ def utf8_name(raw: str, what: str) -> str:
     try:
         raw.encode("utf-8")
     except UnicodeEncodeError:
-        raise UsageError(
-            f"the {what} {raw!a} is not valid UTF-8",
-            "rename it (convmv can convert a whole folder), or pipe the audio in: stt run - < FILE",
-        ) from None
+        raise UsageError(f"the {what} {raw!a} is not valid UTF-8", fix=Fix.RENAME_SOURCE) from None
     return raw
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, NamedTuple
 
-from stt_cli.errors import UsageError
+from stt_cli.errors import Fix, UsageError
 
 if TYPE_CHECKING:
     from stt_cli.api.wire import JobState
@@ -30,7 +30,7 @@ def resolve_job_id(job_id: str | None, ledger: Ledger, host: str) -> str:
         return resolve_prefix(job_id, ledger, host)
     latest = ledger.latest(host)
     if latest is None:
-        raise UsageError(f"no job recorded for {host} on this machine yet", "pass a job id, or submit one first")
+        raise UsageError(f"no job recorded for {host} on this machine yet", fix=Fix.NO_JOB_YET)
     return latest.id
 
 
@@ -47,14 +47,14 @@ def resolve_prefix(typed: str, ledger: Ledger, host: str | None = None) -> str:
         raise UsageError(
             f"job id {shown_id(typed)} is too short to stand for a job of the ledger ({len(typed)} of the"
             f" {MIN_PREFIX} characters needed at least)",
-            f"type at least {MIN_PREFIX} characters of the id, as `stt jobs` shows it",
+            fix=Fix.JOB_PREFIX,
+            short=MIN_PREFIX,
         )
     if len(matches) == 1:
         return matches[0]
     named = ", ".join(matches[:CANDIDATES_SHOWN]) + (", ..." if len(matches) > CANDIDATES_SHOWN else "")
     raise UsageError(
-        f"job id {shown_id(typed)} is ambiguous: {len(matches)} jobs start with it ({named})",
-        "type more characters of the id; `stt jobs --wide` shows whole ids",
+        f"job id {shown_id(typed)} is ambiguous: {len(matches)} jobs start with it ({named})", fix=Fix.JOB_PREFIX
     )
 
 
@@ -126,7 +126,7 @@ def list_jobs(limit: int, only: str | None) -> Listing:
     from stt_cli.core.ledger import STATUSES, Ledger
 
     if only is not None and only not in STATUSES:
-        raise UsageError(f"--status {only!r} is not a status", f"use one of: {', '.join(STATUSES)}")
+        raise UsageError(f"{{option}} {only!r} is not a status", f"use one of: {', '.join(STATUSES)}", option="status")
     with Ledger() as ledger:
         records = ledger.list(limit=limit, status=only)
         return Listing(records, ledger.unknown_creates(), short_ids([r.id for r in records], ledger.ids()))

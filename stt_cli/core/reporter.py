@@ -102,7 +102,8 @@ def record(
     reused: bool = False,
     error: SttError | None = None,
 ) -> dict[str, Any]:
-    """One source's (or job's) outcome as `--json` prints it: the README documents every key."""
+    """One source's (or job's) outcome as `--json` prints it: the README documents every key. Its `error` is the
+    failure itself, which the command line words (a message and a hint in its own terms) when it prints it."""
     return {
         "schema": RECORD_SCHEMA,
         "generation_id": generation_id,
@@ -113,9 +114,7 @@ def record(
         "outputs": outputs or {},
         "reused": reused,
         "exit_code": int(error.exit_code) if error is not None else 0,
-        "error": None
-        if error is None
-        else {"code": int(error.exit_code), "message": error.message, "hint": error.hint},
+        "error": error,
     }
 
 
@@ -134,6 +133,9 @@ class Reporter(Protocol):
 
     def failure(self, error: SttError, label: str) -> None:
         """One item of several failed and the others go on (stt submit)."""
+
+    def skipped(self, label: str, reason: str) -> None:
+        """A lone source skipped because its output exists and skipping was asked for."""
 
     def single(self, label: str, size: int) -> ItemReporter:
         """The reporter of a lone source or job (size: bytes to upload, 0 for none)."""

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 from stt_cli.core.ledger import Ledger
+from stt_cli.errors import Origin
 
 if TYPE_CHECKING:
     from stt_cli.api.client import ApiClient
@@ -37,22 +38,26 @@ class Connector:
         conn: ConnectionOptions,
         log: Callable[[str], None] | None = None,
         on_open: Callable[[], None] | None = None,
+        describe: Callable[[Origin], str] = lambda origin: origin.source,
     ) -> None:
         self.conn = conn
         self.log = log
         self.on_open = on_open
+        self.describe = describe  # how a setting's origin reads in the -v line (the command line words it)
 
-    def resolve(self) -> tuple[str, str]:
-        """The base URL and the key, checked before anything is read or sent."""
+    def resolve(self) -> tuple[str, str, dict[str, Origin]]:
+        """The base URL and the key, checked before anything is read or sent, and where each came from."""
         from stt_cli.core.credentials import mask
         from stt_cli.core.settings import require_key, resolve_base_url, validate_base_url
 
         resolved = resolve_base_url(self.conn.base_url)
         base_url = validate_base_url(resolved)
         key = require_key(self.conn.api_key)
+        origins = {"base_url": Origin("base_url", resolved.source), "key": Origin("api_key", key.source)}
         if self.log is not None:
-            self.log(f"base URL {base_url} (from {resolved.source}); key {mask(key.value)} (from {key.source})")
-        return base_url, key.value
+            where = {name: self.describe(origin) for name, origin in origins.items()}
+            self.log(f"base URL {base_url} (from {where['base_url']}); key {mask(key.value)} (from {where['key']})")
+        return base_url, key.value, origins
 
     @contextmanager
     def __call__(self) -> Iterator[Session]:
@@ -61,8 +66,8 @@ class Connector:
         from stt_cli.core.files import sweep_temp_files
         from stt_cli.core.settings import host_of
 
-        base_url, key = self.resolve()
-        with Ledger() as ledger, ApiClient(base_url, key, log=self.log) as client:
+        base_url, key, origins = self.resolve()
+        with Ledger() as ledger, ApiClient(base_url, key, log=self.log, origins=origins) as client:
             sweep_temp_files(spool_dir())  # stdin spools of killed runs (a missing directory costs one failed listdir)
             if self.on_open is not None:
                 self.on_open()

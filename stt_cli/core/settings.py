@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from stt_cli.core.config import DEFAULT_BASE_URL, config_file, load_config
-from stt_cli.errors import AuthError, UsageError
+from stt_cli.errors import AuthError, Fix, Origin, UsageError
 
 BASE_URL_ENV_VARS = ("AIML_API_BASE", "AIMLAPI_API_BASE")
 DURATION_SETTINGS = frozenset({"poll_interval", "timeout"})  # written as durations: 90, 90s, 5m, 1h30m
@@ -46,37 +46,29 @@ def is_loopback_host(host: str) -> bool:
 def validate_base_url(resolved: Resolved) -> str:
     """The base URL without a trailing slash, or a UsageError naming what is wrong and where it was set."""
     url = str(resolved.value).strip()
-    where = f"(set by {resolved.source})"
+    origin = Origin("base_url", resolved.source)
+    example = "use e.g. https://api.aimlapi.com/v1"
     if any(not ch.isprintable() or ch.isspace() for ch in url):
-        raise UsageError(
-            f"the base URL {url!a} holds a space or control character {where}", "use e.g. https://api.aimlapi.com/v1"
-        )
+        raise UsageError(f"the base URL {url!a} holds a space or control character", example, origin=origin)
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
-        raise UsageError(
-            f"the base URL {url!r} is not a valid URL {where}", "use e.g. https://api.aimlapi.com/v1"
-        ) from None
+        raise UsageError(f"the base URL {url!r} is not a valid URL", example, origin=origin) from None
     if parts.scheme not in ("http", "https") or not host:
-        raise UsageError(
-            f"the base URL {url!r} must start with https:// and name a host {where}",
-            "use e.g. https://api.aimlapi.com/v1",
-        )
+        raise UsageError(f"the base URL {url!r} must start with https:// and name a host", example, origin=origin)
     if parts.username is not None or parts.password is not None:
-        raise UsageError(
-            f"the base URL must not carry user credentials {where}",
-            "pass the key with --api-key or AIML_API_KEY",
-        )
+        raise UsageError("the base URL must not carry user credentials", fix=Fix.KEY_ELSEWHERE, origin=origin)
     if parts.query or parts.fragment:
         raise UsageError(
-            f"the base URL {url!r} must not have a query or fragment {where}", "remove the part after ? or #"
+            f"the base URL {url!r} must not have a query or fragment", "remove the part after ? or #", origin=origin
         )
     if parts.scheme == "http" and not is_loopback_host(host):
         raise UsageError(
-            f"refusing plain http:// to {host}: the key would travel unencrypted {where}",
+            f"refusing plain http:// to {host}: the key would travel unencrypted",
             "use https://, or http:// only for a loopback host such as 127.0.0.1",
+            origin=origin,
         )
     return url.rstrip("/")
 
@@ -113,7 +105,7 @@ def _settings() -> tuple[Setting, ...]:
     transcribe, render = s.TRANSCRIBING, s.RENDERING
     return (
         Setting("base_url", str, DEFAULT_BASE_URL, "API base URL"),
-        Setting("model", str, DEFAULT_MODEL, "Model id or alias (stt models)", transcribe),
+        Setting("model", str, DEFAULT_MODEL, "Model id or alias", transcribe),
         Setting("model_unchecked", str, None, "Model id sent as it is, unchecked (instead of model)", transcribe),
         Setting("format", str, "text", "Result format", render, FORMAT_NAMES),
         Setting("audio_prep", str, s.DEFAULT_AUDIO_PREP, "What is sent of a local file", transcribe, s.AUDIO_PREPS),
@@ -204,19 +196,19 @@ def find_setting(raw_key: str) -> Setting:
 def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
     """A value from the command line (where=None), the environment or the file, checked and typed."""
     example = shlex.quote(str(setting.default)) if setting.default is not None else "VALUE"
-    fix = f"e.g. stt config set {setting.key} {example}"
+    to_fix: dict[str, Any] = {"fix": Fix.SETTING, "key": setting.key, "example": example}
     origin = f" (set by {where})" if where else ""
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-        raise UsageError(f"{setting.key} = {raw!r} is not a {setting.kind.__name__}{origin}", fix)
+        raise UsageError(f"{setting.key} = {raw!r} is not a {setting.kind.__name__}{origin}", **to_fix)
     text = str(raw).strip()
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise UsageError(f"{setting.key}: the value {text!a} is not valid UTF-8{origin}", fix) from None
+        raise UsageError(f"{setting.key}: the value {text!a} is not valid UTF-8{origin}", **to_fix) from None
     what = f"{setting.key} = {text!r}"
     if setting.kind is str:
         if not text:
-            raise UsageError(f"{setting.key} is empty{origin}", fix)
+            raise UsageError(f"{setting.key} is empty{origin}", **to_fix)
         if setting.key == "format":
             return _formats(text, what, origin)
         if setting.choices and text.lower() not in setting.choices:
@@ -236,13 +228,13 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
             value = int(text) if setting.kind is int else float(text)
         except ValueError:
             kind = "whole number" if setting.kind is int else "number"
-            raise UsageError(f"{what} is not a {kind}{origin}", fix) from None
+            raise UsageError(f"{what} is not a {kind}{origin}", **to_fix) from None
     if not math.isfinite(value):
-        raise UsageError(f"{what} is not a finite number{origin}", fix)
+        raise UsageError(f"{what} is not a finite number{origin}", **to_fix)
     if setting.minimum is not None and value < setting.minimum:
-        raise UsageError(f"{what} is below its minimum, {setting.minimum:g}{origin}", fix)
+        raise UsageError(f"{what} is below its minimum, {setting.minimum:g}{origin}", **to_fix)
     if setting.maximum is not None and value > setting.maximum:
-        raise UsageError(f"{what} is above its maximum, {setting.maximum:g}{origin}", fix)
+        raise UsageError(f"{what} is above its maximum, {setting.maximum:g}{origin}", **to_fix)
     return value
 
 
@@ -285,7 +277,7 @@ def _resolve_base_url(flag: str | None, config: dict[str, Any] | None) -> Resolv
     """The base URL as written, from the flag, the environment, the file or the default; not built from
     the settings table, so `stt status` never loads what only run's settings need."""
     if flag:
-        return Resolved(flag, "--base-url")
+        return Resolved(flag, "flag")
     for name in BASE_URL_ENV_VARS:
         raw = os.environ.get(name, "")
         if raw.strip():
@@ -300,10 +292,10 @@ def _resolve_key(flag: str | None) -> Resolved | None:
     from stt_cli.core.credentials import clean_key, key_file, read_stored_key
 
     if flag is not None:
-        key = clean_key(flag, "--api-key")
+        key = clean_key(flag, "flag")
         if not key:
-            raise UsageError("--api-key was given an empty value", "pass the key, or leave the flag out")
-        return Resolved(key, "--api-key")
+            raise UsageError("the key given on the command line is empty", fix=Fix.EMPTY_KEY)
+        return Resolved(key, "flag")
     for name in KEY_ENV_VARS:
         value = os.environ.get(name)
         if value is not None and value.strip():
@@ -336,11 +328,7 @@ def require_key(flag: str | None) -> Resolved:
     """The key in use and where it comes from, or an AuthError saying how to provide one."""
     resolved = resolve("api_key", flag)
     if resolved is None:
-        raise AuthError(
-            "no API key found",
-            "set AIML_API_KEY, pass --api-key, or run `stt auth login`"
-            "; to try stt without an account, see `stt emulator --help`",
-        )
+        raise AuthError("no API key found", fix=Fix.KEY_MISSING)
     return resolved
 
 

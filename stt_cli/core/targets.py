@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from stt_cli.core.config import user_path
 from stt_cli.core.sources import Source, recorded_source
-from stt_cli.errors import UsageError
+from stt_cli.errors import Fix, UsageError
 
 if TYPE_CHECKING:
     from stt_cli.core.ledger import Ledger, OutputRecord
@@ -68,9 +68,11 @@ def plan_targets(
     from stt_cli.core.files import check_output_options, check_output_path, is_special, is_stdout, safe_name
 
     if len(sources) > 1 and output is not None and not is_stdout(output):
-        raise UsageError(f"-o names one file but {len(sources)} sources were given", "use --output-dir DIR instead")
+        raise UsageError(
+            f"one output file was named for {len(sources)} sources", fix=Fix.OUTPUT_DIR, count=len(sources)
+        )
     if len(sources) > 1 and output is not None:
-        raise UsageError("-o - (stdout) takes a single source", "use --output-dir DIR for several")
+        raise UsageError("stdout takes a single source", fix=Fix.OUTPUT_DIR, count=len(sources), stdout=True)
     check_output_options(output, output_dir)
 
     def decide(index: int, path: Path, record: OutputRecord | None) -> Target:

@@ -10,11 +10,11 @@ from stt_cli.api.wire import JobState, Status
 from stt_cli.core.ledger import keep_in_ledger
 from stt_cli.core.settings import host_of
 from stt_cli.errors import (
+    Fix,
     Interrupted,
     JobFailed,
     ServerError,
     StillPending,
-    command_line,
 )
 
 if TYPE_CHECKING:
@@ -63,7 +63,6 @@ def wait(
     ledger (JobGone is raised).
     """
     from stt_cli.api.client import JobGone, OutOfTime
-    from stt_cli.errors import fetch_hint
 
     host = host_of(client.base_url)
     deadline = clock() + timeout if timeout > 0 else None
@@ -73,7 +72,9 @@ def wait(
     shown = "submitted"
 
     def gave_up() -> StillPending:
-        return StillPending(f"gave up waiting after {timeout:g} s; job {job_id} is still {shown}", fetch_hint(job_id))
+        return StillPending(
+            f"gave up waiting after {timeout:g} s; job {job_id} is still {shown}", fix=Fix.RESUME, job_id=job_id
+        )
 
     try:
         if fresh:
@@ -97,7 +98,10 @@ def wait(
                 if state.payload is None:
                     raise ServerError(
                         f"the service says job {job_id} completed but sent no result",
-                        f"try again in a moment: {command_line('stt', 'fetch', job_id)}",
+                        "try again in a moment",
+                        fix=Fix.FETCH_AGAIN,
+                        job_id=job_id,
+                        then=True,
                     )
                 keep_in_ledger(
                     job_id, warn, ledger.update, job_id, host, status=Status.COMPLETED.value, result=state.payload
@@ -107,17 +111,14 @@ def wait(
                 message = state.error or f"status {state.raw_status}"
                 keep_in_ledger(job_id, warn, ledger.update, job_id, host, status=Status.FAILED.value, error=message)
                 raise JobFailed(
-                    f"job {job_id} failed on the server: {message}",
-                    "check the source and options, then submit again",
+                    f"job {job_id} failed on the server: {message}", "check the source and options, then submit again"
                 )
             shown = state.status.shown
             if shown != last_recorded:
                 keep_in_ledger(job_id, warn, ledger.update, job_id, host, status=shown)
                 last_recorded = shown
             if no_wait:
-                raise StillPending(
-                    f"job {job_id} is still {shown}", f"fetch it later: {command_line('stt', 'fetch', job_id)}"
-                )
+                raise StillPending(f"job {job_id} is still {shown}", fix=Fix.RESUME, job_id=job_id, later=True)
             delay = next(delays)
             if deadline is not None:
                 remaining = deadline - clock()
@@ -126,4 +127,6 @@ def wait(
                 delay = min(delay, remaining)
             sleep(delay)
     except KeyboardInterrupt:
-        raise Interrupted(f"interrupted; job {job_id} goes on running on the server", fetch_hint(job_id)) from None
+        raise Interrupted(
+            f"interrupted; job {job_id} goes on running on the server", fix=Fix.RESUME, job_id=job_id
+        ) from None

@@ -1,5 +1,5 @@
 """One entry point from a payload to the text of the chosen format. Its errors say what is wrong with the
-result, not which flag to change: the use case that called it knows the command line and adds the hint."""
+result, not which flag to change: they point at a Fix, which the command line words."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib
 from typing import Any
 
 from stt_cli.api.wire import json_text
-from stt_cli.errors import UsageError
+from stt_cli.errors import Fix, UsageError
 from stt_cli.formats.registry import FORMATS, NAMES
 from stt_cli.formats.subtitle_options import SubtitleOptions
 from stt_cli.formats.transcript import normalise
@@ -20,7 +20,12 @@ class NoSuchChannel(UsageError):
 
     def __init__(self, channel: int, available: list[int]) -> None:
         have = ", ".join(map(str, available)) or "none"
-        super().__init__(f"channel {channel} is not in the result, which has channel(s) {have}")
+        super().__init__(
+            f"channel {channel} is not in the result, which has channel(s) {have}",
+            fix=Fix.CHANNEL,
+            channel=channel,
+            available=available,
+        )
         self.channel = channel
         self.available = available
 
@@ -29,7 +34,7 @@ class NoTimings(UsageError):
     """Subtitles asked of a result without word timings."""
 
     def __init__(self, fmt: str) -> None:
-        super().__init__(f"this result has no word timings, so it cannot be rendered as {fmt}")
+        super().__init__(f"this result has no word timings, so it cannot be rendered as {fmt}", fix=Fix.TEXT_FORMAT)
         self.format = fmt
 
 

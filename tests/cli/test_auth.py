@@ -17,7 +17,7 @@ def _key_file(home: Path) -> Path:
 
 
 def test_login_from_stdin_stores_the_key_privately(cli, isolated_home: Path) -> None:
-    result = cli("auth", "login", input=KEY + "\n")
+    result = cli("auth", "login", "--no-check", input=KEY + "\n")
     assert result.exit_code == 0, result.stderr
     path = _key_file(isolated_home)
     assert json.loads(path.read_text())["api_key"] == KEY  # the trailing newline was trimmed
@@ -29,7 +29,7 @@ def test_login_from_stdin_stores_the_key_privately(cli, isolated_home: Path) -> 
 
 
 def test_status_names_the_source_and_masks_the_key(cli, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cli("auth", "login", input=KEY)
+    cli("auth", "login", "--no-check", input=KEY)
     stored = cli("auth", "status")
     assert stored.exit_code == 0
     assert "****9876" in stored.stdout and "key file" in stored.stdout
@@ -45,14 +45,14 @@ def test_status_names_the_source_and_masks_the_key(cli, isolated_home: Path, mon
 
 
 def test_short_keys_show_no_characters(cli) -> None:
-    cli("auth", "login", input="zq9xw")
+    cli("auth", "login", "--no-check", input="zq9xw")
     line = cli("auth", "status").stdout.splitlines()[0]
     assert line.startswith("key:      **** (from key file")
     assert "q9xw" not in line
 
 
 def test_logout_removes_the_file(cli, isolated_home: Path) -> None:
-    cli("auth", "login", input=KEY)
+    cli("auth", "login", "--no-check", input=KEY)
     result = cli("auth", "logout")
     assert result.exit_code == 0
     assert not _key_file(isolated_home).exists()
@@ -73,7 +73,7 @@ def test_stored_key_is_used_for_requests(
     cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("AIML_API_KEY")
-    cli("auth", "login", input=KEY)
+    cli("auth", "login", "--no-check", input=KEY)
     emulator.server.state.api_key = KEY
     assert cli("submit", str(talk)).exit_code == 0
 
@@ -82,7 +82,7 @@ def test_a_key_file_others_can_read_is_refused(
     cli, isolated_home: Path, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("AIML_API_KEY")
-    cli("auth", "login", input=KEY)
+    cli("auth", "login", "--no-check", input=KEY)
     _key_file(isolated_home).chmod(0o644)
     result = cli("run", str(talk))
     assert result.exit_code == 3
@@ -91,7 +91,7 @@ def test_a_key_file_others_can_read_is_refused(
 
 
 def test_a_corrupt_key_file_is_reported(cli, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cli("auth", "login", input=KEY)
+    cli("auth", "login", "--no-check", input=KEY)
     _key_file(isolated_home).write_text("{not json", encoding="utf-8")
     result = cli("auth", "status")
     assert result.exit_code == 3
@@ -136,3 +136,65 @@ def test_status_check_tells_an_accepted_key_from_a_refused_one(cli, monkeypatch:
 def test_status_without_check_asks_the_service_nothing(cli, emulator: EmulatorHandle) -> None:
     assert cli("auth", "status").exit_code == 0
     assert emulator.requests() == []
+
+
+def test_login_checks_the_key_with_the_service_before_storing_it(
+    cli, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import _serve
+
+    monkeypatch.delenv("AIML_API_KEY", raising=False)
+    for emulator in _serve(monkeypatch, api_key=KEY):
+        monkeypatch.delenv("AIML_API_KEY")
+        refused = cli("auth", "login", input="sk-wrong-00000000000000000000")
+        assert refused.exit_code == 3
+        line = refused.stderr.strip()
+        assert len(line.splitlines()) == 1 and "refused (HTTP 401)" in line and "nothing was stored" in line
+        assert "https://aimlapi.com/app/keys" in line and "--no-check" in line
+        assert not _key_file(isolated_home).exists()
+        stored = cli("auth", "login", input=KEY)
+        assert stored.exit_code == 0, stored.stderr
+        assert "****9876" in stored.stderr and "accepted" in stored.stderr
+        assert json.loads(_key_file(isolated_home).read_text())["api_key"] == KEY
+        assert all("stt-auth-check-" in poll["path"] for poll in emulator.polls()) and emulator.creates() == []
+
+
+def test_login_without_the_service_stores_nothing_unless_no_check(cli, isolated_home: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from conftest import free_port
+
+    monkeypatch.setenv("AIML_API_BASE", f"http://127.0.0.1:{free_port()}/v1")  # nothing listens there
+    offline = cli("auth", "login", input=KEY)
+    assert offline.exit_code == 5
+    assert "could not be checked" in offline.stderr and "stt auth login --no-check" in offline.stderr
+    assert not _key_file(isolated_home).exists()
+    unchecked = cli("auth", "login", "--no-check", input=KEY)
+    assert unchecked.exit_code == 0 and "not checked" in unchecked.stderr
+    assert _key_file(isolated_home).exists()
+
+
+@pytest.mark.parametrize(
+    ("how", "named", "fix"),
+    [
+        ("env", "set by $AIML_API_KEY", "check AIML_API_KEY, or unset it"),
+        ("flag", "set by --api-key", "check the key given with --api-key"),
+        ("file", "set by the key file", "stt auth login"),
+    ],
+)
+def test_a_refused_key_names_where_it_came_from_and_where_keys_are_issued(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch, how: str, named: str, fix: str
+) -> None:
+    emulator.server.state.api_key = "the-right-key-0000000000"
+    monkeypatch.delenv("AIML_API_KEY")
+    args = []
+    if how == "env":
+        monkeypatch.setenv("AIML_API_KEY", KEY)
+    elif how == "flag":
+        args = ["--api-key", KEY]
+    else:
+        assert cli("auth", "login", "--no-check", input=KEY).exit_code == 0
+    result = cli("run", str(talk), *args)
+    assert result.exit_code == 3
+    line = result.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert "refused (HTTP 401)" in line and named in line and fix in line
+    assert "https://aimlapi.com/app/keys" in line and KEY not in line

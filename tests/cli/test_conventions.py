@@ -97,8 +97,8 @@ def test_a_unique_prefix_stands_for_its_job(cli, emulator: EmulatorHandle, talk:
     assert (fetched.exit_code, fetched.stdout) == (0, SAMPLE_TEXT + "\n"), fetched.stderr
     assert cli("fetch", "-", "--no-wait", input=f"{job[:6]}\n").stdout == SAMPLE_TEXT + "\n"
     both = cli("fetch", job[:4], job, "--output-dir", "out")  # two spellings of one job: fetched once
-    assert both.exit_code == 0 and sorted(p.name for p in Path("out").iterdir()) == [f"{job}.txt"]
-    assert both.stderr.count(f"{job}.txt") == 1 and " of 2 " not in both.stderr
+    assert both.exit_code == 0 and sorted(p.name for p in Path("out").iterdir()) == ["talk.txt"]
+    assert both.stderr.count("talk.txt") == 1 and " of 2 " not in both.stderr
     removed = cli("jobs", "rm", job[:5], "--yes")
     assert removed.exit_code == 0 and "removed 1 job(s)" in removed.stderr
     assert [json.loads(line)["generation_id"] for line in cli("jobs", "--json").stdout.splitlines()] == [other]

@@ -62,7 +62,7 @@ def test_a_key_file_owned_by_another_user_is_refused(
     cli, isolated_home: Path, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("AIML_API_KEY")
-    cli("auth", "login", input=KEY)
+    cli("auth", "login", "--no-check", input=KEY)
     os.chown(isolated_home / "config" / "stt-cli" / "credentials.json", 65534, -1)
     result = cli("run", str(talk))
     assert result.exit_code == 3

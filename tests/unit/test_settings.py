@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from stt_cli.cli.hints import explain
 from stt_cli.core.settings import Resolved, is_loopback_host, validate_base_url
-from stt_cli.errors import UsageError
+from stt_cli.errors import Origin, UsageError
 
 
 @pytest.mark.parametrize(
@@ -32,5 +33,7 @@ def test_loopback_hosts(host: str, loopback: bool) -> None:
 def test_base_url_normalisation() -> None:
     assert validate_base_url(Resolved("https://api.aimlapi.com/v1/", "x")) == "https://api.aimlapi.com/v1"
     assert validate_base_url(Resolved("http://[::1]:8750/v1", "x")) == "http://[::1]:8750/v1"
-    with pytest.raises(UsageError, match="set by \\$AIML_API_BASE"):
+    with pytest.raises(UsageError, match="unencrypted") as refused:
         validate_base_url(Resolved("http://10.0.0.1/v1", "$AIML_API_BASE"))
+    assert refused.value.origin == Origin("base_url", "$AIML_API_BASE")
+    assert "(set by $AIML_API_BASE)" in explain(refused.value)[0]

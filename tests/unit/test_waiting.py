@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from stt_cli.api.wire import parse_job
+from stt_cli.cli.hints import explain
 from stt_cli.core.waiting import poll_delays
+from stt_cli.errors import Fix
 
 
 class _FakeClock:
@@ -95,7 +97,9 @@ def test_the_wait_loop_gives_up_at_its_timeout_without_waiting_past_it(tmp_path:
     with Ledger(tmp_path / "ledger.sqlite3") as ledger, pytest.raises(StillPending) as gave_up:
         wait(client, ledger, "job-2", timeout=30, poll_interval=8, warn=print, sleep=fake.sleep, clock=fake.clock)  # type: ignore[arg-type]
     assert fake.now == pytest.approx(30.0) and max(fake.sleeps) <= 8.0
-    assert "gave up waiting after 30 s" in gave_up.value.message and "stt fetch job-2" in (gave_up.value.hint or "")
+    assert "gave up waiting after 30 s" in gave_up.value.message
+    assert gave_up.value.fix is Fix.RESUME and gave_up.value.facts["job_id"] == "job-2"
+    assert "stt fetch job-2" in (explain(gave_up.value)[1] or "")
 
 
 def test_the_wait_loop_hands_an_unknown_status_to_its_caller_once_and_prints_nothing(

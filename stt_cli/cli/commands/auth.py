@@ -10,6 +10,7 @@ import typer
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, group, sub_command
 from stt_cli.core import credentials
+from stt_cli.core.usecases import auth
 
 AUTH_HELP = """Store, show or remove the API key.
 
@@ -25,14 +26,22 @@ auth_app = group("auth", AUTH_HELP, no_args_is_help=True)
 
 
 @sub_command(auth_app)
-def login() -> None:
+def login(
+    no_check: Annotated[
+        bool, typer.Option("--no-check", help="Store the key without asking the service whether it accepts it")
+    ] = False,
+) -> None:
     """Store the API key: typed at a hidden prompt, or read from a pipe.
 
-    The key file is readable by you only (0600).
+    The service is asked first whether it accepts the key (one status query
+    for a job that cannot exist: nothing is created or billed); a refused key
+    is not stored. The key file is readable by you only (0600). Keys are
+    issued at https://aimlapi.com/app/keys.
 
     Examples:
       stt auth login
       printf %s "$KEY" | stt auth login
+      stt auth login --no-check       # offline: store it unchecked
     """
     if sys.stdin.isatty():
         import getpass
@@ -40,8 +49,8 @@ def login() -> None:
         raw = getpass.getpass("API key (input hidden): ", stream=sys.stderr)
     else:
         raw = sys.stdin.read()
-    masked, path, warnings = credentials.login(raw)
-    output.info(f"stored key {masked} in {path}")
+    masked, path, warnings, checked = auth.login(raw, check=not no_check)
+    output.info(f"stored key {masked} in {path}" + (f"; {checked}" if checked else " (not checked)"))
     for warning in warnings:
         output.warn(warning)
 
@@ -64,9 +73,11 @@ def status(
       stt auth status --check
       stt auth status --json | jq -r .source
     """
-    state = credentials.status(api_key)
+    state = auth.status(api_key)
+    if state["source"] == "flag":  # the lower layers name the command line's key "flag"
+        state["source"] = "--api-key"
     if check:
-        state["check"] = credentials.check(api_key)
+        state["check"] = auth.check(api_key)
     if as_json:
         output.json_lines([state])
         return
@@ -85,7 +96,7 @@ def logout() -> None:
       stt auth logout
       stt auth logout && stt auth status   # exit 3 unless AIML_API_KEY is set
     """
-    removed, warnings = credentials.logout()
+    removed, warnings = auth.logout()
     output.info(f"removed {removed}" if removed else f"no stored key ({credentials.key_file()} does not exist)")
     for warning in warnings:
         output.warn(warning)

@@ -3,7 +3,7 @@ sets which field."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -11,6 +11,7 @@ from stt_cli.api.catalogue import DEFAULT_MODEL, UnknownModel, all_models, famil
 from stt_cli.api.dialects import describe, find_model, flags_of, model_rows, summary
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, command
+from stt_cli.cli.hints import option_flag
 from stt_cli.cli.options.model_choice import did_you_mean
 from stt_cli.errors import UsageError
 
@@ -42,7 +43,7 @@ def models(
         return
     entries = [e for m in all_models() if (e := model(m)) is not None]
     if as_json:
-        output.json_lines(summary(e) for e in entries)
+        output.json_lines(_spelled(summary(e)) for e in entries)
         return
     # Speakers are not a column: they come with --diarize, which the flags below show per family (and --json
     # has them); without that column the table fits 80 columns with the aliases beside the ids.
@@ -68,7 +69,7 @@ def models(
     for family in families():
         first = model(family.models[0])
         if first is not None:
-            lines.append(f"  {family.name}: {' '.join(flags_of(first))}")
+            lines.append(f"  {family.name}: {' '.join(map(option_flag, flags_of(first)))}")
     output.data("\n".join(lines) + "\n")
 
 
@@ -79,9 +80,10 @@ def _one(name: str, as_json: bool) -> None:
         raise UsageError(
             f"unknown model {exc.name!r}{did_you_mean(exc)}", "`stt models` lists the ids and their aliases"
         ) from None
-    rows = model_rows(entry)
+    rows = [_setter(row) for row in model_rows(entry)]
     if as_json:
-        output.json_lines([describe(entry)])
+        described = describe(entry)
+        output.json_lines([_spelled({**described, "fields": [_setter(row) for row in described["fields"]]})])
         return
     family = entry.family
     carries = family.carries
@@ -95,6 +97,16 @@ def _one(name: str, as_json: bool) -> None:
     output.table(
         ["field", "type", "set by", "meaning"], [[r["field"], r["type"], r["flag"], r["summary"]] for r in rows]
     )
+
+
+def _spelled(entry: dict[str, Any]) -> dict[str, Any]:
+    """A model's summary with its options as the command line spells them."""
+    return {**entry, "flags": [option_flag(key) for key in entry["flags"]]}
+
+
+def _setter(row: dict[str, Any]) -> dict[str, Any]:
+    """A field's row with what sets it as the command line spells it: its option, or --param FIELD=..."""
+    return {**row, "flag": option_flag(row["flag"]) if row["flag"] else f"--param {row['field']}=..."}
 
 
 models_app = command("models", models, MODELS_HELP, "List the model ids, what they give and the flags each takes")

@@ -44,10 +44,12 @@ def build_connector(values: dict[str, Any]) -> Connector:
     """The connection options as the use cases take them: a Connector that opens the session when asked,
     logging each request with -v and resuming the garbage collector once it is open (cli/main.py)."""
     from stt_cli.cli import output
+    from stt_cli.cli.hints import source_words
     from stt_cli.cli.main import resume_collector
 
     log = output.debug if output.verbosity() >= output.VERBOSE else None
-    return Connector(ConnectionOptions(values["base_url"], values["api_key"]), log=log, on_open=resume_collector)
+    connection = ConnectionOptions(values["base_url"], values["api_key"])
+    return Connector(connection, log=log, on_open=resume_collector, describe=source_words)
 
 
-CONNECTION_GROUP = Group(Connector, CONNECTION_OPTS, build_connector)
+CONNECTION_GROUP = Group(Connector, CONNECTION_OPTS, build_connector, carried=("base_url",))

@@ -140,4 +140,6 @@ def blame(exc: UsageError, origin: Origin) -> UsageError:
     """A model's refusal of a flag, naming where the model came from when no flag on this line chose it."""
     if origin.level not in (ENV, FILE):
         return exc
-    return UsageError(f"{exc.message}; the model comes from {origin.where}", exc.hint)
+    return UsageError(
+        f"{exc.message}; the model comes from {origin.where}", exc.hint, fix=exc.fix, origin=exc.origin, **exc.facts
+    )

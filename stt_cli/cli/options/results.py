@@ -234,4 +234,4 @@ OUTPUT_OPTS = (
         "channel", int | None, "--channel", "Only this audio channel (default: all, labelled)", None, min=0, metavar="N"
     ),
 )
-OUTPUT_GROUP = Group(OutputOptions, OUTPUT_OPTS, build_output)
+OUTPUT_GROUP = Group(OutputOptions, OUTPUT_OPTS, build_output, carried=tuple(o.name for o in OUTPUT_OPTS))

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli.api.catalogue import DEFAULT_MODEL, families
-from stt_cli.api.dialects import FLAGS, Flag, encode, families_with, flag_name
+from stt_cli.api.dialects import FLAGS, Flag, encode, families_with
 from stt_cli.api.wire import OptionValue
 from stt_cli.cli.build import Group, Opt
 from stt_cli.cli.help import TRANSCRIPTION
+from stt_cli.cli.hints import option_flag as flag_name
 from stt_cli.cli.options.model_choice import blame, choose
 from stt_cli.cli.options.values import Mode, finite
 from stt_cli.core.plan import Request

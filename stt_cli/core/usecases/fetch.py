@@ -20,7 +20,7 @@ from stt_cli.core.delivery import (
     refuse_stdout_under_records,
     with_record,
 )
-from stt_cli.errors import ExitCode, Interrupted, UsageError
+from stt_cli.errors import ExitCode, Fix, Interrupted, UsageError
 
 if TYPE_CHECKING:
     from stt_cli.core.plan import OutputOptions, WaitOptions
@@ -37,9 +37,7 @@ def job_ids(raw: list[str]) -> list[str]:
         if item == "-":
             read = read_list("-")
             if not read:
-                raise UsageError(
-                    "no job ids on stdin", "pipe them in one a line: stt jobs --json | jq -r .generation_id"
-                )
+                raise UsageError("no job ids on stdin", fix=Fix.PIPE_IDS)
             ids.extend(read)
         else:
             ids.append(item)
@@ -131,8 +129,14 @@ def fetch(
 
     ids = job_ids(raw_ids)
     if len(ids) > 1 and out.output is not None:
-        what = "-o - (stdout)" if is_stdout(out.output) else "-o"
-        raise UsageError(f"{what} takes a single job but {len(ids)} ids were given", "use --output-dir DIR instead")
+        what = "stdout" if is_stdout(out.output) else "one output file"
+        raise UsageError(
+            f"{what} takes a single job but {len(ids)} ids were given",
+            fix=Fix.OUTPUT_DIR,
+            count=len(ids),
+            stdout=is_stdout(out.output),
+            jobs=True,
+        )
     if len(ids) > 1 and out.output_dir is None:
         out = out._replace(output_dir=Path("."))
     check_stem_of(out)

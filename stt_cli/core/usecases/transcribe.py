@@ -24,7 +24,7 @@ from stt_cli.core.delivery import (
 )
 from stt_cli.core.reporter import Submitted, record
 from stt_cli.core.sources import collect_sources
-from stt_cli.errors import ExitCode, Interrupted, UsageError
+from stt_cli.errors import ExitCode, Fix, Interrupted, UsageError
 
 if TYPE_CHECKING:
     from stt_cli.core.media import Once
@@ -48,7 +48,7 @@ def check_formats(request: Request, formats: tuple[str, ...]) -> None:
         fmt = needing[0]
         raise UsageError(
             f"{request.model} returns text without word timings, so it cannot make {fmt}, which needs them",
-            "pick a Whisper, Nova or AssemblyAI model, or use -f text",
+            fix=Fix.TEXT_FORMAT,
         )
 
 
@@ -237,7 +237,7 @@ def run(
         items = [Item(source.label, _size(source), p.skip) for source, p in zip(sources, planned, strict=True)]
         if len(items) == 1:
             if items[0].skip is not None:
-                reporter.note(f"skipped {items[0].label}: {items[0].skip} (--skip-existing)")
+                reporter.skipped(items[0].label, items[0].skip)
             else:
                 batch.one(items[0], work)
             return ExitCode.OK

@@ -1,0 +1,238 @@
+"""The one table that words a failure for the person reading it: the next step in stt's own commands and flags,
+and where the setting at fault came from.
+
+The layers below the terminal say what failed and point at a `Fix` (stt_cli/errors.py), with the facts it needs;
+they name no command and no flag (tests/unit/test_hints.py holds them to it). Renaming a command or a flag is a
+change here and in the options, nowhere else.
+
+A command to resume a job repeats the output options typed on the command line (-f, -o, --output-dir, the
+subtitle knobs, --base-url, --json): pasted as printed, it writes the files the interrupted command would have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from stt_cli.errors import Fix, Origin, SttError, command_line, path_word
+
+KEY_PAGE = "https://aimlapi.com/app/keys"  # where the provider issues keys
+SERVICE_BASE_URL = "https://api.aimlapi.com/v1"
+
+# The options a resume command repeats, as typed on this invocation: (option name, its words). Set by
+# cli/build.py when a command starts (one invocation at a time: tests run many in one process).
+_carried: list[tuple[str, list[str]]] = []
+_key_typed = False
+
+
+def carry(options: list[tuple[str, list[str]]], key_typed: bool = False) -> None:
+    """The options a resume command repeats (name, words), and whether the key was given with --api-key."""
+    global _carried, _key_typed
+    _carried = list(options)
+    _key_typed = key_typed
+
+
+def fetch_command(job_id: str, *override: tuple[str, list[str]]) -> str:
+    """`stt fetch ID` with this invocation's output options, some of them replaced (-f json, -o PATH.new)."""
+    replaced = {name for name, _ in override}
+    if "output" in replaced:
+        replaced.add("output_dir")
+    words: list[str] = []
+    for _name, typed in [*(c for c in _carried if c[0] not in replaced), *override]:
+        words += typed
+    command = command_line("stt", "fetch", job_id, *words)
+    return command + (" (with your --api-key)" if _key_typed else "")
+
+
+def option_flag(key: str) -> str:
+    """How the command line spells an option the lower layers name by its key: diarize -> --diarize."""
+    return "--" + key.replace("_", "-")
+
+
+def source_words(origin: Origin) -> str:
+    """Where a setting came from, as a reader wants it: --base-url, $AIML_API_KEY, the key file PATH."""
+    source = origin.source
+    if source.startswith(("config file ", "key file ")):
+        kind, _, path = source.partition(" file ")
+        return f"the {kind} file {path}"
+    return {"default": "the default", "flag": f"--{origin.key.replace('_', '-')}"}.get(source, source)
+
+
+# --- Each fix: the hint, from the error's facts -----------------------------------------------------------
+def _resume(error: SttError) -> str:
+    lead = "fetch it later" if error.facts.get("later") else "resume with"
+    return f"{lead}: {fetch_command(error.facts['job_id'])}"
+
+
+def _instead(error: SttError) -> str:
+    instead = error.facts.get("instead")
+    return f"give the words with {option_flag(instead)} instead; " if instead else ""
+
+
+def _takers(error: SttError) -> str:
+    takers = error.facts.get("takers")
+    return f"models that take it: {', '.join(takers)} (see stt models)" if takers else "no model takes it"
+
+
+def _kept(error: SttError, lead: str = "") -> str:
+    """Where a rendering failed, the job's result is kept: the command that prints it in a format that works."""
+    job_id = error.facts.get("job_id")
+    if job_id is None:
+        return ""
+    shown = fetch_command(job_id, ("format", ["-f", error.facts.get("format", "text")]), ("output", []))
+    return f"{lead}the result is kept: {shown}"
+
+
+def _key_refused(error: SttError) -> str:
+    origin = error.origin
+    source = origin.source if origin is not None else ""
+    if source.startswith("$"):
+        fix = f"check {source[1:]}, or unset it to use the key stored by `stt auth login`"
+    elif source.startswith("key file"):
+        fix = "store the right key with `stt auth login`"
+    elif source == "flag":
+        fix = "check the key given with --api-key"
+    else:
+        fix = "check the key, or store it with `stt auth login`"
+    return f"{fix}; keys are issued at {KEY_PAGE}"
+
+
+def _base_url(error: SttError) -> str:
+    base = str(error.facts.get("base_url", ""))
+    if base and not base.rstrip("/").endswith("/v1"):
+        return f"the API's base URL ends in /v1: --base-url {base.rstrip('/')}/v1"
+    return f"check the base URL (--base-url or AIML_API_BASE); the service's is {SERVICE_BASE_URL}"
+
+
+def _setting(error: SttError) -> str:
+    key = error.facts.get("key", "")
+    example = error.facts.get("example")
+    return f"e.g. stt config set {key} {example}" if example is not None else f"stt config set {key} VALUE"
+
+
+# The next step of each fix: text with the error's facts in {braces}, or a function of the error.
+Wording = str | Callable[[SttError], str]
+HINTS: dict[Fix, Wording] = {
+    Fix.RESUME: _resume,
+    Fix.FETCH_AGAIN: lambda e: fetch_command(e.facts["job_id"]),
+    Fix.KEPT_AS: lambda e: _kept(e),
+    Fix.WRITE_ELSEWHERE: lambda e: (
+        "pass --force to replace it, or write elsewhere: "
+        + fetch_command(e.facts["job_id"], ("output", ["-o", path_word(f"{e.facts['path']}.new")]))
+    ),
+    Fix.WRITE_AGAIN: lambda e: fetch_command(e.facts["job_id"], ("output", ["-o", path_word(e.facts["path"])])),
+    Fix.FORCE: "pass --force to overwrite it, or pick another name",
+    Fix.NAME_A_FILE: "name a file, or use --output-dir",
+    Fix.SHORTER_NAME: "pick a shorter name with -o, or rename the source",
+    Fix.OUTPUT_BOTH: "pick one",
+    Fix.OUTPUT_ENDS_IN_SLASH: "use --output-dir DIR, or name a file",
+    Fix.OTHER_OUTPUT_DIR: "pick another --output-dir, or move it aside",
+    Fix.STEM_IS_DIRECTORY: "use --output-dir DIR",
+    Fix.STEM_IS_STREAM: "use -o STEM or --output-dir",
+    Fix.STEM_IS_FOLDER: lambda e: f"use --output-dir {path_word(e.facts['output'])}, or name a stem inside it",
+    Fix.OUTPUT_DIR: lambda e: (
+        "use --output-dir DIR for several"
+        if e.facts.get("stdout") and not e.facts.get("jobs")
+        else "use --output-dir DIR instead"
+    ),
+    Fix.STEM_OR_DIR: "add -o STEM (it writes STEM.srt, STEM.vtt, ...) or --output-dir DIR",
+    Fix.FILES_FOR_RECORDS: "add -o PATH or --output-dir DIR",
+    Fix.CHANNEL: lambda e: "pick one of those, or leave --channel out" + _kept(e, "; "),
+    Fix.TEXT_FORMAT: lambda e: (
+        "use -f text or -f json, or a model with timestamps (Whisper, Nova, AssemblyAI)" + _kept(e, "; ")
+    ),
+    Fix.RECURSIVE: "pass --recursive to transcribe the media in it",
+    Fix.MAX_SIZE: "raise --max-size, or leave it out",
+    Fix.PIPE_AUDIO: "pipe the audio in: cat talk.wav | stt run -",
+    Fix.PIPE_IDS: "pipe them in one a line: stt jobs --json | jq -r .generation_id",
+    Fix.PICK_ONE: "pick one",
+    Fix.SOURCES: "pass files, directories (--recursive) or URLs, or --from-file LIST",
+    Fix.RENAME_SOURCE: "rename it (convmv can convert a whole folder), or pipe the audio in: stt run - < FILE",
+    Fix.JOB_ID: "copy the id printed by `stt submit` or `stt jobs`",
+    Fix.JOB_PREFIX: lambda e: (
+        f"type at least {e.facts['short']} characters of the id, as `stt jobs` shows it"
+        if "short" in e.facts
+        else "type more characters of the id; `stt jobs --wide` shows whole ids"
+    ),
+    Fix.JOB_GONE: "results are kept for one hour only; check the id with `stt jobs`",
+    Fix.NO_JOB_YET: "pass a job id, or submit one first",
+    Fix.NETWORK: "check the network and the base URL (--base-url / AIML_API_BASE), then try again",
+    Fix.NOT_THE_SERVICE: "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
+    Fix.BASE_URL: _base_url,
+    Fix.KEY_MISSING: "set AIML_API_KEY, pass --api-key, or run `stt auth login` (keys are issued at "
+    + KEY_PAGE
+    + "); to try stt without an account, see `stt emulator --help`",
+    Fix.KEY_REFUSED: _key_refused,
+    Fix.EMPTY_KEY: "pass the key, or leave the flag out",
+    Fix.KEY_ELSEWHERE: "pass the key with --api-key or AIML_API_KEY",
+    Fix.KEY_DENIED: "check your account's credits and the key's permissions",
+    Fix.KEY_FILE: "run `stt auth logout`, then `stt auth login`",
+    Fix.KEY_PROMPT: 'type it at the prompt, or pipe it: printf %s "$KEY" | stt auth login',
+    Fix.KEY_LOGIN: f"copy the key again (keys are issued at {KEY_PAGE}); --no-check stores it unchecked",
+    Fix.KEY_OFFLINE: "check the network and the base URL, or store the key without asking: stt auth login --no-check",
+    Fix.REJECTED: "check the model id (stt models) and the options it takes (stt run --help)",
+    Fix.OPTION_OF_OTHERS: lambda e: _instead(e) + _takers(e),
+    Fix.MODEL_FIELDS: "see the field with: stt models {model}",
+    Fix.BUSY: "wait a minute and try again, or lower the number of jobs in flight",
+    Fix.LATER: "try again later; the service may be degraded",
+    Fix.SETTING: _setting,
+}
+
+# The messages that name a flag, worded here from the facts (the lower layers' own text names none).
+MESSAGES: dict[Fix, Wording] = {
+    Fix.EMPTY_KEY: "--api-key was given an empty value",
+    Fix.OUTPUT_DIR: lambda e: (
+        f"{'-o - (stdout)' if e.facts.get('stdout') else '-o'} takes a single job but {e.facts['count']} ids were given"
+        if e.facts.get("jobs")
+        else "-o - (stdout) takes a single source"
+        if e.facts.get("stdout")
+        else f"-o names one file but {e.facts['count']} sources were given"
+    ),
+    Fix.OUTPUT_BOTH: "-o and --output-dir cannot be used together",
+    Fix.OUTPUT_ENDS_IN_SLASH: "-o {output} names a directory (it ends in /)",
+    Fix.STEM_IS_DIRECTORY: "-o {output} names a directory, not a stem for {count} files",
+    Fix.STEM_IS_STREAM: "-o {output} is a device or stream; {count} formats need files",
+    Fix.STEM_IS_FOLDER: "-o {output} is a directory",
+    Fix.CHANNEL: lambda e: (
+        f"--channel {e.facts['channel']}: the result has channel(s) "
+        + (", ".join(map(str, e.facts["available"])) or "none")
+    ),
+    Fix.FILES_FOR_RECORDS: "--json prints a record of each source on stdout, so the results must go to files",
+}
+
+
+def _worded(wording: Wording, error: SttError) -> str | None:
+    """The wording with the error's facts in it; None when a fact it needs is missing (the error's own words
+    are shown instead: a missing fact is a bug, never a traceback)."""
+    try:
+        return wording(error) if callable(wording) else wording.format_map(error.facts)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def explain(error: SttError) -> tuple[str, str | None]:
+    """The one line a failure is shown as: its message (with the origin of the setting at fault) and its hint
+    (plain advice, then the next step in stt's words)."""
+    wording = MESSAGES.get(error.fix) if error.fix is not None else None
+    message = (_worded(wording, error) if wording is not None else None) or error.message
+    if error.origin is not None and "{origin}" in message:
+        message = message.replace("{origin}", source_words(error.origin))
+    elif error.origin is not None and error.origin.source != "default":
+        message = f"{message} (set by {source_words(error.origin)})"
+    step = _worded(HINTS[error.fix], error) if error.fix is not None else None
+    option = error.facts.get("option")
+    if isinstance(option, str):  # the lower layers name an option by its key: {option} is its spelling
+        message = message.replace("{option}", option_flag(option))
+        step = step.replace("{option}", option_flag(option)) if step else step
+        hint = error.hint.replace("{option}", option_flag(option)) if error.hint else error.hint
+    else:
+        hint = error.hint
+    if hint and step:
+        return message, f"{hint}: {step}" if error.facts.get("then") else f"{hint}; {step}"
+    return message, hint or step
+
+
+def as_dict(error: SttError) -> dict[str, Any]:
+    """A failure as --json prints it: its exit code, message and hint."""
+    message, hint = explain(error)
+    return {"code": int(error.exit_code), "message": message, "hint": hint}
