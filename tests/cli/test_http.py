@@ -130,3 +130,26 @@ def test_a_slow_answer_times_out_and_the_poll_is_retried(
     gave_up = cli("fetch", job_id, "--refresh")
     assert gave_up.exit_code == 5
     assert "timed out waiting for" in gave_up.stderr
+
+
+def test_a_base_url_without_v1_is_reported_as_the_base_url_not_the_model(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = emulator.base_url.removesuffix("/v1")
+    flag = cli("run", str(talk), "--base-url", root)
+    assert flag.exit_code == 4
+    line = flag.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert f"{root} has no POST /stt/create (HTTP 404)" in line and "(set by --base-url)" in line
+    assert f"--base-url {root}/v1" in line and "model" not in line
+    monkeypatch.setenv("AIML_API_BASE", root)
+    status = cli("status", "some-job-id")
+    assert status.exit_code == 4
+    assert "has no GET /stt/some-job-id" in status.stderr and "(set by $AIML_API_BASE)" in status.stderr
+    assert emulator.creates() == []
+
+
+def test_a_job_the_service_forgot_is_still_a_job_problem(cli, emulator: EmulatorHandle) -> None:
+    result = cli("status", "no-such-job")
+    assert result.exit_code == 4
+    assert "job no-such-job was not found (HTTP 404)" in result.stderr and "base URL" not in result.stderr
