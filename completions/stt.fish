@@ -19,7 +19,7 @@ set -g __stt_subs_fetch
 set -g __stt_vals_fetch --concurrency -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key
 set -g __stt_args_fetch id...
 set -g __stt_subs_jobs rm prune
-set -g __stt_vals_jobs -n --limit --status
+set -g __stt_vals_jobs -n --limit --status --base-url --api-key
 set -g __stt_args_jobs
 set -g __stt_subs_jobs_rm
 set -g __stt_vals_jobs_rm
@@ -330,6 +330,9 @@ complete -c stt -n '__stt_at jobs' -l json -d 'Print JSON: one object per line'
 complete -c stt -n '__stt_at jobs' -s n -l limit -x -d 'Show at most N jobs'
 complete -c stt -n '__stt_at jobs' -l status -x -d 'Only jobs in this status: queued, processing, completed, failed, gone'
 complete -c stt -n '__stt_at jobs' -l wide -d 'Whole ids and sources, nothing cut'
+complete -c stt -n '__stt_at jobs' -l refresh -d 'Ask the service again about the jobs listed that are still pending'
+complete -c stt -n '__stt_at jobs' -l base-url -x -d 'API base URL [env: AIML_API_BASE]'
+complete -c stt -n '__stt_at jobs' -l api-key -x -d 'API key [env: AIML_API_KEY]; prefer the env var or `stt auth login`'
 complete -c stt -n '__stt_at jobs' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at jobs' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at jobs' -s h -l help -d 'Show this message and exit'

@@ -61,6 +61,7 @@ class Fix(StrEnum):
     JOB_PREFIX = "job-prefix"  # a prefix too short or ambiguous: type more of it
     JOB_GONE = "job-gone"  # the service does not know the job (expired after an hour)
     NO_JOB_YET = "no-job-yet"  # the ledger has no job for this service
+    FORGET_JOB = "forget-job"  # a damaged row of the ledger: forget it (job_id)
     NETWORK = "network"  # the network or the base URL
     NOT_THE_SERVICE = "not-the-service"  # an answer the service would never give: check the base URL
     BASE_URL = "base-url"  # the base URL has no such endpoint (a 404 on the API's own paths)

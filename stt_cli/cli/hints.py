@@ -156,6 +156,7 @@ HINTS: dict[Fix, Wording] = {
     ),
     Fix.JOB_GONE: "results are kept for one hour only; check the id with `stt jobs`",
     Fix.NO_JOB_YET: "pass a job id, or submit one first",
+    Fix.FORGET_JOB: lambda e: "forget it: " + command_line("stt", "jobs", "rm", str(e.facts["job_id"])),
     Fix.NETWORK: "check the network and the base URL (--base-url / AIML_API_BASE), then try again",
     Fix.NOT_THE_SERVICE: "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
     Fix.BASE_URL: _base_url,

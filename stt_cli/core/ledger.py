@@ -21,9 +21,9 @@ from typing import Any, NamedTuple, ParamSpec
 
 from stt_cli.api.wire import Status, audio_seconds
 from stt_cli.core.config import data_dir
-from stt_cli.errors import SttError, UsageError, command_line, path_word
+from stt_cli.errors import Fix, SttError, UsageError, command_line, path_word
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # SQLite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF), to tell a full disk from corruption
 SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = (
     3,
@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     result        TEXT,
     work          TEXT,
     audio_seconds REAL,
+    seen_at       REAL,
     PRIMARY KEY (host, id)
 );
 """
@@ -91,8 +92,9 @@ CREATE INDEX IF NOT EXISTS outputs_source ON outputs (source);
 """
 _COLUMNS = (
     "id, host, created_at, updated_at, source, source_size, source_sha256, model, options, status, error, outputs, "
-    "audio_seconds"
+    "audio_seconds, seen_at"
 )
+SEEN_REWRITE = 60.0  # s: an unchanged status is written again (its seen_at) at most this often, to spare fsyncs
 
 
 class JobRecord(NamedTuple):
@@ -109,6 +111,7 @@ class JobRecord(NamedTuple):
     error: str | None
     outputs: list[str]
     audio_seconds: float | None
+    seen_at: float | None  # when the service last told its status (None: never asked since it was recorded)
     result: dict[str, Any] | None
 
     def as_dict(self) -> dict[str, Any]:
@@ -126,6 +129,7 @@ class JobRecord(NamedTuple):
             "error": self.error,
             "outputs": self.outputs,
             "audio_seconds": self.audio_seconds,
+            "seen_at": self.seen_at,
         }
 
 
@@ -378,17 +382,19 @@ class Ledger:
             if found is None:
                 return
             outputs, result, source = found
+            now = time.time()
             db.execute(
                 "UPDATE jobs SET updated_at=?, status=COALESCE(?, status), error=COALESCE(?, error),"
-                " result=COALESCE(?, result), outputs=?, audio_seconds=COALESCE(?, audio_seconds)"
-                " WHERE host=? AND id=?",
+                " result=COALESCE(?, result), outputs=?, audio_seconds=COALESCE(?, audio_seconds),"
+                " seen_at=COALESCE(?, seen_at) WHERE host=? AND id=?",
                 (
-                    time.time(),
+                    now,
                     status,
                     error,
                     None if result is None else json.dumps(result, ensure_ascii=False),
                     json.dumps(outputs),
                     None if result is None else audio_seconds(result),
+                    None if status is None else now,  # a status is news from the service: seen now
                     host,
                     job_id,
                 ),
@@ -615,7 +621,7 @@ class _JobNews(NamedTuple):
         """The row's outputs with this one added, the result to store and the job's source; None when the job
         is not in the ledger or nothing would change."""
         row = db.execute(
-            "SELECT outputs, status, result IS NOT NULL, source FROM jobs WHERE host=? AND id=?",
+            "SELECT outputs, status, result IS NOT NULL, source, seen_at FROM jobs WHERE host=? AND id=?",
             (self.host, self.job_id),
         ).fetchone()
         if row is None:
@@ -625,6 +631,8 @@ class _JobNews(NamedTuple):
             outputs.append(self.output)
         result = None if row[2] else self.result  # a completed result never changes: kept as first stored
         unchanged = self.status is None or self.status == row[1]
+        if self.status is not None and (row[4] is None or time.time() - row[4] > SEEN_REWRITE):
+            unchanged = False  # the same status, seen again a while later: when it was seen is news
         if unchanged and self.error is None and result is None and self.output is None:
             return None
         return outputs, result, str(row[3])
@@ -645,8 +653,8 @@ def _insert_job(
     now = time.time()
     db.execute(
         "INSERT OR REPLACE INTO jobs (id, host, created_at, updated_at, source, source_size, source_sha256,"
-        " model, options, status, work) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (job_id, host, now, now, source, size, sha256, model, json.dumps(options), status, work),
+        " model, options, status, work, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (job_id, host, now, now, source, size, sha256, model, json.dumps(options), status, work, now),
     )
 
 
@@ -665,13 +673,28 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
         return _parse_record(row)
     except (ValueError, TypeError, RecursionError):
         raise UsageError(
-            f"job {row[0]!r} of the ledger is damaged (a field is not valid JSON)",
-            f"forget it: {command_line('stt', 'jobs', 'rm', str(row[0]))}",
+            f"job {row[0]!r} of the ledger is damaged (a field is not valid JSON)", fix=Fix.FORGET_JOB, job_id=row[0]
         ) from None
 
 
 def _parse_record(row: tuple[Any, ...]) -> JobRecord:
-    (job_id, host, created, updated, source, size, sha, model, options, status, error, outputs, seconds, result) = row
+    (
+        job_id,
+        host,
+        created,
+        updated,
+        source,
+        size,
+        sha,
+        model,
+        options,
+        status,
+        error,
+        outputs,
+        seconds,
+        seen,
+        result,
+    ) = row
     return JobRecord(
         job_id,
         host,
@@ -686,6 +709,7 @@ def _parse_record(row: tuple[Any, ...]) -> JobRecord:
         error,
         json.loads(outputs),
         seconds,
+        seen,
         json.loads(result) if result else None,
     )
 
@@ -702,6 +726,9 @@ def _migrate(db: sqlite3.Connection) -> None:
             if version == 1:
                 db.execute("ALTER TABLE jobs ADD COLUMN work TEXT")
                 db.execute("ALTER TABLE jobs ADD COLUMN audio_seconds REAL")
+            if version in (1, 2):  # version 3: when each status was last seen (the last update, for older rows)
+                db.execute("ALTER TABLE jobs ADD COLUMN seen_at REAL")
+                db.execute("UPDATE jobs SET seen_at = updated_at")
             for statement in filter(str.strip, _V2.split(";")):
                 db.execute(statement)
             if version == 1:

@@ -1,17 +1,15 @@
-"""Asking about jobs: which job a command means, one job's status from the service, the ledger's list."""
+"""Which job a command means: an id checked, a prefix made whole from the ledger, or the newest job; and the
+short forms of ids that `stt jobs` shows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from stt_cli.errors import Fix, UsageError
 
 if TYPE_CHECKING:
-    from stt_cli.api.wire import JobState
-    from stt_cli.core.ledger import JobRecord, Ledger, UnknownCreate
-    from stt_cli.core.session import Session
+    from stt_cli.core.ledger import Ledger
 
 
 MIN_PREFIX = 4  # characters of a job id that stand for it, when no other job of the ledger starts with them
@@ -83,78 +81,3 @@ def _common(a: str, b: str) -> int:
             break
         n += 1
     return n
-
-
-def status(
-    job_id: str | None, *, connect: Callable[[], AbstractContextManager[Session]], warn: Callable[[str], None]
-) -> JobState:
-    """One question to the service about one job; the ledger learns the answer (or that the job is gone)."""
-    from stt_cli.api.client import JobGone
-    from stt_cli.api.wire import Status
-    from stt_cli.core.ledger import keep_in_ledger
-
-    with connect() as sess:
-        job = resolve_job_id(job_id, sess.ledger, sess.host)
-        try:
-            state = sess.client.get_job(job)
-        except JobGone:
-            keep_in_ledger(job, warn, sess.ledger.mark_gone, job, sess.host)
-            raise
-        keep_in_ledger(
-            job,
-            warn,
-            sess.ledger.update,
-            job,
-            sess.host,
-            status=state.status.shown,
-            error=state.error if state.status is Status.FAILED else None,
-            result=state.payload if state.status is Status.COMPLETED else None,
-        )
-    if state.status is Status.UNKNOWN:
-        warn(f"the service reported an unknown status {state.raw_status!r}; shown as processing")
-    return state
-
-
-class Listing(NamedTuple):
-    records: list[JobRecord]
-    unknown_creates: Sequence[UnknownCreate]  # creates that may have reached the service with no answer
-    short_ids: list[str]  # each record's id as short as the ledger's other ids allow (SHORT_ID characters or more)
-
-
-def list_jobs(limit: int, only: str | None) -> Listing:
-    """The ledger's jobs, newest first (in one status, if given), and its creates of unknown outcome."""
-    from stt_cli.core.ledger import STATUSES, Ledger
-
-    if only is not None and only not in STATUSES:
-        raise UsageError(f"{{option}} {only!r} is not a status", f"use one of: {', '.join(STATUSES)}", option="status")
-    with Ledger() as ledger:
-        records = ledger.list(limit=limit, status=only)
-        return Listing(records, ledger.unknown_creates(), short_ids([r.id for r in records], ledger.ids()))
-
-
-def forgetting(ids: list[str]) -> tuple[list[JobRecord], list[str]]:
-    """What `stt jobs rm` would remove: the ledger's jobs of these ids (or of the one id, on any host, each
-    is a prefix of), and the ids it does not hold."""
-    from stt_cli.core.ledger import Ledger
-
-    with Ledger() as ledger:
-        whole = {job_id: resolve_prefix(job_id, ledger) for job_id in dict.fromkeys(ids)}
-        found = ledger.with_ids(list(whole.values()))
-    known = {job.id for job in found}
-    return found, [typed for typed, job_id in whole.items() if job_id not in known]
-
-
-def pruning(older_than: float) -> list[JobRecord]:
-    """What `stt jobs prune` would remove."""
-    from stt_cli.core.ledger import Ledger
-
-    with Ledger() as ledger:
-        return ledger.older_than(older_than)
-
-
-def remove(jobs: list[JobRecord]) -> int:
-    """Exactly the jobs listed (and confirmed) removed from the ledger, all or none; how many went."""
-    from stt_cli.core.ledger import Ledger
-
-    with Ledger() as ledger:
-        return ledger.remove_jobs(jobs)

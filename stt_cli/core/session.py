@@ -1,7 +1,9 @@
-"""A session: the HTTP client to the service and the local ledger, opened when a use case is ready for them."""
+"""A session: the local ledger and the HTTP client to the service, opened when a use case is ready for them; the
+client (and the key it needs) only when the use case asks the service something."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
@@ -20,15 +22,34 @@ class ConnectionOptions(NamedTuple):
     api_key: str | None
 
 
-class Session(NamedTuple):
-    client: ApiClient
-    ledger: Ledger
-    host: str  # host:port of the base URL: the ledger keeps each service's jobs apart
+class Session:
+    """The ledger, the service's host (the ledger keeps each service's jobs apart), and the client, made on first
+    use: a command served from the ledger alone needs no key and sends nothing."""
+
+    def __init__(self, ledger: Ledger, host: str, make_client: Callable[[], ApiClient]) -> None:
+        self.ledger = ledger
+        self.host = host
+        self._make_client = make_client
+        self._client: ApiClient | None = None
+        self._lock = threading.Lock()  # a batch's workers may be the first to ask
+
+    @property
+    def client(self) -> ApiClient:
+        with self._lock:
+            if self._client is None:
+                self._client = self._make_client()
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
 
 
 class Connector:
-    """Opens a session when the use case asks: the base URL and the key resolved and checked then (after the
-    sources, so a bad source is reported before a missing key), the client made, the ledger opened.
+    """Opens a session when the use case asks: the base URL resolved and checked then (after the sources, so a
+    bad source is reported before a bad base URL), the ledger opened; the key resolved and the client made at once,
+    or, with `need_key=False`, when the use case first asks the service something.
 
     `log` receives one line per HTTP request (None: no such lines); `on_open` runs once the session exists.
     """
@@ -45,30 +66,38 @@ class Connector:
         self.on_open = on_open
         self.describe = describe  # how a setting's origin reads in the -v line (the command line words it)
 
-    def resolve(self) -> tuple[str, str, dict[str, Origin]]:
-        """The base URL and the key, checked before anything is read or sent, and where each came from."""
+    def _client(self, base_url: str, base_origin: Origin) -> ApiClient:
+        """The key resolved (AuthError when there is none) and the client made."""
+        from stt_cli.api.client import ApiClient
         from stt_cli.core.credentials import mask
-        from stt_cli.core.settings import require_key, resolve_base_url, validate_base_url
+        from stt_cli.core.settings import require_key
 
-        resolved = resolve_base_url(self.conn.base_url)
-        base_url = validate_base_url(resolved)
         key = require_key(self.conn.api_key)
-        origins = {"base_url": Origin("base_url", resolved.source), "key": Origin("api_key", key.source)}
+        origins = {"base_url": base_origin, "key": Origin("api_key", key.source)}
         if self.log is not None:
             where = {name: self.describe(origin) for name, origin in origins.items()}
             self.log(f"base URL {base_url} (from {where['base_url']}); key {mask(key.value)} (from {where['key']})")
-        return base_url, key.value, origins
+        return ApiClient(base_url, key.value, log=self.log, origins=origins)
 
     @contextmanager
-    def __call__(self) -> Iterator[Session]:
-        from stt_cli.api.client import ApiClient
+    def __call__(self, need_key: bool = True) -> Iterator[Session]:
         from stt_cli.core.config import spool_dir
         from stt_cli.core.files import sweep_temp_files
-        from stt_cli.core.settings import host_of
+        from stt_cli.core.settings import host_of, resolve_base_url, validate_base_url
 
-        base_url, key, origins = self.resolve()
-        with Ledger() as ledger, ApiClient(base_url, key, log=self.log, origins=origins) as client:
-            sweep_temp_files(spool_dir())  # stdin spools of killed runs (a missing directory costs one failed listdir)
-            if self.on_open is not None:
-                self.on_open()
-            yield Session(client, ledger, host_of(base_url))
+        resolved = resolve_base_url(self.conn.base_url)
+        base_url = validate_base_url(resolved)
+        origin = Origin("base_url", resolved.source)
+        session: Session | None = None
+        with Ledger() as ledger:
+            try:
+                session = Session(ledger, host_of(base_url), lambda: self._client(base_url, origin))
+                if need_key:
+                    session.client  # noqa: B018 - made now: a missing key is reported before any work
+                sweep_temp_files(spool_dir())  # stdin spools of killed runs (a missing directory: one failed listdir)
+                if self.on_open is not None:
+                    self.on_open()
+                yield session
+            finally:
+                if session is not None:
+                    session.close()

@@ -146,3 +146,19 @@ def test_a_job_from_elsewhere_is_named_after_its_id(cli, emulator: EmulatorHandl
     done = cli("fetch", job, "--output-dir", "out")
     assert done.exit_code == 0, done.stderr
     assert [p.name for p in Path("out").iterdir()] == [f"{job}.txt"]
+
+
+def test_a_kept_result_is_fetched_with_no_key_and_no_request(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    job = cli("submit", str(talk)).stdout.strip()
+    assert cli("fetch", job).exit_code == 0
+    asked = len(emulator.requests())
+    monkeypatch.delenv("AIML_API_KEY")
+    kept = cli("fetch", job, "-f", "srt")
+    assert kept.exit_code == 0, kept.stderr
+    assert kept.stdout.startswith("1\n00:00:00,300")
+    assert len(emulator.requests()) == asked
+    refreshed = cli("fetch", job, "--refresh")  # asking the service needs the key: said before anything is done
+    assert refreshed.exit_code == 3 and "no API key found" in refreshed.stderr
+    assert len(emulator.requests()) == asked

@@ -56,3 +56,60 @@ def test_prune_refuses_an_age_that_is_not_finite(cli, age: str) -> None:  # type
     result = cli("jobs", "prune", "--older-than", age, "--yes")
     assert result.exit_code == 2
     assert "--older-than" in result.stderr and "is not a duration" in result.stderr and "1h30m" in result.stderr
+
+
+def test_refresh_asks_the_service_about_pending_jobs_only(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
+    import json
+
+    from conftest import write_wav
+
+    done = cli("submit", str(write_wav(tmp_path / "a.wav", 1.0))).stdout.strip()
+    assert cli("fetch", done).exit_code == 0  # completed: never asked again
+    emulator.next_job(processing_time=60)
+    pending = cli("submit", str(write_wav(tmp_path / "b.wav", 1.2))).stdout.strip()
+    listed = {r["generation_id"]: r for r in map(json.loads, cli("jobs", "--json").stdout.splitlines())}
+    assert listed[pending]["status"] == "queued" and listed[pending]["seen_at"] is not None
+    emulator.advance(120)
+    before = len(emulator.polls())
+    refreshed = cli("jobs", "--refresh")
+    assert refreshed.exit_code == 0, refreshed.stderr
+    assert "asked the service about 1 pending job(s)" in refreshed.stderr
+    [asked] = emulator.polls()[before:]
+    assert asked["path"] == f"/v1/stt/{pending}"
+    row = next(line for line in refreshed.stdout.splitlines() if line.startswith(pending[:8]))
+    assert " completed " in row
+    queued = next(line for line in cli("jobs").stdout.splitlines() if line.startswith(done[:8]))
+    assert " completed " in queued
+
+
+def test_refresh_keeps_the_last_status_when_the_service_cannot_answer(
+    cli, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    from conftest import write_wav
+
+    emulator.next_job(processing_time=60)
+    job = cli("submit", str(write_wav(tmp_path / "a.wav", 1.0))).stdout.strip()
+    emulator.fault("poll", *[{"status": 503}] * 5)
+    refreshed = cli("jobs", "--refresh")
+    assert refreshed.exit_code == 0
+    assert "1 of 1 job(s) could not be asked" in refreshed.stderr and "HTTP 503" in refreshed.stderr
+    row = next(line for line in refreshed.stdout.splitlines() if line.startswith(job[:8]))
+    assert " queued " in row
+
+
+def test_a_pending_status_says_how_long_ago_it_was_seen(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:
+    import sqlite3
+
+    from conftest import write_wav
+
+    from stt_cli.core.ledger import ledger_path
+
+    emulator.next_job(processing_time=600)
+    job = cli("submit", str(write_wav(tmp_path / "a.wav", 1.0))).stdout.strip()
+    db = sqlite3.connect(ledger_path())
+    db.execute("UPDATE jobs SET seen_at = seen_at - 7300 WHERE id = ?", (job,))  # seen two hours ago
+    db.commit()
+    db.close()
+    row = next(line for line in cli("jobs").stdout.splitlines() if line.startswith(job[:8]))
+    assert " queued 2h " in row
+    assert " queued " in next(line for line in cli("jobs", "--refresh").stdout.splitlines() if line.startswith(job[:8]))

@@ -1,16 +1,19 @@
-"""`stt jobs`, `stt jobs rm` and `stt jobs prune`: the local ledger listed and tidied (glue to core/lookup)."""
+"""`stt jobs`, `stt jobs rm` and `stt jobs prune`: the local ledger listed and tidied (glue to core/usecases/jobs)."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 import typer
 
 from stt_cli.cli import output
-from stt_cli.cli.build import JsonOpt, group, sub_command, with_groups
+from stt_cli.cli.build import JsonOpt, group, sub_command, use, with_groups
+from stt_cli.cli.options.connection import CONNECTION_GROUP
 from stt_cli.cli.options.values import duration
-from stt_cli.core import lookup
 from stt_cli.core.ledger import STATUSES
+from stt_cli.core.session import Connector
+from stt_cli.core.usecases import jobs as usecase
 from stt_cli.errors import UsageError, local_minute
 
 JOBS_HELP = """List the jobs submitted from this machine (the local ledger), newest first.
@@ -18,8 +21,12 @@ JOBS_HELP = """List the jobs submitted from this machine (the local ledger), new
 Ids are shown short (any 4 or more first characters of an id work wherever
 an id is asked for, when no other job shares them): --wide shows them whole.
 
+A pending status says how long ago the service told it (queued 2h);
+--refresh asks the service again about the jobs still queued or processing.
+
 Examples:
   stt jobs
+  stt jobs --refresh
   stt jobs --status failed --json | jq -r .source
   stt jobs prune --older-than 30d
 """
@@ -29,8 +36,10 @@ jobs_app = group("jobs", JOBS_HELP)
 
 @jobs_app.callback(invoke_without_command=True)
 @with_groups
+@use(CONNECTION_GROUP)
 def jobs(
     ctx: typer.Context,
+    conn: Connector,
     as_json: JsonOpt = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N", help="Show at most N jobs")] = 20,
     status: Annotated[
@@ -38,11 +47,19 @@ def jobs(
         typer.Option("--status", metavar="STATUS", help=f"Only jobs in this status: {', '.join(STATUSES)}"),
     ] = None,
     wide: Annotated[bool, typer.Option("--wide", help="Whole ids and sources, nothing cut")] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Ask the service again about the jobs listed that are still pending")
+    ] = False,
 ) -> None:
     """List the jobs submitted from this machine, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    records, unknown, short = lookup.list_jobs(limit, status)
+    if refresh:
+        (records, unknown, short), asked = usecase.refresh_jobs(limit, status, connect=conn, warn=output.warn)
+        elsewhere = f"; {asked.elsewhere} of another base URL not asked" if asked.elsewhere else ""
+        output.info(f"asked the service about {asked.asked} pending job(s){elsewhere}")
+    else:
+        records, unknown, short = usecase.list_jobs(limit, status)
     for create in unknown:  # on stderr: stdout stays the table or the JSON lines
         when = local_minute(create.started_at)
         output.warn(
@@ -55,6 +72,7 @@ def jobs(
     if not records:
         output.info("no jobs yet: stt run FILE, or stt submit FILE")
         return
+    now = time.time()
     output.table(
         ["id", "when", "source", "model", "status", "duration"],
         [
@@ -63,7 +81,7 @@ def jobs(
                 local_minute(r.created_at),
                 r.source,
                 r.model,
-                r.status,
+                _status(r.status, now, r.seen_at),
                 _clock(r.audio_seconds),
             ]
             for r, shown in zip(records, short, strict=True)
@@ -71,6 +89,18 @@ def jobs(
         shorten={"source": output.MIDDLE, "model": output.END},
         wide=wide,
     )
+
+
+def _status(status: str, now: float, seen: float | None) -> str:
+    """A status, and for one still pending, how long ago the service said so when it was over a minute:
+    queued 2h (the service has not been asked since; --refresh asks it)."""
+    if status in usecase.FINAL or seen is None or now - seen < 60:
+        return status
+    ago = int(now - seen)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if ago >= size:
+            return f"{status} {ago // size}{unit}"
+    return status
 
 
 def _clock(seconds: float | None) -> str:
@@ -99,7 +129,7 @@ def rm(
       stt jobs rm 3f1c9a2e
       stt jobs --status gone --json | jq -r .generation_id | xargs stt jobs rm -y
     """
-    found, missing = lookup.forgetting(ids)
+    found, missing = usecase.forgetting(ids)
     if found:
         _confirmed_removal(found, f"{len(found)} job(s)", yes, dry_run)
     if missing:
@@ -123,7 +153,7 @@ def prune(
       stt jobs prune --dry-run
       stt jobs prune --older-than 12h --yes
     """
-    found = lookup.pruning(duration("--older-than", older_than))
+    found = usecase.pruning(duration("--older-than", older_than))
     if not found:
         output.info(f"no job is older than {older_than}; nothing removed")
         return
@@ -157,5 +187,5 @@ def _confirmed_removal(jobs: list[Any], what: str, yes: bool, dry_run: bool) -> 
         if not typer.confirm(f"Remove {what} and their kept results from the ledger?", err=True):
             output.info("nothing removed", always=True)
             return
-    removed = lookup.remove(jobs)
+    removed = usecase.remove(jobs)
     output.info(f"removed {removed} job(s)")

@@ -6,8 +6,8 @@ from stt_cli.api.wire import Status
 from stt_cli.cli import output
 from stt_cli.cli.build import IdArg, JsonOpt, command, use
 from stt_cli.cli.options.connection import CONNECTION_GROUP
-from stt_cli.core import lookup
 from stt_cli.core.session import Connector
+from stt_cli.core.usecases import jobs
 
 STATUS_HELP = """Ask the service once for a job's status.
 
@@ -27,7 +27,7 @@ def status(
     *,
     conn: Connector,
 ) -> None:
-    state = lookup.status(job_id, connect=conn, warn=output.warn)
+    state = jobs.status(job_id, connect=conn, warn=output.warn)
     if as_json:
         output.json_lines([state.as_dict()])
         return

@@ -83,6 +83,12 @@ class Fetching:
         }
         return [{fmt: by_format[fmt][index].path for fmt in out.formats} for index in range(len(jobs))]
 
+    def kept(self, job: str) -> bool:
+        """Whether the ledger holds this job's result (fetched again with no key and no request)."""
+        sess = self.delivery.sess
+        known = sess.ledger.get(job, sess.host)
+        return known is not None and known.result is not None
+
     def described(self, job: str) -> tuple[str, str | None]:
         """A job's source and model as the ledger knows them (a job submitted elsewhere: its id, no model)."""
         sess = self.delivery.sess
@@ -140,7 +146,7 @@ def fetch(
     if len(ids) > 1 and out.output_dir is None:
         out = out._replace(output_dir=Path("."))
     check_stem_of(out)
-    with connect() as sess:
+    with connect(need_key=False) as sess:
         given: list[str | None] = [*ids] or [None]
         jobs = list(dict.fromkeys(resolve_job_id(job, sess.ledger, sess.host) for job in given))  # 2 prefixes, 1 job
         batch = Batch(reporter, len(jobs), concurrency)
@@ -148,6 +154,8 @@ def fetch(
         planned = fetching.plan(jobs)  # every destination checked before anything is asked
         refuse_stdout_under_records(reporter, planned)
         described = [fetching.described(job) for job in jobs]
+        if refresh or any(not fetching.kept(job) for job in jobs):
+            sess.client  # noqa: B018 - the service will be asked: a missing key is said now, before any work
 
         def work(index: int, item: Tracked) -> int:
             job, paths = jobs[index], planned[index]

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from stt_cli.core.sources import Prepared, Source
     from stt_cli.core.submission import Obtained
 
-Connect = Callable[[], AbstractContextManager["Session"]]
+Connect = Callable[..., AbstractContextManager["Session"]]  # need_key=False: the client (and key) made on first use
 
 
 def check_formats(request: Request, formats: tuple[str, ...]) -> None:

@@ -308,3 +308,35 @@ def test_a_ledger_of_a_newer_stt_is_refused_and_left_alone(tmp_path: Path) -> No
     with pytest.raises(UsageError, match="newer stt"), Ledger(path) as book:
         book.list()
     assert _peek(path, "SELECT id FROM jobs") == [("job-1",)]
+
+
+def test_a_version_2_ledger_learns_when_each_status_was_seen(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as book:
+        book.add("job-1", HOST, "/a.wav", "m", {}, None, None, "processing")
+    db = sqlite3.connect(path)  # back to version 2: no seen_at column
+    db.execute("ALTER TABLE jobs DROP COLUMN seen_at")
+    db.execute("UPDATE jobs SET updated_at = 1000.0")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    with Ledger(path) as book:
+        record = book.get("job-1", HOST)
+        assert record is not None and record.seen_at == 1000.0  # the last update stands for it
+        book.update("job-1", HOST, status="processing")  # the same status, seen again much later: recorded
+        again = book.get("job-1", HOST)
+        assert again is not None and again.seen_at is not None and again.seen_at > 1000.0
+    assert _peek(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+
+
+def test_an_unchanged_status_is_written_again_only_once_a_while(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as book:
+        book.add("job-1", HOST, "/a.wav", "m", {}, None, None, "processing")
+        first = book.get("job-1", HOST)
+        book.update("job-1", HOST, status="processing")  # seen a moment ago: nothing written
+        assert book.get("job-1", HOST) == first
+        book.update("job-1", HOST, status="completed", result={"text": "hi"})
+        done = book.get("job-1", HOST)
+        assert done is not None and first is not None and done.seen_at is not None
+        assert first.seen_at is not None and done.seen_at >= first.seen_at and done.status == "completed"
