@@ -206,9 +206,12 @@ def detach_emulator(options: list[str], host: str, port: int, api_key: str | Non
 def already_running(host: str, port: int, api_key: str | None) -> bool:
     """When an stt emulator answers on host:port: say so, and how to use it. Anything else there: False."""
     from stt_cli.emulator import control
+    from stt_cli.emulator.launch import foreign_port
 
     try:
         running = control.probe(host, port)
+    except control.ForeignOwner as exc:
+        raise foreign_port(port, exc) from None
     except (control.NotListening, control.NotAnEmulator):
         return False  # the child binds the port, or says why it cannot (something else holds it)
     output.info(f"stt emulator already listening on {running.base_url} (pid {running.pid})")
@@ -235,6 +238,10 @@ def stop_emulator(host: str, port: int) -> None:
     except control.NotListening:
         raise UsageError(
             f"no stt emulator to stop on {where}: nothing listens there", "check --host and --port"
+        ) from None
+    except control.ForeignOwner as exc:
+        raise UsageError(
+            f"what listens on {where} is another user's ({exc}): it was left alone", "check --host and --port"
         ) from None
     except control.NotAnEmulator:
         raise UsageError(
