@@ -114,7 +114,7 @@ def emulator_there(host: str, port: int) -> None:
     try:
         running = control.probe(host, port)
     except control.ForeignOwner as exc:
-        raise foreign_port(port, exc) from None
+        raise foreign_port(port, exc.uid) from None
     except (control.NotListening, control.NotAnEmulator):
         return
     raise UsageError(
@@ -123,10 +123,10 @@ def emulator_there(host: str, port: int) -> None:
     )
 
 
-def foreign_port(port: int, exc: Exception) -> UsageError:
+def foreign_port(port: int, uid: int) -> UsageError:
     """Another user's process holds the port: stt neither uses it nor asks it to stop."""
     return UsageError(
-        f"port {port} is held by another user's process ({exc}): stt does not use it",
+        f"port {port} is held by another user's process (uid {uid}): stt does not use it",
         "pick another --port (--port 0: any free one)",
     )
 

@@ -211,7 +211,7 @@ def already_running(host: str, port: int, api_key: str | None) -> bool:
     try:
         running = control.probe(host, port)
     except control.ForeignOwner as exc:
-        raise foreign_port(port, exc) from None
+        raise foreign_port(port, exc.uid) from None
     except (control.NotListening, control.NotAnEmulator):
         return False  # the child binds the port, or says why it cannot (something else holds it)
     output.info(f"stt emulator already listening on {running.base_url} (pid {running.pid})")
@@ -241,7 +241,8 @@ def stop_emulator(host: str, port: int) -> None:
         ) from None
     except control.ForeignOwner as exc:
         raise UsageError(
-            f"what listens on {where} is another user's ({exc}): it was left alone", "check --host and --port"
+            f"what listens on {where} belongs to another user (uid {exc.uid}): it was left alone",
+            "check --host and --port",
         ) from None
     except control.NotAnEmulator:
         raise UsageError(
