@@ -111,8 +111,9 @@ documents.
 It does not transcribe: the sample recording gets its known words, and any other
 audio gets a labelled placeholder, as long as the audio, in the chosen model's
 result shape (stt says so on stderr). It answers on loopback only, checks the
-Host and Origin of every request (no web page can drive it), and can inject
-faults for tests: `stt emulator --help` lists its options."""
+Host and Origin of every request (no web page can drive it), answers no other
+user of the machine (on Linux), and can inject faults for tests:
+`stt emulator --help` lists its options."""
 
 
 def security() -> str:
@@ -133,8 +134,10 @@ def security() -> str:
   Billing      a create is retried only where no job can exist yet, always with
                the same Idempotency-Key; re-runs reuse the ledger's jobs for the
                same audio, model and options.
-  The emulator loopback only; requests from web pages (a foreign Origin, or a
-               Host that is not the loopback address: DNS rebinding) refused."""
+  The emulator loopback only; requests from web pages (an Origin, fetch
+               metadata, a preflight, or a Host that is not the loopback
+               address: DNS rebinding) refused, and on Linux connections from
+               other users' processes; what it writes is private (0600/0700)."""
 
 
 TOPICS: dict[str, tuple[str, Callable[[], str]]] = {

@@ -4,22 +4,29 @@
 Whatever answers on the port is untrusted: each exchange has an overall deadline of a few seconds, reads at
 most ANSWER_BYTES, and is believed only when it is an stt emulator's answer in every part (its Server header,
 a JSON object with the fields of /_emulator/info, each checked). A pid from the wire is shown, never signalled.
+Before anything is sent, the kernel's socket table must say that the other end belongs to this user (where
+the system says so): another user may hold the port with a server that looks like an stt emulator, to be
+given uploads; it is neither used nor asked to stop.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import ssl
 import time
 from dataclasses import dataclass
 
+from stt_cli.emulator import owners
+from stt_cli.emulator.guard import is_loopback
 from stt_cli.errors import command_line
 
 ANSWER_BYTES = 64 * 1024
 EXCHANGE_SECONDS = 3.0  # one request and its answer, connect to close
 STOP_SECONDS = 5.0  # from the shutdown's answer until the port refuses connections
+HANDSHAKE_SECONDS = 1.0  # for the server's half of a new connection to leave the handshake states
 VERSION = re.compile(r"[0-9A-Za-z.+-]{1,40}")
 WILDCARDS = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}  # an address to listen on, not to call
 
@@ -30,6 +37,14 @@ class NotListening(Exception):
 
 class NotAnEmulator(Exception):
     """Something answers on that port, and it is not an stt emulator (or not one that answers as expected)."""
+
+
+class ForeignOwner(NotAnEmulator):
+    """What listens on that port belongs to another user."""
+
+    def __init__(self, uid: int) -> None:
+        super().__init__(f"it belongs to another user (uid {uid})")
+        self.uid = uid
 
 
 class NoAnswer(Exception):
@@ -79,6 +94,7 @@ def _exchange(scheme: str, host: str, port: int, method: str, path: str) -> tupl
         raise NotListening(f"cannot connect to {shown_host(host)}:{port}: {exc.strerror or exc}") from None
     data = b""
     try:
+        _check_owner(sock)
         if scheme == "https":  # its certificate is whatever --tls-cert was: nothing to check it against
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             context.check_hostname = False
@@ -104,6 +120,27 @@ def _exchange(scheme: str, host: str, port: int, method: str, path: str) -> tupl
     finally:
         sock.close()
     return _parse(data)
+
+
+def _check_owner(sock: socket.socket) -> None:
+    """ForeignOwner when the server's half of this connection is another user's. Nothing to check where the
+    system does not say, or for another machine's server (not in this machine's table)."""
+    server, client = sock.getpeername()[:2], sock.getsockname()[:2]
+    deadline = time.monotonic() + HANDSHAKE_SECONDS
+    while True:
+        try:
+            entry = owners.find(server, client)
+        except (owners.Unsupported, ValueError):
+            return
+        if entry is None and not is_loopback(server[0]):
+            return
+        if entry is None or entry.state not in owners.HANDSHAKING or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    if entry is None or entry.state != owners.ESTABLISHED:
+        raise NoAnswer("the connection was closed at once")
+    if entry.uid != os.geteuid():
+        raise ForeignOwner(entry.uid)
 
 
 def _complete(data: bytes) -> bool:

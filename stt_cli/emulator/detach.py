@@ -22,7 +22,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from stt_cli.emulator import control
-from stt_cli.errors import ExitCode, ServerError, SttError, local_failure
+from stt_cli.emulator.folders import UnsafeFolder, private_folder
+from stt_cli.errors import ExitCode, ServerError, SttError, UsageError, local_failure
 
 START_SECONDS = 20.0  # an interpreter's start on a loaded CI machine, and the bind
 LOG_BYTES = 64 * 1024  # of the start-up messages read
@@ -81,11 +82,16 @@ def _stop_child(child: subprocess.Popen[bytes]) -> None:
 
 
 def detach(options: list[str], host: str, folder: Path) -> Started:
-    """Start `stt emulator OPTIONS` in the background, its log in `folder` (made 0700 when missing; the cli
-    passes <stt's cache folder>/emulator); once it serves, where and as which pid."""
+    """Start `stt emulator OPTIONS` in the background, its log in `folder` (made 0700 when missing, and
+    refused when another user could read or swap the log, which names the --api-key; the cli passes <stt's
+    cache folder>/emulator); once it serves, where and as which pid."""
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, name = tempfile.mkstemp(prefix="starting-", suffix=".log", dir=folder)
+        private_folder(folder)
+        fd, name = tempfile.mkstemp(prefix="starting-", suffix=".log", dir=folder)  # 0600
+    except UnsafeFolder as exc:
+        raise UsageError(
+            f"the emulator's log folder is not private: {exc}", "set STT_CACHE_DIR to a folder of your own"
+        ) from None
     except OSError as exc:
         raise local_failure(
             exc, f"write the emulator's log in {folder}", "set STT_CACHE_DIR to a writable folder"

@@ -11,6 +11,7 @@ import ssl
 from pathlib import Path
 from typing import Any
 
+from stt_cli.emulator.folders import UnsafeFolder, private_folder
 from stt_cli.emulator.server import Emulator
 from stt_cli.errors import UsageError, local_failure
 
@@ -45,10 +46,14 @@ def rate_text(rate: float) -> str:
 
 
 def uploads_folder(path: Path) -> Path:
-    """--keep-uploads DIR, made if missing and writable, as an absolute path."""
+    """--keep-uploads DIR, made if missing (0700), private and writable, as an absolute path."""
     folder = path.absolute()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
+    except UnsafeFolder as exc:
+        raise UsageError(
+            f"cannot keep uploads in {folder}: {exc}", "pick a folder of your own (it is made 0700 when missing)"
+        ) from None
     except OSError as exc:
         raise local_failure(exc, f"keep uploads in {folder}", "pick another --keep-uploads DIR") from None
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -108,11 +113,21 @@ def emulator_there(host: str, port: int) -> None:
 
     try:
         running = control.probe(host, port)
+    except control.ForeignOwner as exc:
+        raise foreign_port(port, exc.uid) from None
     except (control.NotListening, control.NotAnEmulator):
         return
     raise UsageError(
         f"port {port} is already used by an stt emulator (pid {running.pid})",
         f"use it: export AIML_API_BASE={running.base_url}; or stop it: {control.stop_command(host, port)}",
+    )
+
+
+def foreign_port(port: int, uid: int) -> UsageError:
+    """Another user's process holds the port: stt neither uses it nor asks it to stop."""
+    return UsageError(
+        f"port {port} is held by another user's process (uid {uid}): stt does not use it",
+        "pick another --port (--port 0: any free one)",
     )
 
 

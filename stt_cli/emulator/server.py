@@ -17,8 +17,11 @@ Control endpoints under /_emulator/ let tests and users' CI script faults and in
   GET  /_emulator/info       {"emulator": "stt", "version", "pid", "base_url", "accepts_any_key"}: what
                              `stt emulator --detach` and `--stop` ask to know an stt emulator holds a port
   POST /_emulator/shutdown   answers {"ok": true, "pid"}, then the server stops serving and `stt emulator`
-                             exits 0 (`stt emulator --stop`); refused (403) with an Origin header: no web page
-                             a browser shows can stop it
+                             exits 0 (`stt emulator --stop`)
+
+Every request, to these and to the API alike, passes guard.py first: none from a web page (an Origin, fetch
+metadata, a preflight, a Host that is not this machine's), none from another local user. Answers never carry
+CORS headers (a fault's are dropped).
 
 With a bandwidth (--bandwidth), request bodies are read no faster than that, all connections together: one
 user's uplink. Answers are not slowed, nor the bodies sent to /_emulator/.
@@ -51,6 +54,8 @@ from urllib.parse import unquote
 
 from stt_cli.api.catalogue import all_models, family_of
 from stt_cli.api.catalogue import model as catalogue_model
+from stt_cli.emulator import guard
+from stt_cli.emulator.folders import UnsafeFolder, private_folder
 from stt_cli.emulator.results import AudioInfo, audio_info, build_result, length_in_header, url_info
 
 API_PREFIX = "/v1"
@@ -96,6 +101,7 @@ class EmulatorState:
     uplink: Uplink | None = None  # --bandwidth: the pace of reading request bodies
     keep_uploads: Path | None = None  # --keep-uploads DIR (absolute)
     base_url: str = ""  # set once the socket is bound (its real port)
+    listen_host: str = "127.0.0.1"  # the address it was asked to listen on (the Host check depends on it)
 
     def now(self) -> float:
         return self.clock() + self.skew
@@ -226,15 +232,18 @@ def kept_name(job_id: str, filename: str) -> str:
 
 class KeptUpload:
     """An upload written to --keep-uploads DIR as it arrives (never held whole): a temp file there, renamed
-    into place once its job exists, removed when the request fails."""
+    into place once its job exists, removed when the request fails. Private: the folder is checked (made
+    0700 again if it was removed meanwhile) and the file is 0600, only the user's."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path: Path | None = None
         self.temp = folder / f".upload-{secrets.token_hex(8)}.part"
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            private_folder(folder)
+            fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        except UnsafeFolder as exc:
+            raise HttpError(500, f"the emulator does not keep uploads there: {exc}") from None
         except OSError as exc:
             raise self._failure(exc) from None
         self._file: IO[bytes] | None = os.fdopen(fd, "wb")
@@ -515,8 +524,37 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "stt-emulator"
     state: EmulatorState  # set on the subclass made per server
 
+    _peer_refusal: guard.Refusal | bool | None = False  # per connection, once known (False: not yet)
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the request log at /_emulator/requests replaces the stderr chatter
+
+    def parse_request(self) -> bool:
+        """The request line and headers, then guard.py's checks: a refused request is answered here, before
+        any body is read or anything is logged, and its connection closed."""
+        if not super().parse_request():
+            return False
+        refusal = self._refusal()
+        if refusal is None:
+            return True
+        self.close_connection = True
+        self._error(refusal.status, refusal.message, close=True)
+        return False
+
+    def _refusal(self) -> guard.Refusal | None:
+        listen_host = self.state.listen_host
+        refusal = guard.host_refusal(self.headers.get_all("Host") or [], listen_host) or guard.page_refusal(
+            self.command, self.headers
+        )
+        if refusal is not None:
+            return refusal
+        if self._peer_refusal is False:
+            try:
+                peer, local = self.connection.getpeername(), self.connection.getsockname()
+            except OSError:  # the client is gone already
+                return guard.Refusal(403, "Forbidden: the connection was closed before the request was answered")
+            self._peer_refusal = guard.peer_refusal(peer[:2], local[:2], listen_host)
+        return self._peer_refusal if isinstance(self._peer_refusal, guard.Refusal) else None
 
     # --- plumbing ------------------------------------------------------------------------------------
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None, close: bool = False) -> None:
@@ -532,7 +570,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _error(self, status: int, message: str) -> None:
+    def _error(self, status: int, message: str, close: bool = False) -> None:
         self._send(
             status,
             {
@@ -542,6 +580,7 @@ class Handler(BaseHTTPRequestHandler):
                 "statusCode": status,
                 "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             },
+            close=close,
         )
 
     def _log(self, **extra: Any) -> dict[str, Any]:
@@ -582,7 +621,11 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status = int(fault.get("status", 500))
-        headers = {str(k): str(v) for k, v in (fault.get("headers") or {}).items()}
+        headers = {  # no fault makes an answer readable by a web page
+            str(k): str(v)
+            for k, v in (fault.get("headers") or {}).items()
+            if not str(k).lower().startswith("access-control-")
+        }
         payload = fault.get("body", {"message": "Injected fault", "statusCode": status})
         data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
         if action == "malformed":
@@ -668,8 +711,6 @@ class Handler(BaseHTTPRequestHandler):
 
     def _shutdown(self) -> None:
         """Answer, then stop serving (from another thread: shutdown() waits for the serving loop to end)."""
-        if self.headers.get("Origin"):
-            raise HttpError(403, "the emulator is not stopped from a web page")
         self._send(200, {"ok": True, "pid": os.getpid()}, close=True)
         threading.Thread(target=self.server.shutdown, name="emulator-shutdown", daemon=True).start()
 
@@ -967,14 +1008,13 @@ class Emulator:
         keep_uploads: str | os.PathLike[str] | None = None,
     ) -> None:
         """`bandwidth`: read request bodies at most this many bytes/s, all connections together. `keep_uploads`:
-        a folder (made if missing) where each accepted upload is saved as <generation_id><ext>."""
+        a folder (made 0700 if missing; folders.UnsafeFolder if another user could reach into it) where each
+        accepted upload is saved as <generation_id><ext>."""
         self.state = EmulatorState(processing_time=processing_time, api_key=api_key, envelope=envelope)
         if bandwidth is not None:
             self.state.uplink = Uplink(bandwidth)
         if keep_uploads is not None:
-            folder = Path(keep_uploads).absolute()
-            folder.mkdir(parents=True, exist_ok=True)
-            self.state.keep_uploads = folder
+            self.state.keep_uploads = private_folder(Path(keep_uploads))
         for endpoint, responses in (faults or {}).items():
             if endpoint not in self.state.faults:
                 raise ValueError(f"unknown fault endpoint {endpoint!r} (create or poll)")
@@ -989,6 +1029,7 @@ class Emulator:
             self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
             self.scheme = "https"
         self.state.base_url = self.base_url
+        self.state.listen_host = host
         self._thread: threading.Thread | None = None
 
     @property

@@ -142,8 +142,8 @@ def test_a_client_that_goes_away_mid_upload_prints_no_traceback() -> None:
         for attempt in range(20):
             with socket.create_connection((host, int(port)), timeout=5) as sock:
                 sock.sendall(
-                    b"POST /v1/stt/create HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
-                    b"Content-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    f"POST /v1/stt/create HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer k\r\n".encode()
+                    + b"Content-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n"
                     b"20\r\n--b\r\nContent-Disposition: form-da\r\n"
                 )
                 sock.shutdown(socket.SHUT_WR)  # the body ends early: the emulator will answer 400...

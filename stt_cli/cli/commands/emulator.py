@@ -32,11 +32,21 @@ are powers of 1000 (5M is 5,000,000 bytes/s) and a rate in bits ends in bit
 DIR/<generation_id><ext> (the extension of its file name); its request log,
 GET /_emulator/requests, names the copy (received_path).
 
+It answers only the user who started it, and no web page: a request with
+an Origin header, Sec-Fetch-* headers other than an address typed in the
+browser, a CORS preflight, or a Host other than localhost or an IP address
+(DNS rebinding) is refused; on Linux, so is a connection from another
+user's process (the kernel's socket table names its owner). --keep-uploads
+DIR and the log of --detach are private (0700 folders, 0600 files), never
+in a folder another user could change. With --host beyond loopback, anyone
+who can reach it may use it.
+
 --detach runs it in the background and returns once it serves; when an stt
 emulator already listens on that port, it says so and exits 0 (that one keeps
 the options it was started with). Its later messages go to
 emulator/HOST-PORT.log in stt's cache folder (STT_CACHE_DIR). --stop asks the
-stt emulator on --host and --port to exit, and waits until it has.
+stt emulator on --host and --port to exit, and waits until it has. Neither
+uses nor stops what another user runs on that port.
 
 Examples:
   stt emulator --port 8750 --detach
@@ -144,6 +154,7 @@ def emulator(
         return
     from stt_cli.cli.main import resume_collector
     from stt_cli.emulator.launch import rate_text, serve, start
+    from stt_cli.emulator.owners import can_tell
 
     resume_collector()  # a long-running server: the collector runs as usual
     server = start(
@@ -164,6 +175,8 @@ def emulator(
         output.info(f"  uploads read at {rate_text(server.state.uplink.rate)} at most, all connections together")
     if server.state.keep_uploads is not None:
         output.info(f"  uploads kept in {server.state.keep_uploads}")
+    if not can_tell():
+        output.info("  other users of this machine can use it: this system does not say who owns a connection")
     export_line(server.base_url, api_key or "anything")
     serve(server)
     output.info("emulator stopped")
@@ -206,9 +219,12 @@ def detach_emulator(options: list[str], host: str, port: int, api_key: str | Non
 def already_running(host: str, port: int, api_key: str | None) -> bool:
     """When an stt emulator answers on host:port: say so, and how to use it. Anything else there: False."""
     from stt_cli.emulator import control
+    from stt_cli.emulator.launch import foreign_port
 
     try:
         running = control.probe(host, port)
+    except control.ForeignOwner as exc:
+        raise foreign_port(port, exc.uid) from None
     except (control.NotListening, control.NotAnEmulator):
         return False  # the child binds the port, or says why it cannot (something else holds it)
     output.info(f"stt emulator already listening on {running.base_url} (pid {running.pid})")
@@ -235,6 +251,11 @@ def stop_emulator(host: str, port: int) -> None:
     except control.NotListening:
         raise UsageError(
             f"no stt emulator to stop on {where}: nothing listens there", "check --host and --port"
+        ) from None
+    except control.ForeignOwner as exc:
+        raise UsageError(
+            f"what listens on {where} belongs to another user (uid {exc.uid}): it was left alone",
+            "check --host and --port",
         ) from None
     except control.NotAnEmulator:
         raise UsageError(
