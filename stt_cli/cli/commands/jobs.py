@@ -28,7 +28,6 @@ Examples:
   stt jobs
   stt jobs --refresh
   stt jobs --status failed --json | jq -r .source
-  stt jobs prune --older-than 30d
 """
 
 jobs_app = group("jobs", JOBS_HELP)
