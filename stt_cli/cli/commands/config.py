@@ -10,8 +10,8 @@ from stt_cli.api.catalogue import UnknownModel
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, group, sub_command
 from stt_cli.cli.options.model_choice import unknown_stored_model
-from stt_cli.core.config import config_file, load_config
-from stt_cli.core.settings import effective, find_setting, remove, settings_table, store, unknown_keys
+from stt_cli.core.config import config_file
+from stt_cli.core.usecases import config
 
 CONFIG_HELP = """Show or set defaults for the options you always pass (a TOML file).
 
@@ -35,10 +35,6 @@ def _format(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-# Two spellings of the model a run sends: setting one in the file takes the other out of it.
-TWINS = {"model": "model_unchecked", "model_unchecked": "model"}
-
-
 @sub_command(config_app, "list")
 def list_settings(
     as_json: JsonOpt = False,
@@ -49,19 +45,16 @@ def list_settings(
       stt config list
       stt config list --json | jq -r .model
     """
-    config = load_config()
-    for warning in unknown_keys(config):
+    rows, warnings = config.listing()
+    for warning in warnings:
         output.warn(warning)
-    rows = []
-    values = {}
-    for setting in settings_table().values():
-        value, source = effective(setting.key, config)
-        values[setting.key] = value
-        rows.append([setting.key, _format(value), source, " ".join(f"${e}" for e in setting.env)])
     if as_json:
-        output.json_lines([values])
+        output.json_lines([{row.setting.key: row.value for row in rows}])
         return
-    output.table(["key", "value", "from", "env"], rows)
+    output.table(
+        ["key", "value", "from", "env"],
+        [[row.setting.key, _format(row.value), row.source, " ".join(f"${e}" for e in row.setting.env)] for row in rows],
+    )
 
 
 @sub_command(config_app)
@@ -72,9 +65,7 @@ def get(key: KeyArg) -> None:
       stt config get model
       fmt=$(stt config get format)
     """
-    setting = find_setting(key)
-    value, _ = effective(setting.key, load_config())
-    output.data(_format(value) + "\n")
+    output.data(_format(config.value_of(key)) + "\n")
 
 
 @sub_command(config_app, "set", context_settings={"ignore_unknown_options": True})  # a VALUE may start with -
@@ -93,16 +84,15 @@ def set_value(
       stt config set model whisper-large
     """
     try:
-        setting, typed, warnings = store(key, value)
+        stored = config.set_value(key, value)
     except UnknownModel as exc:
         raise unknown_stored_model(exc) from None
-    alias = f" ({value.strip()} is its alias)" if setting.key == "model" and typed != value.strip() else ""
-    output.info(f"{setting.key} = {_format(typed)} in {config_file()}{alias}")
-    twin = TWINS.get(setting.key)
-    if twin is not None and twin in load_config():
-        remove(twin)
-        output.info(f"removed {twin} from {config_file()}: {setting.key} replaces it")
-    for warning in warnings:
+    key_name, typed = stored.setting.key, stored.value
+    alias = f" ({value.strip()} is its alias)" if key_name == "model" and typed != value.strip() else ""
+    output.info(f"{key_name} = {_format(typed)} in {config_file()}{alias}")
+    if stored.replaced is not None:
+        output.info(f"removed {stored.replaced} from {config_file()}: {key_name} replaces it")
+    for warning in stored.warnings:
         output.warn(warning)
 
 
@@ -114,7 +104,7 @@ def unset(key: KeyArg) -> None:
       stt config unset format
       stt config unset max-line-width
     """
-    setting, removed, warnings = remove(key)
+    setting, removed, warnings = config.unset(key)
     output.info(
         f"removed {setting.key} from {config_file()}" if removed else f"{setting.key} is not set in {config_file()}"
     )
