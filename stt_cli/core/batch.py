@@ -96,17 +96,24 @@ def _nothing() -> None:
 
 
 class Batch:
-    """The items of one command. `sleep` is the one a wait uses: a batch's ends early when it is cancelled."""
+    """The items of one command. `sleep` is the one a wait uses: a batch's ends early when it is cancelled (a
+    test gives its own, which a batch calls only while it is not cancelled)."""
 
-    def __init__(self, reporter: Reporter, count: int, concurrency: int) -> None:
+    def __init__(
+        self, reporter: Reporter, count: int, concurrency: int, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
         self.reporter = reporter
         self.pool = Pool(concurrency) if count > 1 else None
+        self._sleep = sleep
 
     def sleep(self, seconds: float) -> None:
         if self.pool is None:
-            time.sleep(seconds)
-        else:
+            self._sleep(seconds)
+        elif self._sleep is time.sleep:
             self.pool.sleep(seconds)
+        else:
+            self.pool.check()
+            self._sleep(seconds)
 
     def one(self, item: Item, work: Work) -> None:
         """A lone item, shown as such; its error goes on up to the boundary."""

@@ -7,6 +7,8 @@ for run.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -128,8 +130,9 @@ def fetch(
     concurrency: int,
     connect: Connect,
     reporter: Reporter,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """`stt fetch`: each job's result written; the exit code."""
+    """`stt fetch`: each job's result written; the exit code. `sleep` is the waits' (a test's own)."""
     from stt_cli.core.files import is_stdout
     from stt_cli.core.lookup import resolve_job_id
 
@@ -149,7 +152,7 @@ def fetch(
     with connect(need_key=False) as sess:
         given: list[str | None] = [*ids] or [None]
         jobs = list(dict.fromkeys(resolve_job_id(job, sess.ledger, sess.host) for job in given))  # 2 prefixes, 1 job
-        batch = Batch(reporter, len(jobs), concurrency)
+        batch = Batch(reporter, len(jobs), concurrency, sleep)
         fetching = Fetching(Delivery(sess, out, waiting, reporter, batch.sleep), no_wait=no_wait, refresh=refresh)
         planned = fetching.plan(jobs)  # every destination checked before anything is asked
         refuse_stdout_under_records(reporter, planned)

@@ -7,6 +7,7 @@ for and written like fetch writes it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
@@ -211,8 +212,10 @@ def run(
     *,
     connect: Connect,
     reporter: Reporter,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """`stt run`: every source checked, then each one transcribed and written; the exit code."""
+    """`stt run`: every source checked, then each one transcribed and written; the exit code. `sleep` is the
+    waits' (a test's own: nothing waits for real)."""
     sources = collect_sources(raw_sources, limits, reporter.warn)
     check_formats(request, out.formats)
     for warning in request.warnings:
@@ -222,7 +225,7 @@ def run(
 
         return dry_run(sources, request, limits, reporter)
     with connect() as sess:
-        batch = Batch(reporter, len(sources), limits.concurrency)
+        batch = Batch(reporter, len(sources), limits.concurrency, sleep)
         obtaining = Obtaining(sess, request, limits.resubmit, batch.sleep)
         job = Transcription(obtaining, Delivery(sess, out, waiting, reporter, batch.sleep), limits)
         planned = job.plan(sources)
@@ -268,6 +271,7 @@ def submit(
     *,
     connect: Connect,
     reporter: Reporter,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """`stt submit`: a job for each source, each one reported as soon as its id is known; the exit code."""
     from stt_cli.core.sources import prepare
@@ -280,7 +284,7 @@ def submit(
 
         return dry_run(sources, request, limits, reporter)
     with connect() as sess:
-        batch = Batch(reporter, len(sources), 1)  # one at a time: the ids come out in the sources' order
+        batch = Batch(reporter, len(sources), 1, sleep)  # one at a time: the ids come out in the sources' order
         obtaining = Obtaining(sess, request, limits.resubmit, batch.sleep)
 
         def work(index: int, item: Tracked) -> int:
