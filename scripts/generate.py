@@ -71,10 +71,11 @@ def readme_with_models(readme: str) -> str:
 
 
 def expected_files() -> dict[Path, str]:
+    from stt_cli.cli.app import COMMANDS, app
     from stt_cli.cli.manpage import render as man_page
 
     files = {ROOT / "completions" / name: render(shell) for shell, name in FILE_NAMES.items()}
-    files[ROOT / "man" / "stt.1"] = man_page()
+    files[ROOT / "man" / "stt.1"] = man_page(app, COMMANDS)
     readme = ROOT / "README.md"
     files[readme] = readme_with_models(readme_with_help(readme.read_text(encoding="utf-8")))
     return files

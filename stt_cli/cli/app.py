@@ -261,7 +261,7 @@ def _man(value: bool) -> None:
         from stt_cli.cli import output
         from stt_cli.cli.manpage import render
 
-        output.data(render())
+        output.data(render(app, COMMANDS))
         raise typer.Exit()
 
 

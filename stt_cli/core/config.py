@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from stt_cli.errors import UsageError, command_line, local_failure, path_word
+from stt_cli.errors import UsageError, command_line, path_word
 
 APP_NAME = "stt-cli"
 DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
@@ -86,40 +86,3 @@ def load_config() -> dict[str, Any]:
             f"the config file {path} is not valid TOML ({exc})",
             f"fix it, or move it aside: {command_line('mv', path_word(path), path_word(f'{path}.bak'))}",
         ) from None
-
-
-def edit_config(key: str, value: str | int | float | None) -> None:
-    """Edit one key of the config file atomically, and check the result reads back as meant."""
-    import tomllib
-
-    from stt_cli.core.files import atomic_write_bytes
-    from stt_cli.core.tomledit import set_key, unset_key
-
-    before = load_config()  # refuses a broken file, with the fix
-    target = config_file()
-    try:
-        text = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(
-            f"cannot read the config file {target}: {exc}", "fix its permissions or move it aside"
-        ) from None
-    new_text = unset_key(text, key) if value is None else set_key(text, key, value)
-    expected = {k: v for k, v in before.items() if k != key}
-    if value is not None:
-        expected[key] = value
-    try:
-        after = tomllib.loads(new_text)
-    except tomllib.TOMLDecodeError:
-        after = None
-    if after != expected:
-        raise UsageError(
-            f"cannot edit {key} in {target} safely (it is written in a form stt does not rewrite)",
-            f"edit the file by hand: {target}",
-        )
-    try:
-        config_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
-        atomic_write_bytes(target, new_text.encode("utf-8"))
-    except OSError as exc:
-        raise local_failure(exc, f"write the config file {target}") from None

@@ -11,6 +11,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from stt_cli.core.config import user_path
 from stt_cli.errors import Fix, UsageError, command_line, local_failure, path_word
 
 HASH_CHUNK = 1024 * 1024
@@ -293,8 +294,6 @@ def check_output_options(output: str | None, output_dir: Path | None) -> None:
 
 def check_stem(output: str, count: int) -> None:
     """-o STEM for several formats: a file name to add extensions to, never a directory, device or stream."""
-    from stt_cli.core.config import user_path
-
     path = user_path(output)
     name = path.name
     if output.endswith(("/", os.sep)) or not name or (name.startswith(".") and name.strip(".") == ""):

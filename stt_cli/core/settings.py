@@ -216,7 +216,7 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
         if setting.key == "base_url":
             validate_base_url(Resolved(text, where or "the command line"))
         return text.lower() if setting.choices else text
-    if setting.key in DURATION_SETTINGS and not _is_number(text):  # a plain number is checked as any number is
+    if setting.key in DURATION_SETTINGS and not is_number(text):  # a plain number is checked as any number is
         from stt_cli.core.defaults import DURATION_EXAMPLES, parse_duration
 
         try:
@@ -238,7 +238,7 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
     return value
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:
@@ -372,42 +372,3 @@ def command_defaults(command: str) -> tuple[dict[str, Any] | None, list[str]]:
         if resolved is not None and resolved.source != "default":
             defaults[setting.key] = resolved.value
     return defaults or None, unknown_keys(config)
-
-
-def store(raw_key: str, raw_value: str) -> tuple[Setting, Any, list[str]]:
-    """`stt config set`: the value checked and written to the config file; the setting, the typed value and
-    warnings (an environment variable that overrides the file).
-
-    A model is stored as the id it stands for (an alias resolved, checked as -m checks it: UnknownModel
-    otherwise), so the file holds what goes on the wire; model_unchecked is stored as it is.
-    """
-    from stt_cli.core.config import edit_config
-
-    setting = find_setting(raw_key)
-    typed = parse_setting(setting, raw_value, None)
-    if setting.key in DURATION_SETTINGS and not _is_number(raw_value.strip()):
-        typed = raw_value.strip().lower()  # `5m` is kept as written (it was checked): the file reads as typed
-    if setting.key == "model":
-        from stt_cli.api.catalogue import resolve as resolve_model
-
-        typed = resolve_model(typed)
-    edit_config(setting.key, typed)
-    return setting, typed, _shadowed(setting)
-
-
-def remove(raw_key: str) -> tuple[Setting, bool, list[str]]:
-    """`stt config unset`: the key taken out of the config file; whether it was there, and warnings."""
-    from stt_cli.core.config import edit_config
-
-    setting = find_setting(raw_key)
-    if setting.key not in load_config():
-        return setting, False, []
-    edit_config(setting.key, None)
-    return setting, True, _shadowed(setting)
-
-
-def _shadowed(setting: Setting) -> list[str]:
-    shadow = next((name for name in setting.env if os.environ.get(name, "").strip()), None)
-    if shadow is None:
-        return []
-    return [f"${shadow} is set in this environment and takes precedence over the config file"]

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from stt_cli.cli.app import COMMANDS, app
 from stt_cli.cli.completion.spec import command_specs
 
-PATHS = [spec.path for spec in command_specs() if spec.path]
+PATHS = [spec.path for spec in command_specs(app, COMMANDS) if spec.path]
 
 
 # --- help -----------------------------------------------------------------------------------------------

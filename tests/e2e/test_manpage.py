@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from stt_cli.cli.app import COMMANDS, app
 from stt_cli.cli.manpage import EXIT_MEANINGS, _helps
 from stt_cli.errors import ExitCode
 
@@ -32,7 +33,7 @@ def test_stt_man_prints_the_committed_page(cli: Any) -> None:
 
 def test_each_command_s_section_is_its_help_as_printed(tmp_path: Path) -> None:
     page = _plain((ROOT / "man" / "stt.1").read_text(encoding="utf-8"))
-    paths = [path for path, _ in _helps()]
+    paths = [path for path, _ in _helps(app, COMMANDS)]
     assert {"stt", "stt run", "stt jobs prune", "stt completion", "stt emulator"} <= set(paths)
     env = {**os.environ, "COLUMNS": "80", "NO_COLOR": "1"}
     for path in paths:

@@ -30,8 +30,9 @@ def _keys() -> tuple[str, ...]:
 def render(shell: str) -> str:
     """The completion script for one shell."""
     from stt_cli import __version__
+    from stt_cli.cli.app import COMMANDS, app
 
-    specs = command_specs()
+    specs = command_specs(app, COMMANDS)
     renderer = {"bash": _bash, "zsh": _zsh, "fish": _fish, "powershell": _powershell}[shell]
     return renderer(specs, __version__)
 

@@ -4,7 +4,7 @@ value kind and choice, so a new flag completes without anyone editing a script."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 # What an option's value or a positional argument completes to, beyond a parameter's own choices.
@@ -54,13 +54,14 @@ def _value_kind(param: Any) -> tuple[str, tuple[str, ...]]:
     return VALUE_KINDS.get(param.name or "", "none"), ()
 
 
-def command_tree(**settings: Any) -> Iterator[tuple[Any, Any]]:
-    """Every command of the app with its click context (chained to its parent's, `settings` added to each),
-    root first, depth first, in the order `stt --help` lists them; hidden commands left out."""
+def command_tree(app: Any, commands: Mapping[str, Any], **settings: Any) -> Iterator[tuple[Any, Any]]:
+    """Every command of the app (the root Typer, and its command table in `stt --help`'s order) with its click
+    context (chained to its parent's, `settings` added to each), root first, depth first; hidden ones left out."""
     import typer
 
     from stt_cli.cli import click_api as click
-    from stt_cli.cli.app import COMMANDS, app
+
+    COMMANDS = commands
 
     def walk(command: Any, name: str, parent: Any) -> Iterator[tuple[Any, Any]]:
         ctx = click.Context(command, info_name=name, parent=parent, **{**command.context_settings, **settings})
@@ -74,12 +75,11 @@ def command_tree(**settings: Any) -> Iterator[tuple[Any, Any]]:
     yield from walk(typer.main.get_command(app), "stt", None)
 
 
-def command_specs() -> list[CommandSpec]:
-    """Every command of the app, root first, in the order `stt --help` lists them."""
-    from stt_cli.cli.app import COMMANDS
-
+def command_specs(app: Any, commands: Mapping[str, Any]) -> list[CommandSpec]:
+    """Every command of the app (as command_tree takes it), root first, in the order `stt --help` lists them."""
+    COMMANDS = commands
     specs: list[CommandSpec] = []
-    for ctx, command in command_tree():
+    for ctx, command in command_tree(app, commands):
         path = ctx.command_path.removeprefix("stt").strip()
         options: list[OptionSpec] = []
         args: list[str] = []

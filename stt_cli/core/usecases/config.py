@@ -3,10 +3,25 @@ the config file (checked first, comments kept, its twin taken out) or removed fr
 
 from __future__ import annotations
 
+import os
+import tomllib
 from typing import Any, NamedTuple
 
-from stt_cli.core.config import load_config
-from stt_cli.core.settings import Setting, effective, find_setting, remove, settings_table, store, unknown_keys
+from stt_cli.api.catalogue import resolve as resolve_model
+from stt_cli.core.config import config_dir, config_file, load_config
+from stt_cli.core.files import atomic_write_bytes
+from stt_cli.core.settings import (
+    DURATION_SETTINGS,
+    Setting,
+    effective,
+    find_setting,
+    is_number,
+    parse_setting,
+    settings_table,
+    unknown_keys,
+)
+from stt_cli.core.tomledit import set_key, unset_key
+from stt_cli.errors import UsageError, local_failure
 
 # Two spellings of the model a run sends: setting one in the file takes the other out of it.
 TWINS = {"model": "model_unchecked", "model_unchecked": "model"}
@@ -52,3 +67,68 @@ def set_value(key: str, value: str) -> Stored:
 def unset(key: str) -> tuple[Setting, bool, list[str]]:
     """The key taken out of the config file; whether it was there, and warnings."""
     return remove(key)
+
+
+def store(raw_key: str, raw_value: str) -> tuple[Setting, Any, list[str]]:
+    """`stt config set`: the value checked and written to the config file; the setting, the typed value and
+    warnings (an environment variable that overrides the file).
+
+    A model is stored as the id it stands for (an alias resolved, checked as -m checks it: UnknownModel
+    otherwise), so the file holds what goes on the wire; model_unchecked is stored as it is.
+    """
+    setting = find_setting(raw_key)
+    typed = parse_setting(setting, raw_value, None)
+    if setting.key in DURATION_SETTINGS and not is_number(raw_value.strip()):
+        typed = raw_value.strip().lower()  # `5m` is kept as written (it was checked): the file reads as typed
+    if setting.key == "model":
+        typed = resolve_model(typed)
+    edit_config(setting.key, typed)
+    return setting, typed, _shadowed(setting)
+
+
+def remove(raw_key: str) -> tuple[Setting, bool, list[str]]:
+    """`stt config unset`: the key taken out of the config file; whether it was there, and warnings."""
+    setting = find_setting(raw_key)
+    if setting.key not in load_config():
+        return setting, False, []
+    edit_config(setting.key, None)
+    return setting, True, _shadowed(setting)
+
+
+def _shadowed(setting: Setting) -> list[str]:
+    shadow = next((name for name in setting.env if os.environ.get(name, "").strip()), None)
+    if shadow is None:
+        return []
+    return [f"${shadow} is set in this environment and takes precedence over the config file"]
+
+
+def edit_config(key: str, value: str | int | float | None) -> None:
+    """Edit one key of the config file atomically, and check the result reads back as meant."""
+    before = load_config()  # refuses a broken file, with the fix
+    target = config_file()
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(
+            f"cannot read the config file {target}: {exc}", "fix its permissions or move it aside"
+        ) from None
+    new_text = unset_key(text, key) if value is None else set_key(text, key, value)
+    expected = {k: v for k, v in before.items() if k != key}
+    if value is not None:
+        expected[key] = value
+    try:
+        after = tomllib.loads(new_text)
+    except tomllib.TOMLDecodeError:
+        after = None
+    if after != expected:
+        raise UsageError(
+            f"cannot edit {key} in {target} safely (it is written in a form stt does not rewrite)",
+            f"edit the file by hand: {target}",
+        )
+    try:
+        config_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
+        atomic_write_bytes(target, new_text.encode("utf-8"))
+    except OSError as exc:
+        raise local_failure(exc, f"write the config file {target}") from None
