@@ -45,9 +45,8 @@ def _leave(code: object) -> None:
     import os
     import threading
 
-    from stt_cli.core.pool import WORKER
-
-    if not any(t.name.startswith(WORKER) and t.is_alive() for t in threading.enumerate()):
+    pool = sys.modules.get("stt_cli.core.pool")  # no pool loaded: no batch ran, no worker can be left
+    if pool is None or not any(t.name.startswith(pool.WORKER) and t.is_alive() for t in threading.enumerate()):
         return
     media = sys.modules.get("stt_cli.core.media")
     if media is not None:
