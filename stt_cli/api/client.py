@@ -17,12 +17,13 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import httpx
 
 from stt_cli import __version__
+from stt_cli.api.uploads import BodyRestart, LiveBody
 from stt_cli.api.wire import (
     BadId,
     JobState,
@@ -76,24 +77,6 @@ CREATE_ANSWER_DEADLINE = READ_TIMEOUT  # s after the last byte of an upload, for
 ACCEPT_ENCODING = "gzip, deflate"  # what stt can decompress under its ceiling (so never br or zstd)
 
 Progress = Callable[[int], None]
-
-
-class LiveBody(Protocol):
-    """A file made while it is sent: its pieces as they come (the first try), then the whole file (a retry)."""
-
-    whole: bool
-
-    def chunks(self) -> Iterator[bytes]:
-        """The pieces as they are made; raises BodyRestart, before the last, when the whole file must go instead."""
-        ...
-
-    def complete(self) -> Path:
-        """The whole file, made or finished now."""
-        ...
-
-
-class BodyRestart(Exception):
-    """What was streamed must be sent again from the complete file (stopped before its end: no job was made)."""
 
 
 class UploadFile(NamedTuple):
@@ -373,7 +356,13 @@ class ApiClient:
         idempotency_key: str,
         progress: Progress | None = None,
         on_sent: Callable[[], None] | None = None,
+        on_hashed: Callable[[str], None] | None = None,
     ) -> Created:
+        """The file sent as multipart/form-data, hashed as it is read (Created.sha256).
+
+        `on_hashed` gets that sha256 once the whole file is read, before its last piece is handed over: what
+        it raises ends the request with the body unfinished (no job can exist) and comes out of this call.
+        """
         # The boundary follows the Idempotency-Key: a create sent again is byte for byte the same request.
         boundary = "stt-" + "".join(ch for ch in idempotency_key if ch.isalnum())[:60]
         digest: dict[str, str] = {}
@@ -385,7 +374,7 @@ class ApiClient:
             live = upload.live if tries == 1 and upload.live is not None and not upload.live.whole else None
             if upload.live is not None and live is None:
                 upload.live.complete()
-            stream, length = _multipart(upload, fields, boundary, progress, digest, live)
+            stream, length = _multipart(upload, fields, boundary, progress, digest, live, on_hashed)
             return stream, {"Content-Type": f"multipart/form-data; boundary={boundary}"}, length
 
         answer = self._create(body, idempotency_key, on_sent)
@@ -770,9 +759,12 @@ def _multipart(
     progress: Progress | None,
     digest_out: dict[str, str],
     live: LiveBody | None = None,
+    on_hashed: Callable[[str], None] | None = None,
 ) -> tuple[Iterator[bytes], int | None]:
     """A multipart/form-data body streamed from the open file, and its exact length; or, from a LiveBody, the
-    file's pieces as they are made, the length unknown (None: sent chunked)."""
+    file's pieces as they are made, the length unknown (None: sent chunked). The file's sha256 goes to
+    `on_hashed` before the last piece of the file is handed over (_SentCounter holds each piece back one
+    step), so what it raises leaves the body unfinished."""
     head = b"".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{_quote_header(name)}"\r\n\r\n'.encode()
         + value.encode("utf-8")
@@ -821,6 +813,8 @@ def _multipart(
                 "upload it again once it is complete",
             )
         digest_out["sha256"] = digest.hexdigest()
+        if on_hashed is not None:
+            on_hashed(digest_out["sha256"])
         yield tail
 
     return stream(), len(head) + size + len(tail)

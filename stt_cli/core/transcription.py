@@ -284,7 +284,8 @@ class Transcriber(Delivery):
         sleep: Sleep = time.sleep,
     ) -> None:
         super().__init__(sess, out, waiting, reporter, sleep)
-        from stt_cli.core.media import Once, new_run
+        from stt_cli.core.media.ffmpeg import new_run
+        from stt_cli.core.media.upload import Once
 
         new_run()
         self.request = request
@@ -438,7 +439,7 @@ def run(
 
 def _cancel_all(transcriber: Transcriber) -> None:
     """A cancelled batch: requests in flight end now, and so do the ffprobe and ffmpeg runs of its workers."""
-    from stt_cli.core.media import stop_all
+    from stt_cli.core.media.ffmpeg import stop_all
 
     stop_all()
     transcriber.sess.client.abort()

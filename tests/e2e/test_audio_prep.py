@@ -18,9 +18,10 @@ import pytest
 from conftest import SAMPLE_TEXT, EmulatorHandle, _serve, wait_until
 from hostile import Conn, HostileServer, Request
 
-from stt_cli.core import media
+from stt_cli.core.media import ffmpeg
+from stt_cli.core.media.ffmpeg import find_tools
 
-pytestmark = pytest.mark.skipif(media.find_tools() is None, reason="needs ffmpeg and ffprobe on PATH")
+pytestmark = pytest.mark.skipif(find_tools() is None, reason="needs ffmpeg and ffprobe on PATH")
 
 
 def make(path: Path, *args: str) -> Path:
@@ -38,9 +39,10 @@ def stereo_wav(path: Path, seconds: float = 5, noise: bool = False) -> Path:
     return make(path, *tone, "-ac", "2", "-c:a", "pcm_s16le")
 
 
+# Lossless H.264 (-qp 0): the clips are large enough (270-400 kB) to be worth preparing (policy.SMALL_FILE).
 def video(path: Path) -> Path:
     return make(path, "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=5", *TONE, "-c:v", "libx264",
-                "-preset", "ultrafast", "-c:a", "aac", "-shortest")  # fmt: skip
+                "-preset", "ultrafast", "-qp", "0", "-c:a", "aac", "-shortest")  # fmt: skip
 
 
 def decoded_sha(path: Path) -> str:
@@ -228,7 +230,7 @@ def fake_ffmpeg(tmp_path: Path, script: str) -> Path:
     program = folder / "ffmpeg"
     program.write_text("#!/bin/sh\n" + script + "\n")
     program.chmod(0o755)
-    real = media.find_tools()
+    real = find_tools()
     assert real is not None
     (folder / "ffprobe").symlink_to(real.ffprobe)
     return folder
@@ -246,7 +248,7 @@ def test_an_ffmpeg_that_hangs_or_fails_means_the_file_goes_as_it_is(
 ) -> None:
     source = stereo_wav(tmp_path / "talk.wav")
     monkeypatch.setenv("PATH", str(fake_ffmpeg(tmp_path, script)))
-    monkeypatch.setattr(media, "STALL_SECONDS", 0.5)
+    monkeypatch.setattr(ffmpeg, "STALL_SECONDS", 0.5)
     result = cli("run", str(source), "-o", "out.txt")
     assert result.exit_code == 0, result.stderr
     assert said in result.stderr and "sending it as it is" in result.stderr
@@ -279,8 +281,9 @@ def test_compact_reuses_the_job_when_it_would_send_the_same_bytes(keeper: Emulat
 
 
 def test_dry_run_gives_the_length_of_what_is_sent(keeper: EmulatorHandle, cli: Any, tmp_path: Path) -> None:
+    # 8 s of video, 5 s of audio
     clip = make(tmp_path / "late.mp4", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=8", *TONE,
-                "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac")  # fmt: skip  # 8 s of video, 5 s of audio
+                "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-c:a", "aac")  # fmt: skip
     record = json.loads(cli("run", str(clip), "--dry-run", "--json").stdout)
     assert abs(record["duration"] - 5.0) < 0.1
 
@@ -304,7 +307,7 @@ def test_ctrl_c_of_a_batch_leaves_no_ffprobe_running(dry: bool, emulator: Emulat
     folder.mkdir()
     (folder / "ffprobe").write_text(f"#!/bin/sh\nexec /bin/sleep {marker}\n")
     (folder / "ffprobe").chmod(0o755)
-    real = media.find_tools()
+    real = find_tools()
     assert real is not None
     (folder / "ffmpeg").symlink_to(real.ffmpeg)
     sources = [str(stereo_wav(tmp_path / f"t{n}.wav", 1 + n / 10)) for n in range(3)]  # three audios
@@ -345,10 +348,10 @@ def test_a_disk_that_fills_while_the_flac_is_made_means_the_file_goes_as_it_is(
             return len(data)
 
     @contextlib.contextmanager
-    def full_disk(self: media.Preparation) -> Iterator[Full]:
+    def full_disk(self: ffmpeg.Conversion) -> Iterator[Full]:
         yield Full()
 
-    monkeypatch.setattr(media.Preparation, "_keep", full_disk)
+    monkeypatch.setattr(ffmpeg.Conversion, "_keep", full_disk)
     source = stereo_wav(tmp_path / "loud.wav", 20, noise=True)
     result = cli("run", str(source), "-o", "out.txt")
     assert result.exit_code == 0, result.stderr
