@@ -230,7 +230,10 @@ def _create(
         sent_whole = True
         hooks.sent()
 
-    what = f"{label} (sha256 {prepared.sha256})" if prepared.sha256 else label
+    def what() -> str:  # the sha256 of a file hashed as it is sent is known once its claim is written
+        sha256 = gate.prepared.sha256 if gate is not None else prepared.sha256
+        return f"{label} (sha256 {sha256})" if sha256 else label
+
     rerun = (
         f"run the same command again: it sends the same Idempotency-Key ({key}), so a service that honours it "
         "bills once; --resubmit starts afresh"
@@ -242,13 +245,13 @@ def _create(
     except OutcomeUnknown as exc:
         ledger.mark_unknown(key)
         raise OutcomeUnknown(
-            f"{what}: {exc.message}; the ledger keeps this create", rerun, exc.idempotency_key
+            f"{what()}: {exc.message}; the ledger keeps this create", rerun, exc.idempotency_key
         ) from None
     except KeyboardInterrupt:
         if sent_whole or resumed:
             ledger.mark_unknown(key)
             raise Interrupted(
-                f"interrupted after {what} was sent; the job may exist on the service (Idempotency-Key {key})", rerun
+                f"interrupted after {what()} was sent; the job may exist on the service (Idempotency-Key {key})", rerun
             ) from None
         ledger.release(key)
         raise Interrupted(f"interrupted while sending {label}; no job was created") from None

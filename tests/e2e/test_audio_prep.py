@@ -165,6 +165,38 @@ def test_without_ffmpeg_files_go_as_they_are_with_one_note(keeper: EmulatorHandl
     assert dry.exit_code == 0 and "ffmpeg not found" in dry.stdout and keeper.creates()[3:] == []
 
 
+def test_what_preparation_cannot_shrink_goes_as_it_is_without_ffprobe(
+    keeper: EmulatorHandle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A WAV too small to gain, a file that is no media, and compressed audio (by their first bytes): no tool
+    is started for them, they arrive byte for byte, and --dry-run says why."""
+    tiny = stereo_wav(tmp_path / "tiny.wav", 0.1)  # 17.7 kB
+    notes = tmp_path / "notes.wav"
+    notes.write_bytes(b"%PDF-1.7\n" + os.urandom(300_000))
+    mp3 = make(tmp_path / "talk.mp3", *TONE, "-c:a", "libmp3lame", "-b:a", "320k")  # 200 kB
+    real = find_tools()
+    assert real is not None
+    folder = tmp_path / "logging-bin"
+    folder.mkdir()
+    for tool in ("ffmpeg", "ffprobe"):  # each run of a tool leaves a line in calls.log
+        log = f'echo {tool} "$@" >> {tmp_path / "calls.log"}'
+        (folder / tool).write_text(f'#!/bin/sh\n{log}\nexec {getattr(real, tool)} "$@"\n')
+        (folder / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
+    result = cli("run", str(tiny), str(notes), str(mp3), "--output-dir", "out")
+    assert result.exit_code == 0, result.stderr
+    calls = (tmp_path / "calls.log").read_text() if (tmp_path / "calls.log").exists() else ""
+    assert "-format_whitelist" not in calls, calls  # stt's runs (the emulator probes the uploads it keeps)
+    kept = sorted(Path(c["received_path"]).read_bytes() for c in keeper.creates())
+    assert kept == sorted(p.read_bytes() for p in (tiny, notes, mp3))
+    records = [json.loads(line) for line in cli("run", str(tiny), str(notes), str(mp3), "--dry-run", "--json").stdout
+               .splitlines()]  # fmt: skip
+    assert [r["prep"] for r in records] == ["as-is"] * 3
+    assert f"{tiny.stat().st_size:,} bytes: too small" in records[0]["how"] and abs(records[0]["duration"] - 0.1) < 0.01
+    assert "no audio or video container" in records[1]["how"]
+    assert records[2]["how"].startswith("compressed audio (ID3-tagged MPEG audio, by its first bytes)")
+
+
 def test_a_rerun_reuses_the_job_and_never_prepares_again(keeper: EmulatorHandle, cli: Any, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     source = stereo_wav(tmp_path / "talk.wav")

@@ -17,6 +17,7 @@ from stt_cli.api.uploads import BodyRestart
 from stt_cli.core.media import policy
 from stt_cli.core.media.ffmpeg import Conversion, Unreadable, find_tools, patch_flac_samples
 from stt_cli.core.media.probe import probe
+from stt_cli.core.media.sniff import HEAD_BYTES, sniff
 
 pytestmark = pytest.mark.skipif(find_tools() is None, reason="needs ffmpeg and ffprobe on PATH")
 
@@ -233,3 +234,40 @@ def test_flac_header_patch_refuses_what_is_not_a_streaminfo() -> None:
     head = bytearray(b"fLaC\x00\x00\x00\x22" + bytes(34))
     assert patch_flac_samples(head, 123456)
     assert int.from_bytes(head[18:26], "big") & ((1 << 36) - 1) == 123456
+
+
+COMPRESSED = {  # what ffmpeg makes of a tone, and what the first bytes must call it
+    "talk.mp3": (["-c:a", "libmp3lame"], "ID3-tagged MPEG audio"),
+    "talk.aac": (["-c:a", "aac"], "AAC (ADTS)"),
+    "talk.m4a": (["-c:a", "aac"], "MPEG-4 audio (M4A)"),
+    "lossless.m4a": (["-c:a", "alac"], "MPEG-4 audio (M4A)"),
+    "talk.flac": (["-c:a", "flac"], "FLAC"),
+    "talk.ogg": (["-c:a", "libvorbis"], "Ogg audio"),
+    "talk.opus": (["-c:a", "libopus"], "Ogg audio"),
+    "flac.oga": (["-c:a", "flac"], "Ogg audio"),
+    "talk.wv": (["-c:a", "wavpack"], "WavPack"),
+    "talk.ac3": (["-c:a", "ac3"], "AC-3"),
+}
+
+
+@pytest.mark.parametrize("name", COMPRESSED, ids=COMPRESSED.keys())
+def test_what_the_first_bytes_call_compressed_ffprobe_would_send_as_it_is_too(name: str, tmp_path: Path) -> None:
+    """The first look never skips ffprobe where ffprobe would have changed what is sent (lossless)."""
+    args, called = COMPRESSED[name]
+    source = make(tmp_path / name, "-f", "lavfi", "-i", "sine=duration=3:sample_rate=44100", *args)
+    assert sniff(source.read_bytes()[:HEAD_BYTES]).compressed == called
+    tools = find_tools()
+    assert tools is not None
+    assert policy.decide(probe(source, tools), "lossless", source.stat().st_size).action == "as-is"
+
+
+def test_what_ffprobe_must_look_at_is_not_called_compressed(inputs: dict[str, Path], tmp_path: Path) -> None:
+    """PCM and videos (an Ogg with Theora too, whose audio is Vorbis): ffprobe is asked, and they are converted."""
+    ogv = make(tmp_path / "clip.ogv", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=3", "-f", "lavfi",
+               "-i", "sine=duration=3", "-c:v", "libtheora", "-c:a", "libvorbis", "-shortest")  # fmt: skip
+    tools = find_tools()
+    assert tools is not None
+    for source in (ogv, inputs["wav"], inputs["aiff"], inputs["mp4"], inputs["mkv-pcm"], inputs["webm"]):
+        found = sniff(source.read_bytes()[:HEAD_BYTES])
+        assert found.media and not found.compressed, source.name
+        assert policy.decide(probe(source, tools), "lossless", source.stat().st_size).changes, source.name
