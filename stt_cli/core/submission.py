@@ -33,6 +33,7 @@ from stt_cli.errors import (
 
 if TYPE_CHECKING:
     from stt_cli.api.client import ApiClient, Created
+    from stt_cli.core.media.policy import Plan
     from stt_cli.core.media.upload import Once
     from stt_cli.core.reporter import ItemReporter
 
@@ -75,8 +76,8 @@ def obtain(
     """
     host = host_of(client.base_url)
     decision: Reuse | Busy | Claimed | None = None
-    if _hashed_as_sent(ledger, host, prepared, resubmit):
-        outcome = _create_unhashed(client, ledger, host, prepared, model, options, hooks, resubmit)
+    if (glance := _hashed_as_sent(ledger, host, prepared, resubmit)) is not None:
+        outcome = _create_unhashed(client, ledger, host, prepared, model, options, hooks, resubmit, glance)
         if isinstance(outcome, Obtained):
             return outcome
         prepared, decision = outcome  # stopped before its last byte: the hash and the ledger's answer in hand
@@ -133,13 +134,15 @@ def _claim(
         decision = None
 
 
-def _hashed_as_sent(ledger: Ledger, host: str, prepared: Prepared, resubmit: bool) -> bool:
-    """Whether this source is hashed as it is sent rather than first (see the module's docstring)."""
+def _hashed_as_sent(ledger: Ledger, host: str, prepared: Prepared, resubmit: bool) -> Plan | None:
+    """The plan that sends this file as it is, when it is hashed as it is sent rather than first (see the
+    module's docstring); else None."""
     if prepared.path is None or prepared.identity is not None or (prepared.size or 0) < HASH_FIRST_BELOW:
-        return False  # a URL, stdin (hashed as it was spooled), a file hashed already, or a small one
-    if first_look(prepared.path, prepared.audio_prep) is None:
-        return False  # it may be converted: the bytes sent would not be the source's
-    return resubmit or not ledger.knows_size(host, prepared.size or 0)
+        return None  # a URL, stdin (hashed as it was spooled), a file hashed already, or a small one
+    glance = first_look(prepared.path, prepared.audio_prep)
+    if glance is None:
+        return None  # it may be converted: the bytes sent would not be the source's
+    return glance if resubmit or not ledger.knows_size(host, prepared.size or 0) else None
 
 
 class _Withdrawn(Exception):
@@ -156,9 +159,10 @@ class _Gate:
 
     def __init__(
         self, ledger: Ledger, host: str, prepared: Prepared, model: str, options: dict[str, OptionValue], key: str,
-        resubmit: bool,
+        resubmit: bool, plan: Plan,
     ) -> None:  # fmt: skip
         self.ledger, self.host, self.key, self.resubmit = ledger, host, key, resubmit
+        self.plan = plan  # the first look's: the file goes as it is
         self.model, self.options = model, options
         self.prepared = prepared
         self.claimed: str | None = None  # the sha256 claimed
@@ -193,11 +197,12 @@ def _create_unhashed(
     options: dict[str, OptionValue],
     hooks: ItemReporter,
     resubmit: bool,
+    plan: Plan,
 ) -> Obtained | tuple[Prepared, Reuse | Busy | Claimed]:
     """A file sent as it is and hashed as it goes, its claim made before its last byte: the job, or (stopped
     short) the hashed source and the ledger's answer, for the caller to go on with."""
     key = str(uuid.uuid4())
-    gate = _Gate(ledger, host, prepared, model, options, key, resubmit)
+    gate = _Gate(ledger, host, prepared, model, options, key, resubmit, plan)
     try:
         created = _create(client, ledger, prepared, model, options, hooks, key, False, None, gate)
     except _Withdrawn:
@@ -304,7 +309,9 @@ def _upload(
     as_is = UploadFile(prepared.path, prepared.upload_name, content_type_for(prepared.upload_name), field)
     if gate is not None:
         with hooks.uploading(prepared.size) as progress:
-            return client.create_from_file(as_is, fields, key, progress, on_sent, on_hashed=gate)
+            created = client.create_from_file(as_is, fields, key, progress, on_sent, on_hashed=gate)
+        client.debug(f"audio: {prepared.source.label}: {gate.plan.why}; hashed as it was sent")
+        return created
     multichannel = wants_channels(options)
     with sending(prepared.path, prepared.upload_name, prepared.audio_prep, multichannel, hooks.note, once) as sent:
         upload = UploadFile(sent.path, sent.filename, sent.content_type, field, sent.live)
@@ -317,7 +324,9 @@ def _upload(
                 raise Interrupted(f"interrupted while sending {prepared.source.label}; no job was created") from None
             hooks.note(f"{exc} ({prepared.source.label}); sending it as it is")
         else:
-            if sent.made is not None:
+            if sent.made is None:
+                client.debug(f"audio: {prepared.source.label}: {sent.plan.why}")
+            else:
                 how = "made while it was sent" if sent.live is not None else f"prepared in {sent.made.seconds:.1f} s"
                 client.debug(
                     f"audio: {prepared.source.label}: {sent.plan.why}; sent {created.size or 0:,} of "

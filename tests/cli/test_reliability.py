@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import EmulatorHandle, big_file, start_emulator
+from conftest import EmulatorHandle, big_file, start_emulator, wait_until
 
 KEY = "sk-test-0123456789abcdefSECRET"
 
@@ -137,6 +137,7 @@ def test_a_job_the_claim_finds_at_the_last_byte_stops_the_body_and_is_reused(
     again = cli("submit", str(big))
     assert again.exit_code == 0, again.stderr
     assert again.stdout == first.stdout and "reusing job" in again.stderr
+    wait_until(lambda: len(emulator.creates()) == 2, timeout=10)  # logged once the emulator gives up on it
     made, stopped = emulator.creates()
     assert made["generation_id"] and not stopped.get("generation_id")  # the body stopped short: no second job
     assert len(emulator.server.state.jobs) == 1

@@ -183,8 +183,9 @@ def test_what_preparation_cannot_shrink_goes_as_it_is_without_ffprobe(
         (folder / tool).write_text(f'#!/bin/sh\n{log}\nexec {getattr(real, tool)} "$@"\n')
         (folder / tool).chmod(0o755)
     monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
-    result = cli("run", str(tiny), str(notes), str(mp3), "--output-dir", "out")
+    result = cli("run", str(tiny), str(notes), str(mp3), "--output-dir", "out", "-v")
     assert result.exit_code == 0, result.stderr
+    assert "audio: " in result.stderr and "too small for preparing it to pay" in result.stderr  # -v says why
     calls = (tmp_path / "calls.log").read_text() if (tmp_path / "calls.log").exists() else ""
     assert "-format_whitelist" not in calls, calls  # stt's runs (the emulator probes the uploads it keeps)
     kept = sorted(Path(c["received_path"]).read_bytes() for c in keeper.creates())
