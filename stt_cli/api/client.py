@@ -753,7 +753,7 @@ class _SentCounter:
 class _Hasher:
     """The sha256 of an upload's pieces, computed on a thread of its own while they are sent: hashlib lets go of
     the GIL on pieces this large, so hashing and sending run on two cores at once instead of one after the other
-    (a 512 MiB file: about 0.6 s less)."""
+    (512 MiB to the emulator on a busy 2-core machine: 1.3 s instead of 1.5 s)."""
 
     def __init__(self) -> None:
         self._digest = hashlib.sha256()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from stt_cli.core.media.ffmpeg import ENABLE_HINT, Conversion, Tools, Unreadable, find_tools, stopping
-from stt_cli.core.media.policy import Plan, at_a_glance, decide
+from stt_cli.core.media.policy import OFF, Plan, at_a_glance, decide
 from stt_cli.core.media.probe import probe
 from stt_cli.core.media.sniff import HEAD_BYTES, sniff
 from stt_cli.errors import Interrupted, UsageError
@@ -49,7 +49,7 @@ def first_look(path: Path, mode: str) -> Plan | None:
     """The plan known without starting a process (the mode, the file's size and first bytes), or None when
     ffprobe must look. A file that cannot be read here is left to the steps after, which say why."""
     if mode == "off":
-        return at_a_glance(mode, 0, sniff(b""))
+        return Plan("as-is", OFF, None)
     try:
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
