@@ -42,7 +42,11 @@ MEDIA_SIGNATURES = (
     (0, b"DSD "),
     (0, b"\x00\x00\x01\xba"),  # MPEG program stream (VOB, .mpg)
     (0, b"\x0b\x77"),  # AC-3, E-AC-3
-    (0, b"\x7f\xfe\x80\x01"),  # DTS
+    (0, b"\x7f\xfe\x80\x01"),  # DTS, and its little-endian and 14-bit forms
+    (0, b"\xfe\x7f\x01\x80"),
+    (0, b"\x1f\xff\xe8\x00"),
+    (0, b"\xff\x1f\x00\xe8"),
+    (0, b"\xf0\x7e"),  # MIDI sample dump (SDS)
     (4, b"\xf8\x72\x6f\xba"),  # MLP
     (4, b"\xf8\x72\x6f\xbb"),  # TrueHD
     (0, b"Creative Voice File"),
