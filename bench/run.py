@@ -16,6 +16,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import socket
 import statistics
@@ -121,11 +122,14 @@ def home_env(home: Path, base_url: str = "http://127.0.0.1:9/v1") -> dict[str, s
     return env
 
 
-def timed(argv: Sequence[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, int, int]:
-    """Wall time (s), exit code and peak RSS (KiB) of one run of a program."""
+def timed(
+    argv: Sequence[str], env: dict[str, str], cwd: Path | None = None, stderr: Path | None = None
+) -> tuple[float, int, int]:
+    """Wall time (s), exit code and peak RSS (KiB) of one run of a program (its stderr kept in `stderr`)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with open(stderr or os.devnull, "wb") as err:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     return elapsed, proc.returncode, usage.ru_maxrss
@@ -250,6 +254,7 @@ def bench_upload_not_media(quick: bool, work: Path) -> None:
     curl = shutil.which("curl")
     stt_times: list[float] = []
     curl_times: list[float] = []
+    post_times: list[float] = []
     peak = 0
     with emulator(0.1) as emu:
         if curl:  # one untimed round each first: the first upload to a fresh emulator is slow whoever sends it
@@ -264,11 +269,14 @@ def bench_upload_not_media(quick: bool, work: Path) -> None:
                         "model=#g1_whisper-large", "-F", f"audio=@{blob}", f"{emu.base_url}/stt/create"]  # fmt: skip
                 curl_times.append(timed(argv, home_env(work / f"curl-{n}", emu.base_url))[0])
             env = home_env(work / f"blob-{n}", emu.base_url)  # a fresh ledger: nothing to reuse
-            took, code, rss = timed([str(BIN / "stt"), "submit", str(blob)], env)
+            log = work / f"blob-{n}.log"  # -v: the create request's own time, without stt's start-up
+            took, code, rss = timed([str(BIN / "stt"), "submit", "-v", str(blob)], env, stderr=log)
             if code != 0:
                 raise RuntimeError(f"stt submit exited {code}")
             stt_times.append(took)
             peak = max(peak, rss)
+            posted = re.search(r"POST \S+ -> 200 [^\n]* in ([0-9.]+) s", log.read_text())
+            post_times += [float(posted.group(1))] if posted else []
         sizes = [r.get("size") for r in emu.requests() if r.get("kind") == "create"]
         assert all(s == size for s in sizes), f"the emulator did not receive every byte: {sizes}"
     blob.unlink()
@@ -281,6 +289,11 @@ def bench_upload_not_media(quick: bool, work: Path) -> None:
     else:
         report("upload", f"stt submit {label}: throughput", f"{rate:.0f} MB/s", "curl not installed", ">= 0.8x curl")
     report("upload", f"stt submit {label}: peak RSS", f"{peak / 1024:.0f} MiB", "", "< 60 MiB", peak / 1024 < 60)
+    if post_times and curl_times:  # what is left of the gap is stt's start-up (Python, imports, the ledger)
+        alone = size / statistics.median(post_times) / 1e6
+        rest = statistics.median(stt_times) - statistics.median(post_times)
+        report("upload", f"stt submit {size >> 20} MiB: the create request alone (-v)", f"{alone:.0f} MB/s",
+               f"{alone / curl_rate:.2f}x curl; the rest of the run {rest:.2f} s")  # fmt: skip
 
 
 # --- 3. Time to result -------------------------------------------------------------------------------
