@@ -16,12 +16,12 @@ from typing import Any, NamedTuple
 from stt_cli.core.media.sniff import Sniffed
 
 COMPACT_RATE = 16_000  # Hz: what Whisper resamples every input to
-# A file smaller than this is sent as it is, unprobed: preparing it cannot pay. ffprobe and ffmpeg take 0.07 s
-# and 0.08 s to start on a 0.1 s WAV (medians of 20 runs each, 2-core AMD EPYC, ffmpeg 5.1): 0.15 s a file,
-# the time 150 kB take to go up at 1 MB/s (8 Mbit/s, a slow uplink). FLAC saves about half of a WAV of speech
-# (17.7 kB -> 9.5 kB on the 0.1 s one) and compact at most all of it, so under 128 KiB even the whole file goes
-# up faster than the two starts take. A faster uplink moves the break-even up (about 1.5 MB of WAV at 5 MB/s):
-# between the two, preparation still saves bytes, for a little time. README "Performance" has the figures.
+# A file smaller than this is sent as it is, unprobed: preparing it cannot pay. ffprobe and ffmpeg each take
+# 0.07 s (idle) to 0.12 s (busy) to start and finish on a 0.1 s WAV (20 runs each, 2-core AMD EPYC,
+# ffmpeg 5.1): 0.15-0.23 s a file, the time 150-230 kB take to go up at 1 MB/s (8 Mbit/s, a slow uplink).
+# FLAC saves 20-50% of such a WAV (17.7 kB -> 9.5-14.3 kB) and compact at most all of it, so under 128 KiB
+# even the whole file goes up faster than the two starts take. A faster uplink moves the break-even up (about
+# 1.5 MB of WAV at 5 MB/s): between the two, preparation still saves bytes, for a little time.
 SMALL_FILE = 128 * 1024
 
 # Uncompressed PCM that FLAC holds sample for sample (FLAC has no float and, in this ffmpeg, no 32-bit form).
