@@ -1,6 +1,6 @@
 """Performance benchmarks of stt-cli, each next to its peer or baseline in the same run, printed as one table.
 
-    pip install ".[bench]" && python bench/run.py            # full sizes (about 5 minutes)
+    pip install ".[bench]" && python bench/run.py            # full sizes (about 8 minutes)
     python bench/run.py --quick                              # small sizes, for CI (under a minute)
     python bench/run.py --only startup,render                # some of: startup upload ttr batch tiny render
 
