@@ -16,6 +16,7 @@ share of the audio's length. Nothing here asserts.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -94,23 +95,19 @@ def stt_run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def prep_seconds(source: Path, mode: str) -> float:
     """The preparation alone, made as the upload makes it (no network), in this process."""
-    from stt_cli.api.client import BodyRestart
-    from stt_cli.core import media
+    from stt_cli.api.uploads import BodyRestart
+    from stt_cli.core.media import upload
 
-    tools = media.find_tools()
-    assert tools is not None
     started = time.perf_counter()
-    plan = media.decide(media.probe(source, tools), mode, source.stat().st_size)
-    if plan.changes:
-        with tempfile.TemporaryDirectory() as spool, media.Preparation(source, plan, tools, Path(spool)) as made:
-            if plan.streams:
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["STT_CACHE_DIR"] = cache  # the conversion's temp file, made in the spool dir, in here
+        with upload.sending(source, source.name, mode, False, lambda _note: None) as sent:
+            if sent.live is not None:
                 try:
-                    for _ in made.chunks():
+                    for _ in sent.live.chunks():
                         pass
                 except BodyRestart:
                     pass
-            else:
-                made.complete()
     return time.perf_counter() - started
 
 

@@ -1,8 +1,8 @@
 """Performance benchmarks of stt-cli, each next to its peer or baseline in the same run, printed as one table.
 
-    pip install ".[bench]" && python bench/run.py            # full sizes (about 5 minutes)
+    pip install ".[bench]" && python bench/run.py            # full sizes (about 8 minutes)
     python bench/run.py --quick                              # small sizes, for CI (under a minute)
-    python bench/run.py --only startup,render                # some of: startup upload ttr batch render
+    python bench/run.py --only startup,render                # some of: startup upload ttr batch tiny render
 
 Everything runs on loopback against `stt emulator` started here in its own process, with a private config
 and data directory. Targets come from the project's performance issue; a row says `yes` when it is met.
@@ -16,6 +16,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import socket
 import statistics
@@ -121,11 +122,14 @@ def home_env(home: Path, base_url: str = "http://127.0.0.1:9/v1") -> dict[str, s
     return env
 
 
-def timed(argv: Sequence[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, int, int]:
-    """Wall time (s), exit code and peak RSS (KiB) of one run of a program."""
+def timed(
+    argv: Sequence[str], env: dict[str, str], cwd: Path | None = None, stderr: Path | None = None
+) -> tuple[float, int, int]:
+    """Wall time (s), exit code and peak RSS (KiB) of one run of a program (its stderr kept in `stderr`)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
+    with open(stderr or os.devnull, "wb") as err:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     return elapsed, proc.returncode, usage.ru_maxrss
@@ -235,6 +239,61 @@ def bench_upload(quick: bool, work: Path) -> None:
         sizes = [r.get("size") for r in emu.requests() if r.get("kind") == "create"]
         assert all(s == size for s in sizes), f"the emulator did not receive every byte: {sizes}"
     big.unlink()
+    bench_upload_not_media(quick, work)
+
+
+def bench_upload_not_media(quick: bool, work: Path) -> None:
+    """A file whose first bytes are no media, sent with the default --audio-prep: stt must see at once that
+    there is nothing to prepare (no ffprobe) and read the file once, hashing it as it goes up."""
+    size = 512 * 1024 * 1024  # quick mode too: on a smaller file the start-up of Python is most of the time
+    rounds = 3 if quick else 5
+    blob = work / "blob.bin"
+    with blob.open("wb") as handle:
+        handle.truncate(size)  # sparse zeros: no container starts so
+    label = f"{size >> 20} MiB, not media, default --audio-prep"
+    curl = shutil.which("curl")
+    stt_times: list[float] = []
+    curl_times: list[float] = []
+    post_times: list[float] = []
+    peak = 0
+    with emulator(0.1) as emu:
+        if curl:  # one untimed round each first: the first upload to a fresh emulator is slow whoever sends it
+            subprocess.run([curl, "-sS", "-o", "/dev/null", "-H", f"Authorization: Bearer {KEY}", "-F",
+                            "model=#g1_whisper-large", "-F", f"audio=@{blob}", f"{emu.base_url}/stt/create"],
+                           env=home_env(work / "warm-curl", emu.base_url), check=False)  # fmt: skip
+        subprocess.run([str(BIN / "stt"), "submit", str(blob)], env=home_env(work / "warm-stt", emu.base_url),
+                       capture_output=True, check=False)  # fmt: skip
+        for n in range(rounds):  # paired: curl and stt take turns on the same emulator
+            if curl:
+                argv = [curl, "-sS", "-o", "/dev/null", "-H", f"Authorization: Bearer {KEY}", "-F",
+                        "model=#g1_whisper-large", "-F", f"audio=@{blob}", f"{emu.base_url}/stt/create"]  # fmt: skip
+                curl_times.append(timed(argv, home_env(work / f"curl-{n}", emu.base_url))[0])
+            env = home_env(work / f"blob-{n}", emu.base_url)  # a fresh ledger: nothing to reuse
+            log = work / f"blob-{n}.log"  # -v: the create request's own time, without stt's start-up
+            took, code, rss = timed([str(BIN / "stt"), "submit", "-v", str(blob)], env, stderr=log)
+            if code != 0:
+                raise RuntimeError(f"stt submit exited {code}")
+            stt_times.append(took)
+            peak = max(peak, rss)
+            posted = re.search(r"POST \S+ -> 200 [^\n]* in ([0-9.]+) s", log.read_text())
+            post_times += [float(posted.group(1))] if posted else []
+        sizes = [r.get("size") for r in emu.requests() if r.get("kind") == "create"]
+        assert all(s == size for s in sizes), f"the emulator did not receive every byte: {sizes}"
+    blob.unlink()
+    rate = size / statistics.median(stt_times) / 1e6
+    if curl_times:
+        curl_rate = size / statistics.median(curl_times) / 1e6
+        report("upload", f"curl -F audio=@ {size >> 20} MiB (median of {rounds})", f"{curl_rate:.0f} MB/s")
+        report("upload", f"stt submit {label}: throughput", f"{rate:.0f} MB/s", f"{rate / curl_rate:.2f}x curl",
+               ">= 0.8x curl", rate >= 0.8 * curl_rate)  # fmt: skip
+    else:
+        report("upload", f"stt submit {label}: throughput", f"{rate:.0f} MB/s", "curl not installed", ">= 0.8x curl")
+    report("upload", f"stt submit {label}: peak RSS", f"{peak / 1024:.0f} MiB", "", "< 60 MiB", peak / 1024 < 60)
+    if post_times and curl_times:  # what is left of the gap is stt's start-up (Python, imports, the ledger)
+        alone = size / statistics.median(post_times) / 1e6
+        rest = statistics.median(stt_times) - statistics.median(post_times)
+        report("upload", f"stt submit {size >> 20} MiB: the create request alone (-v)", f"{alone:.0f} MB/s",
+               f"{alone / curl_rate:.2f}x curl; the rest of the run {rest:.2f} s")  # fmt: skip
 
 
 # --- 3. Time to result -------------------------------------------------------------------------------
@@ -372,7 +431,39 @@ def bench_batch(quick: bool, work: Path) -> None:
                    "about 1/3 at 4")  # fmt: skip
 
 
-# --- 5. Rendering ----------------------------------------------------------------------------------------
+# --- 5. Many tiny files: preparation must not cost more than it saves ------------------------------------
+def bench_tiny(quick: bool, work: Path) -> None:
+    """0.1 s WAVs (44.1 kHz stereo, 17.7 kB): FLAC would save a few kB, less than ffprobe and ffmpeg cost to
+    start, so the default --audio-prep should take about as long as `off`. Paired: the two take turns."""
+    count = 60 if quick else 300
+    rounds = 1 if quick else 2
+    folder = work / "tiny"
+    (folder / "in").mkdir(parents=True)
+    for n in range(count):
+        with wave.open(str(folder / "in" / f"clip{n:03d}.wav"), "wb") as handle:
+            handle.setnchannels(2)
+            handle.setsampwidth(2)
+            handle.setframerate(44100)
+            handle.writeframes(n.to_bytes(2, "little") * 2 * 4410)  # distinct files: no job is reused
+    times: dict[str, list[float]] = {"off": [], "default": []}
+    with emulator(0.0) as emu:
+        for n in range(rounds):
+            for mode in times:
+                home = folder / f"{mode}-{n}"  # a fresh ledger and output dir each time: nothing reused
+                env = home_env(home, emu.base_url)
+                argv = [str(BIN / "stt"), "run", str(folder / "in"), "--recursive", "--output-dir",
+                        str(home / "out"), *(["--audio-prep", "off"] if mode == "off" else [])]  # fmt: skip
+                took, code, _ = timed(argv, env)
+                if code != 0:
+                    raise RuntimeError(f"the batch of tiny files exited {code}")
+                times[mode].append(took)
+    off, default = statistics.median(times["off"]), statistics.median(times["default"])
+    report("tiny files", f"{count} WAVs of 0.1 s, --audio-prep off", f"{off:.1f} s")
+    report("tiny files", f"{count} WAVs of 0.1 s, default (lossless)", f"{default:.1f} s",
+           f"{default / off:.2f}x off", "<= 1.2x off", default <= 1.2 * off)  # fmt: skip
+
+
+# --- 6. Rendering ----------------------------------------------------------------------------------------
 def long_payload(words: int, hours: float) -> dict[str, Any]:
     from subtitles import conversation  # bench/subtitles.py: the same generator as the quality benchmark
 
@@ -419,6 +510,7 @@ BENCHES: dict[str, Callable[[bool, Path], None]] = {
     "upload": bench_upload,
     "ttr": bench_time_to_result,
     "batch": bench_batch,
+    "tiny": bench_tiny,
     "render": bench_render,
 }
 

@@ -491,9 +491,12 @@ class Ledger:
                 self._owner = ProcessLock(self.path.parent / "owners")
             return self._owner.name
 
-    def claim(self, host: str, work: Work, *, resubmit: bool = False) -> Reuse | Busy | Claimed:
+    def claim(
+        self, host: str, work: Work, *, resubmit: bool = False, idempotency_key: str | None = None
+    ) -> Reuse | Busy | Claimed:
         """In one transaction: the ledger's job for this work, or the create another process has in flight,
-        or a claim for this process to create it (written before the upload starts)."""
+        or a claim for this process to create it (written before the upload's last byte), with
+        `idempotency_key` as its key when given (an upload already under way sends it)."""
         owner = self.owner
         key = work.key
         if not resubmit:
@@ -522,7 +525,7 @@ class Ledger:
                     return Claimed(found.idempotency_key, found)
             else:
                 db.execute("DELETE FROM claims WHERE host=? AND work=? AND state='unknown'", (host, key))
-            new_key = str(uuid.uuid4())
+            new_key = idempotency_key or str(uuid.uuid4())
             db.execute(
                 "INSERT INTO claims (idempotency_key, host, work, source, source_size, source_sha256, model, options,"
                 " owner, started_at, state) VALUES (?,?,?,?,?,?,?,?,?,?, 'sending')",
@@ -547,6 +550,17 @@ class Ledger:
                 _insert_job(db, job_id, host, work.source, work.model, work.options, work.size, work.sha256,
                             "queued", work.key)  # fmt: skip
         return None
+
+    def knows_size(self, host: str, size: int) -> bool:
+        """Whether a job or a create in flight for this host has a source of this many bytes: only then can a
+        file of that size be work the ledger knows (core/submission.py then hashes it before sending it)."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT 1 FROM jobs WHERE host=? AND source_size=? UNION ALL"
+                " SELECT 1 FROM claims WHERE host=? AND source_size=? LIMIT 1",
+                (host, size, host, size),
+            ).fetchone()
+        return row is not None
 
     def release(self, idempotency_key: str) -> None:
         """No job can exist for this claim (the body never went out whole, or the server said no)."""

@@ -1,7 +1,8 @@
 """`--dry-run`: what run or submit would send of each source, and for how many seconds of audio, sending nothing.
 
-The bytes are counted, not guessed: each preparation is made in stt's cache dir, measured and removed.
-No key is needed and no request leaves the machine.
+The decision is the upload's own (core/media/upload.choose, through `sending`), reported as data; the bytes are
+counted, not guessed: each conversion is made in stt's cache dir, measured and removed. No key is needed and
+no request leaves the machine (nor is the HTTP client loaded).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from stt_cli.errors import Interrupted
 
 if TYPE_CHECKING:
+    from stt_cli.core.media.ffmpeg import Conversion
     from stt_cli.core.plan import Request, SourceOptions
     from stt_cli.core.reporter import Reporter
     from stt_cli.core.sources import Source
@@ -41,29 +43,26 @@ class Preview(NamedTuple):
 
 
 def dry_run(sources: list[Source], request: Request, limits: SourceOptions, reporter: Reporter) -> int:
-    """Each source probed and, where it would be prepared, prepared and measured (--concurrency at once);
+    """Each source looked at and, where it would be prepared, prepared and measured (--concurrency at once);
     the table or JSON lines at the end, in the order given."""
-    from stt_cli.core.media import wants_channels
+    from stt_cli.core.media.ffmpeg import new_run, stop_all
+    from stt_cli.core.media.policy import wants_channels
     from stt_cli.core.pool import Pool
     from stt_cli.errors import ExitCode
 
     if len(sources) > 1:
         reporter.note(f"--dry-run: measuring what would be sent of {len(sources)} sources; nothing is sent")
     previews: list[Preview | None] = [None] * len(sources)
-    active: set[Any] = set()  # the preparations being made: Ctrl-C stops their ffmpeg and removes their files
+    active: set[Conversion] = set()  # the conversions being made: Ctrl-C stops their ffmpeg, removes their files
     multichannel = wants_channels(request.options)
 
     def task(index: int, source: Source) -> None:
         previews[index] = preview(source, limits.audio_prep, multichannel, active)
 
     def stop() -> None:
-        from stt_cli.core.media import stop_all
-
         stop_all()  # the probes too
-        for preparation in list(active):
-            preparation.close()
-
-    from stt_cli.core.media import new_run
+        for conversion in list(active):
+            conversion.close()
 
     new_run()
     pool = Pool(limits.concurrency if sources[0].kind != "stdin" else 1)
@@ -79,67 +78,65 @@ def dry_run(sources: list[Source], request: Request, limits: SourceOptions, repo
 
 
 @contextlib.contextmanager
-def _local_file(source: Source) -> Iterator[Path]:
+def _local_file(source: Source) -> Iterator[tuple[Path, str]]:
+    """The file to look at, and the name the upload would give it."""
     from stt_cli.core.sources import spooled_stdin
 
     if source.kind == "stdin":
         with spooled_stdin() as (path, _digest):
-            yield path
+            yield path, "stdin.audio"
         return
     assert source.path is not None
-    yield source.path
+    yield source.path, source.path.name
 
 
-def preview(source: Source, mode: str, multichannel: bool, active: set[Any] | None = None) -> Preview:
-    """What would be sent of one source (its preparation in `active` while it is made)."""
-    from stt_cli.api.client import BodyRestart
-    from stt_cli.core.config import spool_dir
-    from stt_cli.core.media import ENABLE_HINT, Preparation, Unreadable, decide, find_tools, not_smaller, probe
-    from stt_cli.errors import UsageError
+def preview(source: Source, mode: str, multichannel: bool, active: set[Conversion] | None = None) -> Preview:
+    """What would be sent of one source: the upload's own steps (`sending`) taken, their Decision reported and
+    what they would make measured (the conversion in `active` while it is made)."""
+    from stt_cli.api.uploads import BodyRestart
+    from stt_cli.core.media.ffmpeg import Unreadable
+    from stt_cli.core.media.upload import sending
 
     if source.kind == "url":
         return Preview(
             source.label, None, None, None, "url", "a URL: the service fetches it (its length is not known here)"
         )
-    with _local_file(source) as path:
+    notes: list[str] = []  # what a run would say; the plan's `why` says it here
+    with _local_file(source) as (path, name), sending(path, name, mode, multichannel, notes.append) as sent:
         size = path.stat().st_size
-        tools = find_tools()
-        if tools is None:
-            how = "as it is: ffmpeg not found, so its length is not known here"
-            if mode != "off":
-                how += f" ({ENABLE_HINT})"
-            return Preview(source.label, None, size, size, "as-is", how)
+        plan = sent.plan
+        if sent.made is None:
+            duration = plan.duration if plan.duration is not None else _length(path)
+            return Preview(source.label, duration, size, size, "as-is", plan.why)
+        made = sent.made
+        if active is not None:
+            active.add(made)
         try:
-            media = probe(path, tools)
-        except Unreadable as exc:
-            return Preview(source.label, None, size, size, "as-is", f"as it is: ffprobe cannot read it ({exc})")
-        plan = decide(media, mode, size, multichannel)
-        if not plan.changes:
-            return Preview(source.label, plan.duration, size, size, "as-is", plan.why)
-        try:
-            preparation = Preparation(path, plan, tools, spool_dir()).open()
-        except UsageError as exc:  # no room or no rights in the cache dir: the upload would send the file
-            return Preview(source.label, plan.duration, size, size, "as-is", f"as it is: {exc.message}")
-        with contextlib.closing(preparation):
+            if sent.live is not None:
+                with contextlib.suppress(BodyRestart):  # the header is then corrected in the file
+                    for _chunk in sent.live.chunks():
+                        pass
+            assert made.path is not None
+            measured = made.size  # the temp file holds all that would be sent
+            length = _length(made.path)  # the length of what is sent, not of the file
+        except (Unreadable, OSError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
+            return Preview(source.label, plan.duration, size, size, "as-is", f"as it is: {why}")
+        finally:
             if active is not None:
-                active.add(preparation)
-            try:
-                if plan.streams:
-                    with contextlib.suppress(BodyRestart):  # the header is then corrected in the file
-                        for _chunk in preparation.chunks():
-                            pass
-                else:
-                    preparation.complete()
-                assert preparation.path is not None
-                sent = preparation.size  # the temp file holds all that would be sent
-                if not plan.streams and sent >= size:
-                    return Preview(source.label, plan.duration, size, size, "as-is", not_smaller(plan).why)
-                made = probe(preparation.path, tools).duration  # the length of what is sent, not of the file
-            except (Unreadable, OSError) as exc:
-                why = exc.strerror if isinstance(exc, OSError) else str(exc)
-                return Preview(source.label, plan.duration, size, size, "as-is", f"as it is: {why}")
-            finally:
-                if active is not None:
-                    active.discard(preparation)
-        duration = made if made is not None else plan.duration
-        return Preview(source.label, duration, size, sent, plan.action, plan.why)
+                active.discard(made)
+    return Preview(source.label, length if length is not None else plan.duration, size, measured, plan.action, plan.why)
+
+
+def _length(path: Path) -> float | None:
+    """The seconds of audio ffprobe finds in a file, for the table only (None: no ffprobe, or it cannot say)."""
+    from stt_cli.core.media.ffmpeg import Unreadable, find_tools
+    from stt_cli.core.media.probe import probe
+
+    tools = find_tools()
+    if tools is None:
+        return None
+    try:
+        return probe(path, tools).duration
+    except Unreadable:
+        return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import mimetypes
 import os
 import stat
 import sys
@@ -13,6 +12,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from stt_cli.core.config import user_path
+from stt_cli.core.media.sniff import HEAD_BYTES, looks_like_media
+from stt_cli.core.media.upload import compact_audio
 from stt_cli.errors import (
     Interrupted,
     UsageError,
@@ -105,37 +106,6 @@ def parse_source(raw: str) -> Source:
     return Source(raw, "file", path)
 
 
-def content_type_for(name: str) -> str:
-    guessed, _ = mimetypes.guess_type(name)
-    return guessed or "application/octet-stream"
-
-
-# Leading bytes of the containers the service may accept (audio and video); anything else earns a warning.
-MEDIA_SIGNATURES = (
-    (0, b"RIFF"),
-    (0, b"RF64"),
-    (0, b"BW64"),
-    (0, b"ID3"),
-    (0, b"fLaC"),
-    (0, b"OggS"),
-    (4, b"ftyp"),
-    (0, b"\x1a\x45\xdf\xa3"),
-    (0, b"#!AMR"),
-    (0, b"FORM"),
-    (0, b".snd"),
-    (0, b"MThd"),
-    (0, b"\x30\x26\xb2\x75"),
-    (0, b"caff"),
-)
-
-
-def looks_like_media(head: bytes) -> bool:
-    """True when the first bytes match a known audio/video container, or an MPEG/AAC frame sync."""
-    if any(head[offset : offset + len(magic)] == magic for offset, magic in MEDIA_SIGNATURES):
-        return True
-    return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
-
-
 def check_size(source: Source, max_size: int | None) -> None:
     if max_size is not None and source.path is not None and source.path.stat().st_size > max_size:
         size = source.path.stat().st_size
@@ -198,33 +168,33 @@ def spooled_stdin(max_size: int | None = None) -> Iterator[tuple[Path, str]]:
 
 
 class Prepared(NamedTuple):
-    """A source ready to send: what goes on the wire, and what identifies the work in the ledger."""
+    """A source ready to send: what goes on the wire, and what identifies the work in the ledger.
+
+    A local file is not hashed here: `hashed` does it when the ledger needs the hash before the upload, else
+    the upload hashes it as it goes (core/submission.py).
+    """
 
     source: Source
     path: Path | None  # the file to upload (None: a URL)
     upload_name: str
     recorded: str  # the source as the ledger records it: resolved path, URL, or "stdin"
-    identity: str  # "sha256:<hex>" or "url:<url>"
+    identity: str | None  # "sha256:<hex>" or "url:<url>"; None: a file not hashed yet
     size: int | None
     sha256: str | None
     audio_prep: str = "lossless"  # what --audio-prep makes of a local file before it is sent
-    mtime_ns: int | None = None  # the file's time when it was hashed: a preparation checks it did not change
+    mtime_ns: int | None = None  # the file's time when it was looked at: a conversion checks it did not change
 
 
 def audio_identity(sha256: str, path: Path, audio_prep: str) -> str:
     """The ledger's name for the audio a job heard: the source's bytes, and `compact` when it heard them as
     16 kHz FLAC. `off` and `lossless` send the very same samples, so a job made under one serves the other,
     as does a compact run that sends them too (compressed audio smaller than 16 kHz FLAC would be)."""
-    from stt_cli.core.media import compact_audio
-
     return f"sha256:{sha256}" + ("+compact" if compact_audio(path, audio_prep) else "")
 
 
 @contextlib.contextmanager
 def prepare(source: Source, max_size: int | None = None, audio_prep: str = "lossless") -> Iterator[Prepared]:
-    """Hash a file (the ledger matches work by its bytes and --audio-prep), or spool and hash stdin; a URL as
-    it is."""
-    from stt_cli.core.files import file_sha256
+    """A file as it is (hashed later, see `hashed`), stdin spooled and hashed, a URL as it is."""
     from stt_cli.errors import local_failure
 
     if source.kind == "url":
@@ -238,15 +208,29 @@ def prepare(source: Source, max_size: int | None = None, audio_prep: str = "loss
     assert source.path is not None
     try:
         info = source.path.stat()
-        digest = file_sha256(source.path)
-        size = info.st_size
+    except OSError as exc:
+        raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
+    yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), None, info.st_size, None,
+                   audio_prep, info.st_mtime_ns)  # fmt: skip
+
+
+def hashed(prepared: Prepared) -> Prepared:
+    """The file's sha256 read now and its ledger identity with it (a URL, stdin or a hashed file: unchanged)."""
+    from stt_cli.core.files import file_sha256
+    from stt_cli.errors import local_failure
+
+    if prepared.identity is not None or prepared.path is None:
+        return prepared
+    source = prepared.source
+    try:
+        info = prepared.path.stat()
+        digest = file_sha256(prepared.path)
     except OSError as exc:
         raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted while reading {source.label}; nothing was sent, no job was created") from None
-    identity = audio_identity(digest, source.path, audio_prep)
-    yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), identity, size, digest,
-                   audio_prep, info.st_mtime_ns)  # fmt: skip
+    identity = audio_identity(digest, prepared.path, prepared.audio_prep)
+    return prepared._replace(identity=identity, size=info.st_size, sha256=digest, mtime_ns=info.st_mtime_ns)
 
 
 # What a recursive walk picks up: the audio and video files the service is likely to take.
@@ -311,7 +295,7 @@ def collect_sources(raw: list[str] | None, limits: SourceOptions, warn: Callable
         check_size(source, limits.max_size)
         if source.path is not None:
             with source.path.open("rb") as handle:
-                head = handle.read(16)
+                head = handle.read(HEAD_BYTES)
             if not looks_like_media(head):
                 warn(f"{source.raw} does not look like audio or video; sending it anyway (the service decides)")
     return sources

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import EmulatorHandle, big_file, start_emulator
+from conftest import EmulatorHandle, big_file, start_emulator, wait_until
 
 KEY = "sk-test-0123456789abcdefSECRET"
 
@@ -99,6 +99,77 @@ def test_a_key_with_a_trailing_newline_is_trimmed(
     emulator.server.state.api_key = KEY
     monkeypatch.setenv("AIML_API_KEY", KEY + "\n")
     assert cli("submit", str(talk)).exit_code == 0
+
+
+# --- a large file sent as it is: hashed as it goes up, its claim written before its last byte ----------------
+def test_a_large_file_sent_as_it_is_is_read_once_and_found_again_by_its_hash(
+    cli, emulator: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stt_cli.core import files
+
+    big = big_file(tmp_path / "notes.bin", 9)  # random bytes: no media, over submission.HASH_FIRST_BELOW
+    hashed_first: list[Path] = []
+    real = files.file_sha256
+    monkeypatch.setattr(files, "file_sha256", lambda path: hashed_first.append(path) or real(path))
+    first = cli("submit", str(big))
+    assert first.exit_code == 0, first.stderr
+    assert hashed_first == []  # the upload was the only read
+    [create] = emulator.creates()
+    assert create["sha256"] == hashlib.sha256(big.read_bytes()).hexdigest() and create["size"] == 9 * 2**20
+    listed = json.loads(cli("jobs", "--json").stdout.splitlines()[0])
+    assert listed["source_sha256"] == create["sha256"]  # the ledger has the hash of what was sent
+    again = cli("submit", str(big))  # the ledger holds a job of this size: hashed first, and reused
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout and "reusing job" in again.stderr
+    assert len(hashed_first) == 1 and len(emulator.creates()) == 1
+
+
+def test_a_job_the_claim_finds_at_the_last_byte_stops_the_body_and_is_reused(
+    cli, emulator: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stt_cli.core.ledger import Ledger
+
+    big = big_file(tmp_path / "notes.bin", 9)
+    first = cli("submit", str(big))
+    assert first.exit_code == 0, first.stderr
+    # As if the job had been made by another stt while this one was sending: nothing of this size at the start.
+    monkeypatch.setattr(Ledger, "knows_size", lambda self, host, size: False)
+    again = cli("submit", str(big))
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == first.stdout and "reusing job" in again.stderr
+    wait_until(lambda: len(emulator.creates()) == 2, timeout=10)  # logged once the emulator gives up on it
+    made, stopped = emulator.creates()
+    assert made["generation_id"] and not stopped.get("generation_id")  # the body stopped short: no second job
+    assert len(emulator.server.state.jobs) == 1
+    assert "may have reached" not in cli("jobs").stderr  # and no create is left in doubt
+
+
+def test_a_large_file_whose_create_went_unanswered_is_sent_again_with_the_same_key(
+    cli, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    big = big_file(tmp_path / "notes.bin", 9)
+    emulator.fault("create", {"action": "close"})
+    lost = cli("submit", str(big))
+    assert lost.exit_code == 5 and "may or may not exist" in lost.stderr
+    assert hashlib.sha256(big.read_bytes()).hexdigest() in lost.stderr  # claimed with its hash before the last byte
+    again = cli("submit", str(big))
+    assert again.exit_code == 0, again.stderr
+    assert "same Idempotency-Key" in again.stderr
+    first, second = emulator.creates()
+    assert first["idempotency_key"] == second["idempotency_key"] and first["idempotency_key"] in lost.stderr
+
+
+def test_resubmit_of_a_large_file_makes_a_new_job_without_hashing_first(
+    cli, emulator: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stt_cli.core import files
+
+    big = big_file(tmp_path / "notes.bin", 9)
+    first = cli("submit", str(big))
+    monkeypatch.setattr(files, "file_sha256", lambda path: pytest.fail("hashed before the upload"))
+    again = cli("submit", str(big), "--resubmit")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout != first.stdout and len(emulator.server.state.jobs) == 2
 
 
 # --- bad input ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE_TEXT, EmulatorHandle
 
-from stt_cli.core.media import find_tools
+from stt_cli.core.media.ffmpeg import find_tools
 from stt_cli.emulator.results import sample
 
 PINNED_SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "provider-schemas"

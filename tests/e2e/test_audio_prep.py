@@ -18,9 +18,10 @@ import pytest
 from conftest import SAMPLE_TEXT, EmulatorHandle, _serve, wait_until
 from hostile import Conn, HostileServer, Request
 
-from stt_cli.core import media
+from stt_cli.core.media import ffmpeg
+from stt_cli.core.media.ffmpeg import find_tools
 
-pytestmark = pytest.mark.skipif(media.find_tools() is None, reason="needs ffmpeg and ffprobe on PATH")
+pytestmark = pytest.mark.skipif(find_tools() is None, reason="needs ffmpeg and ffprobe on PATH")
 
 
 def make(path: Path, *args: str) -> Path:
@@ -38,9 +39,10 @@ def stereo_wav(path: Path, seconds: float = 5, noise: bool = False) -> Path:
     return make(path, *tone, "-ac", "2", "-c:a", "pcm_s16le")
 
 
+# Lossless H.264 (-qp 0): the clips are large enough (270-400 kB) to be worth preparing (policy.SMALL_FILE).
 def video(path: Path) -> Path:
     return make(path, "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=5", *TONE, "-c:v", "libx264",
-                "-preset", "ultrafast", "-c:a", "aac", "-shortest")  # fmt: skip
+                "-preset", "ultrafast", "-qp", "0", "-c:a", "aac", "-shortest")  # fmt: skip
 
 
 def decoded_sha(path: Path) -> str:
@@ -163,6 +165,39 @@ def test_without_ffmpeg_files_go_as_they_are_with_one_note(keeper: EmulatorHandl
     assert dry.exit_code == 0 and "ffmpeg not found" in dry.stdout and keeper.creates()[3:] == []
 
 
+def test_what_preparation_cannot_shrink_goes_as_it_is_without_ffprobe(
+    keeper: EmulatorHandle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A WAV too small to gain, a file that is no media, and compressed audio (by their first bytes): no tool
+    is started for them, they arrive byte for byte, and --dry-run says why."""
+    tiny = stereo_wav(tmp_path / "tiny.wav", 0.1)  # 17.7 kB
+    notes = tmp_path / "notes.wav"
+    notes.write_bytes(b"%PDF-1.7\n" + os.urandom(300_000))
+    mp3 = make(tmp_path / "talk.mp3", *TONE, "-c:a", "libmp3lame", "-b:a", "320k")  # 200 kB
+    real = find_tools()
+    assert real is not None
+    folder = tmp_path / "logging-bin"
+    folder.mkdir()
+    for tool in ("ffmpeg", "ffprobe"):  # each run of a tool leaves a line in calls.log
+        log = f'echo {tool} "$@" >> {tmp_path / "calls.log"}'
+        (folder / tool).write_text(f'#!/bin/sh\n{log}\nexec {getattr(real, tool)} "$@"\n')
+        (folder / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:{os.environ['PATH']}")
+    result = cli("run", str(tiny), str(notes), str(mp3), "--output-dir", "out", "-v")
+    assert result.exit_code == 0, result.stderr
+    assert "audio: " in result.stderr and "too small for preparing it to pay" in result.stderr  # -v says why
+    calls = (tmp_path / "calls.log").read_text() if (tmp_path / "calls.log").exists() else ""
+    assert "-format_whitelist" not in calls, calls  # stt's runs (the emulator probes the uploads it keeps)
+    kept = sorted(Path(c["received_path"]).read_bytes() for c in keeper.creates())
+    assert kept == sorted(p.read_bytes() for p in (tiny, notes, mp3))
+    records = [json.loads(line) for line in cli("run", str(tiny), str(notes), str(mp3), "--dry-run", "--json").stdout
+               .splitlines()]  # fmt: skip
+    assert [r["prep"] for r in records] == ["as-is"] * 3
+    assert f"{tiny.stat().st_size:,} bytes: too small" in records[0]["how"] and abs(records[0]["duration"] - 0.1) < 0.01
+    assert "no audio or video container" in records[1]["how"]
+    assert records[2]["how"].startswith("compressed audio (ID3-tagged MPEG audio, by its first bytes)")
+
+
 def test_a_rerun_reuses_the_job_and_never_prepares_again(keeper: EmulatorHandle, cli: Any, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     source = stereo_wav(tmp_path / "talk.wav")
@@ -228,7 +263,7 @@ def fake_ffmpeg(tmp_path: Path, script: str) -> Path:
     program = folder / "ffmpeg"
     program.write_text("#!/bin/sh\n" + script + "\n")
     program.chmod(0o755)
-    real = media.find_tools()
+    real = find_tools()
     assert real is not None
     (folder / "ffprobe").symlink_to(real.ffprobe)
     return folder
@@ -246,7 +281,7 @@ def test_an_ffmpeg_that_hangs_or_fails_means_the_file_goes_as_it_is(
 ) -> None:
     source = stereo_wav(tmp_path / "talk.wav")
     monkeypatch.setenv("PATH", str(fake_ffmpeg(tmp_path, script)))
-    monkeypatch.setattr(media, "STALL_SECONDS", 0.5)
+    monkeypatch.setattr(ffmpeg, "STALL_SECONDS", 0.5)
     result = cli("run", str(source), "-o", "out.txt")
     assert result.exit_code == 0, result.stderr
     assert said in result.stderr and "sending it as it is" in result.stderr
@@ -279,8 +314,9 @@ def test_compact_reuses_the_job_when_it_would_send_the_same_bytes(keeper: Emulat
 
 
 def test_dry_run_gives_the_length_of_what_is_sent(keeper: EmulatorHandle, cli: Any, tmp_path: Path) -> None:
+    # 8 s of video, 5 s of audio
     clip = make(tmp_path / "late.mp4", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=8", *TONE,
-                "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac")  # fmt: skip  # 8 s of video, 5 s of audio
+                "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-c:a", "aac")  # fmt: skip
     record = json.loads(cli("run", str(clip), "--dry-run", "--json").stdout)
     assert abs(record["duration"] - 5.0) < 0.1
 
@@ -304,7 +340,7 @@ def test_ctrl_c_of_a_batch_leaves_no_ffprobe_running(dry: bool, emulator: Emulat
     folder.mkdir()
     (folder / "ffprobe").write_text(f"#!/bin/sh\nexec /bin/sleep {marker}\n")
     (folder / "ffprobe").chmod(0o755)
-    real = media.find_tools()
+    real = find_tools()
     assert real is not None
     (folder / "ffmpeg").symlink_to(real.ffmpeg)
     sources = [str(stereo_wav(tmp_path / f"t{n}.wav", 1 + n / 10)) for n in range(3)]  # three audios
@@ -345,10 +381,10 @@ def test_a_disk_that_fills_while_the_flac_is_made_means_the_file_goes_as_it_is(
             return len(data)
 
     @contextlib.contextmanager
-    def full_disk(self: media.Preparation) -> Iterator[Full]:
+    def full_disk(self: ffmpeg.Conversion) -> Iterator[Full]:
         yield Full()
 
-    monkeypatch.setattr(media.Preparation, "_keep", full_disk)
+    monkeypatch.setattr(ffmpeg.Conversion, "_keep", full_disk)
     source = stereo_wav(tmp_path / "loud.wav", 20, noise=True)
     result = cli("run", str(source), "-o", "out.txt")
     assert result.exit_code == 0, result.stderr

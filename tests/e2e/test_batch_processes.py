@@ -1,5 +1,5 @@
 """Batches as processes: killed halfway and run again, list-file and folder errors, several stt writing the
-ledger at once."""
+ledger at once, several stt sending the same large file at once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import (
     EmulatorHandle,
+    _serve,
+    big_file,
     recordings,
     sha256_of,
     start_emulator,
@@ -113,3 +115,24 @@ def test_several_processes_write_the_ledger_at_once(emulator: EmulatorHandle, tm
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     assert len(rows) == 15
     assert {r["generation_id"] for r in rows} == {c["generation_id"] for c in emulator.creates()}
+
+
+def test_several_processes_sending_the_same_large_file_at_once_make_one_job(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Each hashes the file as it sends it and claims it before its last byte: the first claim wins, the others
+    stop short (no job) or find the claim, wait, and use its job."""
+    big = big_file(tmp_path / "notes.bin", 9)  # no media, over submission.HASH_FIRST_BELOW
+    for emulator in _serve(monkeypatch, bandwidth=4_000_000):  # 4 MB/s for all: the uploads overlap
+        env = subprocess_env(emulator)
+        procs = [_stt(["submit", str(big)], env, tmp_path) for _ in range(3)]
+        ids = set()
+        for proc in procs:
+            stdout, stderr = proc.communicate(timeout=120)
+            assert proc.returncode == 0, stderr
+            ids.add(stdout.strip())
+        assert len(ids) == 1
+        made = [c for c in emulator.creates() if c.get("generation_id")]
+        assert [c["generation_id"] for c in made] == list(ids)
+        assert made[0]["sha256"] == sha256_of(big)
+        assert len(emulator.server.state.jobs) == 1

@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from stt_cli.api.client import BodyRestart
-from stt_cli.core import media
+from stt_cli.api.uploads import BodyRestart
+from stt_cli.core.media import policy
+from stt_cli.core.media.ffmpeg import Conversion, Unreadable, find_tools, patch_flac_samples
+from stt_cli.core.media.probe import probe
+from stt_cli.core.media.sniff import HEAD_BYTES, sniff
 
-pytestmark = pytest.mark.skipif(media.find_tools() is None, reason="needs ffmpeg and ffprobe on PATH")
+pytestmark = pytest.mark.skipif(find_tools() is None, reason="needs ffmpeg and ffprobe on PATH")
 
 
 def make(path: Path, *args: str) -> Path:
@@ -75,14 +78,14 @@ def streams_of(path: Path) -> list[str]:
     return [line.strip() for line in shown(path, "stream=codec_type").splitlines() if line.strip()]
 
 
-def prepared(source: Path, mode: str, tmp_path: Path, multichannel: bool = False) -> tuple[media.Plan, bytes]:
+def prepared(source: Path, mode: str, tmp_path: Path, multichannel: bool = False) -> tuple[policy.Plan, bytes]:
     """What stt would send of `source`: made the way the upload makes it (live for FLAC), and its plan."""
-    tools = media.find_tools()
+    tools = find_tools()
     assert tools is not None
-    plan = media.decide(media.probe(source, tools), mode, source.stat().st_size, multichannel)
+    plan = policy.decide(probe(source, tools), mode, source.stat().st_size, multichannel)
     if not plan.changes:
         return plan, source.read_bytes()
-    with media.Preparation(source, plan, tools, tmp_path / "spool") as preparation:
+    with Conversion(source, plan, tools, tmp_path / "spool") as preparation:
         if plan.streams:
             body = b"".join(preparation.chunks())
             assert preparation.path is not None
@@ -175,12 +178,12 @@ def test_the_same_source_makes_the_same_bytes(inputs: dict[str, Path], tmp_path:
 def test_a_wrong_sample_count_stops_the_stream_before_its_end_and_corrects_the_file(
     inputs: dict[str, Path], tmp_path: Path
 ) -> None:
-    tools = media.find_tools()
+    tools = find_tools()
     assert tools is not None
     source = inputs["wav"]
-    plan = media.decide(media.probe(source, tools), "lossless", source.stat().st_size)
+    plan = policy.decide(probe(source, tools), "lossless", source.stat().st_size)
     wrong = plan._replace(samples=(plan.samples or 0) + 7)
-    with media.Preparation(source, wrong, tools, tmp_path / "spool") as preparation:
+    with Conversion(source, wrong, tools, tmp_path / "spool") as preparation:
         pieces = []
         with pytest.raises(BodyRestart):
             for piece in preparation.chunks():
@@ -194,17 +197,17 @@ def test_a_wrong_sample_count_stops_the_stream_before_its_end_and_corrects_the_f
 
 
 def test_a_file_the_tools_cannot_read_is_unreadable(tmp_path: Path) -> None:
-    tools = media.find_tools()
+    tools = find_tools()
     assert tools is not None
     junk = tmp_path / "notes.wav"
     junk.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(300))
-    with pytest.raises(media.Unreadable):
-        media.probe(junk, tools)
+    with pytest.raises(Unreadable):
+        probe(junk, tools)
 
 
 def test_a_playlist_cannot_make_ffmpeg_read_other_files(tmp_path: Path) -> None:
     """A file that is really an HLS or concat list naming other files is not followed: only media demuxers."""
-    tools = media.find_tools()
+    tools = find_tools()
     assert tools is not None
     secret = tmp_path / "secret.wav"
     make(secret, "-f", "lavfi", "-i", "sine=duration=1", "-c:a", "pcm_s16le")
@@ -213,8 +216,8 @@ def test_a_playlist_cannot_make_ffmpeg_read_other_files(tmp_path: Path) -> None:
     concat = tmp_path / "talk.txt"
     concat.write_text(f"ffconcat version 1.0\nfile '{secret}'\n")
     for path in (playlist, concat):
-        with pytest.raises(media.Unreadable):
-            media.probe(path, tools)
+        with pytest.raises(Unreadable):
+            probe(path, tools)
 
 
 @pytest.mark.parametrize("name", ["-i.wav", "concat:a.wav", "http:x.wav", "a b;$(id).wav"])
@@ -227,7 +230,44 @@ def test_odd_file_names_are_files_to_ffmpeg(name: str, inputs: dict[str, Path], 
 
 
 def test_flac_header_patch_refuses_what_is_not_a_streaminfo() -> None:
-    assert not media.patch_flac_samples(bytearray(b"RIFF" + bytes(60)), 10)
+    assert not patch_flac_samples(bytearray(b"RIFF" + bytes(60)), 10)
     head = bytearray(b"fLaC\x00\x00\x00\x22" + bytes(34))
-    assert media.patch_flac_samples(head, 123456)
+    assert patch_flac_samples(head, 123456)
     assert int.from_bytes(head[18:26], "big") & ((1 << 36) - 1) == 123456
+
+
+COMPRESSED = {  # what ffmpeg makes of a tone, and what the first bytes must call it
+    "talk.mp3": (["-c:a", "libmp3lame"], "ID3-tagged MPEG audio"),
+    "talk.aac": (["-c:a", "aac"], "AAC (ADTS)"),
+    "talk.m4a": (["-c:a", "aac"], "MPEG-4 audio (M4A)"),
+    "lossless.m4a": (["-c:a", "alac"], "MPEG-4 audio (M4A)"),
+    "talk.flac": (["-c:a", "flac"], "FLAC"),
+    "talk.ogg": (["-c:a", "libvorbis"], "Ogg audio"),
+    "talk.opus": (["-c:a", "libopus"], "Ogg audio"),
+    "flac.oga": (["-c:a", "flac"], "Ogg audio"),
+    "talk.wv": (["-c:a", "wavpack"], "WavPack"),
+    "talk.ac3": (["-c:a", "ac3"], "AC-3"),
+}
+
+
+@pytest.mark.parametrize("name", COMPRESSED, ids=COMPRESSED.keys())
+def test_what_the_first_bytes_call_compressed_ffprobe_would_send_as_it_is_too(name: str, tmp_path: Path) -> None:
+    """The first look never skips ffprobe where ffprobe would have changed what is sent (lossless)."""
+    args, called = COMPRESSED[name]
+    source = make(tmp_path / name, "-f", "lavfi", "-i", "sine=duration=3:sample_rate=44100", *args)
+    assert sniff(source.read_bytes()[:HEAD_BYTES]).compressed == called
+    tools = find_tools()
+    assert tools is not None
+    assert policy.decide(probe(source, tools), "lossless", source.stat().st_size).action == "as-is"
+
+
+def test_what_ffprobe_must_look_at_is_not_called_compressed(inputs: dict[str, Path], tmp_path: Path) -> None:
+    """PCM and videos (an Ogg with Theora too, whose audio is Vorbis): ffprobe is asked, and they are converted."""
+    ogv = make(tmp_path / "clip.ogv", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=3", "-f", "lavfi",
+               "-i", "sine=duration=3", "-c:v", "libtheora", "-c:a", "libvorbis", "-shortest")  # fmt: skip
+    tools = find_tools()
+    assert tools is not None
+    for source in (ogv, inputs["wav"], inputs["aiff"], inputs["mp4"], inputs["mkv-pcm"], inputs["webm"]):
+        found = sniff(source.read_bytes()[:HEAD_BYTES])
+        assert found.media and not found.compressed, source.name
+        assert policy.decide(probe(source, tools), "lossless", source.stat().st_size).changes, source.name

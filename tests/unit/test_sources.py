@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def test_sniffing_knows_common_containers() -> None:
-    from stt_cli.core.sources import looks_like_media
+    from stt_cli.core.media.sniff import looks_like_media
 
     for head in (
         b"RIFF\0\0\0\0WAVE",

@@ -28,7 +28,7 @@ from stt_cli.core.sources import collect_sources
 from stt_cli.errors import ExitCode, Fix, Interrupted, UsageError
 
 if TYPE_CHECKING:
-    from stt_cli.core.media import Once
+    from stt_cli.core.media.upload import Once
     from stt_cli.core.plan import OutputOptions, Request, SourceOptions, WaitOptions
     from stt_cli.core.reporter import ItemReporter, Reporter
     from stt_cli.core.session import Session
@@ -66,7 +66,8 @@ class Obtaining:
     id shown as soon as it is known."""
 
     def __init__(self, sess: Session, request: Request, resubmit: bool, sleep: Callable[[float], None]) -> None:
-        from stt_cli.core.media import Once, new_run
+        from stt_cli.core.media.ffmpeg import new_run
+        from stt_cli.core.media.upload import Once
 
         new_run()
         self.sess = sess
@@ -94,7 +95,7 @@ class Obtaining:
 
     def cancel(self) -> None:
         """A cancelled batch: requests in flight end now, and so do the ffprobe and ffmpeg runs of its workers."""
-        from stt_cli.core.media import stop_all
+        from stt_cli.core.media.ffmpeg import stop_all
 
         stop_all()
         self.sess.client.abort()
