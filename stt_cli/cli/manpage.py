@@ -93,7 +93,7 @@ def render() -> str:
     lines += _table([(str(int(code)), meaning) for code, meaning in EXIT_MEANINGS.items()])
     lines += [
         ".SH SEE ALSO",
-        "\\fBstt completion install\\fR for Tab completion; the README of stt\\-cli for formats, models and the"
-        " emulator.",
+        "\\fBstt completion install\\fR for Tab completion; \\fBstt help\\fR TOPIC, and the docs/ folder of"
+        " stt\\-cli, for formats, models and the emulator.",
     ]
     return "\n".join(lines) + "\n"
