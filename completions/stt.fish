@@ -423,7 +423,7 @@ complete -c stt -n '__stt_at emulator' -l api-key -x -d 'Accept only this key (d
 complete -c stt -n '__stt_at emulator' -l envelope -x -a 'a b' -d 'Poll answer shape: a {status, result} or b {id, status, output, error}'
 complete -c stt -n '__stt_at emulator' -l write-sample -r -F -d 'Write the sample recording to PATH and exit'
 complete -c stt -n '__stt_at emulator' -l force -d 'Overwrite PATH with --write-sample'
-complete -c stt -n '__stt_at emulator' -l faults -x -d 'Faults to play first, as JSON: {"create": [...], "poll": [...]} (see the README)'
+complete -c stt -n '__stt_at emulator' -l faults -x -d 'Faults to play first, as JSON: {"create": [...], "poll": [...]} (see docs/emulator.md)'
 complete -c stt -n '__stt_at emulator' -l tls-cert -x -d 'Serve https with this certificate (with --tls-key)'
 complete -c stt -n '__stt_at emulator' -l tls-key -x -d 'The certificate\'s key'
 complete -c stt -n '__stt_at emulator' -l bandwidth -x -d 'Read uploads at most this fast, all connections together: bytes/s (5M, 500K) or bits (40Mbit)'

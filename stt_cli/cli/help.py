@@ -1,7 +1,7 @@
 """How stt's help looks: plain text, options grouped by panel, examples verbatim.
 
 Help is formatted here rather than by rich: it is what people read most, it must appear in well under
-0.1 s, and it must read the same in a terminal, a pipe and the README (which embeds `stt --help`)."""
+0.1 s, and it must read the same in a terminal, a pipe and docs/usage.md (which embeds `stt --help`)."""
 
 from __future__ import annotations
 

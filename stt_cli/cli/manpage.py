@@ -96,7 +96,7 @@ def render(app: Any, commands: Mapping[str, Any]) -> str:
     lines += _table([(str(int(code)), meaning) for code, meaning in EXIT_MEANINGS.items()])
     lines += [
         ".SH SEE ALSO",
-        "\\fBstt completion install\\fR for Tab completion; the README of stt\\-cli for formats, models and the"
-        " emulator.",
+        "\\fBstt completion install\\fR for Tab completion; \\fBstt help\\fR TOPIC, and the docs/ folder of"
+        " stt\\-cli, for formats, models and the emulator.",
     ]
     return "\n".join(lines) + "\n"

@@ -102,8 +102,9 @@ def record(
     reused: bool = False,
     error: SttError | None = None,
 ) -> dict[str, Any]:
-    """One source's (or job's) outcome as `--json` prints it: the README documents every key. Its `error` is the
-    failure itself, which the command line words (a message and a hint in its own terms) when it prints it."""
+    """One source's (or job's) outcome as `--json` prints it: docs/output-formats.md documents every key. Its
+    `error` is the failure itself, which the command line words (a message and a hint in its own terms) when it
+    prints it."""
     return {
         "schema": RECORD_SCHEMA,
         "generation_id": generation_id,

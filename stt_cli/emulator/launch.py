@@ -146,10 +146,12 @@ def read_faults(path: Path) -> dict[str, list[dict[str, Any]]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot read the faults file {path}: {exc}", "it must be JSON, see the README") from None
+        raise UsageError(
+            f"cannot read the faults file {path}: {exc}", "it must be JSON, see docs/emulator.md"
+        ) from None
     if not isinstance(data, dict) or not all(
         key in ("create", "poll") and isinstance(value, list) and all(isinstance(v, dict) for v in value)
         for key, value in data.items()
     ):
-        raise UsageError(f"the faults file {path} must map create/poll to lists of responses", "see the README")
+        raise UsageError(f"the faults file {path} must map create/poll to lists of responses", "see docs/emulator.md")
     return data

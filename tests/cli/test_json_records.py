@@ -1,5 +1,5 @@
 """`stt run --json` and `stt fetch --json`: one record per source on stdout, valid against the schema the
-README documents; every error line on stderr a JSON object; a result on stdout refused."""
+docs/output-formats.md documents; every error line on stderr a JSON object; a result on stdout refused."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from typing import Any
 import jsonschema
 from conftest import EmulatorHandle, write_wav
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "output-formats.md"
 
 
 def _schema() -> dict[str, Any]:
-    text = README.read_text(encoding="utf-8")
+    text = PAGE.read_text(encoding="utf-8")
     block = re.search(r"<!-- record-schema:.*?-->\n```json\n(.*?)\n```", text, re.S)
-    assert block, "the README's record schema block is missing"
+    assert block, "the record schema block of docs/output-formats.md is missing"
     schema: dict[str, Any] = json.loads(block.group(1))
     return schema
 

@@ -1,4 +1,6 @@
-"""The README is the manual: its `stt --help` block matches the app, and its marked examples run as written."""
+"""The README runs as written: its quick start and its marked examples, against an emulator. It stays short (300
+lines at most), its links and those of docs/ lead to pages and headings that exist, and the `stt --help` block of
+docs/usage.md matches the app."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+DOCS = ROOT / "docs"
 
 
 MARK = "<!-- readme-test:"
@@ -112,8 +117,9 @@ def test_the_quick_start_runs_twice_and_its_stop_line_stops_the_emulator(tmp_pat
 
 def test_the_help_block_is_what_stt_help_prints() -> None:
     generate = _generator()
-    assert generate.readme_with_help(README) == README, "README's stt --help block is stale: python scripts/generate.py"
-    block = README[README.index(generate.HELP_START) : README.index(generate.HELP_END)]
+    page = (DOCS / "usage.md").read_text(encoding="utf-8")
+    assert generate.with_help(page) == page, "docs/usage.md's stt --help block is stale: python scripts/generate.py"
+    block = page[page.index(generate.HELP_START) : page.index(generate.HELP_END)]
     assert "Usage: stt [OPTIONS] COMMAND" in block and "completion  Print or install Tab completion" in block
 
 
@@ -156,3 +162,45 @@ def test_the_ci_pipeline_test_runs_as_written(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("pipeline ok")
     assert (tmp_path / "sample.srt").read_text().startswith("1\n00:00:00,300 --> ")
+
+
+def test_the_readme_stays_short() -> None:
+    """The README is what a first-time user reads through; the depth lives in docs/."""
+    assert len(README.splitlines()) <= 300, "README.md is over 300 lines: move the detail to a page in docs/"
+
+
+def _anchor(heading: str) -> str:
+    """The anchor GitHub makes for a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _headings(text: str) -> set[str]:
+    outside_code = re.sub(r"^\s*```.*?^\s*```", "", text, flags=re.S | re.M)
+    return {_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", outside_code, re.M)}
+
+
+def test_the_links_of_the_readme_and_docs_lead_to_pages_and_headings_that_exist() -> None:
+    pages = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+    assert {p.name for p in pages} >= {
+        "README.md",
+        "security.md",
+        "performance.md",
+        "architecture.md",
+        "models.md",
+        "output-formats.md",
+        "emulator.md",
+        "development.md",
+    }
+    broken = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue  # a web address
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target} (no such file)")
+            elif anchor and linked.is_file() and anchor not in _headings(linked.read_text(encoding="utf-8")):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert broken == []

@@ -1,6 +1,6 @@
 """The model catalogue and the flag table: every flag and family covered, the catalogue rebuilt from the
 pinned copy of the provider's schemas without drift (and that copy the provider's current one, where it is at
-hand), the names people type resolved to one id, the README's model tables the catalogue's."""
+hand), the names people type resolved to one id, the model tables of docs/models.md the catalogue's."""
 
 from __future__ import annotations
 
@@ -139,12 +139,12 @@ def test_an_unknown_name_gets_the_nearest_names_one_per_id(name: str, suggested:
     assert caught.value.message == f"unknown model {name.strip()!r}{guess}"
 
 
-def test_the_readme_model_tables_are_the_catalogue_s() -> None:
+def test_the_model_tables_of_the_docs_are_the_catalogue_s() -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
     try:
         import generate
     finally:
         sys.path.remove(str(ROOT / "scripts"))
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert generate.readme_with_models(readme) == readme, "README's model tables are stale: python scripts/generate.py"
-    assert "| `--diarize` | `diarize` | `diarize` | `diarize` | `speaker_labels` | - | - |" in readme
+    page = (ROOT / "docs" / "models.md").read_text(encoding="utf-8")
+    assert generate.with_models(page) == page, "docs/models.md's model tables are stale: python scripts/generate.py"
+    assert "| `--diarize` | `diarize` | `diarize` | `diarize` | `speaker_labels` | - | - |" in page

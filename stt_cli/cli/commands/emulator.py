@@ -90,7 +90,7 @@ def emulator(
             "--faults",
             metavar="FILE",
             dir_okay=False,
-            help='Faults to play first, as JSON: {"create": [...], "poll": [...]} (see the README)',
+            help='Faults to play first, as JSON: {"create": [...], "poll": [...]} (see docs/emulator.md)',
         ),
     ] = None,
     tls_cert: Annotated[
