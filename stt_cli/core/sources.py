@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from stt_cli.core.config import user_path
 from stt_cli.core.media.sniff import HEAD_BYTES, looks_like_media
-from stt_cli.core.media.upload import compact_audio
 from stt_cli.errors import (
     Interrupted,
     UsageError,
@@ -189,6 +188,8 @@ def audio_identity(sha256: str, path: Path, audio_prep: str) -> str:
     """The ledger's name for the audio a job heard: the source's bytes, and `compact` when it heard them as
     16 kHz FLAC. `off` and `lossless` send the very same samples, so a job made under one serves the other,
     as does a compact run that sends them too (compressed audio smaller than 16 kHz FLAC would be)."""
+    from stt_cli.core.media.upload import compact_audio  # start-up: `stt run --help` loads sources, not ffmpeg's
+
     return f"sha256:{sha256}" + ("+compact" if compact_audio(path, audio_prep) else "")
 
 

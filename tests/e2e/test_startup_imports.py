@@ -26,11 +26,14 @@ with open({out!r}, "w") as handle:
     json.dump(sorted(sys.modules), handle)
 """
 
-# What no start-up path may load: rich (the live views load it when they start), audio preparation, the
-# renderers, the emulator.
+# What no start-up path may load: rich (the live views load it when they start), audio preparation (its
+# first-bytes sniffer aside: sources reads it), the renderers, the emulator.
 NEVER = (
     "rich",
-    "stt_cli.core.media",
+    "stt_cli.core.media.policy",
+    "stt_cli.core.media.probe",
+    "stt_cli.core.media.ffmpeg",
+    "stt_cli.core.media.upload",
     "stt_cli.formats.subtitles",
     "stt_cli.formats.text",
     "stt_cli.formats.transcript",
