@@ -19,8 +19,7 @@ from stt_cli.cli.output import _console, _safe, info, live_enabled
 from stt_cli.errors import SttError, local_minute
 
 if TYPE_CHECKING:
-    from stt_cli.core.preview import Preview
-    from stt_cli.core.reporter import Submitted, Summary
+    from stt_cli.core.reporter import Preview, Submitted, Summary
 
 
 class Waiter:

@@ -1,4 +1,4 @@
-"""`--dry-run`: what run or submit would send of each source, and for how many seconds of audio, sending nothing.
+"""What would be sent of one source, and for how many seconds of audio, sending nothing (the dry run's step).
 
 The decision is the upload's own (core/media/upload.choose, through `sending`), reported as data; the bytes are
 counted, not guessed: each conversion is made in stt's cache dir, measured and removed. No key is needed and
@@ -10,71 +10,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING
 
-from stt_cli.errors import Interrupted
+from stt_cli.core.reporter import Preview
 
 if TYPE_CHECKING:
     from stt_cli.core.media.ffmpeg import Conversion
-    from stt_cli.core.plan import Request, SourceOptions
-    from stt_cli.core.reporter import Reporter
     from stt_cli.core.sources import Source
-
-
-class Preview(NamedTuple):
-    """One source under --dry-run: its audio's length, its bytes, what would be sent, and how."""
-
-    source: str
-    duration: float | None  # s of audio to be billed (None: not known here)
-    size: int | None  # the source's bytes (None: a URL)
-    sent: int | None  # the bytes of audio that would be uploaded (None: a URL, fetched by the service)
-    prep: str  # "as-is" | "copy" | "flac" | "url"
-    how: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "duration": None if self.duration is None else round(self.duration, 3),
-            "size": self.size,
-            "sent_bytes": self.sent,
-            "prep": self.prep,
-            "how": self.how,
-        }
-
-
-def dry_run(sources: list[Source], request: Request, limits: SourceOptions, reporter: Reporter) -> int:
-    """Each source looked at and, where it would be prepared, prepared and measured (--concurrency at once);
-    the table or JSON lines at the end, in the order given."""
-    from stt_cli.core.media.ffmpeg import new_run, stop_all
-    from stt_cli.core.media.policy import wants_channels
-    from stt_cli.core.pool import Pool
-    from stt_cli.errors import ExitCode
-
-    if len(sources) > 1:
-        reporter.note(f"--dry-run: measuring what would be sent of {len(sources)} sources; nothing is sent")
-    previews: list[Preview | None] = [None] * len(sources)
-    active: set[Conversion] = set()  # the conversions being made: Ctrl-C stops their ffmpeg, removes their files
-    multichannel = wants_channels(request.options)
-
-    def task(index: int, source: Source) -> None:
-        previews[index] = preview(source, limits.audio_prep, multichannel, active)
-
-    def stop() -> None:
-        stop_all()  # the probes too
-        for conversion in list(active):
-            conversion.close()
-
-    new_run()
-    pool = Pool(limits.concurrency if sources[0].kind != "stdin" else 1)
-    try:
-        outcomes = pool.run(sources, task, stop)
-    except Interrupted:
-        raise Interrupted("interrupted during --dry-run; nothing was sent") from None
-    for outcome in outcomes:
-        if outcome.error is not None:
-            raise outcome.error
-    reporter.previewed([item for item in previews if item is not None])
-    return ExitCode.OK
 
 
 @contextlib.contextmanager

@@ -19,7 +19,6 @@ from stt_cli.errors import SttError
 if TYPE_CHECKING:
     from stt_cli.api.client import Progress
     from stt_cli.api.wire import JobState
-    from stt_cli.core.preview import Preview
 
 
 class ItemReporter(Protocol):
@@ -62,6 +61,27 @@ class BatchReporter(Protocol):
 
     def interrupted(self, index: int, job_id: str) -> None:
         """The batch was cancelled while this item was in flight; job_id as for failed."""
+
+
+class Preview(NamedTuple):
+    """One source under --dry-run: its audio's length, its bytes, what would be sent, and how."""
+
+    source: str
+    duration: float | None  # s of audio to be billed (None: not known here)
+    size: int | None  # the source's bytes (None: a URL)
+    sent: int | None  # the bytes of audio that would be uploaded (None: a URL, fetched by the service)
+    prep: str  # "as-is" | "copy" | "flac" | "url"
+    how: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "duration": None if self.duration is None else round(self.duration, 3),
+            "size": self.size,
+            "sent_bytes": self.sent,
+            "prep": self.prep,
+            "how": self.how,
+        }
 
 
 class Submitted(NamedTuple):

@@ -74,7 +74,7 @@ def test_the_walk_sees_the_package_and_follows_imports() -> None:
     assert {"httpx", "stt_cli.api.client"} <= reachable(["stt_cli.core.submission"])
 
 
-@pytest.mark.parametrize("module", ["stt_cli.core.preview", *MEDIA])
+@pytest.mark.parametrize("module", ["stt_cli.core.preview", "stt_cli.core.usecases.dryrun", *MEDIA])
 def test_media_and_dry_run_never_load_the_http_client(module: str) -> None:
     loaded = reachable([module])
     assert "httpx" not in loaded and "stt_cli.api.client" not in loaded, module

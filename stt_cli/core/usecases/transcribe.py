@@ -222,7 +222,7 @@ def run(
     for warning in request.warnings:
         reporter.warn(warning)
     if limits.dry_run:
-        from stt_cli.core.preview import dry_run
+        from stt_cli.core.usecases.dryrun import dry_run
 
         return dry_run(sources, request, limits, reporter)
     with connect() as sess:
@@ -281,7 +281,7 @@ def submit(
     for warning in request.warnings:
         reporter.warn(warning)
     if limits.dry_run:
-        from stt_cli.core.preview import dry_run
+        from stt_cli.core.usecases.dryrun import dry_run
 
         return dry_run(sources, request, limits, reporter)
     with connect() as sess:
