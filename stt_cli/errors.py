@@ -188,13 +188,6 @@ def local_minute(timestamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
 
 
-CHECK_BASE_URL = "check the base URL (--base-url / AIML_API_BASE)"  # an answer no real service would give
-
-
-def fetch_hint(job_id: str) -> str:
-    return f"resume with: {command_line('stt', 'fetch', job_id)}"
-
-
 # The errors of the local machine rather than of stt: a full disk, a read-only file system, permissions, a
 # symlink loop. Each becomes one line naming the file, with exit 2 (bad input or environment), never "a bug".
 LOCAL_ERRNOS = frozenset(

@@ -62,13 +62,15 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def plain_output() -> Iterator[None]:
     """The output sink's per-invocation state (verbosity, JSON error lines) as a fresh invocation has it: a test
     that calls a piece of the CLI directly must not inherit the last command's --json or -q."""
-    from stt_cli.cli import output
+    from stt_cli.cli import hints, output
 
     output.set_verbosity(output.NORMAL)
     output.set_json_errors(False)
+    hints.carry([])
     yield
     output.set_verbosity(output.NORMAL)
     output.set_json_errors(False)
+    hints.carry([])
 
 
 @pytest.fixture(autouse=True)

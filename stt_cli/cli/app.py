@@ -196,9 +196,10 @@ class SttGroup(SttSubGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        from stt_cli.cli import output
+        from stt_cli.cli import hints, output
 
         output.set_verbosity(output.NORMAL)  # -q / -v apply to one invocation (tests run many in one process)
+        hints.carry([])  # and so do the options a resume command repeats
         given = list(args) if args is not None else sys.argv[1:]
         output.set_json_errors("--json" in given)  # a usage error of a --json run is a JSON line too
 

@@ -11,6 +11,7 @@ subtitle knobs, --base-url, --json): pasted as printed, it writes the files the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,14 @@ def fetch_command(job_id: str, *override: tuple[str, list[str]]) -> str:
 def option_flag(key: str) -> str:
     """How the command line spells an option the lower layers name by its key: diarize -> --diarize."""
     return "--" + key.replace("_", "-")
+
+
+_OPTION_TOKEN = re.compile(r"\{opt:([a-z_]+)\}")
+
+
+def spell(text: str) -> str:
+    """A lower layer's words with each option it names as {opt:KEY} spelt as the command line spells it."""
+    return _OPTION_TOKEN.sub(lambda match: option_flag(match.group(1)), text) if "{opt:" in text else text
 
 
 def source_words(origin: Origin) -> str:
@@ -229,8 +238,9 @@ def explain(error: SttError) -> tuple[str, str | None]:
     else:
         hint = error.hint
     if hint and step:
-        return message, f"{hint}: {step}" if error.facts.get("then") else f"{hint}; {step}"
-    return message, hint or step
+        step = f"{hint}: {step}" if error.facts.get("then") else f"{hint}; {step}"
+    shown = step or hint
+    return spell(message), spell(shown) if shown else None
 
 
 def as_dict(error: SttError) -> dict[str, Any]:

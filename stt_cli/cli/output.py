@@ -72,8 +72,11 @@ def _paint(text: str, code: str, stream: TextIO) -> str:
 
 def _safe(message: str) -> str:
     """Whatever a message quotes (server text, file names), the terminal only ever gets text: escape
-    sequences, control characters and bidi overrides are removed before stt adds colour of its own."""
-    return sanitize(message, MAX_LINE)
+    sequences, control characters and bidi overrides are removed before stt adds colour of its own. The
+    options the lower layers name as {opt:KEY} are spelt as the command line spells them."""
+    from stt_cli.cli.hints import spell
+
+    return sanitize(spell(message), MAX_LINE)
 
 
 def _emit(line: str) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from stt_cli.api.wire import sanitize
 from stt_cli.cli import output
-from stt_cli.cli.hints import as_dict, explain, fetch_command
+from stt_cli.cli.hints import as_dict, explain, fetch_command, spell
 from stt_cli.cli.output import _console, _safe, info, live_enabled
 from stt_cli.errors import SttError, local_minute
 
@@ -301,7 +301,7 @@ class RowView:
         self._row = view.rows[index]
 
     def note(self, message: str) -> None:
-        self._row.detail = sanitize(message, 200)
+        self._row.detail = sanitize(spell(message), 200)
         self._view._line(f"{self._row.label}: {message}")
 
     @contextmanager
@@ -391,6 +391,7 @@ class TerminalReporter:
         return self.records
 
     def previewed(self, previews: list[Preview]) -> None:
+        previews = [preview._replace(how=spell(preview.how)) for preview in previews]
         if self.as_json:
             output.json_lines([preview.as_dict() for preview in previews])
             return

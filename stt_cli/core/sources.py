@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from stt_cli.core.config import user_path
 from stt_cli.core.media.sniff import HEAD_BYTES, looks_like_media
 from stt_cli.errors import (
+    Fix,
     Interrupted,
     UsageError,
     command_line,
@@ -93,7 +94,7 @@ def parse_source(raw: str) -> Source:
     except OSError as exc:
         raise UsageError(f"cannot access {raw}: {exc.strerror}", "check the path and its permissions") from None
     if stat.S_ISDIR(info.st_mode):
-        raise UsageError(f"{raw} is a directory, not an audio file", "pass --recursive to transcribe the media in it")
+        raise UsageError(f"{raw} is a directory, not an audio file", fix=Fix.RECURSIVE)
     if not stat.S_ISREG(info.st_mode):
         raise UsageError(f"{raw} is not a regular file", "save the audio to a file, or pipe it in with -")
     if info.st_size == 0:
@@ -108,9 +109,7 @@ def parse_source(raw: str) -> Source:
 def check_size(source: Source, max_size: int | None) -> None:
     if max_size is not None and source.path is not None and source.path.stat().st_size > max_size:
         size = source.path.stat().st_size
-        raise UsageError(
-            f"{source.raw} is {size:,} bytes, over the --max-size of {max_size:,}", "raise --max-size, or leave it out"
-        )
+        raise UsageError(f"{source.raw} is {size:,} bytes, over the {{opt:max_size}} of {max_size:,}", fix=Fix.MAX_SIZE)
 
 
 SPOOL_PREFIX = "stdin-"
@@ -130,7 +129,7 @@ def spooled_stdin(max_size: int | None = None) -> Iterator[tuple[Path, str]]:
 
     stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
     if stream is None or sys.stdin.isatty():
-        raise UsageError("SOURCE is - but stdin is a terminal", "pipe the audio in: cat talk.wav | stt run -")
+        raise UsageError("SOURCE is - but stdin is a terminal", fix=Fix.PIPE_AUDIO)
     from stt_cli.core.config import spool_dir
 
     directory = spool_dir()
@@ -151,7 +150,7 @@ def spooled_stdin(max_size: int | None = None) -> Iterator[tuple[Path, str]]:
                 while chunk := stream.read(STDIN_CHUNK):
                     copied += len(chunk)
                     if max_size is not None and copied > max_size:
-                        raise UsageError(f"stdin is over the --max-size of {max_size:,} bytes", "raise --max-size")
+                        raise UsageError(f"stdin is over the {{opt:max_size}} of {max_size:,} bytes", fix=Fix.MAX_SIZE)
                     digest.update(chunk)
                     handle.write(chunk)
         except OSError as exc:
@@ -159,7 +158,7 @@ def spooled_stdin(max_size: int | None = None) -> Iterator[tuple[Path, str]]:
         except KeyboardInterrupt:
             raise Interrupted("interrupted while reading stdin; no job was created") from None
         if path.stat().st_size == 0:
-            raise UsageError("stdin was empty", "pipe the audio in: cat talk.wav | stt run -")
+            raise UsageError("stdin was empty", fix=Fix.PIPE_AUDIO)
         yield path, digest.hexdigest()
     finally:
         with contextlib.suppress(OSError):
@@ -180,7 +179,7 @@ class Prepared(NamedTuple):
     identity: str | None  # "sha256:<hex>" or "url:<url>"; None: a file not hashed yet
     size: int | None
     sha256: str | None
-    audio_prep: str = "lossless"  # what --audio-prep makes of a local file before it is sent
+    audio_prep: str = "lossless"  # what audio preparation makes of a local file before it is sent
     mtime_ns: int | None = None  # the file's time when it was looked at: a conversion checks it did not change
 
 
@@ -287,10 +286,10 @@ def collect_sources(raw: list[str] | None, limits: SourceOptions, warn: Callable
     items = list(raw or [])
     if limits.from_file is not None:
         if limits.from_file == "-" and "-" in items:
-            raise UsageError("stdin cannot be both a source (-) and the --from-file list", "pick one")
+            raise UsageError("stdin cannot be both a source (-) and the {opt:from_file} list", fix=Fix.PICK_ONE)
         items += read_list(limits.from_file)
     if not items:
-        raise UsageError("no sources given", "pass files, directories (--recursive) or URLs, or --from-file LIST")
+        raise UsageError("no sources given", fix=Fix.SOURCES)
     sources = expand(items, limits.recursive)
     for source in sources:
         check_size(source, limits.max_size)

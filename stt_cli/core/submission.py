@@ -23,7 +23,7 @@ from stt_cli.core.media.upload import content_type_for, first_look
 from stt_cli.core.settings import host_of
 from stt_cli.core.sources import Prepared, hashed
 from stt_cli.errors import (
-    CHECK_BASE_URL,
+    Fix,
     Interrupted,
     ServerError,
     SttError,
@@ -92,7 +92,8 @@ def obtain(
         when = local_minute(decision.resumed.started_at)
         hooks.note(
             f"an earlier create of {prepared.source.label} ({when}) may have reached the service; sending it again "
-            f"with the same Idempotency-Key {key}, so the service can answer with that job (--resubmit starts afresh)"
+            f"with the same Idempotency-Key {key}, so the service can answer with that job "
+            "({opt:resubmit} starts afresh)"
         )
     created = _create(client, ledger, prepared, model, options, hooks, key, decision.resumed is not None, once)
     if created.as_is and created.sha256 is not None and created.sha256 != prepared.sha256:  # changed since hashed
@@ -241,7 +242,7 @@ def _create(
 
     rerun = (
         f"run the same command again: it sends the same Idempotency-Key ({key}), so a service that honours it "
-        "bills once; --resubmit starts afresh"
+        "bills once; {opt:resubmit} starts afresh"
     )
     try:
         if prepared.path is None:
@@ -281,7 +282,7 @@ def _settle(ledger: Ledger, host: str, key: str, created: Created, work: Work, l
         raise ServerError(
             f"the service answered with job {created.generation_id} for {label}, an id it gave before for "
             f"{other}; stt keeps the first and did not use this one",
-            f"{CHECK_BASE_URL}: this does not answer like the service",
+            fix=Fix.NOT_THE_SERVICE,
         )
     return Obtained(created.generation_id)
 

@@ -72,3 +72,59 @@ def test_the_lower_layers_never_print(path: Path) -> None:
             assert node.func.id != "print", f"{path.name}:{node.lineno} prints"
         if isinstance(node, ast.Attribute) and node.attr in ("stdout", "stderr"):
             assert not (isinstance(node.value, ast.Name) and node.value.id == "sys"), f"{path.name}:{node.lineno}"
+
+
+def _module(path: Path) -> str:
+    parts = ["stt_cli", *path.relative_to(PACKAGE).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _graph() -> dict[str, set[str]]:
+    """Who imports whom among stt's own modules: every import, at the top, inside functions and for type
+    checking alike (a cycle hidden in a function is still a cycle)."""
+    names = {_module(path) for path in MODULES}
+    graph: dict[str, set[str]] = {}
+    for path in MODULES:
+        me = _module(path)
+        targets = set()
+        for imported in _imports(path):
+            while imported and imported not in names:  # stt_cli.core.ledger.Ledger -> stt_cli.core.ledger
+                imported = imported.rpartition(".")[0]
+            if imported and imported.startswith("stt_cli") and imported != me:
+                targets.add(imported)
+        graph[me] = targets
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle, as the modules around it, or None (depth-first search, colouring as it goes)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target]
+            if target not in state and (found := visit(target)) is not None:
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)) is not None:
+            return found
+    return None
+
+
+def test_no_module_imports_itself_back_through_others() -> None:
+    cycle = _cycle(_graph())
+    assert cycle is None, "an import cycle: " + " -> ".join(cycle or [])
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+    assert "stt_cli.core.ledger" in _graph()["stt_cli.core.session"]

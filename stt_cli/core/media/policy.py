@@ -67,7 +67,7 @@ class Plan(NamedTuple):
     """What is sent for a source, and why: the file as it is, a stream copy, or FLAC."""
 
     action: str  # "as-is" | "copy" | "flac"
-    why: str  # a phrase for --dry-run and -v: "video: its AAC audio track, stream-copied into M4A"
+    why: str  # a phrase for the dry run and -v: "video: its AAC audio track, stream-copied into M4A"
     duration: float | None  # seconds to be billed, where ffprobe knows
     ext: str = ""
     content_type: str = ""
@@ -105,7 +105,7 @@ def _flac_args(rate: int | None, channels: int | None, bits: int) -> tuple[str, 
     return tuple(args)
 
 
-OFF = "--audio-prep off: the file as it is"
+OFF = "{opt:audio_prep} off: the file as it is"
 
 
 def at_a_glance(mode: str, size: int, sniffed: Sniffed) -> Plan | None:

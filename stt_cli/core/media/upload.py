@@ -26,7 +26,7 @@ from stt_cli.errors import Interrupted, UsageError
 # The suffixes of compressed audio, which preparation sends as it is anyway: for them a missing ffmpeg is not
 # worth a note (for a video, PCM or a name that says nothing, such as stdin's, it is).
 AS_IS_ANYWAY = frozenset({".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".amr", ".wma", ".spx", ".mpga"})
-NO_FFMPEG = f"ffmpeg not found: files are sent as they are; {ENABLE_HINT} (or --audio-prep off)"
+NO_FFMPEG = f"ffmpeg not found: files are sent as they are; {ENABLE_HINT} (or {{opt:audio_prep}} off)"
 
 
 def content_type_for(name: str) -> str:
