@@ -293,8 +293,8 @@ def _on_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def main() -> None:
-    """The console script."""
+def launch() -> None:
+    """The app under stt's signal handling (cli/main.py, the console script, calls it once start-up is done)."""
     signal.signal(signal.SIGINT, _on_interrupt)
     signal.signal(signal.SIGTERM, _on_interrupt)
     app()

@@ -28,10 +28,10 @@ def main() -> None:
         sys.stdout.write(job_ids())
         return
     gc.disable()
-    from stt_cli.cli.app import main as run
+    from stt_cli.cli.app import launch
 
     try:
-        run()
+        launch()
     except SystemExit as done:
         _leave(done.code)
         raise

@@ -15,7 +15,7 @@ from stt_cli.errors import Fix, Interrupted, SttError, UsageError
 
 if TYPE_CHECKING:
     from stt_cli.core.batch import Tracked
-    from stt_cli.core.plan import OutputOptions, WaitOptions
+    from stt_cli.core.options import OutputOptions, WaitOptions
     from stt_cli.core.reporter import ItemReporter, Reporter
     from stt_cli.core.session import Session
 

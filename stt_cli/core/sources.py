@@ -22,7 +22,7 @@ from stt_cli.errors import (
 )
 
 if TYPE_CHECKING:
-    from stt_cli.core.plan import SourceOptions
+    from stt_cli.core.options import SourceOptions
 
 STDIN_CHUNK = 1024 * 1024
 

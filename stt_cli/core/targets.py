@@ -12,7 +12,7 @@ from stt_cli.errors import Fix, UsageError
 
 if TYPE_CHECKING:
     from stt_cli.core.ledger import Ledger, OutputRecord
-    from stt_cli.core.plan import OutputOptions
+    from stt_cli.core.options import OutputOptions
 
 
 class Named(NamedTuple):

@@ -12,7 +12,7 @@ from stt_cli.cli.options.results import OUTPUT_GROUP
 from stt_cli.cli.options.waiting import WAIT_GROUP
 from stt_cli.cli.views import TerminalReporter
 from stt_cli.core.defaults import BOUNDS, DEFAULT_CONCURRENCY
-from stt_cli.core.plan import OutputOptions, WaitOptions
+from stt_cli.core.options import OutputOptions, WaitOptions
 from stt_cli.core.session import Connector
 from stt_cli.core.usecases import fetch as fetching
 

@@ -13,7 +13,7 @@ from stt_cli.cli.options.sources import SOURCE_GROUP
 from stt_cli.cli.options.transcription import TRANSCRIPTION_GROUP
 from stt_cli.cli.options.waiting import WAIT_GROUP
 from stt_cli.cli.views import SubmitReporter, TerminalReporter
-from stt_cli.core.plan import OutputOptions, Request, SourceOptions, WaitOptions
+from stt_cli.core.options import OutputOptions, Request, SourceOptions, WaitOptions
 from stt_cli.core.session import Connector
 from stt_cli.core.usecases import transcribe
 

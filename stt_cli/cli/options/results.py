@@ -12,7 +12,7 @@ from stt_cli.cli.build import Group, Opt, typed
 from stt_cli.cli.help import OUTPUT
 from stt_cli.cli.options.values import finite, parse_formats
 from stt_cli.core.defaults import BOUNDS
-from stt_cli.core.plan import OutputOptions
+from stt_cli.core.options import OutputOptions
 from stt_cli.errors import UsageError
 from stt_cli.formats.registry import FORMATS, by_extension
 from stt_cli.formats.registry import NAMES as FORMAT_NAMES

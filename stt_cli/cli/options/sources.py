@@ -10,7 +10,7 @@ import typer
 from stt_cli.cli.build import Group, Opt
 from stt_cli.cli.options.values import AudioPrep
 from stt_cli.core.defaults import BOUNDS, DEFAULT_AUDIO_PREP, DEFAULT_CONCURRENCY
-from stt_cli.core.plan import SourceOptions
+from stt_cli.core.options import SourceOptions
 from stt_cli.errors import UsageError
 
 # --- Sources --------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from stt_cli.cli.help import TRANSCRIPTION
 from stt_cli.cli.hints import option_flag as flag_name
 from stt_cli.cli.options.model_choice import blame, choose
 from stt_cli.cli.options.values import Mode, finite
-from stt_cli.core.plan import Request
+from stt_cli.core.options import Request
 from stt_cli.errors import UsageError
 
 # --- Transcription --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from stt_cli.cli.build import Group, Opt
 from stt_cli.cli.help import WAITING
 from stt_cli.cli.options.values import duration
 from stt_cli.core.defaults import BOUNDS, DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, shown_duration
-from stt_cli.core.plan import WaitOptions
+from stt_cli.core.options import WaitOptions
 
 WAIT_OPTS = (
     Opt(

@@ -14,7 +14,7 @@ from stt_cli.errors import ExitCode, Interrupted
 
 if TYPE_CHECKING:
     from stt_cli.core.media.ffmpeg import Conversion
-    from stt_cli.core.plan import Request, SourceOptions
+    from stt_cli.core.options import Request, SourceOptions
     from stt_cli.core.reporter import Reporter
     from stt_cli.core.sources import Source
 

@@ -25,7 +25,7 @@ from stt_cli.core.delivery import (
 from stt_cli.errors import ExitCode, Fix, Interrupted, UsageError
 
 if TYPE_CHECKING:
-    from stt_cli.core.plan import OutputOptions, WaitOptions
+    from stt_cli.core.options import OutputOptions, WaitOptions
     from stt_cli.core.reporter import Reporter
     from stt_cli.core.usecases.transcribe import Connect
 

@@ -29,7 +29,7 @@ from stt_cli.errors import ExitCode, Fix, Interrupted, UsageError
 
 if TYPE_CHECKING:
     from stt_cli.core.media.upload import Once
-    from stt_cli.core.plan import OutputOptions, Request, SourceOptions, WaitOptions
+    from stt_cli.core.options import OutputOptions, Request, SourceOptions, WaitOptions
     from stt_cli.core.reporter import ItemReporter, Reporter
     from stt_cli.core.session import Session
     from stt_cli.core.sources import Prepared, Source

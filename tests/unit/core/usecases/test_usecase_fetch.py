@@ -8,7 +8,7 @@ import pytest
 from fakes import HOST, FakeConnector, FakeReporter, FakeService, Sleeps, transcript
 
 from stt_cli.core.ledger import Ledger
-from stt_cli.core.plan import OutputOptions, WaitOptions
+from stt_cli.core.options import OutputOptions, WaitOptions
 from stt_cli.core.usecases.fetch import fetch
 from stt_cli.errors import ExitCode, JobFailed, StillPending
 from stt_cli.formats.subtitle_options import SubtitleOptions

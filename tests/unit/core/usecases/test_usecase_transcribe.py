@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fakes import FakeConnector, FakeReporter, FakeService, Sleeps
 
-from stt_cli.core.plan import OutputOptions, Request, SourceOptions, WaitOptions
+from stt_cli.core.options import OutputOptions, Request, SourceOptions, WaitOptions
 from stt_cli.core.usecases.transcribe import run, submit
 from stt_cli.errors import ExitCode
 from stt_cli.formats.subtitle_options import SubtitleOptions

@@ -1,4 +1,5 @@
-"""What a command asks of a use case, as plain data: the request, the sources' limits, the output, the wait."""
+"""What a command asks of a use case, as plain data: the request, the sources' limits, the output and the wait
+(built from the flags by cli/options/)."""
 
 from __future__ import annotations
 
