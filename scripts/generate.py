@@ -45,7 +45,7 @@ def models_markdown() -> str:
     """The model tables of docs/models.md, from the catalogue: the families, then each flag's field in each family."""
     from stt_cli.api.catalogue import DEFAULT_MODEL, families, model
     from stt_cli.api.dialects import FLAGS, field_of
-    from stt_cli.cli.hints import option_flag as flag_name
+    from stt_cli.cli.spelling import option_flag as flag_name
 
     lines = ["| family | model ids | aliases (sent as the id) | result | audio field |", "|---|---|---|---|---|"]
     for family in families():

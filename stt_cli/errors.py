@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import shlex
+import time
 from enum import IntEnum, StrEnum
 from typing import Any, NamedTuple
 
@@ -183,7 +184,6 @@ def path_word(path: object) -> str:
 
 def local_minute(timestamp: float) -> str:
     """A moment as messages and tables show it: the local date and time to the minute."""
-    import time
 
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
 

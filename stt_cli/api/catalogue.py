@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,6 @@ def nearest(name: str, n: int = 3) -> list[str]:
     Case and punctuation aside (nova3 is near nova-3); a name inside what was typed, or holding it, counts as
     near (deepgram/nova-3: nova-3; gpt4o: gpt-4o-transcribe).
     """
-    from difflib import SequenceMatcher
 
     wanted = _squashed(name)
     scored: dict[str, tuple[float, str]] = {}

@@ -7,6 +7,7 @@ ceiling, parsed under a nesting bound, and must arrive whole before a deadline h
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import hashlib
 import os
 import queue
@@ -151,8 +152,6 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if value.isascii() and value.isdigit():  # isdigit alone takes "²" too
         return min(float(value), RETRY_AFTER_MAX)
     try:
-        import email.utils  # only for a Retry-After given as a date
-
         when = email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError, OSError):
         return None

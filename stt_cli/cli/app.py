@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from typing import Annotated, Any
 
 import typer
+from typer.main import get_command
 
 from stt_cli import __version__
-from stt_cli.cli import click_api
+from stt_cli.cli import click_api, output
 from stt_cli.cli.build import QuietOpt, VerboseOpt, group, set_verbosity
 from stt_cli.cli.help import SttSubGroup
-from stt_cli.errors import ExitCode, SttError
+from stt_cli.core.defaults import DEFAULTED_COMMANDS
+from stt_cli.errors import LOCAL_ERRNOS, ExitCode, SttError, local_failure
 
 
 def _boundary(call: Callable[[], Any]) -> int:
     """Run the CLI; map every outcome to a documented exit code, with one line on stderr for failures."""
-    from stt_cli.cli import output
 
     try:
         result = call()
         return int(result) if isinstance(result, int) else ExitCode.OK
     except SttError as exc:
-        from stt_cli.cli.hints import explain
+        from stt_cli.cli.hints import explain  # lazy for start-up: stt --help
 
         output.error(*explain(exc), int(exc.exit_code))
         return exc.exit_code
@@ -36,7 +40,7 @@ def _boundary(call: Callable[[], Any]) -> int:
         hint = f"see '{where}'"
         option = getattr(exc, "option_name", None)
         if option in ("--model", "-m", "--model-unchecked"):  # `--model #g1_...`: the shell dropped `#...`
-            from stt_cli.cli.options.model_choice import empty_value_hint
+            from stt_cli.cli.options.model_choice import empty_value_hint  # lazy for start-up: stt --help
 
             hint = empty_value_hint(option)
         output.error(exc.format_message(), hint, ExitCode.USAGE)
@@ -53,8 +57,6 @@ def _boundary(call: Callable[[], Any]) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return ExitCode.OK
     except OSError as exc:
-        from stt_cli.errors import LOCAL_ERRNOS, local_failure
-
         if exc.errno not in LOCAL_ERRNOS:
             return _unexpected(exc)
         failure = local_failure(exc, "continue")  # a full disk, a read-only or looping path: the machine, not stt
@@ -65,11 +67,8 @@ def _boundary(call: Callable[[], Any]) -> int:
 
 
 def _unexpected(exc: Exception) -> int:
-    from stt_cli.cli import output
 
     if os.environ.get("STT_DEBUG"):
-        import traceback
-
         traceback.print_exception(exc, limit=None, chain=True)
     output.error(
         f"unexpected {type(exc).__name__}: {exc}",
@@ -126,7 +125,6 @@ OTHER_NAMES = {
 
 def suggest_command(typed: str, names: list[str]) -> str | None:
     """The name among `names` a mistyped one most likely meant (a close spelling), or None."""
-    import difflib
 
     close = difflib.get_close_matches(typed.strip().lower(), names, n=1, cutoff=0.6)
     return close[0] if close else None
@@ -142,9 +140,6 @@ class LazyCommands(MutableMapping[str, Any]):
         if name not in self._built:
             if name not in COMMANDS:
                 raise KeyError(name)
-            import importlib
-
-            from typer.main import get_command
 
             module, attribute, _ = COMMANDS[name]
             built = get_command(getattr(importlib.import_module(module), attribute))
@@ -196,10 +191,10 @@ class SttGroup(SttSubGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        from stt_cli.cli import hints, output
-
         output.set_verbosity(output.NORMAL)  # -q / -v apply to one invocation (tests run many in one process)
-        hints.carry([])  # and so do the options a resume command repeats
+        hints = sys.modules.get("stt_cli.cli.hints")  # not loaded: nothing carried (and --help need not load it)
+        if hints is not None:
+            hints.carry([])  # the options a resume command repeats apply to one invocation too
         given = list(args) if args is not None else sys.argv[1:]
         output.set_json_errors("--json" in given)  # a usage error of a --json run is a JSON line too
 
@@ -224,12 +219,10 @@ class CommandDefaults:
     """
 
     def get(self, command: str, fallback: Any = None) -> Any:
-        from stt_cli.core.defaults import DEFAULTED_COMMANDS
 
         if command not in DEFAULTED_COMMANDS:  # click asks of every option and command: most have no settings
             return fallback
-        from stt_cli.cli import output
-        from stt_cli.core.settings import command_defaults
+        from stt_cli.core.settings import command_defaults  # lazy for start-up: stt --help
 
         defaults, warnings = command_defaults(command)
         for warning in warnings:
@@ -259,8 +252,7 @@ def _version(value: bool) -> None:
 
 def _man(value: bool) -> None:
     if value:
-        from stt_cli.cli import output
-        from stt_cli.cli.manpage import render
+        from stt_cli.cli.manpage import render  # lazy for start-up: stt --help
 
         output.data(render(app, COMMANDS))
         raise typer.Exit()

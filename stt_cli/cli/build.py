@@ -16,7 +16,10 @@ from typing import Annotated, Any, NamedTuple
 import typer
 from typer.core import TyperGroup
 
+from stt_cli.cli import output
+from stt_cli.cli.click_api import ParameterSource, get_current_context
 from stt_cli.cli.help import CONTEXT, SttCommand, SttSubGroup
+from stt_cli.errors import Interrupted, UsageError
 
 
 class Opt(NamedTuple):
@@ -75,7 +78,6 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON: one object pe
 def typed(name: str) -> bool:
     """Whether the running command's option `name` was given on the command line (not a default, the config file
     or the environment)."""
-    from stt_cli.cli.click_api import ParameterSource, get_current_context
 
     ctx = get_current_context(silent=True)
     return ctx is not None and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
@@ -83,8 +85,6 @@ def typed(name: str) -> bool:
 
 def set_verbosity(quiet: bool, verbose: bool) -> None:
     """Apply -q / -v when given (a flag on `stt` itself stays in force when the command repeats neither)."""
-    from stt_cli.cli import output
-    from stt_cli.errors import UsageError
 
     if quiet and verbose:
         raise UsageError("--quiet and --verbose cannot be used together", "pick one")
@@ -128,7 +128,6 @@ def with_groups(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
-        from stt_cli.errors import Interrupted
 
         _carry(carried)
         for position, group in enumerate(groups):
@@ -147,8 +146,7 @@ def with_groups(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _carry(names: set[str]) -> None:
     """Tell the hints which options this invocation typed that a resume command must repeat, as typed."""
-    from stt_cli.cli import hints
-    from stt_cli.cli.click_api import ParameterSource, get_current_context
+    from stt_cli.cli import hints  # lazy for start-up: stt --help
 
     ctx = get_current_context(silent=True)
     if ctx is None:

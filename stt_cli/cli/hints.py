@@ -11,10 +11,10 @@ subtitle knobs, --base-url, --json): pasted as printed, it writes the files the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
+from stt_cli.cli.spelling import option_flag, spell
 from stt_cli.errors import Fix, Origin, SttError, command_line, path_word
 
 KEY_PAGE = "https://aimlapi.com/app/keys"  # where the provider issues keys
@@ -43,19 +43,6 @@ def fetch_command(job_id: str, *override: tuple[str, list[str]]) -> str:
         words += typed
     command = command_line("stt", "fetch", job_id, *words)
     return command + (" (with your --api-key)" if _key_typed else "")
-
-
-def option_flag(key: str) -> str:
-    """How the command line spells an option the lower layers name by its key: diarize -> --diarize."""
-    return "--" + key.replace("_", "-")
-
-
-_OPTION_TOKEN = re.compile(r"\{opt:([a-z_]+)\}")
-
-
-def spell(text: str) -> str:
-    """A lower layer's words with each option it names as {opt:KEY} spelt as the command line spells it."""
-    return _OPTION_TOKEN.sub(lambda match: option_flag(match.group(1)), text) if "{opt:" in text else text
 
 
 def source_words(origin: Origin) -> str:

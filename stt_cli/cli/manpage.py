@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from stt_cli import __version__
+from stt_cli.cli.completion.spec import command_tree
+from stt_cli.core.settings import settings_table
 from stt_cli.errors import ExitCode
 
 # What each exit code means, in a line (the README's exit code table says the same at length).
@@ -54,7 +57,6 @@ def _roff(text: str) -> str:
 def _helps(app: Any, commands: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every command's path and its help text as an 80-column terminal shows it (click leaves 2 columns: 78),
     root first, in the order `stt --help` lists them."""
-    from stt_cli.cli.completion.spec import command_tree
 
     tree = command_tree(app, commands, terminal_width=78, max_content_width=80, color=False)
     return [(ctx.command_path, command.get_help(ctx)) for ctx, command in tree]
@@ -69,8 +71,6 @@ def _table(rows: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> list[st
 
 def render(app: Any, commands: Mapping[str, Any]) -> str:
     """The whole page, in roff (man(7) macros), of the root Typer `app` and its command table."""
-    from stt_cli import __version__
-    from stt_cli.core.settings import settings_table
 
     helps = _helps(app, commands)
     lines = [

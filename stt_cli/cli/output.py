@@ -10,7 +10,9 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
-from stt_cli.api.wire import sanitize
+from stt_cli.api.wire import json_text, sanitize
+from stt_cli.cli.spelling import spell
+from stt_cli.errors import UsageError
 
 # How much goes to stderr: QUIET leaves results and errors, VERBOSE adds each HTTP request (set by -q / -v).
 QUIET, NORMAL, VERBOSE = 0, 1, 2
@@ -58,7 +60,7 @@ def live_enabled(stream: TextIO) -> bool:
 
 def _console(stream: TextIO, width: int | None = None) -> Any:
     """A rich console that follows the same rules (rich's own FORCE_COLOR reading would make pipes live)."""
-    from rich.console import Console
+    from rich.console import Console  # rich loads only when it draws
 
     color = color_enabled(stream)
     return Console(
@@ -74,7 +76,6 @@ def _safe(message: str) -> str:
     """Whatever a message quotes (server text, file names), the terminal only ever gets text: escape
     sequences, control characters and bidi overrides are removed before stt adds colour of its own. The
     options the lower layers name as {opt:KEY} are spelt as the command line spells them."""
-    from stt_cli.cli.hints import spell
 
     return sanitize(spell(message), MAX_LINE)
 
@@ -97,8 +98,6 @@ def json_errors() -> bool:
 def error(message: str, hint: str | None = None, code: int | None = None) -> None:
     """Always shown, -q or not; `code` is the exit code it stands for (in the JSON form)."""
     if _json_errors:
-        from stt_cli.api.wire import json_text
-
         body = {"code": code, "message": _safe(message), "hint": _safe(hint) if hint else None}
         _emit(json_text({"error": body}))
         return
@@ -130,8 +129,6 @@ def debug(message: str) -> None:
 def data(text: str) -> None:
     """The result on stdout, as UTF-8 whatever the locale says."""
     if sys.stdout is None:  # started with stdout closed (>&-)
-        from stt_cli.errors import UsageError
-
         raise UsageError("stdout is closed, so the result has nowhere to go", "write it to a file with -o PATH")
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is not None:
@@ -146,7 +143,6 @@ def data(text: str) -> None:
 
 def json_lines(records: Iterable[Any]) -> None:
     """Data as JSON on stdout, one object a line (`--json` on every command that has it)."""
-    from stt_cli.api.wire import json_text
 
     data("".join(json_text(record) + "\n" for record in records))
 
@@ -166,7 +162,7 @@ def table(
     are cut with an ellipsis so that every row stays one line; the other tables fold a long cell. `wide`:
     nothing is cut or folded, a row longer than the terminal is left to the terminal to wrap.
     """
-    from rich.cells import cell_len
+    from rich.cells import cell_len  # rich loads only when it draws
 
     headers = [h.upper() for h in headers]
     rows = [[sanitize(cell) for cell in row] for row in rows]
@@ -178,8 +174,8 @@ def table(
         ]
         data("\n".join(lines) + "\n")
         return
-    from rich.table import Table
-    from rich.text import Text
+    from rich.table import Table  # rich loads only when it draws
+    from rich.text import Text  # rich loads only when it draws
 
     console = _console(sys.stdout)
     natural = sum(widths) + 2 * (len(widths) - 1)
@@ -216,7 +212,7 @@ def table(
 def shortened(text: str, width: int, side: str = END) -> str:
     """`text` cut to `width` terminal cells with an ellipsis: at the END, or in the MIDDLE keeping most of
     the end (a path's file name, whole when it fits, matters more than the folders it sits in)."""
-    from rich.cells import cell_len
+    from rich.cells import cell_len  # rich loads only when it draws
 
     if cell_len(text) <= width:
         return text
@@ -233,7 +229,7 @@ def shortened(text: str, width: int, side: str = END) -> str:
 
 
 def _head(text: str, width: int) -> str:
-    from rich.cells import cell_len
+    from rich.cells import cell_len  # rich loads only when it draws
 
     taken, used = [], 0
     for char in text:

@@ -3,14 +3,19 @@ formats, exit codes, models), the page is made from it, so it cannot drift; the 
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
+
+from stt_cli.api.catalogue import DEFAULT_MODEL, families
+from stt_cli.cli.manpage import EXIT_MEANINGS, FILES, OTHER_ENVIRONMENT
+from stt_cli.core.settings import settings_table
+from stt_cli.formats.registry import FORMATS
 
 WIDTH = 78
 
 
 def _rows(rows: list[tuple[str, str]], gap: int = 2) -> str:
     """Two columns, the second wrapped under itself."""
-    import textwrap
 
     left = min(max(len(term) for term, _ in rows), 34)
     lines = []
@@ -26,8 +31,6 @@ def _rows(rows: list[tuple[str, str]], gap: int = 2) -> str:
 
 
 def environment() -> str:
-    from stt_cli.cli.manpage import FILES, OTHER_ENVIRONMENT
-    from stt_cli.core.settings import settings_table
 
     settings = [(", ".join(s.env), f"{s.help} (config key {s.key})") for s in settings_table().values()]
     return (
@@ -42,7 +45,6 @@ def environment() -> str:
 
 
 def exit_codes() -> str:
-    from stt_cli.cli.manpage import EXIT_MEANINGS
 
     return (
         "Exit codes: the same for every command. With several sources or ids, 0 when all\n"
@@ -53,7 +55,6 @@ def exit_codes() -> str:
 
 
 def formats() -> str:
-    from stt_cli.formats.registry import FORMATS
 
     what = {
         "text": "the transcript; speaker-labelled turns when diarized (--timestamps adds times)",
@@ -78,7 +79,6 @@ def formats() -> str:
 
 
 def models() -> str:
-    from stt_cli.api.catalogue import DEFAULT_MODEL, families
 
     rows = []
     for family in families():

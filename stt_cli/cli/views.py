@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from stt_cli.api.wire import sanitize
 from stt_cli.cli import output
-from stt_cli.cli.hints import as_dict, explain, fetch_command, spell
+from stt_cli.cli.hints import as_dict, explain, fetch_command
 from stt_cli.cli.output import _console, _safe, info, live_enabled
+from stt_cli.cli.spelling import spell
 from stt_cli.errors import SttError, local_minute
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class Waiter:
 
     def __enter__(self) -> Waiter:
         if live_enabled(sys.stderr):
-            from rich.status import Status
+            from rich.status import Status  # rich loads only when it draws
 
             console = _console(sys.stderr)
             # An object rendered afresh on every refresh, so the elapsed time ticks between polls.
@@ -58,7 +59,7 @@ class _LiveText:
         self._waiter = waiter
 
     def __rich__(self) -> Any:
-        from rich.text import Text
+        from rich.text import Text  # rich loads only when it draws
 
         return Text(_safe(self._waiter._text()))
 
@@ -72,7 +73,7 @@ def uploading(label: str, total: int | None, size: int = 0) -> Iterator[Any]:
     if not live_enabled(sys.stderr) or (total if total is not None else size) < 1024 * 1024:
         yield None
         return
-    from rich.progress import (
+    from rich.progress import (  # rich loads only when it draws
         BarColumn,
         DownloadColumn,
         Progress,
@@ -170,7 +171,7 @@ class BatchView:
 
     def __enter__(self) -> BatchView:
         if live_enabled(sys.stderr):
-            from rich.live import Live
+            from rich.live import Live  # rich loads only when it draws
 
             console = _console(sys.stderr)
             self._live = Live(
@@ -260,9 +261,9 @@ class BatchView:
         return " · ".join(parts)
 
     def render(self) -> Any:
-        from rich.console import Group
-        from rich.table import Table
-        from rich.text import Text
+        from rich.console import Group  # rich loads only when it draws
+        from rich.table import Table  # rich loads only when it draws
+        from rich.text import Text  # rich loads only when it draws
 
         table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
         table.add_column("source", overflow="ellipsis", max_width=48, no_wrap=True)

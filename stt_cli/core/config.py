@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from stt_cli.errors import UsageError, command_line, path_word
 
 APP_NAME = "stt-cli"
@@ -30,7 +32,6 @@ def _directory(kind: str) -> Path:
     override = os.environ.get(DIR_ENV_VARS[kind], "").strip()
     if override:
         return user_path(override)
-    import platformdirs
 
     finder = {
         "config": platformdirs.user_config_dir,

@@ -4,6 +4,9 @@ formats/subtitle_options.py."""
 
 from __future__ import annotations
 
+import math
+import re
+
 # The commands whose flags the environment and the config file can default (core/settings.py's table says
 # which setting feeds which): any other name click asks the default_map about is answered at once.
 TRANSCRIBING = ("run", "submit")
@@ -40,8 +43,6 @@ MAX_DURATION = 36500 * 86400.0  # s, 100 years: longer is a typo, and a sleep pa
 
 def parse_duration(raw: str | float) -> float:
     """A duration in seconds; ValueError saying why for anything else (negative, not finite, units out of order)."""
-    import math
-    import re
 
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         value = float(raw)

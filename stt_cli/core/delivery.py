@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from stt_cli.core.ledger import keep_in_ledger
 from stt_cli.core.reporter import record
 from stt_cli.errors import Fix, Interrupted, SttError, UsageError
 
@@ -41,7 +42,7 @@ class Planned(NamedTuple):
 
 def check_stem_of(out: OutputOptions) -> None:
     """-o STEM for several formats must be a file stem (not a directory, device or stream)."""
-    from stt_cli.core.files import check_stem, is_stdout
+    from stt_cli.core.files import check_stem, is_stdout  # lazy for start-up: stt run --help
 
     if out.output is not None and len(out.formats) > 1 and not is_stdout(out.output):
         check_stem(out.output, len(out.formats))
@@ -106,14 +107,14 @@ class Delivery:
 
     def make_output_dir(self) -> None:
         """A missing --output-dir made (and said), before anything is planned or sent."""
-        from stt_cli.core.files import made_output_dir
+        from stt_cli.core.files import made_output_dir  # lazy for start-up: stt run --help
 
         if self.out.output is None and made_output_dir(self.out.output_dir):
             self.reporter.note(f"created the output directory {self.out.output_dir}")
 
     def wait(self, job_id: str, item: ItemReporter, *, fresh: bool = False, no_wait: bool = False) -> dict[str, Any]:
         """Wait for a job, the item's reporter showing it, returning its payload."""
-        from stt_cli.core.waiting import wait
+        from stt_cli.core.waiting import wait  # lazy for start-up: stt run --help
 
         with item.waiting(job_id) as on_status:
             return wait(
@@ -140,8 +141,8 @@ class Delivery:
     ) -> int:
         """Render the payload in each format, write each to its target (None: stdout) and record the file,
         telling the item of each; the number of files written."""
-        from stt_cli.formats.analysis import language
-        from stt_cli.formats.placeholder import PLACEHOLDER_NOTE, is_placeholder
+        from stt_cli.formats.analysis import language  # lazy for start-up: stt run --help
+        from stt_cli.formats.placeholder import PLACEHOLDER_NOTE, is_placeholder  # lazy for start-up: stt run --help
 
         if is_placeholder(payload) and self._first_time("placeholder"):
             self.reporter.warn(PLACEHOLDER_NOTE)
@@ -170,8 +171,8 @@ class Delivery:
 
     def render(self, payload: dict[str, Any], job_id: str, fmt: str, source: str | None = None) -> str:
         """The payload in one format; a result that cannot be rendered so says the job's result is kept."""
-        from stt_cli.formats.render import render
-        from stt_cli.formats.transcript import UnknownShape
+        from stt_cli.formats.render import render  # lazy for start-up: stt run --help
+        from stt_cli.formats.transcript import UnknownShape  # lazy for start-up: stt run --help
 
         try:
             options = self.out.subtitles
@@ -192,8 +193,7 @@ class Delivery:
         An existing file is replaced only with --force; without it, a file that already holds this very text
         (a re-run of the same job) counts as written, and one that differs is refused.
         """
-        from stt_cli.core.files import is_special, write_failure, write_output
-        from stt_cli.core.ledger import keep_in_ledger
+        from stt_cli.core.files import is_special, write_failure, write_output  # lazy for start-up: stt run --help
 
         if target is None:
             self.reporter.data(text)

@@ -108,7 +108,7 @@ def _fd_flags(fd: int) -> int | None:
     """A descriptor's open flags (OSError when it is not open; None where fcntl is missing)."""
     os.fstat(fd)
     try:
-        import fcntl
+        import fcntl  # POSIX only
     except ImportError:
         return None
     return fcntl.fcntl(fd, fcntl.F_GETFL)
@@ -327,8 +327,6 @@ def made_output_dir(output_dir: Path | None) -> bool:
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from stt_cli.errors import local_failure
-
         raise local_failure(exc, f"create the output directory {output_dir}") from None
     return True
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec
 
-from stt_cli.api.wire import Status, audio_seconds
+from stt_cli.api.wire import Status, audio_seconds, is_valid_id
 from stt_cli.core.config import data_dir
 from stt_cli.errors import Fix, SttError, UsageError, command_line, path_word
 
@@ -730,7 +730,6 @@ def _parse_record(row: tuple[Any, ...]) -> JobRecord:
 
 def _migrate(db: sqlite3.Connection) -> None:
     """Bring a ledger to SCHEMA_VERSION in one transaction (version 0: a new file)."""
-    from stt_cli.api.wire import is_valid_id
 
     with _atomic(db, write=True):
         version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have just done it
@@ -782,7 +781,7 @@ class ProcessLock:
         self._path = directory / f"{self.name}.lock"
         self._fd: int | None = None
         try:
-            import fcntl
+            import fcntl  # POSIX only
 
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(self._path, os.O_CREAT | os.O_RDWR, 0o600)
@@ -804,7 +803,7 @@ def owner_alive(ledger_dir: Path, owner: str) -> bool:
     """Whether the process named `owner` still runs (its lock file is held)."""
     path = ledger_dir / "owners" / f"{owner}.lock"
     try:
-        import fcntl
+        import fcntl  # POSIX only
     except ImportError:  # no flock: trust the pid
         return _pid_alive(owner)
     try:
@@ -828,7 +827,7 @@ def owner_alive(ledger_dir: Path, owner: str) -> bool:
 
 
 def _pid_alive(owner: str) -> bool:
-    from stt_cli.core.files import pid_alive
+    from stt_cli.core.files import pid_alive  # lazy for start-up: stt run --help
 
     pid = owner.split("-", 1)[0]
     return pid.isdigit() and pid_alive(int(pid))

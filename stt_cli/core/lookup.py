@@ -3,9 +3,12 @@ short forms of ids that `stt jobs` shows."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from stt_cli.api.client import quote_id
+from stt_cli.api.wire import shown_id
 from stt_cli.errors import Fix, UsageError
 
 if TYPE_CHECKING:
@@ -20,7 +23,6 @@ CANDIDATES_SHOWN = 3  # ids named by the error of an ambiguous prefix
 def resolve_job_id(job_id: str | None, ledger: Ledger, host: str) -> str:
     """The id given (checked: it goes into a URL and a file name), the whole id of the ledger's one job of
     this host it is a prefix of, or the newest job of the ledger."""
-    from stt_cli.api.client import quote_id
 
     if job_id:
         job_id = job_id.strip()
@@ -36,7 +38,6 @@ def resolve_prefix(typed: str, ledger: Ledger, host: str | None = None) -> str:
     """A typed id made whole: an id of the ledger (of `host`, or of any host) as it is; a prefix of just
     one such id (MIN_PREFIX characters at least) that id; anything matching none as typed, for the service
     to answer. Two ids or more starting with it, or a prefix too short, is a usage error (exit 2)."""
-    from stt_cli.api.wire import shown_id
 
     matches = ledger.ids_starting(typed, host)
     if not matches or typed in matches:
@@ -59,7 +60,6 @@ def resolve_prefix(typed: str, ledger: Ledger, host: str | None = None) -> str:
 def short_ids(ids: Sequence[str], among: Sequence[str]) -> list[str]:
     """Each id cut to its first SHORT_ID characters, or more: as many as make it a prefix of no other id
     in `among` (the whole id if it is itself the start of another)."""
-    import bisect
 
     ordered = sorted(set(among) | set(ids))
     shown = []

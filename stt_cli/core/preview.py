@@ -12,7 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from stt_cli.api.uploads import BodyRestart
+from stt_cli.core.media.ffmpeg import Unreadable, find_tools
+from stt_cli.core.media.probe import probe
+from stt_cli.core.media.upload import sending
 from stt_cli.core.reporter import Preview
+from stt_cli.core.sources import spooled_stdin
 
 if TYPE_CHECKING:
     from stt_cli.core.media.ffmpeg import Conversion
@@ -22,7 +27,6 @@ if TYPE_CHECKING:
 @contextlib.contextmanager
 def _local_file(source: Source) -> Iterator[tuple[Path, str]]:
     """The file to look at, and the name the upload would give it."""
-    from stt_cli.core.sources import spooled_stdin
 
     if source.kind == "stdin":
         with spooled_stdin() as (path, _digest):
@@ -35,9 +39,6 @@ def _local_file(source: Source) -> Iterator[tuple[Path, str]]:
 def preview(source: Source, mode: str, multichannel: bool, active: set[Conversion] | None = None) -> Preview:
     """What would be sent of one source: the upload's own steps (`sending`) taken, their Decision reported and
     what they would make measured (the conversion in `active` while it is made)."""
-    from stt_cli.api.uploads import BodyRestart
-    from stt_cli.core.media.ffmpeg import Unreadable
-    from stt_cli.core.media.upload import sending
 
     if source.kind == "url":
         return Preview(
@@ -72,8 +73,6 @@ def preview(source: Source, mode: str, multichannel: bool, active: set[Conversio
 
 def _length(path: Path) -> float | None:
     """The seconds of audio ffprobe finds in a file, for the table only (None: no ffprobe, or it cannot say)."""
-    from stt_cli.core.media.ffmpeg import Unreadable, find_tools
-    from stt_cli.core.media.probe import probe
 
     tools = find_tools()
     if tools is None:

@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
+from stt_cli.core.config import spool_dir
 from stt_cli.core.ledger import Ledger
+from stt_cli.core.settings import host_of, require_key, resolve_base_url, validate_base_url
 from stt_cli.errors import Origin
 
 if TYPE_CHECKING:
@@ -68,9 +70,8 @@ class Connector:
 
     def _client(self, base_url: str, base_origin: Origin) -> ApiClient:
         """The key resolved (AuthError when there is none) and the client made."""
-        from stt_cli.api.client import ApiClient
-        from stt_cli.core.credentials import mask
-        from stt_cli.core.settings import require_key
+        from stt_cli.api.client import ApiClient  # lazy for start-up: stt run --help
+        from stt_cli.core.credentials import mask  # lazy for start-up: stt run --help
 
         key = require_key(self.conn.api_key)
         origins = {"base_url": base_origin, "key": Origin("api_key", key.source)}
@@ -81,9 +82,7 @@ class Connector:
 
     @contextmanager
     def __call__(self, need_key: bool = True) -> Iterator[Session]:
-        from stt_cli.core.config import spool_dir
-        from stt_cli.core.files import sweep_temp_files
-        from stt_cli.core.settings import host_of, resolve_base_url, validate_base_url
+        from stt_cli.core.files import sweep_temp_files  # lazy for start-up: stt run --help
 
         resolved = resolve_base_url(self.conn.base_url)
         base_url = validate_base_url(resolved)

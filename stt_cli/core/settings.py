@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import math
 import os
@@ -9,7 +10,9 @@ import shlex
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from stt_cli.core import defaults as s
 from stt_cli.core.config import DEFAULT_BASE_URL, config_file, load_config
+from stt_cli.core.defaults import DURATION_EXAMPLES, parse_duration
 from stt_cli.errors import AuthError, Fix, Origin, UsageError
 
 BASE_URL_ENV_VARS = ("AIML_API_BASE", "AIMLAPI_API_BASE")
@@ -97,10 +100,9 @@ class Setting(NamedTuple):
 
 
 def _settings() -> tuple[Setting, ...]:
-    from stt_cli.api.catalogue import DEFAULT_MODEL
-    from stt_cli.core import defaults as s
-    from stt_cli.formats import subtitle_options as sub
-    from stt_cli.formats.registry import NAMES as FORMAT_NAMES
+    from stt_cli.api.catalogue import DEFAULT_MODEL  # lazy for start-up: stt status
+    from stt_cli.formats import subtitle_options as sub  # lazy for start-up: stt status
+    from stt_cli.formats.registry import NAMES as FORMAT_NAMES  # lazy for start-up: stt status
 
     transcribe, render = s.TRANSCRIBING, s.RENDERING
     return (
@@ -186,7 +188,6 @@ def find_setting(raw_key: str) -> Setting:
     table = settings_table()
     if key in table:
         return table[key]
-    import difflib
 
     guess = difflib.get_close_matches(key, table, n=1)
     hint = f"did you mean {guess[0]}? " if guess else ""
@@ -217,8 +218,6 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
             validate_base_url(Resolved(text, where or "the command line"))
         return text.lower() if setting.choices else text
     if setting.key in DURATION_SETTINGS and not is_number(text):  # a plain number is checked as any number is
-        from stt_cli.core.defaults import DURATION_EXAMPLES, parse_duration
-
         try:
             value: int | float = parse_duration(raw if isinstance(raw, (int, float)) else text)
         except ValueError as exc:
@@ -289,7 +288,7 @@ def _resolve_base_url(flag: str | None, config: dict[str, Any] | None) -> Resolv
 
 
 def _resolve_key(flag: str | None) -> Resolved | None:
-    from stt_cli.core.credentials import clean_key, key_file, read_stored_key
+    from stt_cli.core.credentials import clean_key, key_file, read_stored_key  # lazy for start-up: stt run --help
 
     if flag is not None:
         key = clean_key(flag, "flag")
@@ -334,7 +333,7 @@ def require_key(flag: str | None) -> Resolved:
 
 def _formats(text: str, what: str, origin: str) -> str:
     """The format setting: one format, a comma list of them, or all (kept as written, lowered)."""
-    from stt_cli.formats.registry import NAMES, split_formats
+    from stt_cli.formats.registry import NAMES, split_formats  # lazy for start-up: stt status
 
     try:
         if split_formats(text):

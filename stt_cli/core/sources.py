@@ -6,18 +6,20 @@ import contextlib
 import os
 import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
-from stt_cli.core.config import user_path
+from stt_cli.core.config import spool_dir, user_path
 from stt_cli.core.media.sniff import HEAD_BYTES, looks_like_media
 from stt_cli.errors import (
     Fix,
     Interrupted,
     UsageError,
     command_line,
+    local_failure,
     path_word,
 )
 
@@ -73,7 +75,7 @@ def parse_source(raw: str) -> Source:
         return Source(raw, "stdin")
     if not raw.strip() or "\x00" in raw:
         raise UsageError(f"{raw!r} is not a file name or URL", "pass a path, an http(s) URL or -")
-    from stt_cli.core.files import utf8_name
+    from stt_cli.core.files import utf8_name  # lazy for start-up: stt run --help
 
     utf8_name(raw, "source")
     lowered = raw.lower()
@@ -122,22 +124,18 @@ def spooled_stdin(max_size: int | None = None) -> Iterator[tuple[Path, str]]:
     Yields the path and the sha256 of the bytes; the file is removed afterwards, and the spools of killed
     processes are swept the next time one is made.
     """
-    import hashlib
+    import hashlib  # lazy for start-up: stt run --help
 
-    from stt_cli.core.files import sweep_temp_files
-    from stt_cli.errors import local_failure
+    from stt_cli.core.files import sweep_temp_files  # lazy for start-up: stt run --help
 
     stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
     if stream is None or sys.stdin.isatty():
         raise UsageError("SOURCE is - but stdin is a terminal", fix=Fix.PIPE_AUDIO)
-    from stt_cli.core.config import spool_dir
 
     directory = spool_dir()
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         sweep_temp_files(directory)
-        import tempfile
-
         fd, name = tempfile.mkstemp(dir=directory, prefix=f".{SPOOL_PREFIX}audio.stt-{os.getpid()}-", suffix=".tmp")
     except OSError as exc:
         raise local_failure(exc, f"spool stdin in {directory}") from None
@@ -195,7 +193,6 @@ def audio_identity(sha256: str, path: Path, audio_prep: str) -> str:
 @contextlib.contextmanager
 def prepare(source: Source, max_size: int | None = None, audio_prep: str = "lossless") -> Iterator[Prepared]:
     """A file as it is (hashed later, see `hashed`), stdin spooled and hashed, a URL as it is."""
-    from stt_cli.errors import local_failure
 
     if source.kind == "url":
         yield Prepared(source, None, "", source.label, f"url:{source.raw}", None, None)
@@ -216,8 +213,7 @@ def prepare(source: Source, max_size: int | None = None, audio_prep: str = "loss
 
 def hashed(prepared: Prepared) -> Prepared:
     """The file's sha256 read now and its ledger identity with it (a URL, stdin or a hashed file: unchanged)."""
-    from stt_cli.core.files import file_sha256
-    from stt_cli.errors import local_failure
+    from stt_cli.core.files import file_sha256  # lazy for start-up: stt run --help
 
     if prepared.identity is not None or prepared.path is None:
         return prepared

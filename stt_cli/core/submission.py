@@ -16,15 +16,19 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
+from stt_cli.api.catalogue import DEFAULT_UPLOAD_FIELD, model
+from stt_cli.api.client import UploadFile
 from stt_cli.api.wire import OptionValue, form_fields
 from stt_cli.core.ledger import Busy, Claimed, JobRecord, Ledger, Reuse, Work
+from stt_cli.core.media.ffmpeg import Unreadable, stopping
 from stt_cli.core.media.policy import wants_channels
-from stt_cli.core.media.upload import content_type_for, first_look
+from stt_cli.core.media.upload import content_type_for, first_look, sending
 from stt_cli.core.settings import host_of
 from stt_cli.core.sources import Prepared, hashed
 from stt_cli.errors import (
     Fix,
     Interrupted,
+    OutcomeUnknown,
     ServerError,
     SttError,
     UsageError,
@@ -226,7 +230,6 @@ def _create(
 ) -> Created:
     """The create request, its claim kept or dropped by how far it got: released when no job can exist (the
     body never went out whole, or the server said no), kept as unknown when one may."""
-    from stt_cli.errors import OutcomeUnknown
 
     label = prepared.source.label
     sent_whole = False
@@ -300,9 +303,6 @@ def _upload(
 ) -> Created:
     """The create of a local file under its --audio-prep: what preparation makes of it, else the file itself.
     With a `gate`, the file goes as it is (its first look said nothing would be made), hashed as it is sent."""
-    from stt_cli.api.client import UploadFile
-    from stt_cli.core.media.ffmpeg import Unreadable, stopping
-    from stt_cli.core.media.upload import sending
 
     assert prepared.path is not None
     fields = form_fields({"model": model, **options})
@@ -353,7 +353,6 @@ def _changed(prepared: Prepared) -> bool:
 
 def upload_field(model_id: str) -> str:
     """The form field of the audio for this model (the catalogue's choice: `file` for gpt-4o, else `audio`)."""
-    from stt_cli.api.catalogue import DEFAULT_UPLOAD_FIELD, model
 
     entry = model(model_id)
     return entry.upload_field if entry is not None else DEFAULT_UPLOAD_FIELD

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import urlsplit
 
 from stt_cli.core.config import user_path
+from stt_cli.core.files import check_output_options, check_output_path, is_special, is_stdout, safe_name
 from stt_cli.core.sources import Source, recorded_source
 from stt_cli.errors import Fix, UsageError
+from stt_cli.formats.registry import per_format
 
 if TYPE_CHECKING:
     from stt_cli.core.ledger import Ledger, OutputRecord
@@ -29,7 +32,6 @@ def named_after(source: Source) -> Named:
 
 def named_after_record(recorded: str) -> Named:
     """A job's source as the ledger recorded it, named as run names that source's files."""
-    from urllib.parse import urlsplit
 
     if recorded == "stdin":
         return Named(recorded, "stdin")
@@ -65,7 +67,6 @@ def plan_targets(
     without --force, unless it holds the result of the very job this run would reuse (a re-run finds it done)
     or --skip-existing skips its source. `reusable(index)` is the id of that job, if any.
     """
-    from stt_cli.core.files import check_output_options, check_output_path, is_special, is_stdout, safe_name
 
     if len(sources) > 1 and output is not None and not is_stdout(output):
         raise UsageError(
@@ -134,8 +135,6 @@ def plan_targets(
 def fetch_target(ledger: Ledger, job: str, out: OutputOptions, fmt: str) -> Path | None:
     """Where fetch writes one job's result without --output-dir, checked before anything is asked: -o PATH, or
     stdout (with --output-dir, plan_targets names the files after each job's source, as run does)."""
-    from stt_cli.core.files import check_output_options, check_output_path, is_stdout
-    from stt_cli.formats.registry import per_format
 
     check_output_options(out.output, out.output_dir)
     assert out.output_dir is None

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from stt_cli.api.client import JobGone, OutOfTime
 from stt_cli.api.wire import JobState, Status
 from stt_cli.core.ledger import keep_in_ledger
 from stt_cli.core.settings import host_of
@@ -62,7 +63,6 @@ def wait(
     deadline also ends a status request in flight. A job the service no longer knows is marked gone in the
     ledger (JobGone is raised).
     """
-    from stt_cli.api.client import JobGone, OutOfTime
 
     host = host_of(client.base_url)
     deadline = clock() + timeout if timeout > 0 else None

@@ -11,6 +11,7 @@ import ssl
 from pathlib import Path
 from typing import Any
 
+from stt_cli.emulator import control
 from stt_cli.emulator.folders import UnsafeFolder, private_folder
 from stt_cli.emulator.server import Emulator
 from stt_cli.errors import UsageError, local_failure
@@ -109,7 +110,6 @@ def start(
 
 def emulator_there(host: str, port: int) -> None:
     """A port in use by an stt emulator: a UsageError that says so and what to do; nothing when it is not."""
-    from stt_cli.emulator import control
 
     try:
         running = control.probe(host, port)

@@ -39,6 +39,7 @@ import shutil
 import socket
 import ssl
 import struct
+import sys
 import tempfile
 import threading
 import time
@@ -52,6 +53,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote
 
+from stt_cli import __version__
 from stt_cli.api.catalogue import all_models, family_of
 from stt_cli.api.catalogue import model as catalogue_model
 from stt_cli.emulator import guard
@@ -699,7 +701,6 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, body)
 
     def _info(self) -> dict[str, Any]:
-        from stt_cli import __version__
 
         return {
             "emulator": "stt",
@@ -979,7 +980,6 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away mid-request (Ctrl-C during an upload, a body stopped before its end) is
         no error of the emulator's: nothing is printed. Anything else is, as the standard server does."""
-        import sys
 
         if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
             return

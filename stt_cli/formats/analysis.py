@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from stt_cli.api.wire import clean_text
+from stt_cli.formats.text import clock
 
 MAX_ITEMS = 50  # entries a block shows (a 3-hour call can carry thousands of sentiment segments)
 MAX_TEXT = 300  # characters of one entry
@@ -46,7 +47,6 @@ def _score(value: Any) -> str:
 
 def _clock(seconds: float | None) -> str:
     """The [hh:mm:ss] mark of an entry, with its space; nothing for a time that is missing or absurd."""
-    from stt_cli.formats.text import clock
 
     return "" if seconds is None or not 0 <= seconds < 1e7 else clock(seconds) + " "
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from stt_cli.api.wire import json_text
 from stt_cli.errors import Fix, UsageError
+from stt_cli.formats.analysis import blocks, render_blocks
 from stt_cli.formats.registry import FORMATS, NAMES
 from stt_cli.formats.subtitle_options import SubtitleOptions
 from stt_cli.formats.transcript import normalise
@@ -73,8 +74,6 @@ def render(payload: dict[str, Any], fmt: str, subtitles: SubtitleOptions | None 
     # so what reaches stdout or a file carries no escape sequence or control character.
     document = renderer(transcript, options)
     if fmt == "text":  # what was asked for beside the words, after them, each under its title
-        from stt_cli.formats.analysis import blocks, render_blocks
-
         found = blocks(payload)
         if found:
             document = (document or "\n") + render_blocks(found)

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from stt_cli.api.wire import clean_text
+from stt_cli.api.wire import clean_text, sanitize
 from stt_cli.errors import ExitCode, SttError
 
 
@@ -73,7 +73,6 @@ def normalise(payload: dict[str, Any]) -> Transcript:
         return _assemblyai(payload)
     if isinstance(payload.get("text"), str):
         return Transcript([Channel(0, _text(payload["text"]))])
-    from stt_cli.api.wire import sanitize
 
     keys = sorted(sanitize(str(k), 40) for k in payload)
     shown = ", ".join(keys[:12]) + (", ..." if len(keys) > 12 else "") if keys else "none"
@@ -86,7 +85,6 @@ def normalise(payload: dict[str, Any]) -> Transcript:
 
 
 def _error_text(payload: dict[str, Any]) -> str | None:
-    from stt_cli.api.wire import sanitize
 
     for key in ("error", "message", "detail", "status"):
         value = payload.get(key)
@@ -180,8 +178,6 @@ def _speaker(value: Any) -> str | None:
     if isinstance(value, (int, float, str)) and not isinstance(value, bool):
         known = _SPEAKERS.get(value)
         if known is None and value not in _SPEAKERS:
-            from stt_cli.api.wire import sanitize
-
             known = sanitize(str(value), MAX_SPEAKER_LENGTH) or None
             if len(_SPEAKERS) < 1024:
                 _SPEAKERS[value] = known
@@ -229,7 +225,6 @@ def _assemblyai(payload: dict[str, Any]) -> Transcript:
 
 
 def _language(value: Any) -> str | None:
-    from stt_cli.api.wire import sanitize
 
     return sanitize(value, 20) or None if isinstance(value, str) else None
 

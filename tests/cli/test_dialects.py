@@ -14,7 +14,7 @@ from conftest import EmulatorHandle, start_emulator
 
 from stt_cli.api.catalogue import model
 from stt_cli.api.dialects import FLAGS, field_of
-from stt_cli.cli.hints import option_flag as flag_name
+from stt_cli.cli.spelling import option_flag as flag_name
 
 ROOT = Path(__file__).resolve().parents[2]
 PINNED_SCHEMAS = ROOT / "tests" / "data" / "provider-schemas"

@@ -128,6 +128,8 @@ def others_emulator(python_for_other: str) -> Iterator[int]:
     """A real stt emulator that the other user runs, on a port of its own."""
     if python_for_other != sys.executable:
         pytest.skip("the other user cannot run this checkout's stt")
+    if as_other([sys.executable, "-c", "import stt_cli.emulator.server"]).returncode != 0:
+        pytest.skip("the other user cannot read this installation of stt (a private virtualenv, as in CI)")
     port = free_port()
     uid = other_uid()
     assert SETPRIV is not None

@@ -69,6 +69,7 @@ def test_stt_help_loads_no_client_ledger_or_catalogue(tmp_path: Path) -> None:
         "stt_cli.cli.help",
         "stt_cli.cli.main",
         "stt_cli.cli.output",
+        "stt_cli.cli.spelling",
         "stt_cli.core",
         "stt_cli.core.defaults",
         "stt_cli.errors",

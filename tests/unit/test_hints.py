@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from stt_cli.cli.hints import HINTS, MESSAGES, explain, option_flag, spell
+from stt_cli.cli.hints import HINTS, MESSAGES, explain
+from stt_cli.cli.spelling import option_flag, spell
 from stt_cli.errors import Fix, Origin, StillPending, UsageError
 
 PACKAGE = Path(__file__).resolve().parents[2] / "stt_cli"

@@ -128,3 +128,18 @@ def test_the_cycle_check_finds_a_cycle() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
     assert "stt_cli.core.ledger" in _graph()["stt_cli.core.session"]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_an_import_inside_a_function_says_why(path: Path) -> None:
+    """Imports sit at the top of a module; one inside a function is there for start-up (a command that loads
+    the module need not load what it imports), or because it may be missing, and says so on its line."""
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                written = lines[node.lineno - 1 : node.end_lineno]
+                assert any("#" in line for line in written), f"{path.name}:{node.lineno} gives no reason"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Annotated
 
@@ -43,12 +44,8 @@ def login(
       printf %s "$KEY" | stt auth login
       stt auth login --no-check       # offline: store it unchecked
     """
-    if sys.stdin.isatty():
-        import getpass
-
-        raw = getpass.getpass("API key (input hidden): ", stream=sys.stderr)
-    else:
-        raw = sys.stdin.read()
+    hidden = sys.stdin.isatty()
+    raw = getpass.getpass("API key (input hidden): ", stream=sys.stderr) if hidden else sys.stdin.read()
     masked, path, warnings, checked = auth.login(raw, check=not no_check)
     output.info(f"stored key {masked} in {path}" + (f"; {checked}" if checked else " (not checked)"))
     for warning in warnings:

@@ -8,6 +8,9 @@ import typer
 
 from stt_cli.cli import output
 from stt_cli.cli.build import group, sub_command
+from stt_cli.cli.completion import install as place
+from stt_cli.cli.completion.scripts import render
+from stt_cli.errors import UsageError
 
 COMPLETION_HELP = """Print or install the Tab completion script for bash, zsh, fish or PowerShell.
 
@@ -45,7 +48,6 @@ def _printer(shell: str) -> None:
     label, now, kept = PRINTERS[shell]
 
     def show() -> None:
-        from stt_cli.cli.completion.scripts import render
 
         output.data(render(shell))
 
@@ -88,9 +90,6 @@ def install(
       stt completion install
       stt completion install bash
     """
-    from stt_cli.cli.completion import install as place
-    from stt_cli.cli.completion.scripts import render
-    from stt_cli.errors import UsageError
 
     if shell is None:
         name = place.shell_from_environment()

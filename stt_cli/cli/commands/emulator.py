@@ -11,7 +11,16 @@ import typer
 
 from stt_cli.cli import output
 from stt_cli.cli.build import command
+from stt_cli.cli.main import resume_collector
+from stt_cli.cli.options.values import finite
+from stt_cli.core.config import cache_dir
+from stt_cli.core.files import atomic_write_bytes, check_output_path
 from stt_cli.core.settings import is_loopback_host
+from stt_cli.emulator import control
+from stt_cli.emulator.detach import ChildFailed, detach
+from stt_cli.emulator.launch import foreign_port, rate_text, serve, start
+from stt_cli.emulator.owners import can_tell
+from stt_cli.emulator.results import sample_wav
 from stt_cli.errors import ServerError, UsageError, command_line
 
 EMULATOR_HELP = """Run a local emulator of the speech-to-text API, for trying stt and for CI.
@@ -120,7 +129,6 @@ def emulator(
     ] = False,
     stop: Annotated[bool, typer.Option("--stop", help="Stop the stt emulator on --host and --port")] = False,
 ) -> None:
-    from stt_cli.cli.options.values import finite
 
     finite({"processing_time": processing_time}, "processing_time")  # click's range lets nan and inf through
     if write_sample is not None and (detach or stop):
@@ -145,16 +153,10 @@ def emulator(
         detach_emulator(options, host, port, api_key)
         return
     if write_sample is not None:
-        from stt_cli.core.files import atomic_write_bytes, check_output_path
-        from stt_cli.emulator.results import sample_wav
-
         check_output_path(write_sample, force=force)
         atomic_write_bytes(write_sample, sample_wav())
         output.info(f"wrote {write_sample} (the emulator knows its words)")
         return
-    from stt_cli.cli.main import resume_collector
-    from stt_cli.emulator.launch import rate_text, serve, start
-    from stt_cli.emulator.owners import can_tell
 
     resume_collector()  # a long-running server: the collector runs as usual
     server = start(
@@ -196,9 +198,6 @@ def warn_if_open(host: str) -> None:
 
 def detach_emulator(options: list[str], host: str, port: int, api_key: str | None) -> None:
     """--detach: an stt emulator already on the port is used as it is; else one is started in the background."""
-    from stt_cli.core.config import cache_dir
-    from stt_cli.emulator import control
-    from stt_cli.emulator.detach import ChildFailed, detach
 
     if port != 0 and already_running(host, port, api_key):
         return
@@ -218,8 +217,6 @@ def detach_emulator(options: list[str], host: str, port: int, api_key: str | Non
 
 def already_running(host: str, port: int, api_key: str | None) -> bool:
     """When an stt emulator answers on host:port: say so, and how to use it. Anything else there: False."""
-    from stt_cli.emulator import control
-    from stt_cli.emulator.launch import foreign_port
 
     try:
         running = control.probe(host, port)
@@ -241,7 +238,6 @@ def already_running(host: str, port: int, api_key: str | None) -> bool:
 
 def stop_emulator(host: str, port: int) -> None:
     """--stop: the stt emulator on host:port shuts down; anything else there is left alone."""
-    from stt_cli.emulator import control
 
     where = f"{control.shown_host(host)}:{port}"
     if port == 0:

@@ -7,8 +7,11 @@ from typing import Annotated
 import typer
 
 from stt_cli.cli import output
+from stt_cli.cli.app import COMMANDS, app, suggest_command
 from stt_cli.cli.build import command
+from stt_cli.cli.click_api import get_current_context
 from stt_cli.cli.topics import TOPICS
+from stt_cli.errors import UsageError
 
 HELP_HELP = """Show a topic, or a command's help (the same as stt COMMAND --help).
 
@@ -25,7 +28,6 @@ TopicArg = Annotated[
 
 
 def help_command(topic: TopicArg = None) -> int:
-    from stt_cli.cli.app import COMMANDS, app, suggest_command
 
     if topic is None:
         width = max(len(name) for name in TOPICS)
@@ -41,12 +43,9 @@ def help_command(topic: TopicArg = None) -> int:
         return 0
     words = topic.split()
     if words and words[0] in COMMANDS:
-        from stt_cli.cli.click_api import get_current_context
-
         root = get_current_context().find_root()
         typer.main.get_command(app).main([*words, "--help"], prog_name=root.info_name or "stt")
         return 0
-    from stt_cli.errors import UsageError
 
     guess = suggest_command(name, [*TOPICS, *COMMANDS])
     raise UsageError(

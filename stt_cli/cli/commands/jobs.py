@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Annotated, Any
 
@@ -164,9 +165,6 @@ SHOWN = 20  # jobs listed before a question; the others are counted
 
 def _confirmed_removal(jobs: list[Any], what: str, yes: bool, dry_run: bool) -> None:
     """The jobs listed, then removed once confirmed: asked on a terminal, refused without one unless --yes."""
-    import sys
-
-    from stt_cli.errors import local_minute
 
     rows = [[job.id, local_minute(job.created_at), job.status, job.source] for job in jobs]
     if dry_run:

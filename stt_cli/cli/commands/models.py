@@ -11,8 +11,8 @@ from stt_cli.api.catalogue import DEFAULT_MODEL, UnknownModel, all_models, famil
 from stt_cli.api.dialects import describe, find_model, flags_of, model_rows, summary
 from stt_cli.cli import output
 from stt_cli.cli.build import JsonOpt, command
-from stt_cli.cli.hints import option_flag
 from stt_cli.cli.options.model_choice import did_you_mean
+from stt_cli.cli.spelling import option_flag
 from stt_cli.errors import UsageError
 
 MODELS_HELP = """List model ids and aliases, what their results carry, and each family's flags.

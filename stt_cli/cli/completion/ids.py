@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from stt_cli.api.wire import is_valid_id, sanitize
+from stt_cli.core.ledger import recent_jobs
+
 
 def job_ids(limit: int = 50) -> str:
     """`stt __complete ids`: the newest job ids of the ledger as `id<TAB>source, status` lines; never fails.
@@ -9,8 +12,6 @@ def job_ids(limit: int = 50) -> str:
     Only ids that pass the same check as an id from the wire are offered: a completion script inserts them
     into the user's command line, so an id must never hold anything a shell reads as syntax.
     """
-    from stt_cli.api.wire import is_valid_id, sanitize
-    from stt_cli.core.ledger import recent_jobs
 
     lines = []
     for job in recent_jobs(limit):

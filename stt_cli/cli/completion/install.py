@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from stt_cli.core.files import atomic_write_bytes
 from stt_cli.errors import UsageError
 
 SHELL_NAMES = {"bash": "bash", "zsh": "zsh", "fish": "fish", "pwsh": "powershell", "powershell": "powershell"}
@@ -117,7 +118,6 @@ def _next_steps(shell: str, path: Path) -> tuple[str, ...]:
 
 def install(shell: str, script: str, *, force: bool) -> Installed:
     """Write `script` for `shell` to its standard place, creating the folders; atomic, never a half file."""
-    from stt_cli.core.files import atomic_write_bytes
 
     path = target(shell)
     if path.is_symlink():  # a dotfiles manager's link: write where it points, keep the link

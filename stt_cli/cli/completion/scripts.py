@@ -8,7 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from stt_cli import __version__
+from stt_cli.api.catalogue import names
+from stt_cli.cli.app import COMMANDS, app
 from stt_cli.cli.completion.spec import CommandSpec, OptionSpec, command_specs
+from stt_cli.core.settings import settings_table
 
 SHELLS = ("bash", "zsh", "fish", "powershell")
 FILE_NAMES = {"bash": "stt.bash", "zsh": "_stt", "fish": "stt.fish", "powershell": "stt.ps1"}
@@ -16,21 +20,17 @@ FILE_NAMES = {"bash": "stt.bash", "zsh": "_stt", "fish": "stt.fish", "powershell
 
 def _models() -> tuple[str, ...]:
     """What -m and `stt models` complete to: the ids, then their aliases (which need no quoting)."""
-    from stt_cli.api.catalogue import names
 
     return names()
 
 
 def _keys() -> tuple[str, ...]:
-    from stt_cli.core.settings import settings_table
 
     return tuple(settings_table())
 
 
 def render(shell: str) -> str:
     """The completion script for one shell."""
-    from stt_cli import __version__
-    from stt_cli.cli.app import COMMANDS, app
 
     specs = command_specs(app, COMMANDS)
     renderer = {"bash": _bash, "zsh": _zsh, "fish": _fish, "powershell": _powershell}[shell]

@@ -7,6 +7,11 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
+import typer
+
+from stt_cli.cli import click_api as click
+from stt_cli.formats.registry import ALL, NAMES
+
 # What an option's value or a positional argument completes to, beyond a parameter's own choices.
 VALUE_KINDS = {
     "model": "model",
@@ -45,8 +50,6 @@ def _first_line(text: str | None) -> str:
 
 def _value_kind(param: Any) -> tuple[str, tuple[str, ...]]:
     if param.name == "format":  # a comma list is allowed too; the shells offer the single names and all
-        from stt_cli.formats.registry import ALL, NAMES
-
         return "choice", (*NAMES, ALL)
     choices = tuple(str(c) for c in getattr(param.type, "choices", ()) or ())
     if choices:
@@ -57,9 +60,6 @@ def _value_kind(param: Any) -> tuple[str, tuple[str, ...]]:
 def command_tree(app: Any, commands: Mapping[str, Any], **settings: Any) -> Iterator[tuple[Any, Any]]:
     """Every command of the app (the root Typer, and its command table in `stt --help`'s order) with its click
     context (chained to its parent's, `settings` added to each), root first, depth first; hidden ones left out."""
-    import typer
-
-    from stt_cli.cli import click_api as click
 
     COMMANDS = commands
 

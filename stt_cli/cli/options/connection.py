@@ -6,8 +6,11 @@ from typing import Annotated, Any
 
 import typer
 
+from stt_cli.cli import output
 from stt_cli.cli.build import Group, Opt
 from stt_cli.cli.help import CONNECTION
+from stt_cli.cli.hints import source_words
+from stt_cli.cli.main import resume_collector
 from stt_cli.core.session import ConnectionOptions, Connector
 
 CONNECTION_OPTS = (
@@ -43,9 +46,6 @@ CONNECTION_OPTS = (
 def build_connector(values: dict[str, Any]) -> Connector:
     """The connection options as the use cases take them: a Connector that opens the session when asked,
     logging each request with -v and resuming the garbage collector once it is open (cli/main.py)."""
-    from stt_cli.cli import output
-    from stt_cli.cli.hints import source_words
-    from stt_cli.cli.main import resume_collector
 
     log = output.debug if output.verbosity() >= output.VERBOSE else None
     connection = ConnectionOptions(values["base_url"], values["api_key"])

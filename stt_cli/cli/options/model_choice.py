@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from stt_cli.api.catalogue import DEFAULT_MODEL, UnknownModel, resolve
 from stt_cli.cli import click_api
+from stt_cli.core.settings import resolve as resolve_setting
 from stt_cli.errors import UsageError
 
 # How strong a setting's source is: flag > environment > config file > default.
@@ -71,8 +72,6 @@ def _origin(key: str, value: str | None) -> Origin:
     if source == sources.COMMANDLINE:
         return Origin(FLAG, key, FLAGS[key])
     if source == sources.DEFAULT_MAP:
-        from stt_cli.core.settings import resolve as resolve_setting
-
         resolved = resolve_setting(key)
         if resolved is not None and resolved.source.startswith("$"):
             return Origin(ENV, key, resolved.source)

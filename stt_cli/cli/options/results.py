@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Annotated, Any
 
 import typer
@@ -43,9 +43,8 @@ def output_formats(raw: str, output: str | None, given: bool) -> tuple[str, ...]
     """The formats to write: -f's; with `-o NAME.EXT` and no -f on the command line, the extension's (a format
     from the config file or the environment gives way to the file's name). A typed -f that disagrees with the
     extension, or an extension no format has, is refused before anything is read or sent."""
-    from pathlib import PurePath
 
-    from stt_cli.core.files import is_stdout
+    from stt_cli.core.files import is_stdout  # lazy for start-up: stt run --help
 
     formats = parse_formats(raw)
     if output is None or is_stdout(output) or len(formats) > 1:

@@ -12,9 +12,9 @@ from stt_cli.api.dialects import FLAGS, Flag, encode, families_with
 from stt_cli.api.wire import OptionValue
 from stt_cli.cli.build import Group, Opt
 from stt_cli.cli.help import TRANSCRIPTION
-from stt_cli.cli.hints import option_flag as flag_name
 from stt_cli.cli.options.model_choice import blame, choose
 from stt_cli.cli.options.values import Mode, finite
+from stt_cli.cli.spelling import option_flag as flag_name
 from stt_cli.core.options import Request
 from stt_cli.errors import UsageError
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Any
 
+from stt_cli.core.defaults import DURATION_EXAMPLES, parse_duration, shown_duration
+from stt_cli.errors import UsageError
 from stt_cli.formats.registry import NAMES as FORMAT_NAMES
+from stt_cli.formats.registry import split_formats
 
 
 class Mode(StrEnum):
@@ -21,9 +25,6 @@ class AudioPrep(StrEnum):  # core/defaults.AUDIO_PREPS
 
 def finite(values: dict[str, Any], *names: str) -> None:
     """Refuse NaN and infinity for number options: click's ranges let them through (nan compares false)."""
-    import math
-
-    from stt_cli.errors import UsageError
 
     for name in names:
         value = values.get(name)
@@ -34,8 +35,6 @@ def finite(values: dict[str, Any], *names: str) -> None:
 
 def duration(flag: str, raw: str | float, minimum: float = 0.0) -> float:
     """A duration option's value in seconds (the one syntax: 90, 90s, 5m, 1h30m), or exit 2 naming the flag."""
-    from stt_cli.core.defaults import DURATION_EXAMPLES, parse_duration, shown_duration
-    from stt_cli.errors import UsageError
 
     try:
         value = parse_duration(raw)
@@ -49,8 +48,6 @@ def duration(flag: str, raw: str | float, minimum: float = 0.0) -> float:
 
 def parse_formats(raw: str) -> tuple[str, ...]:
     """-f as given: one format, a comma list (srt,vtt) or all."""
-    from stt_cli.errors import UsageError
-    from stt_cli.formats.registry import split_formats
 
     try:
         formats = split_formats(raw)

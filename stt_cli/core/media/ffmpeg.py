@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import IO, NamedTuple
 
 from stt_cli.api.uploads import BodyRestart
+from stt_cli.api.wire import sanitize
+from stt_cli.core.files import sweep_temp_files
 from stt_cli.core.media.policy import Plan
-from stt_cli.errors import Interrupted
+from stt_cli.errors import Interrupted, local_failure
 
 PREP_PREFIX = "prep-"  # temp files in the spool dir: .prep-audio.stt-PID-XXXX.tmp
 
@@ -113,7 +115,6 @@ def input_args(path: Path) -> list[str]:
 
 def complaint(stderr: IO[bytes]) -> str:
     """The last line a tool wrote on its stderr, made safe to show."""
-    from stt_cli.api.wire import sanitize
 
     stderr.seek(0)
     lines = [line for line in stderr.read(16 * 1024).decode("utf-8", "replace").splitlines() if line.strip()]
@@ -172,8 +173,6 @@ class Conversion:
 
     def open(self) -> Conversion:
         """Its temp file made (UsageError: no room or no rights in the cache dir); `close()` removes it."""
-        from stt_cli.core.files import sweep_temp_files
-        from stt_cli.errors import local_failure
 
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)

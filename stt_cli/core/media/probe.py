@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from stt_cli.core.files import unchanged_key
 from stt_cli.core.media.ffmpeg import Tools, Unreadable, complaint, input_args, track, untrack
 from stt_cli.core.media.policy import AudioStream, Media
 
@@ -26,7 +27,6 @@ _PROBED: dict[tuple[str, tuple[int, int, int, int]], Media] = {}  # a file uncha
 def probe(path: Path, tools: Tools) -> Media:
     """The source's container, duration and streams, or Unreadable. A file unchanged since this process
     probed it is not probed again (compact asks once for the ledger's key and once to send)."""
-    from stt_cli.core.files import unchanged_key
 
     try:
         key = (tools.ffprobe, unchanged_key(path))

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from stt_cli.core.config import spool_dir
 from stt_cli.core.media.ffmpeg import ENABLE_HINT, Conversion, Tools, Unreadable, find_tools, stopping
 from stt_cli.core.media.policy import OFF, Plan, at_a_glance, decide
 from stt_cli.core.media.probe import probe
@@ -140,7 +141,6 @@ def sending(
     A source the tools cannot read is sent as it is, with a note; without ffmpeg, once per run (`once`), how
     to enable preparation.
     """
-    from stt_cli.core.config import spool_dir
 
     decision = choose(path, filename, mode, multichannel)
     if decision.note and decision.once:

@@ -4,18 +4,19 @@ it comes from, checked, or removed."""
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
+from stt_cli.api.client import ApiClient, JobGone
 from stt_cli.core.credentials import clean_key, mask, remove_key, store_key
-from stt_cli.core.settings import Resolved
-from stt_cli.errors import AuthError, Fix, Origin, ServerError, UsageError
+from stt_cli.core.settings import KEY_ENV_VARS, Resolved, require_key, resolve, resolve_base_url, validate_base_url
+from stt_cli.errors import AuthError, Fix, Origin, RequestRejected, ServerError, UsageError
 
 CHECK_ID_PREFIX = "stt-auth-check-"  # the job a check asks about: one that cannot exist
 
 
 def _shadowing_env() -> str | None:
     """The environment variable that holds a key, if any: it wins over the key file."""
-    from stt_cli.core.settings import KEY_ENV_VARS
 
     return next((name for name in KEY_ENV_VARS if os.environ.get(name, "").strip()), None)
 
@@ -49,7 +50,6 @@ def logout() -> tuple[Path | None, list[str]]:
 
 def status(flag: str | None) -> dict[str, str]:
     """`stt auth status`: the key in use (masked) and the base URL, each with where it comes from."""
-    from stt_cli.core.settings import resolve, resolve_base_url
 
     resolved = resolve("api_key", flag)
     base = resolve_base_url(None)
@@ -65,7 +65,6 @@ def status(flag: str | None) -> dict[str, str]:
 
 def check(flag: str | None) -> str:
     """`stt auth status --check`: the key in use asked of the service."""
-    from stt_cli.core.settings import require_key
 
     return check_key(require_key(flag), None)
 
@@ -74,11 +73,6 @@ def check_key(key: Resolved, base_flag: str | None) -> str:
     """One status query for a job that cannot exist, so the answer says only whether the key got past the
     gate: 404 (or another refusal of the request itself) means accepted; 401 and 403 raise AuthError naming the
     key's origin (exit 3). Returns what was learnt, for the screen."""
-    import uuid
-
-    from stt_cli.api.client import ApiClient, JobGone
-    from stt_cli.core.settings import resolve_base_url, validate_base_url
-    from stt_cli.errors import RequestRejected
 
     base = resolve_base_url(base_flag)
     base_url = validate_base_url(base)

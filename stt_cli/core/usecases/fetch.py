@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from stt_cli.api.client import JobGone
+from stt_cli.api.wire import audio_seconds
 from stt_cli.core.batch import Batch, Item, Tracked, exit_code
 from stt_cli.core.delivery import (
     Delivered,
@@ -22,7 +24,12 @@ from stt_cli.core.delivery import (
     refuse_stdout_under_records,
     with_record,
 )
+from stt_cli.core.files import is_stdout
+from stt_cli.core.lookup import resolve_job_id
+from stt_cli.core.sources import read_list
+from stt_cli.core.targets import Named, fetch_target, named_after_record, plan_targets
 from stt_cli.errors import ExitCode, Fix, Interrupted, UsageError
+from stt_cli.formats.registry import FORMATS
 
 if TYPE_CHECKING:
     from stt_cli.core.options import OutputOptions, WaitOptions
@@ -32,7 +39,6 @@ if TYPE_CHECKING:
 
 def job_ids(raw: list[str]) -> list[str]:
     """The ids as given, `-` replaced by stdin's lines (blank lines and # comments skipped), each once."""
-    from stt_cli.core.sources import read_list
 
     ids: list[str] = []
     for item in raw:
@@ -58,8 +64,6 @@ class Fetching:
         """Where each job's results go, checked before anything is asked: -o PATH or stdout for one job; with
         --output-dir, files named after each job's source as run names them (a job the ledger does not know:
         after its id)."""
-        from stt_cli.core.targets import Named, fetch_target, named_after_record, plan_targets
-        from stt_cli.formats.registry import FORMATS
 
         out, ledger = self.delivery.out, self.delivery.sess.ledger
         if out.output_dir is None:
@@ -99,8 +103,6 @@ class Fetching:
 
     def fetch(self, job: str, targets: Targets, item: Tracked) -> Delivered:
         """One job's result written to its targets."""
-        from stt_cli.api.client import JobGone
-        from stt_cli.api.wire import audio_seconds
 
         sess = self.delivery.sess
         item.fetching(job)
@@ -133,8 +135,6 @@ def fetch(
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """`stt fetch`: each job's result written; the exit code. `sleep` is the waits' (a test's own)."""
-    from stt_cli.core.files import is_stdout
-    from stt_cli.core.lookup import resolve_job_id
 
     ids = job_ids(raw_ids)
     if len(ids) > 1 and out.output is not None:

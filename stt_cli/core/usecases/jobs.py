@@ -8,6 +8,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, NamedTuple
 
+from stt_cli.api.client import JobGone
+from stt_cli.api.wire import Status
+from stt_cli.core.ledger import STATUSES, Ledger, keep_in_ledger
 from stt_cli.core.lookup import resolve_job_id, resolve_prefix, short_ids
 from stt_cli.errors import SttError, UsageError
 
@@ -24,9 +27,6 @@ FINAL = frozenset({"completed", "failed", "gone"})  # statuses that never change
 
 def learn(sess: Session, job: str, warn: Warn) -> JobState:
     """One question to the service about one job; the ledger learns the answer (or that the job is gone)."""
-    from stt_cli.api.client import JobGone
-    from stt_cli.api.wire import Status
-    from stt_cli.core.ledger import keep_in_ledger
 
     try:
         state = sess.client.get_job(job)
@@ -48,7 +48,6 @@ def learn(sess: Session, job: str, warn: Warn) -> JobState:
 
 def status(job_id: str | None, *, connect: Connect, warn: Warn) -> JobState:
     """`stt status`: one job's status, asked of the service."""
-    from stt_cli.api.wire import Status
 
     with connect() as sess:
         state = learn(sess, resolve_job_id(job_id, sess.ledger, sess.host), warn)
@@ -73,7 +72,6 @@ class Refreshed(NamedTuple):
 
 
 def _check_status(only: str | None) -> None:
-    from stt_cli.core.ledger import STATUSES
 
     if only is not None and only not in STATUSES:
         raise UsageError(f"{{option}} {only!r} is not a status", f"use one of: {', '.join(STATUSES)}", option="status")
@@ -86,7 +84,6 @@ def _listing(ledger: Ledger, limit: int, only: str | None) -> Listing:
 
 def list_jobs(limit: int, only: str | None) -> Listing:
     """`stt jobs`: the ledger's jobs, newest first (in one status, if given), and its creates of unknown outcome."""
-    from stt_cli.core.ledger import Ledger
 
     _check_status(only)
     with Ledger() as ledger:
@@ -96,8 +93,7 @@ def list_jobs(limit: int, only: str | None) -> Listing:
 def refresh_jobs(limit: int, only: str | None, *, connect: Connect, warn: Warn) -> tuple[Listing, Refreshed]:
     """`stt jobs --refresh`: the pending jobs among those listed asked of the service (REFRESH_CONCURRENCY at a
     time), then the listing as the ledger now has it. A job that cannot be asked keeps its last status."""
-    from stt_cli.api.client import JobGone
-    from stt_cli.core.pool import Pool
+    from stt_cli.core.pool import Pool  # lazy for start-up: stt status
 
     _check_status(only)
     with connect() as sess:
@@ -123,7 +119,6 @@ def refresh_jobs(limit: int, only: str | None, *, connect: Connect, warn: Warn) 
 def forgetting(ids: list[str]) -> tuple[list[JobRecord], list[str]]:
     """What `stt jobs rm` would remove: the ledger's jobs of these ids (or of the one id, on any host, each
     is a prefix of), and the ids it does not hold."""
-    from stt_cli.core.ledger import Ledger
 
     with Ledger() as ledger:
         whole = {job_id: resolve_prefix(job_id, ledger) for job_id in dict.fromkeys(ids)}
@@ -134,7 +129,6 @@ def forgetting(ids: list[str]) -> tuple[list[JobRecord], list[str]]:
 
 def pruning(older_than: float) -> list[JobRecord]:
     """What `stt jobs prune` would remove."""
-    from stt_cli.core.ledger import Ledger
 
     with Ledger() as ledger:
         return ledger.older_than(older_than)
@@ -142,7 +136,6 @@ def pruning(older_than: float) -> list[JobRecord]:
 
 def remove(jobs: list[JobRecord]) -> int:
     """Exactly the jobs listed (and confirmed) removed from the ledger, all or none; how many went."""
-    from stt_cli.core.ledger import Ledger
 
     with Ledger() as ledger:
         return ledger.remove_jobs(jobs)

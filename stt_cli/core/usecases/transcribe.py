@@ -12,6 +12,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from stt_cli.api.catalogue import family_of
+from stt_cli.api.wire import audio_seconds
 from stt_cli.core.batch import Batch, Item, OneByOne, Tracked, exit_code
 from stt_cli.core.delivery import (
     Delivered,
@@ -23,9 +25,11 @@ from stt_cli.core.delivery import (
     refuse_stdout_under_records,
     with_record,
 )
+from stt_cli.core.ledger import work_key
 from stt_cli.core.reporter import Submitted, record
-from stt_cli.core.sources import collect_sources
+from stt_cli.core.sources import audio_identity, collect_sources, prepare, recorded_source
 from stt_cli.errors import ExitCode, Fix, Interrupted, UsageError
+from stt_cli.formats.registry import FORMATS, per_format
 
 if TYPE_CHECKING:
     from stt_cli.core.media.upload import Once
@@ -40,8 +44,6 @@ Connect = Callable[..., AbstractContextManager["Session"]]  # need_key=False: th
 
 def check_formats(request: Request, formats: tuple[str, ...]) -> None:
     """Subtitles need word timings: refuse them up front for a model that returns text only."""
-    from stt_cli.api.catalogue import family_of
-    from stt_cli.formats.registry import FORMATS
 
     family = family_of(request.model)
     needing = [name for name in formats if FORMATS[name].needs_timings]
@@ -66,8 +68,8 @@ class Obtaining:
     id shown as soon as it is known."""
 
     def __init__(self, sess: Session, request: Request, resubmit: bool, sleep: Callable[[float], None]) -> None:
-        from stt_cli.core.media.ffmpeg import new_run
-        from stt_cli.core.media.upload import Once
+        from stt_cli.core.media.ffmpeg import new_run  # lazy for start-up: stt run --help
+        from stt_cli.core.media.upload import Once  # lazy for start-up: stt run --help
 
         new_run()
         self.sess = sess
@@ -77,7 +79,7 @@ class Obtaining:
         self.once: Once = Once()  # the notes said once per command (how to enable audio preparation)
 
     def __call__(self, prepared: Prepared, item: ItemReporter) -> Obtained:
-        from stt_cli.core.submission import obtain
+        from stt_cli.core.submission import obtain  # lazy for start-up: stt run --help
 
         obtained = obtain(
             self.sess.client,
@@ -95,7 +97,7 @@ class Obtaining:
 
     def cancel(self) -> None:
         """A cancelled batch: requests in flight end now, and so do the ffprobe and ffmpeg runs of its workers."""
-        from stt_cli.core.media.ffmpeg import stop_all
+        from stt_cli.core.media.ffmpeg import stop_all  # lazy for start-up: stt run --help
 
         stop_all()
         self.sess.client.abort()
@@ -111,8 +113,6 @@ class Transcription:
 
     def transcribe(self, source: Source, targets: Targets, item: ItemReporter) -> Delivered:
         """One source: its job, its result, a file for each format."""
-        from stt_cli.api.wire import audio_seconds
-        from stt_cli.core.sources import prepare, recorded_source
 
         with prepare(source, self.limits.max_size, self.limits.audio_prep) as prepared:
             obtained = self.obtaining(prepared, item)
@@ -122,7 +122,7 @@ class Transcription:
 
     def result(self, prepared: Prepared, obtained: Obtained, item: ItemReporter) -> tuple[str, dict[str, Any]]:
         """The job's payload: the ledger's, or waited for; a reused job the service forgot is replaced."""
-        from stt_cli.api.client import JobGone
+        from stt_cli.api.client import JobGone  # lazy for start-up: stt run --help
 
         job_id, kept = obtained.generation_id, obtained.record
         if kept is not None and kept.result is not None:
@@ -140,9 +140,8 @@ class Transcription:
 
     def plan(self, sources: list[Source]) -> list[Planned]:
         """Each source's files, one a format, planned and checked before anything is uploaded."""
-        from stt_cli.core.files import check_output_path, is_stdout
-        from stt_cli.core.targets import named_after, plan_targets
-        from stt_cli.formats.registry import FORMATS, per_format
+        from stt_cli.core.files import check_output_path, is_stdout  # lazy for start-up: stt run --help
+        from stt_cli.core.targets import named_after, plan_targets  # lazy for start-up: stt run --help
 
         out = self.delivery.out
         check_stem_of(out)
@@ -177,9 +176,7 @@ class Transcription:
 
     def reusable(self, source: Source) -> str | None:
         """The id of the ledger's job this run would reuse for a source (asked only where an output exists)."""
-        from stt_cli.core.files import file_sha256
-        from stt_cli.core.ledger import work_key
-        from stt_cli.core.sources import audio_identity
+        from stt_cli.core.files import file_sha256  # lazy for start-up: stt run --help
 
         if self.limits.resubmit or source.kind == "stdin":
             return None
@@ -222,7 +219,7 @@ def run(
     for warning in request.warnings:
         reporter.warn(warning)
     if limits.dry_run:
-        from stt_cli.core.usecases.dryrun import dry_run
+        from stt_cli.core.usecases.dryrun import dry_run  # lazy for start-up: stt run --help
 
         return dry_run(sources, request, limits, reporter)
     with connect() as sess:
@@ -275,13 +272,12 @@ def submit(
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """`stt submit`: a job for each source, each one reported as soon as its id is known; the exit code."""
-    from stt_cli.core.sources import prepare
 
     sources = collect_sources(raw_sources, limits, reporter.warn)
     for warning in request.warnings:
         reporter.warn(warning)
     if limits.dry_run:
-        from stt_cli.core.usecases.dryrun import dry_run
+        from stt_cli.core.usecases.dryrun import dry_run  # lazy for start-up: stt run --help
 
         return dry_run(sources, request, limits, reporter)
     with connect() as sess:
