@@ -23,29 +23,20 @@ STEM_BYTES = 200  # a name made from a source or an id is cut to this many bytes
 _TEMP = re.compile(r"^\..+\.stt-(\d+)-[A-Za-z0-9_]+\.tmp$")
 
 
-_HASHED: dict[tuple[int, int, int, int], str] = {}
-
-
 def unchanged_key(path: Path) -> tuple[int, int, int, int]:
-    """What tells a file unchanged since it was last read by this process: inode, size, modification time."""
+    """What tells a file unchanged since it was last read: its device, inode, size and modification time."""
     info = os.stat(path)
     return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def file_sha256(path: Path) -> str:
-    """The file's sha256, read in chunks (memory stays flat for any size); a file unchanged since it was last
-    hashed by this process (same inode, size and modification time) is not read again."""
-    key = unchanged_key(path)
-    known = _HASHED.get(key)
-    if known is not None:
-        return known
+    """The file's sha256, read in chunks (memory stays flat for any size). A run that asks twice keeps the answer
+    itself (core/sources.Identities): nothing here remembers."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(HASH_CHUNK):
             digest.update(chunk)
-    hexdigest = digest.hexdigest()
-    _HASHED[key] = hexdigest
-    return hexdigest
+    return digest.hexdigest()
 
 
 @functools.cache

@@ -7,6 +7,7 @@ import os
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -190,10 +191,44 @@ def audio_identity(sha256: str, path: Path, audio_prep: str) -> str:
     return f"sha256:{sha256}" + ("+compact" if compact_audio(path, audio_prep) else "")
 
 
-@contextlib.contextmanager
-def prepare(source: Source, max_size: int | None = None, audio_prep: str = "lossless") -> Iterator[Prepared]:
-    """A file as it is (hashed later, see `hashed`), stdin spooled and hashed, a URL as it is."""
+class Identities:
+    """The ledger identity of each local file of one run, worked out once: planning asks for it where an output
+    exists already (to know whether that file is this work's), obtaining before its claim. A file changed since
+    (another inode, size or time) is worked out again."""
 
+    def __init__(self, audio_prep: str) -> None:
+        self.audio_prep = audio_prep
+        self._known: dict[tuple[int, int, int, int], tuple[str, str]] = {}  # file as it was -> (sha256, identity)
+        self._lock = threading.Lock()  # a batch's workers ask too
+
+    def known(self, path: Path) -> tuple[str, str] | None:
+        """The sha256 and identity worked out already for this file as it is now, or None."""
+        from stt_cli.core.files import unchanged_key  # lazy for start-up: stt run --help
+
+        with self._lock:
+            return self._known.get(unchanged_key(path))
+
+    def of(self, path: Path) -> tuple[str, str]:
+        """The file's sha256 and ledger identity, read and worked out now unless known already."""
+        from stt_cli.core.files import file_sha256, unchanged_key  # lazy for start-up: stt run --help
+
+        key = unchanged_key(path)
+        with self._lock:
+            found = self._known.get(key)
+        if found is None:
+            sha256 = file_sha256(path)
+            found = (sha256, audio_identity(sha256, path, self.audio_prep))
+            with self._lock:
+                self._known[key] = found
+        return found
+
+
+@contextlib.contextmanager
+def prepare(
+    source: Source, max_size: int | None = None, audio_prep: str = "lossless", identities: Identities | None = None
+) -> Iterator[Prepared]:
+    """A file as it is (hashed later, see `hashed`, unless this run knows its identity already), stdin spooled
+    and hashed, a URL as it is."""
     if source.kind == "url":
         yield Prepared(source, None, "", source.label, f"url:{source.raw}", None, None)
         return
@@ -205,27 +240,27 @@ def prepare(source: Source, max_size: int | None = None, audio_prep: str = "loss
     assert source.path is not None
     try:
         info = source.path.stat()
+        known = identities.known(source.path) if identities is not None else None
     except OSError as exc:
         raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
-    yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), None, info.st_size, None,
-                   audio_prep, info.st_mtime_ns)  # fmt: skip
+    sha256, identity_known = known if known is not None else (None, None)  # None: hashed when obtaining asks
+    yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), identity_known, info.st_size,
+                   sha256, audio_prep, info.st_mtime_ns)  # fmt: skip
 
 
-def hashed(prepared: Prepared) -> Prepared:
-    """The file's sha256 read now and its ledger identity with it (a URL, stdin or a hashed file: unchanged)."""
-    from stt_cli.core.files import file_sha256  # lazy for start-up: stt run --help
-
+def hashed(prepared: Prepared, identities: Identities | None = None) -> Prepared:
+    """The file's sha256 read now and its ledger identity with it, through this run's `identities` when given
+    (a URL, stdin or a hashed file: unchanged)."""
     if prepared.identity is not None or prepared.path is None:
         return prepared
     source = prepared.source
     try:
         info = prepared.path.stat()
-        digest = file_sha256(prepared.path)
+        digest, identity = (identities or Identities(prepared.audio_prep)).of(prepared.path)
     except OSError as exc:
         raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted while reading {source.label}; nothing was sent, no job was created") from None
-    identity = audio_identity(digest, prepared.path, prepared.audio_prep)
     return prepared._replace(identity=identity, size=info.st_size, sha256=digest, mtime_ns=info.st_mtime_ns)
 
 

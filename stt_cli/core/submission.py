@@ -24,7 +24,7 @@ from stt_cli.core.media.ffmpeg import Unreadable, stopping
 from stt_cli.core.media.policy import wants_channels
 from stt_cli.core.media.upload import content_type_for, first_look, sending
 from stt_cli.core.settings import host_of
-from stt_cli.core.sources import Prepared, hashed
+from stt_cli.core.sources import Identities, Prepared, hashed
 from stt_cli.errors import (
     Fix,
     Interrupted,
@@ -72,8 +72,10 @@ def obtain(
     resubmit: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     once: Once | None = None,
+    identities: Identities | None = None,
 ) -> Obtained:
-    """The job for this work: the ledger's, or the one another stt is creating right now, or a new one.
+    """The job for this work: the ledger's, or the one another stt is creating right now, or a new one (a file
+    hashed through this run's `identities`, so a file planning hashed already is not read again).
 
     The claim is written to the ledger before the upload's last byte goes out, so a create that is interrupted
     or killed after its body went out is found by the next run, which sends the same Idempotency-Key again.
@@ -86,7 +88,7 @@ def obtain(
             return outcome
         prepared, decision = outcome  # stopped before its last byte: the hash and the ledger's answer in hand
     else:
-        prepared = hashed(prepared)
+        prepared = hashed(prepared, identities)
     work = _work(prepared, model, options)
     decision = _claim(ledger, host, work, decision, prepared.source.label, hooks, resubmit, sleep)
     if isinstance(decision, Reuse):

@@ -211,3 +211,23 @@ def test_an_unwritable_output_directory_is_refused_before_upload(
     assert result.exit_code == 2
     assert "cannot write in the output directory" in result.stderr
     assert emulator.requests() == []
+
+
+def test_planning_and_obtaining_read_each_file_once_a_run(
+    cli, emulator: EmulatorHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-run into the same folder asks, while planning, whether each existing file is this work's (the hash
+    of its source), and obtaining needs the same hash: the run works it out once and both use it."""
+    from conftest import write_wav
+
+    from stt_cli.core import files
+
+    sources = [write_wav(tmp_path / "in" / f"r{n}.wav", 0.5 + n / 10) for n in range(3)]
+    assert cli("run", *map(str, sources), "--output-dir", "out").exit_code == 0
+    read: list[Path] = []
+    real = files.file_sha256
+    monkeypatch.setattr(files, "file_sha256", lambda path: read.append(path) or real(path))
+    again = cli("run", *map(str, sources), "--output-dir", "out")
+    assert again.exit_code == 0, again.stderr
+    assert "3 done" in again.stderr and len(emulator.creates()) == 3  # the jobs reused, nothing sent again
+    assert sorted(read) == sorted(sources)  # each source read once in the run, not once a step

@@ -21,7 +21,14 @@ PROBE_LIMIT = 256 * 1024  # bytes of ffprobe's JSON read at most
 PROBE_TIMEOUT = 60.0  # s
 MAX_STREAMS = 64  # streams of a source looked at
 
-_PROBED: dict[tuple[str, tuple[int, int, int, int]], Media] = {}  # a file unchanged is not probed again
+# What this run's ffprobe said of each file, so a file unchanged is not probed twice in one run (compact asks once
+# for the ledger's key and once to send); forgotten when the next run starts (upload.start_run).
+_PROBED: dict[tuple[str, tuple[int, int, int, int]], Media] = {}
+
+
+def forget() -> None:
+    """A new run starts: what earlier runs of this process probed is not trusted (the file may be another)."""
+    _PROBED.clear()
 
 
 def probe(path: Path, tools: Tools) -> Media:

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from stt_cli.core.config import spool_dir
-from stt_cli.core.media.ffmpeg import ENABLE_HINT, Conversion, Tools, Unreadable, find_tools, stopping
+from stt_cli.core.media.ffmpeg import ENABLE_HINT, Conversion, Tools, Unreadable, find_tools, new_run, stopping
 from stt_cli.core.media.policy import OFF, Plan, at_a_glance, decide
-from stt_cli.core.media.probe import probe
+from stt_cli.core.media.probe import forget, probe
 from stt_cli.core.media.sniff import HEAD_BYTES, sniff
 from stt_cli.errors import Interrupted, UsageError
 
@@ -44,6 +44,12 @@ class Decision(NamedTuple):
     tools: Tools | None = None  # set when the plan makes something
     note: str = ""  # for the run's notes: why a file goes as it is against the mode's promise
     once: bool = False  # the note is said once per run, whatever the number of files (ffmpeg is missing)
+
+
+def start_run() -> None:
+    """A run (or a dry run) starts: nothing is being stopped, and nothing an earlier run probed is trusted."""
+    new_run()
+    forget()
 
 
 def first_look(path: Path, mode: str) -> Plan | None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from stt_cli.core.batch import Batch, Item, OneByOne, Tracked, exit_code
-from stt_cli.core.media.ffmpeg import new_run, stop_all
+from stt_cli.core.media.ffmpeg import stop_all
 from stt_cli.core.media.policy import wants_channels
+from stt_cli.core.media.upload import start_run
 from stt_cli.core.preview import preview
 from stt_cli.core.reporter import Preview
 from stt_cli.errors import ExitCode, Interrupted
@@ -39,7 +40,7 @@ def dry_run(sources: list[Source], request: Request, limits: SourceOptions, repo
     def stopped(tracked: list[Tracked]) -> Interrupted:
         return Interrupted("interrupted during the dry run; nothing was sent")
 
-    new_run()
+    start_run()
     items = [Item(source.label) for source in sources]
     batch = Batch(reporter, len(sources), limits.concurrency if sources[0].kind != "stdin" else 1)
     errors = []

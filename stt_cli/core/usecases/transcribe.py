@@ -27,7 +27,7 @@ from stt_cli.core.delivery import (
 )
 from stt_cli.core.ledger import work_key
 from stt_cli.core.reporter import Submitted, record
-from stt_cli.core.sources import audio_identity, collect_sources, prepare, recorded_source
+from stt_cli.core.sources import Identities, collect_sources, prepare, recorded_source
 from stt_cli.errors import ExitCode, Fix, Interrupted, UsageError
 from stt_cli.formats.registry import FORMATS, per_format
 
@@ -67,15 +67,15 @@ class Obtaining:
     """The obtaining step of one command: each source's job, the ledger's for the same work or a new one, its
     id shown as soon as it is known."""
 
-    def __init__(self, sess: Session, request: Request, resubmit: bool, sleep: Callable[[float], None]) -> None:
-        from stt_cli.core.media.ffmpeg import new_run  # lazy for start-up: stt run --help
-        from stt_cli.core.media.upload import Once  # lazy for start-up: stt run --help
+    def __init__(self, sess: Session, request: Request, limits: SourceOptions, sleep: Callable[[float], None]) -> None:
+        from stt_cli.core.media.upload import Once, start_run  # lazy for start-up: stt run --help
 
-        new_run()
+        start_run()
         self.sess = sess
         self.request = request
-        self.resubmit = resubmit
+        self.resubmit = limits.resubmit
         self.sleep = sleep
+        self.identities = Identities(limits.audio_prep)  # each file's, worked out once for planning and obtaining
         self.once: Once = Once()  # the notes said once per command (how to enable audio preparation)
 
     def __call__(self, prepared: Prepared, item: ItemReporter) -> Obtained:
@@ -91,6 +91,7 @@ class Obtaining:
             resubmit=self.resubmit,
             sleep=self.sleep,
             once=self.once,
+            identities=self.identities,
         )
         item.created(obtained.generation_id, obtained.record.created_at if obtained.record is not None else None)
         return obtained
@@ -114,7 +115,8 @@ class Transcription:
     def transcribe(self, source: Source, targets: Targets, item: ItemReporter) -> Delivered:
         """One source: its job, its result, a file for each format."""
 
-        with prepare(source, self.limits.max_size, self.limits.audio_prep) as prepared:
+        limits = self.limits
+        with prepare(source, limits.max_size, limits.audio_prep, self.obtaining.identities) as prepared:
             obtained = self.obtaining(prepared, item)
             job_id, payload = self.result(prepared, obtained, item)
             files = self.delivery.deliver(job_id, targets, payload, item, source.label, recorded_source(source))
@@ -175,15 +177,11 @@ class Transcription:
         return planned
 
     def reusable(self, source: Source) -> str | None:
-        """The id of the ledger's job this run would reuse for a source (asked only where an output exists)."""
-        from stt_cli.core.files import file_sha256  # lazy for start-up: stt run --help
-
+        """The id of the ledger's job this run would reuse for a source (asked only where an output exists); the
+        identity worked out here is the run's, which obtaining uses in its turn."""
         if self.limits.resubmit or source.kind == "stdin":
             return None
-        if source.path is None:
-            identity = f"url:{source.raw}"
-        else:
-            identity = audio_identity(file_sha256(source.path), source.path, self.limits.audio_prep)
+        identity = f"url:{source.raw}" if source.path is None else self.obtaining.identities.of(source.path)[1]
         request = self.obtaining.request
         key = work_key(identity, request.model, dict(request.options))
         found = self.delivery.sess.ledger.find_work(self.delivery.sess.host, key)
@@ -224,7 +222,7 @@ def run(
         return dry_run(sources, request, limits, reporter)
     with connect() as sess:
         batch = Batch(reporter, len(sources), limits.concurrency, sleep)
-        obtaining = Obtaining(sess, request, limits.resubmit, batch.sleep)
+        obtaining = Obtaining(sess, request, limits, batch.sleep)
         job = Transcription(obtaining, Delivery(sess, out, waiting, reporter, batch.sleep), limits)
         planned = job.plan(sources)
         refuse_stdout_under_records(reporter, [p.paths for p in planned])
@@ -282,11 +280,11 @@ def submit(
         return dry_run(sources, request, limits, reporter)
     with connect() as sess:
         batch = Batch(reporter, len(sources), 1, sleep)  # one at a time: the ids come out in the sources' order
-        obtaining = Obtaining(sess, request, limits.resubmit, batch.sleep)
+        obtaining = Obtaining(sess, request, limits, batch.sleep)
 
         def work(index: int, item: Tracked) -> int:
             source = sources[index]
-            with prepare(source, limits.max_size, limits.audio_prep) as prepared:
+            with prepare(source, limits.max_size, limits.audio_prep, obtaining.identities) as prepared:
                 obtained = obtaining(prepared, item)
             reporter.submitted(Submitted(obtained.generation_id, source.label, request.model, obtained.reused))
             return 0
