@@ -70,6 +70,13 @@ def _takers(error: SttError) -> str:
     return f"models that take it: {', '.join(takers)} (see stt models)" if takers else "no model takes it"
 
 
+def _timed_families() -> str:
+    """The model families whose results carry word timings, as the catalogue says."""
+    from stt_cli.api.catalogue import families  # lazy for start-up: read only when a format needs timings
+
+    return ", ".join(family.name for family in families() if family.word_timings)
+
+
 def _kept(error: SttError, lead: str = "") -> str:
     """Where a rendering failed, the job's result is kept: the command that prints it in a format that works."""
     job_id = error.facts.get("job_id")
@@ -135,7 +142,7 @@ HINTS: dict[Fix, Wording] = {
     Fix.FILES_FOR_RECORDS: "add -o PATH or --output-dir DIR",
     Fix.CHANNEL: lambda e: "pick one of those, or leave --channel out" + _kept(e, "; "),
     Fix.TEXT_FORMAT: lambda e: (
-        "use -f text or -f json, or a model with timestamps (Whisper, Nova, AssemblyAI)" + _kept(e, "; ")
+        f"use -f text or -f json, or a model with timestamps ({_timed_families()})" + _kept(e, "; ")
     ),
     Fix.RECURSIVE: "pass --recursive to transcribe the media in it",
     Fix.MAX_SIZE: "raise --max-size, or leave it out",

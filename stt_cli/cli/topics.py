@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from stt_cli.api.catalogue import DEFAULT_MODEL, families
 from stt_cli.cli.manpage import EXIT_MEANINGS, FILES, OTHER_ENVIRONMENT
+from stt_cli.cli.spelling import spell
 from stt_cli.core.settings import settings_table
 from stt_cli.formats.registry import FORMATS
 
@@ -56,25 +57,21 @@ def exit_codes() -> str:
 
 def formats() -> str:
 
-    what = {
-        "text": "the transcript; speaker-labelled turns when diarized (--timestamps adds times)",
-        "json": "the provider's result exactly as it came (Deepgram or AssemblyAI shape)",
-        "srt": "SubRip subtitles: cues in order, 42 characters a line, 2 lines a cue by default",
-        "vtt": "WebVTT subtitles, with <v Speaker> voices when diarized",
-        "tsv": "one word a line: start, end, speaker, channel, confidence, word",
-        "md": "a Markdown report: the recording, any analysis, then the transcript by turn",
-    }
-    rows = [(f"{name} (.{spec.extension})", what.get(name, "")) for name, spec in FORMATS.items()]
+    rows = [(f"{name} (.{spec.extension})", spell(spec.summary)) for name, spec in FORMATS.items()]
+    timed = ", ".join(name for name, spec in FORMATS.items() if spec.needs_timings)
+    text_only = " and ".join(f.name for f in families() if not f.word_timings)
+    rule = (
+        "With -o NAME.EXT and no -f, the extension picks the format (-o talk.srt writes SRT); a -f that disagrees "
+        "with the extension is refused before anything is sent. Several formats take -o as a stem (-o talk -f "
+        f"srt,vtt writes talk.srt, talk.vtt) or go to --output-dir. {timed} need word timings, which the "
+        f"{text_only} models do not give. Subtitle knobs: --max-line-width, --max-lines, --max-cue-duration, "
+        "--min-cue-duration, --max-cps, --speaker-names 0=Ann,1=Bo, --channel N."
+    )
     return (
         "Output formats: -f FORMAT, a comma list (-f srt,vtt) or -f all.\n\n"
         + _rows(rows)
-        + "\n\nWith -o NAME.EXT and no -f, the extension picks the format (-o talk.srt writes\n"
-        "SRT); a -f that disagrees with the extension is refused before anything is sent.\n"
-        "Several formats take -o as a stem (-o talk -f srt,vtt writes talk.srt, talk.vtt)\n"
-        "or go to --output-dir. srt, vtt and tsv need word timings: the gpt-4o and MAI\n"
-        "models give text only. Subtitle knobs: --max-line-width, --max-lines,\n"
-        "--max-cue-duration, --min-cue-duration, --max-cps, --speaker-names 0=Ann,1=Bo,\n"
-        "--channel N."
+        + "\n\n"
+        + textwrap.fill(rule, WIDTH, break_on_hyphens=False)
     )
 
 

@@ -6,8 +6,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from stt_cli.errors import UsageError, command_line, path_word
 
 APP_NAME = "stt-cli"
@@ -32,6 +30,7 @@ def _directory(kind: str) -> Path:
     override = os.environ.get(DIR_ENV_VARS[kind], "").strip()
     if override:
         return user_path(override)
+    import platformdirs  # lazy for start-up: not loaded where STT_*_DIR names the directory
 
     finder = {
         "config": platformdirs.user_config_dir,

@@ -9,12 +9,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 from stt_cli.core.config import spool_dir
-from stt_cli.core.ledger import Ledger
 from stt_cli.core.settings import host_of, require_key, resolve_base_url, validate_base_url
 from stt_cli.errors import Origin
 
 if TYPE_CHECKING:
     from stt_cli.api.client import ApiClient
+    from stt_cli.core.ledger import Ledger
 
 
 class ConnectionOptions(NamedTuple):
@@ -88,6 +88,8 @@ class Connector:
         base_url = validate_base_url(resolved)
         origin = Origin("base_url", resolved.source)
         session: Session | None = None
+        from stt_cli.core.ledger import Ledger  # lazy for start-up: stt run --help takes a Connector, opens nothing
+
         with Ledger() as ledger:
             try:
                 session = Session(ledger, host_of(base_url), lambda: self._client(base_url, origin))

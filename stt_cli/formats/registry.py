@@ -16,17 +16,54 @@ class FormatSpec(NamedTuple):
     needs_timings: bool  # subtitles are built from word timings
     renderer: str  # "module:function", called with the payload (json), the payload, transcript and options (md),
     # or the transcript and the options
+    summary: str = ""  # what a file of it holds, in a line (`stt help formats`)
 
 
 FORMATS: dict[str, FormatSpec] = {
     spec.name: spec
     for spec in (
-        FormatSpec("text", "txt", False, "stt_cli.formats.text:render_document"),
-        FormatSpec("json", "json", False, "stt_cli.formats.render:render_json"),
-        FormatSpec("srt", "srt", True, "stt_cli.formats.subtitles:render_srt"),
-        FormatSpec("vtt", "vtt", True, "stt_cli.formats.subtitles:render_vtt"),
-        FormatSpec("tsv", "tsv", True, "stt_cli.formats.tsv:render_tsv"),
-        FormatSpec("md", "md", False, "stt_cli.formats.markdown:render_markdown"),
+        FormatSpec(
+            "text",
+            "txt",
+            False,
+            "stt_cli.formats.text:render_document",
+            "the transcript; speaker-labelled turns when diarized ({opt:timestamps} adds times)",
+        ),
+        FormatSpec(
+            "json",
+            "json",
+            False,
+            "stt_cli.formats.render:render_json",
+            "the provider's result exactly as it came (Deepgram or AssemblyAI shape)",
+        ),
+        FormatSpec(
+            "srt",
+            "srt",
+            True,
+            "stt_cli.formats.subtitles:render_srt",
+            "SubRip subtitles: cues in order, 42 characters a line, 2 lines a cue by default",
+        ),
+        FormatSpec(
+            "vtt",
+            "vtt",
+            True,
+            "stt_cli.formats.subtitles:render_vtt",
+            "WebVTT subtitles, with <v Speaker> voices when diarized",
+        ),
+        FormatSpec(
+            "tsv",
+            "tsv",
+            True,
+            "stt_cli.formats.tsv:render_tsv",
+            "one word a line: start, end, speaker, channel, confidence, word",
+        ),
+        FormatSpec(
+            "md",
+            "md",
+            False,
+            "stt_cli.formats.markdown:render_markdown",
+            "a Markdown report: the recording, any analysis, then the transcript by turn",
+        ),
     )
 }
 NAMES = tuple(FORMATS)

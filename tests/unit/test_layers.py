@@ -24,6 +24,8 @@ FORBIDDEN = {
     "errors.py": ("stt_cli.cli", "stt_cli.core", "stt_cli.api", "typer", "rich", "httpx"),
 }
 ONLY_IN = {"httpx": {"api/client.py"}, "rich": {"cli/output.py", "cli/views.py"}}
+# What formats/ may take of stt: the wire's helpers, the errors, and itself (renderers are pure functions).
+FORMATS_MAY_IMPORT = ("stt_cli.api.wire", "stt_cli.errors", "stt_cli.formats")
 
 
 def _imports(path: Path) -> set[str]:
@@ -51,6 +53,13 @@ def test_a_module_imports_nothing_above_its_layer(path: Path) -> None:
     for library, allowed in ONLY_IN.items():
         if where not in allowed:
             assert not any(i == library or i.startswith(library + ".") for i in imports), f"{where} imports {library}"
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "formats").rglob("*.py")), ids=lambda p: p.name)
+def test_formats_take_only_the_wire_s_helpers_and_the_errors(path: Path) -> None:
+    ours = sorted(i for i in _imports(path) if i.startswith("stt_cli"))
+    stray = [i for i in ours if not any(i == allowed or i.startswith(allowed + ".") for allowed in FORMATS_MAY_IMPORT)]
+    assert stray == [], f"formats/{path.name} imports {stray}"
 
 
 def test_the_check_sees_every_layer() -> None:

@@ -66,3 +66,16 @@ def test_cli_tests_run_in_process(path: Path) -> None:
     modules, _, names = _uses(path)
     assert not modules & PROCESS_MODULES, f"{path.name} imports {modules & PROCESS_MODULES}: it belongs in e2e/"
     assert not names & PROCESS_HELPERS, f"{path.name} uses {names & PROCESS_HELPERS}: it belongs in e2e/"
+
+
+def test_unit_tests_mirror_the_package() -> None:
+    """tests/unit/core/media/ holds the tests of stt_cli/core/media/, and so on: each folder under tests/unit/ is
+    a package of stt_cli (the tests of the whole project's rules sit at tests/unit/ itself)."""
+    package = TESTS.parent / "stt_cli"
+    folders = sorted(p.relative_to(TESTS / "unit") for p in (TESTS / "unit").rglob("*") if p.is_dir())
+    folders = [f for f in folders if f.name != "__pycache__" and "__pycache__" not in f.parts]
+    assert folders, "tests/unit has no package folders"
+    for folder in folders:
+        assert (package / folder / "__init__.py").exists(), f"tests/unit/{folder} mirrors no package of stt_cli"
+    loose = sorted(p.name for p in (TESTS / "unit").glob("test_*.py"))
+    assert loose == ["test_layers.py", "test_placement.py"], f"move these beside their package's tests: {loose}"

@@ -10,11 +10,9 @@ from stt_cli.cli.build import JsonOpt, command, use
 from stt_cli.cli.options.connection import CONNECTION_GROUP
 from stt_cli.cli.options.results import OUTPUT_GROUP
 from stt_cli.cli.options.waiting import WAIT_GROUP
-from stt_cli.cli.views import TerminalReporter
 from stt_cli.core.defaults import BOUNDS, DEFAULT_CONCURRENCY
 from stt_cli.core.options import OutputOptions, WaitOptions
 from stt_cli.core.session import Connector
-from stt_cli.core.usecases import fetch as fetching
 
 FETCH_HELP = """Get jobs' results, waiting while they are pending (unless --no-wait).
 
@@ -66,6 +64,9 @@ def fetch(
     waiting: WaitOptions,
     conn: Connector,
 ) -> int:
+    from stt_cli.cli.views import TerminalReporter  # lazy for start-up: stt fetch --help
+    from stt_cli.core.usecases import fetch as fetching  # lazy for start-up: stt fetch --help
+
     return fetching.fetch(
         job_ids or [],
         out,

@@ -12,10 +12,8 @@ from stt_cli.cli.options.results import OUTPUT_GROUP
 from stt_cli.cli.options.sources import SOURCE_GROUP
 from stt_cli.cli.options.transcription import TRANSCRIPTION_GROUP
 from stt_cli.cli.options.waiting import WAIT_GROUP
-from stt_cli.cli.views import SubmitReporter, TerminalReporter
 from stt_cli.core.options import OutputOptions, Request, SourceOptions, WaitOptions
 from stt_cli.core.session import Connector
-from stt_cli.core.usecases import transcribe
 
 SourcesArg = Annotated[
     list[str] | None,
@@ -57,6 +55,9 @@ def run(
     sources: SourcesArg = None,
     as_json: JsonOpt = False,
 ) -> int:
+    from stt_cli.cli.views import TerminalReporter  # lazy for start-up: stt run --help
+    from stt_cli.core.usecases import transcribe  # lazy for start-up: stt run --help
+
     reporter = TerminalReporter(records=as_json)
     return transcribe.run(sources or [], request, out, waiting, limits, connect=conn, reporter=reporter)
 
@@ -69,6 +70,9 @@ def submit(
     sources: SourcesArg = None,
     as_json: JsonOpt = False,
 ) -> int:
+    from stt_cli.cli.views import SubmitReporter  # lazy for start-up: stt submit --help
+    from stt_cli.core.usecases import transcribe  # lazy for start-up: stt submit --help
+
     return transcribe.submit(sources or [], request, limits, connect=conn, reporter=SubmitReporter(as_json))
 
 

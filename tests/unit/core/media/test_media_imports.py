@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 MEDIA = sorted(
     f"stt_cli.core.media.{p.stem}" for p in (ROOT / "stt_cli" / "core" / "media").glob("*.py") if p.stem != "__init__"
 )

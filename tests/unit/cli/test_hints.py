@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from stt_cli.cli.app import COMMANDS as ROOT_COMMANDS
 from stt_cli.cli.hints import HINTS, MESSAGES, explain
 from stt_cli.cli.spelling import option_flag, spell
 from stt_cli.errors import Fix, Origin, StillPending, UsageError
 
-PACKAGE = Path(__file__).resolve().parents[2] / "stt_cli"
+PACKAGE = Path(__file__).resolve().parents[3] / "stt_cli"
 LOWER = sorted(p for layer in ("api", "core", "formats") for p in (PACKAGE / layer).rglob("*.py"))
-COMMANDS = re.compile(r"\bstt (run|submit|status|fetch|jobs|models|config|auth|completion|emulator|help)\b")
+COMMANDS = re.compile(rf"\bstt ({'|'.join(ROOT_COMMANDS)})\b")  # every command of the root table
 LONG_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]+")
 SHORT_FLAG_IN_PROSE = re.compile(r"(?:^|\s)-[a-zA-Z](?=\s|$)")  # `-o FILE` in a sentence; ["-i", path] argv is not
 ALLOWED = {

@@ -14,7 +14,7 @@ import pytest
 from stt_cli.api.catalogue import UnknownModel, all_models, canonical, model, names, resolve
 from stt_cli.api.dialects import FLAGS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT.parent / "shared"
 PINNED = ROOT / "tests" / "data" / "provider-schemas"
 

@@ -11,7 +11,7 @@ from stt_cli.cli.app import COMMANDS, app
 from stt_cli.cli.completion.scripts import FILE_NAMES, SHELLS, render
 from stt_cli.cli.completion.spec import command_specs
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 COMPLETIONS = ROOT / "completions"

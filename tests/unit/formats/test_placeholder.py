@@ -25,7 +25,7 @@ from stt_cli.emulator.results import (
 )
 from stt_cli.formats.placeholder import PLACEHOLDER_LABEL, PLACEHOLDER_NOTE, is_placeholder
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 LABEL = PLACEHOLDER_LABEL.split()
 # One model of each result shape: Deepgram (Whisper, Nova-2, Nova-3), AssemblyAI, text-only (OpenAI, Microsoft).
 MODELS = ("#g1_whisper-large", "#g1_nova-2-meeting", "nova-3", "aai/universal", "openai/gpt-4o-transcribe",
