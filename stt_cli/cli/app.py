@@ -22,8 +22,9 @@ from stt_cli.core.defaults import DEFAULTED_COMMANDS
 from stt_cli.errors import LOCAL_ERRNOS, ExitCode, SttError, local_failure
 
 
-def _boundary(call: Callable[[], Any]) -> int:
-    """Run the CLI; map every outcome to a documented exit code, with one line on stderr for failures."""
+def _boundary(call: Callable[[], Any], given: Sequence[str] = ()) -> int:
+    """Run the CLI; map every outcome to a documented exit code, with one line on stderr for failures (`given`:
+    the command line's words, to tell a file named like an option from a mistyped option)."""
 
     try:
         result = call()
@@ -43,6 +44,10 @@ def _boundary(call: Callable[[], Any]) -> int:
             from stt_cli.cli.options.model_choice import empty_value_hint  # lazy for start-up: stt --help
 
             hint = empty_value_hint(option)
+        typed = getattr(exc, "option_name", "") if type(exc).__name__ == "NoSuchOption" else ""
+        files = [word for word in given if typed and word.startswith(typed) and os.path.isfile(word)]
+        if files:  # `stt run -x.wav`: a file whose name starts with a dash
+            hint = f"{files[0]} is a file: write it as ./{files[0]} (or put -- before it)"
         output.error(exc.format_message(), hint, ExitCode.USAGE)
         return ExitCode.USAGE
     except click_api.ClickException as exc:
@@ -206,7 +211,8 @@ class SttGroup(SttSubGroup):
                 complete_var=complete_var,
                 standalone_mode=False,
                 **extra,
-            )
+            ),
+            given,
         )
         if standalone_mode:
             sys.exit(code)

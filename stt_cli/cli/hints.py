@@ -24,13 +24,33 @@ SERVICE_BASE_URL = "https://api.aimlapi.com/v1"
 # cli/build.py when a command starts (one invocation at a time: tests run many in one process).
 _carried: list[tuple[str, list[str]]] = []
 _key_typed = False
+_unchecked_model: tuple[str, str] | None = None  # (id, where it came from) of a model sent as it is
 
 
 def carry(options: list[tuple[str, list[str]]], key_typed: bool = False) -> None:
-    """The options a resume command repeats (name, words), and whether the key was given with --api-key."""
-    global _carried, _key_typed
+    """The options a resume command repeats (name, words), and whether the key was given with --api-key; a
+    new invocation starts here, so no unchecked model is known yet."""
+    global _carried, _key_typed, _unchecked_model
     _carried = list(options)
     _key_typed = key_typed
+    _unchecked_model = None
+
+
+def unchecked_model(model: str, where: str) -> None:
+    """This invocation sends a model id stt does not know, as it is: a rejection names it and where it came from."""
+    global _unchecked_model
+    _unchecked_model = (model, where)
+
+
+def _rejected(error: SttError) -> str:
+    advice = "check the model id (stt models) and the options it takes (stt run --help)"
+    if _unchecked_model is None:
+        return advice
+    model, where = _unchecked_model
+    return (
+        f"the model {model!r} was sent unchecked ({where}) and may be no model of the service: check it, or "
+        f"pick one of `stt models`; {advice}"
+    )
 
 
 def fetch_command(job_id: str, *override: tuple[str, list[str]]) -> str:
@@ -101,16 +121,34 @@ def _key_refused(error: SttError) -> str:
 
 
 def _base_url(error: SttError) -> str:
+    """The base URL with the API's own path, /v1, set where the wrong one came from."""
+    from urllib.parse import urlsplit, urlunsplit  # lazy for start-up: stt --help
+
     base = str(error.facts.get("base_url", ""))
-    if base and not base.rstrip("/").endswith("/v1"):
-        return f"the API's base URL ends in /v1: --base-url {base.rstrip('/')}/v1"
-    return f"check the base URL (--base-url or AIML_API_BASE); the service's is {SERVICE_BASE_URL}"
+    parts = urlsplit(base)
+    fixed = urlunsplit((parts.scheme, parts.netloc, "/v1", "", "")) if parts.netloc else ""
+    if not fixed or base.rstrip("/") == fixed:
+        return f"check the base URL (--base-url or AIML_API_BASE); the service's is {SERVICE_BASE_URL}"
+    source = error.origin.source if error.origin is not None else "flag"
+    if source.startswith("$"):
+        how = f"export {source[1:]}={fixed}"
+    elif source.startswith("config file"):
+        how = f"stt config set base_url {fixed}"
+    else:
+        how = f"--base-url {fixed}"
+    return f"the API's base URL ends in /v1: {how}"
 
 
 def _setting(error: SttError) -> str:
+    """How to set a setting right: where its bad value came from says what to change."""
     key = error.facts.get("key", "")
-    example = error.facts.get("example")
-    return f"e.g. stt config set {key} {example}" if example is not None else f"stt config set {key} VALUE"
+    example = error.facts.get("example") or "VALUE"
+    where = str(error.facts.get("where") or "")
+    if where.startswith("$"):
+        return f"set {where[1:]} to a value like {example}, or unset it"
+    if "config file" in where:
+        return f"fix it with `stt config set {key} {example}`, or `stt config unset {key}`"
+    return f"e.g. stt config set {key} {example}"
 
 
 # The next step of each fix: text with the error's facts in {braces}, or a function of the error.
@@ -174,7 +212,7 @@ HINTS: dict[Fix, Wording] = {
     Fix.KEY_PROMPT: 'type it at the prompt, or pipe it: printf %s "$KEY" | stt auth login',
     Fix.KEY_LOGIN: f"copy the key again (keys are issued at {KEY_PAGE}); --no-check stores it unchecked",
     Fix.KEY_OFFLINE: "check the network and the base URL, or store the key without asking: stt auth login --no-check",
-    Fix.REJECTED: "check the model id (stt models) and the options it takes (stt run --help)",
+    Fix.REJECTED: _rejected,
     Fix.OPTION_OF_OTHERS: lambda e: _instead(e) + _takers(e),
     Fix.MODEL_FIELDS: "see the field with: stt models {model}",
     Fix.BUSY: "wait a minute and try again, or lower the number of jobs in flight",

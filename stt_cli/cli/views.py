@@ -17,7 +17,7 @@ from stt_cli.cli import output
 from stt_cli.cli.hints import as_dict, explain, fetch_command
 from stt_cli.cli.output import _console, _safe, info, live_enabled
 from stt_cli.cli.spelling import spell
-from stt_cli.errors import SttError, local_minute
+from stt_cli.errors import ExitCode, SttError, local_minute
 
 if TYPE_CHECKING:
     from stt_cli.core.reporter import Preview, Submitted, Summary
@@ -155,7 +155,7 @@ class BatchView:
     """Many sources: a live table of fixed height on a terminal (totals, the rows in flight, the last
     failures), plain lines elsewhere. Its cost does not grow with the batch: counts are kept as rows change."""
 
-    STATES = ("queued", "uploading", "waiting", "done", "failed", "skipped", "interrupted")
+    STATES = ("queued", "uploading", "waiting", "done", "failed", "pending", "skipped", "interrupted")
     SHOWN_RUNNING = 12  # rows in flight shown by name; the others are counted in the totals
     SHOWN_FAILURES = 5
     REFRESH_PER_SECOND = 4
@@ -201,7 +201,7 @@ class BatchView:
             self._running[index] = row
         else:
             self._running.pop(index, None)
-        if state == "failed":
+        if state in ("failed", "pending"):
             self._failures = [*self._failures, row][-self.SHOWN_FAILURES :]
         return row
 
@@ -218,16 +218,19 @@ class BatchView:
         self._line(f"skipped {row.label}: {reason}")
 
     def failed(self, index: int, error: SttError, job_id: str) -> None:
+        """An item that ended without its result: failed, or still pending when the wait ran out (--timeout)."""
         message, hint = explain(error)
-        row = self.move(index, "failed")
+        state = "pending" if error.exit_code == ExitCode.PENDING else "failed"
+        row = self.move(index, state)
         row.detail = sanitize(message, 300)
         if output.json_errors():
             if self._live is None:
                 output.error(f"{row.label}: {message}", hint, int(error.exit_code))
             return
-        suffix = f" (job {row.job_id}: {fetch_command(row.job_id)})" if row.job_id else ""
+        resume = row.job_id and "stt fetch" not in (hint or "")  # the hint names the command already
+        suffix = f" (job {row.job_id}: {fetch_command(row.job_id)})" if resume else ""
         shown = f" ({hint})" if hint else ""
-        self._line(f"failed {row.label}: {message}{suffix}{shown}", always=True)
+        self._line(f"{state} {row.label}: {message}{suffix}{shown}", always=True)
 
     def interrupted(self, index: int, job_id: str) -> None:
         row = self.move(index, "interrupted")
@@ -240,7 +243,7 @@ class BatchView:
 
     def totals(self) -> str:
         counts = self.counts
-        finished = counts["done"] + counts["failed"]
+        finished = counts["done"] + counts["failed"] + counts["pending"]
         elapsed = max(time.monotonic() - self.started, 1e-3)
         parts = [
             f"{counts['done']} done",
@@ -248,6 +251,8 @@ class BatchView:
             f"{counts['failed']} failed",
             f"{counts['queued']} queued",
         ]
+        if counts["pending"]:
+            parts.append(f"{counts['pending']} still pending")
         if counts["skipped"]:
             parts.append(f"{counts['skipped']} skipped")
         if counts["interrupted"]:
@@ -326,8 +331,8 @@ class RowView:
         row = self._view.move(self._index, "waiting")
         row.job_id = job_id
         row.detail = "reused from the ledger" if reused_at is not None else "submitted"
-        verb = "reusing" if reused_at is not None else "created"
-        self._view._line(f"job {job_id} {verb} for {row.label}")
+        said = f"reusing job {job_id}" if reused_at is not None else f"job {job_id} created"
+        self._view._line(f"{said} for {row.label}")
 
     def fetching(self, job_id: str) -> None:
         row = self._view.move(self._index, "waiting")
@@ -409,14 +414,17 @@ class TerminalReporter:
 
     def finished(self, summary: Summary) -> None:
         files = f" ({summary.files} files)" if summary.files > summary.done else ""
+        pending = [label for label, error in summary.failures if error.exit_code == ExitCode.PENDING]
+        waiting = f", {len(pending)} still pending" if pending else ""
         output.info(
-            f"{summary.done} done{files}, {len(summary.failures)} failed, {summary.skipped} skipped of "
-            f"{summary.total} in {summary.seconds:.1f} s"
+            f"{summary.done} done{files}, {len(summary.failures) - len(pending)} failed{waiting}, "
+            f"{summary.skipped} skipped of {summary.total} in {summary.seconds:.1f} s"
         )
         if self.records:
             return  # each failure is in its record on stdout, and was an error line on stderr
         for label, error in summary.failures:
-            output.info(f"  failed: {label}: {explain(error)[0]} (exit {error.exit_code})", always=True)
+            state = "pending" if error.exit_code == ExitCode.PENDING else "failed"
+            output.info(f"  {state}: {label}: {explain(error)[0]} (exit {error.exit_code})", always=True)
 
 
 class SubmitReporter(TerminalReporter):

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from stt_cli.core import defaults as s
 from stt_cli.core.config import DEFAULT_BASE_URL, config_file, load_config
-from stt_cli.core.defaults import DURATION_EXAMPLES, parse_duration
+from stt_cli.core.defaults import DURATION_EXAMPLES, parse_duration, shown_duration
 from stt_cli.errors import AuthError, Fix, Origin, UsageError
 
 BASE_URL_ENV_VARS = ("AIML_API_BASE", "AIMLAPI_API_BASE")
@@ -197,7 +197,9 @@ def find_setting(raw_key: str) -> Setting:
 def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
     """A value from the command line (where=None), the environment or the file, checked and typed."""
     example = shlex.quote(str(setting.default)) if setting.default is not None else "VALUE"
-    to_fix: dict[str, Any] = {"fix": Fix.SETTING, "key": setting.key, "example": example}
+    if setting.key in DURATION_SETTINGS and isinstance(setting.default, (int, float)):
+        example = shown_duration(setting.default)
+    to_fix: dict[str, Any] = {"fix": Fix.SETTING, "key": setting.key, "example": example, "where": where}
     origin = f" (set by {where})" if where else ""
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise UsageError(f"{setting.key} = {raw!r} is not a {setting.kind.__name__}{origin}", **to_fix)
@@ -213,7 +215,7 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
         if setting.key == "format":
             return _formats(text, what, origin)
         if setting.choices and text.lower() not in setting.choices:
-            raise UsageError(f"{what} is not a choice{origin}", f"use one of: {', '.join(setting.choices)}")
+            raise UsageError(f"{what} is not a choice{origin}", f"use one of: {', '.join(setting.choices)}", **to_fix)
         if setting.key == "base_url":
             validate_base_url(Resolved(text, where or "the command line"))
         return text.lower() if setting.choices else text
@@ -221,7 +223,8 @@ def parse_setting(setting: Setting, raw: Any, where: str | None) -> Any:
         try:
             value: int | float = parse_duration(raw if isinstance(raw, (int, float)) else text)
         except ValueError as exc:
-            raise UsageError(f"{what} is not a duration: {exc}{origin}", f"write e.g. {DURATION_EXAMPLES}") from None
+            written = f"a duration is written e.g. {DURATION_EXAMPLES}"
+            raise UsageError(f"{what} is not a duration: {exc}{origin}", written, **to_fix) from None
     else:
         try:
             value = int(text) if setting.kind is int else float(text)

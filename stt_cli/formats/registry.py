@@ -68,6 +68,7 @@ FORMATS: dict[str, FormatSpec] = {
 }
 NAMES = tuple(FORMATS)
 ALL = "all"  # -f all: every format
+ALIASES = {"txt": "text", "markdown": "md", "webvtt": "vtt"}  # what people type for a format, by its extension
 
 
 def split_formats(raw: str) -> tuple[str, ...]:
@@ -77,6 +78,7 @@ def split_formats(raw: str) -> tuple[str, ...]:
         name = part.strip().lower()
         if not name:
             continue  # "srt,,vtt" or a trailing comma
+        name = ALIASES.get(name, name)
         if name == ALL:
             names.extend(NAMES)
         elif name in FORMATS:

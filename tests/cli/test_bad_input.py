@@ -221,3 +221,11 @@ def test_a_tilde_naming_no_user_is_a_plain_name_not_a_crash(cli, emulator: Emula
         result = cli(*args)
         assert result.exit_code == 2, (args, result.stderr)
         assert "unexpected" not in result.stderr and result.stderr.startswith("error: ")
+
+
+def test_a_file_named_like_an_option_is_told_how_to_be_named(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    Path("-x.wav").write_bytes(talk.read_bytes())
+    result = cli("run", "-x.wav")
+    assert result.exit_code == 2 and "No such option: -x" in result.stderr
+    assert "write it as ./-x.wav" in result.stderr and emulator.requests() == []
+    assert cli("run", "./-x.wav").exit_code == 0

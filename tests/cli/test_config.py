@@ -256,3 +256,15 @@ def test_a_value_that_starts_with_a_dash_is_a_value_not_an_option(cli) -> None:
     result = cli("config", "set", "poll-interval", "-3")
     assert result.exit_code == 2
     assert "below its minimum" in result.stderr and "No such option" not in result.stderr
+
+
+def test_a_bad_value_in_the_file_is_listed_and_its_error_says_how_to_fix_it(cli, emulator, talk: Path) -> None:  # type: ignore[no-untyped-def]
+    config_file().parent.mkdir(parents=True)
+    config_file().write_text('timeout = "5x"\n')
+    listed = cli("config", "list")
+    assert listed.exit_code == 0
+    assert re.search(r"^timeout\s+\(not usable\)", listed.stdout, re.M) and "is not a duration" in listed.stderr
+    run = cli("run", str(talk))
+    assert run.exit_code == 2 and emulator.requests() == []
+    assert "`stt config set timeout 1h`, or `stt config unset timeout`" in run.stderr
+    assert "config file" in run.stderr

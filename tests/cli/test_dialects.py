@@ -250,3 +250,15 @@ def test_a_result_stt_cannot_read_is_exit_5_and_kept_for_fetch_json(cli, emulato
     kept = cli("fetch", job_id, "-f", "json")
     assert kept.exit_code == 0 and json.loads(kept.stdout)["odd"] == [1]
     assert len(emulator.polls()) == polls  # from the ledger, no request
+
+
+def test_a_rejected_unchecked_model_is_named_with_where_it_came_from(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    flag = cli("submit", str(talk), "--model-unchecked", "whisper-foo")
+    assert flag.exit_code == 4
+    assert "'whisper-foo' was sent unchecked (from --model-unchecked)" in flag.stderr
+    assert cli("config", "set", "model-unchecked", "whisper-bar").exit_code == 0
+    stored = cli("submit", str(talk), "--resubmit")
+    assert stored.exit_code == 4
+    assert "'whisper-bar' was sent unchecked (model_unchecked = \"whisper-bar\" in" in stored.stderr
+    checked = cli("submit", str(talk), "-m", "nova-3", "--param", "bogus=1", "--resubmit")
+    assert "sent unchecked" not in checked.stderr  # a known model: the hint is the usual one

@@ -19,6 +19,7 @@ from conftest import SAMPLE_TEXT, EmulatorHandle
         ("talk.md", "# "),
         ("TALK.SRT", "1\n00:00:00,300 --> "),  # any case
         ("transcript", SAMPLE_TEXT),  # no extension: the default format
+        (".srt", "1\n00:00:00,300 --> "),  # a name that is all extension is that format
     ],
 )
 def test_run_writes_the_format_the_file_name_says(
@@ -96,3 +97,8 @@ def test_fetch_follows_the_same_rule(cli, emulator: EmulatorHandle, talk: Path) 
     assert unknown.exit_code == 2 and ".docx" in unknown.stderr
     assert len(emulator.requests()) == before  # neither asked the service
     assert not Path("talk.srt").exists() and not Path("talk.docx").exists()
+
+
+def test_a_format_may_be_named_by_its_extension(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    assert cli("run", str(talk), "-f", "txt").stdout == SAMPLE_TEXT + "\n"
+    assert cli("run", str(talk), "-f", "txt", "-o", "t.txt").exit_code == 0

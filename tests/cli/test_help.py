@@ -112,3 +112,8 @@ def test_an_unknown_topic_suggests_the_nearest(cli) -> None:  # type: ignore[no-
     result = cli("help", "envirnment")
     assert result.exit_code == 2 and result.stdout == ""
     assert "did you mean environment?" in result.stderr and "exit-codes" in result.stderr
+
+
+@pytest.mark.parametrize(("typed", "topic"), [("format", "formats"), ("exit", "exit-codes"), ("env", "environment")])
+def test_a_topic_may_be_named_by_its_beginning(cli, typed: str, topic: str) -> None:  # type: ignore[no-untyped-def]
+    assert cli("help", typed).stdout == cli("help", topic).stdout != ""

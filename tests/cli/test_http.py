@@ -153,3 +153,14 @@ def test_a_job_the_service_forgot_is_still_a_job_problem(cli, emulator: Emulator
     result = cli("status", "no-such-job")
     assert result.exit_code == 4
     assert "job no-such-job was not found (HTTP 404)" in result.stderr and "base URL" not in result.stderr
+
+
+def test_the_base_url_fix_replaces_a_wrong_path_where_it_was_set(
+    cli, emulator: EmulatorHandle, talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = emulator.base_url.removesuffix("/v1")
+    other = cli("run", str(talk), "--base-url", f"{root}/v2")
+    assert other.exit_code == 4 and f"--base-url {root}/v1" in other.stderr and "/v2/v1" not in other.stderr
+    monkeypatch.setenv("AIML_API_BASE", root)
+    env = cli("run", str(talk))
+    assert env.exit_code == 4 and f"export AIML_API_BASE={root}/v1" in env.stderr

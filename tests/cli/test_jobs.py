@@ -73,7 +73,7 @@ def test_refresh_asks_the_service_about_pending_jobs_only(cli, emulator: Emulato
     before = len(emulator.polls())
     refreshed = cli("jobs", "--refresh")
     assert refreshed.exit_code == 0, refreshed.stderr
-    assert "asked the service about 1 pending job(s)" in refreshed.stderr
+    assert "1 of 1 pending job(s) answered" in refreshed.stderr
     [asked] = emulator.polls()[before:]
     assert asked["path"] == f"/v1/stt/{pending}"
     row = next(line for line in refreshed.stdout.splitlines() if line.startswith(pending[:8]))

@@ -390,3 +390,17 @@ def test_a_job_reused_for_another_copy_of_the_audio_keeps_that_copy_s_file_name(
     assert [p.name for p in out.iterdir()] == ["a.srt"] and "already holds this result" in again.stderr
     skipped = cli("run", str(copy), "-f", "srt", "--output-dir", str(out), "--skip-existing")
     assert "skipped" in skipped.stderr and len(emulator.creates()) == 1
+
+
+def test_a_batch_cut_short_by_its_timeout_says_still_pending_not_failed(
+    cli, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    from conftest import write_wav
+
+    emulator.next_job(processing_time=60)  # the first job created stays queued; the other finishes at once
+    sources = [str(write_wav(tmp_path / "in" / f"p{n}.wav", 1.0 + n / 10)) for n in range(2)]
+    result = cli("run", *sources, "--output-dir", "out", "--timeout", "1", "--concurrency", "1")
+    assert result.exit_code == 7
+    assert "1 done, 0 failed, 1 still pending, 0 skipped of 2" in result.stderr
+    [pending] = [line for line in result.stderr.splitlines() if line.startswith("pending ")]
+    assert pending.count("stt fetch") == 1 and "--output-dir out" in pending  # the resume command once, not twice

@@ -114,14 +114,14 @@ def test_no_wait_prints_a_fetch_for_later_with_stdout_as_the_original(emulator: 
     assert pasted.stdout == _stt(env, tmp_path, "fetch", job, "-f", "json").stdout
 
 
-def test_a_failed_batch_item_prints_a_fetch_to_its_own_file(emulator: EmulatorHandle, tmp_path: Path) -> None:
+def test_a_pending_batch_item_prints_a_fetch_to_its_own_file(emulator: EmulatorHandle, tmp_path: Path) -> None:
     env = _env(emulator, tmp_path)
     sources = [str(write_wav(tmp_path / "in" / f"r{n}.wav", 1.0 + n / 10)) for n in range(2)]
     emulator.next_job(processing_time=60)
     batch = _stt(env, tmp_path, "run", *sources, "-f", "srt", "--output-dir", "out", "--timeout", "1")
     assert batch.returncode == 7, batch.stderr
-    [line] = [line for line in batch.stderr.splitlines() if line.startswith("failed ")]
-    command = re.search(r"\(job \S+: (stt fetch [^)]*)\)", line)
+    [line] = [line for line in batch.stderr.splitlines() if line.startswith("pending ")]
+    command = re.search(r"\(resume with: (stt fetch [^)]*)\)", line)
     assert command is not None, line
     emulator.advance(120)
     pasted = _paste(command.group(1), env, tmp_path)

@@ -36,8 +36,9 @@ def help_command(topic: TopicArg = None) -> int:
         output.data("  " + ", ".join(COMMANDS) + "\n")
         return 0
     name = topic.strip().lower().replace("_", "-")
-    if name in ("exit-code", "exitcodes", "exit", "codes", "env"):
-        name = {"env": "environment"}.get(name, "exit-codes")
+    starting = [topic_name for topic_name in TOPICS if topic_name.startswith(name) or name.startswith(topic_name)]
+    if name not in TOPICS and len(starting) == 1 and len(name) >= 3:  # env, exit, format, model: the one it begins
+        name = starting[0]
     if name in TOPICS:
         output.data(TOPICS[name][1]() + "\n")
         return 0

@@ -57,7 +57,7 @@ def jobs(
     if refresh:
         (records, unknown, short), asked = usecase.refresh_jobs(limit, status, connect=conn, warn=output.warn)
         elsewhere = f"; {asked.elsewhere} of another base URL not asked" if asked.elsewhere else ""
-        output.info(f"asked the service about {asked.asked} pending job(s){elsewhere}")
+        output.info(f"{asked.asked - asked.failed} of {asked.asked} pending job(s) answered{elsewhere}")
     else:
         records, unknown, short = usecase.list_jobs(limit, status)
     for create in unknown:  # on stderr: stdout stays the table or the JSON lines

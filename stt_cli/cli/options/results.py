@@ -49,8 +49,9 @@ def output_formats(raw: str, output: str | None, given: bool) -> tuple[str, ...]
     formats = parse_formats(raw)
     if output is None or is_stdout(output) or len(formats) > 1:
         return formats  # stdout, or -o STEM for several formats (STEM.srt, STEM.vtt)
-    suffix = PurePath(output).suffix
-    named = by_extension(suffix) if suffix else None
+    name = PurePath(output).name
+    suffix = PurePath(output).suffix or (name if name.startswith(".") and name.count(".") == 1 else "")
+    named = by_extension(suffix) if suffix else None  # `-o .srt`: a name that is all extension is that format
     if given:
         if named is not None and named != formats[0]:
             raise UsageError(

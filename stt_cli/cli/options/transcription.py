@@ -12,7 +12,7 @@ from stt_cli.api.dialects import FLAGS, Flag, encode, families_with
 from stt_cli.api.wire import OptionValue
 from stt_cli.cli.build import Group, Opt
 from stt_cli.cli.help import TRANSCRIPTION
-from stt_cli.cli.options.model_choice import blame, choose
+from stt_cli.cli.options.model_choice import FILE, blame, choose
 from stt_cli.cli.options.values import Mode, finite
 from stt_cli.cli.spelling import option_flag as flag_name
 from stt_cli.core.options import Request
@@ -145,6 +145,11 @@ def build_request(values: dict[str, Any]) -> Request:
     finite(values, "utt_split", "temperature")
     choice = choose(values.pop("model"), values.pop("model_unchecked"))
     model = choice.model
+    if not choice.checked:
+        from stt_cli.cli import hints  # lazy for start-up: stt run --help
+
+        named = choice.origin.where if choice.origin.level == FILE else f"from {choice.origin.where}"
+        hints.unchecked_model(model, named)
     params = values.pop("param") or []
     try:
         options, warnings = encode(model, values)

@@ -41,10 +41,17 @@ class Stored(NamedTuple):
 
 
 def listing() -> tuple[list[Row], list[str]]:
-    """Every setting's value and where it comes from, and the file's warnings (unknown keys)."""
+    """Every setting's value and where it comes from, and warnings: the file's unknown keys, and each value no
+    command could use (listed as its error: the list is where a bad value is looked for)."""
     config = load_config()
-    rows = [Row(setting, *effective(setting.key, config)) for setting in settings_table().values()]
-    return rows, unknown_keys(config)
+    rows, warnings = [], unknown_keys(config)
+    for setting in settings_table().values():
+        try:
+            rows.append(Row(setting, *effective(setting.key, config)))
+        except UsageError as exc:
+            rows.append(Row(setting, "(not usable)", "error"))
+            warnings.append(exc.message)
+    return rows, warnings
 
 
 def value_of(key: str) -> Any:
