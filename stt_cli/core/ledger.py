@@ -692,40 +692,10 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
 
 
 def _parse_record(row: tuple[Any, ...]) -> JobRecord:
-    (
-        job_id,
-        host,
-        created,
-        updated,
-        source,
-        size,
-        sha,
-        model,
-        options,
-        status,
-        error,
-        outputs,
-        seconds,
-        seen,
-        result,
-    ) = row
-    return JobRecord(
-        job_id,
-        host,
-        created,
-        updated,
-        source,
-        size,
-        sha,
-        model,
-        json.loads(options),
-        status,
-        error,
-        json.loads(outputs),
-        seconds,
-        seen,
-        json.loads(result) if result else None,
-    )
+    """A row of _COLUMNS and its result as a JobRecord: its JSON fields read (options, outputs, result)."""
+    *plain, options, status, error, outputs, seconds, seen, result = row
+    parsed = [json.loads(options), status, error, json.loads(outputs), seconds, seen, json.loads(result or "null")]
+    return JobRecord._make([*plain, *parsed])
 
 
 def _migrate(db: sqlite3.Connection) -> None:
