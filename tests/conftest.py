@@ -122,6 +122,21 @@ class EmulatorHandle:
     def creates(self) -> list[dict[str, Any]]:
         return [r for r in self.requests() if r.get("kind") == "create"]
 
+    def state(self) -> dict[str, Any]:
+        """Everything a request could change in the emulator, read under its lock: two equal snapshots mean
+        nothing was reset, scripted, created, logged or stopped in between."""
+        state = self.server.state
+        with state.lock:
+            thread = self.server._thread
+            return {
+                "requests": json.dumps(state.requests, sort_keys=True),
+                "jobs": sorted(state.jobs),
+                "faults": {k: list(v) for k, v in state.faults.items()},
+                "next_job": dict(state.next_job),
+                "skew": state.skew,
+                "serving": thread is not None and thread.is_alive(),
+            }
+
     def polls(self) -> list[dict[str, Any]]:
         return [r for r in self.requests() if r["method"] == "GET" and r["path"].startswith("/v1/stt/")]
 

@@ -81,19 +81,6 @@ def port(emulator: EmulatorHandle) -> int:
     return int(emulator.server.httpd.server_address[1])
 
 
-def state_of(emulator: EmulatorHandle) -> dict[str, Any]:
-    state = emulator.server.state
-    with state.lock:
-        return {
-            "requests": json.dumps(state.requests, sort_keys=True),
-            "jobs": sorted(state.jobs),
-            "faults": {k: list(v) for k, v in state.faults.items()},
-            "next_job": dict(state.next_job),
-            "skew": state.skew,
-            "serving": emulator.server._thread is not None and emulator.server._thread.is_alive(),
-        }
-
-
 ATTEMPTS = [
     ("POST", "/_emulator/reset", b"{}"),
     ("POST", "/_emulator/faults", b'{"endpoint": "create", "responses": [{"status": 500}]}'),
@@ -129,10 +116,10 @@ def refused(status: int, body: Any, expected: int, job: str) -> None:
 def test_dns_rebinding_is_refused(seeded: tuple[EmulatorHandle, str], index: int, host: str) -> None:
     """A hostile name that now resolves to 127.0.0.1 reaches the port with its own name in Host: 421."""
     emulator, job = seeded
-    before = state_of(emulator)
+    before = emulator.state()
     status, body = attempt(emulator, job, index, host=host.replace("PORT", str(port(emulator))))
     refused(status, body, 421, job)
-    assert state_of(emulator) == before
+    assert emulator.state() == before
 
 
 @pytest.mark.parametrize(
@@ -171,11 +158,11 @@ def test_a_request_without_one_host_is_refused(emulator: EmulatorHandle) -> None
 )
 def test_web_pages_are_refused(seeded: tuple[EmulatorHandle, str], index: int, headers: dict[str, str]) -> None:
     emulator, job = seeded
-    before = state_of(emulator)
+    before = emulator.state()
     headers = {name: value.replace("PORT", str(port(emulator))) for name, value in headers.items()}
     status, body = attempt(emulator, job, index, headers=headers)
     refused(status, body, 403, job)
-    assert state_of(emulator) == before
+    assert emulator.state() == before
 
 
 def test_a_typed_address_is_answered(emulator: EmulatorHandle) -> None:
@@ -188,11 +175,11 @@ def test_a_typed_address_is_answered(emulator: EmulatorHandle) -> None:
 @pytest.mark.parametrize("origin", [{"Origin": "http://127.0.0.1:9"}, {}])
 def test_preflights_are_refused(seeded: tuple[EmulatorHandle, str], origin: dict[str, str]) -> None:
     emulator, job = seeded
-    before = state_of(emulator)
+    before = emulator.state()
     headers = {**origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
     status, body = send(emulator, "OPTIONS", "/_emulator/reset", headers=headers)
     refused(status, body, 403, job)
-    assert state_of(emulator) == before
+    assert emulator.state() == before
 
 
 def test_a_fault_cannot_make_an_answer_readable_by_a_page(emulator: EmulatorHandle) -> None:

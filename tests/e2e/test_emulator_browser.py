@@ -133,19 +133,6 @@ def seed(emulator: EmulatorHandle) -> str:
     return job
 
 
-def state_of(emulator: EmulatorHandle) -> dict[str, Any]:
-    state = emulator.server.state
-    with state.lock:
-        return {
-            "requests": json.dumps(state.requests, sort_keys=True),
-            "jobs": sorted(state.jobs),
-            "faults": {k: list(v) for k, v in state.faults.items()},
-            "next_job": dict(state.next_job),
-            "skew": state.skew,
-            "serving": emulator.server._thread is not None and emulator.server._thread.is_alive(),
-        }
-
-
 CROSS_ORIGIN_PAGE = """<!doctype html><html><body>
 <iframe name="sink" id="sink"></iframe>
 <form id="f1" method="post" target="sink" enctype="text/plain" action="EMU/_emulator/reset">
@@ -207,7 +194,7 @@ def test_a_page_on_another_loopback_port_changes_nothing_and_reads_nothing(
     emulator: EmulatorHandle, browser: Callable[..., None]
 ) -> None:
     job = seed(emulator)
-    before = state_of(emulator)
+    before = emulator.state()
     connections = emulator.server.httpd.accepted
     root = emulator.root
     page = PageServer({"/cross": CROSS_ORIGIN_PAGE.replace("EMU", root).replace("JOB", job)})
@@ -216,7 +203,7 @@ def test_a_page_on_another_loopback_port_changes_nothing_and_reads_nothing(
         results = page.wait("cross")
     finally:
         page.close()
-    assert state_of(emulator) == before  # not reset, no fault, no job, no log entry, not stopped
+    assert emulator.state() == before  # not reset, no fault, no job, no log entry, not stopped
     # every request reached the emulator (and was refused): a refusal closes its connection
     assert emulator.server.httpd.accepted - connections >= 17, results  # 17 requests, each on its own
     for name in ("read-log", "read-info", "read-result", "read-log-credentials"):
@@ -282,10 +269,10 @@ def test_dns_rebinding_in_a_real_browser_reads_nothing_and_changes_nothing(brows
         emulator = EmulatorHandle(server)
         reporter.wait("rebound")
         job = seed(emulator)
-        before = state_of(emulator)
+        before = emulator.state()
         reporter.go.set()
         stolen = reporter.wait("stolen")
-        assert state_of(emulator) == before
+        assert emulator.state() == before
     finally:
         reporter.close()
         if server is not None:

@@ -188,10 +188,15 @@ class Transcription:
         return found.id if found is not None else None
 
 
+def _cut_creates(tracked: list[Tracked]) -> str:
+    """What a cancelled batch says of the creates it cut off after their whole body went out."""
+    maybe = [t for t in tracked if t.sent_whole and not t.job_id]
+    return f"{len(maybe)} create(s) sent whole may have made one" if maybe else ""
+
+
 def _run_stopped(tracked: list[Tracked]) -> Interrupted:
     created = [t for t in tracked if t.job_id and not t.finished]
-    maybe = [t for t in tracked if t.sent_whole and not t.job_id]
-    unknown = f", and {len(maybe)} create(s) sent whole may have made one" if maybe else ""
+    unknown = f", and {cut}" if (cut := _cut_creates(tracked)) else ""
     return Interrupted(
         f"interrupted; {len(created)} job(s) go on running on the server{unknown}",
         "run the same command again: finished and pending jobs are reused, creates cut off are sent again "
@@ -251,8 +256,7 @@ def run(
 
 def _submit_stopped(tracked: list[Tracked]) -> Interrupted:
     done = sum(1 for t in tracked if t.job_id)
-    maybe = [t for t in tracked if t.sent_whole and not t.job_id]
-    unknown = f"; {len(maybe)} create(s) sent whole may have made one" if maybe else ""
+    unknown = f"; {cut}" if (cut := _cut_creates(tracked)) else ""
     return Interrupted(
         f"interrupted; {done} job(s) were submitted{unknown}",
         "run the same command again: the jobs already submitted are reused, creates cut off are sent again "
