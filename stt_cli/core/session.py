@@ -42,6 +42,12 @@ class Session:
                 self._client = self._make_client()
             return self._client
 
+    def abort(self) -> None:
+        """End the requests in flight (a cancelled batch); with no client made yet, there are none."""
+        with self._lock:
+            if self._client is not None:
+                self._client.abort()
+
     def close(self) -> None:
         with self._lock:
             if self._client is not None:

@@ -162,3 +162,16 @@ def test_a_kept_result_is_fetched_with_no_key_and_no_request(
     refreshed = cli("fetch", job, "--refresh")  # asking the service needs the key: said before anything is done
     assert refreshed.exit_code == 3 and "no API key found" in refreshed.stderr
     assert len(emulator.requests()) == asked
+
+
+def test_several_kept_results_are_fetched_with_no_key(
+    cli, emulator: EmulatorHandle, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    ids = _submitted(cli, emulator, tmp_path, 2)
+    assert cli("fetch", *ids, "--output-dir", "first").exit_code == 0
+    asked = len(emulator.requests())
+    monkeypatch.delenv("AIML_API_KEY")
+    kept = cli("fetch", *ids, "-f", "srt", "--output-dir", "again")
+    assert kept.exit_code == 0, kept.stderr
+    assert sorted(p.name for p in Path("again").iterdir()) == ["in0.srt", "in1.srt"]
+    assert len(emulator.requests()) == asked

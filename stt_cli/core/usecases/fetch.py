@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from stt_cli.api.client import JobGone
 from stt_cli.api.wire import audio_seconds
@@ -52,6 +52,15 @@ def job_ids(raw: list[str]) -> list[str]:
     return list(dict.fromkeys(job.strip() for job in ids))
 
 
+class Known(NamedTuple):
+    """What the ledger knows of a job to fetch: its source (its id for a job from elsewhere), its model, and
+    whether its result is kept."""
+
+    source: str
+    model: str | None
+    kept: bool
+
+
 class Fetching:
     """One fetch's jobs: where each one's result goes, and each one's result (kept, or waited for) written."""
 
@@ -59,6 +68,7 @@ class Fetching:
         self.delivery = delivery
         self.no_wait = no_wait
         self.refresh = refresh
+        self._known: dict[str, Known] = {}  # what the ledger said of each job when it was first looked up
 
     def plan(self, jobs: list[str]) -> list[Targets]:
         """Where each job's results go, checked before anything is asked: -o PATH or stdout for one job; with
@@ -69,7 +79,7 @@ class Fetching:
         if out.output_dir is None:
             return [files_only({fmt: fetch_target(ledger, job, out, fmt) for fmt in out.formats}) for job in jobs]
         self.delivery.make_output_dir()
-        sources = [self.described(job)[0] for job in jobs]
+        sources = [self.known(job).source for job in jobs]
         named = [
             named_after_record(source) if source != job else Named(job, job)
             for source, job in zip(sources, jobs, strict=True)
@@ -89,17 +99,18 @@ class Fetching:
         }
         return [{fmt: by_format[fmt][index].path for fmt in out.formats} for index in range(len(jobs))]
 
-    def kept(self, job: str) -> bool:
-        """Whether the ledger holds this job's result (fetched again with no key and no request)."""
-        sess = self.delivery.sess
-        known = sess.ledger.get(job, sess.host)
-        return known is not None and known.result is not None
-
-    def described(self, job: str) -> tuple[str, str | None]:
-        """A job's source and model as the ledger knows them (a job submitted elsewhere: its id, no model)."""
-        sess = self.delivery.sess
-        known = sess.ledger.get(job, sess.host)
-        return (known.source, known.model) if known is not None else (job, None)
+    def known(self, job: str) -> Known:
+        """A job's source, model and whether its result is kept, as the ledger said when first asked (a job
+        submitted elsewhere: its id, no model, nothing kept); looked up once a run, the result not held."""
+        if job not in self._known:
+            sess = self.delivery.sess
+            record = sess.ledger.get(job, sess.host)
+            self._known[job] = (
+                Known(record.source, record.model, record.result is not None)
+                if record is not None
+                else Known(job, None, False)
+            )
+        return self._known[job]
 
     def fetch(self, job: str, targets: Targets, item: Tracked) -> Delivered:
         """One job's result written to its targets."""
@@ -118,7 +129,7 @@ class Fetching:
                     raise
                 self.delivery.reporter.warn(f"{gone.message}; showing the result the ledger kept")
                 payload = kept.result
-        source = self.described(job)[0]
+        source = self.known(job).source
         return Delivered(job, audio_seconds(payload), self.delivery.deliver(job, targets, payload, item, source))
 
 
@@ -156,13 +167,12 @@ def fetch(
         fetching = Fetching(Delivery(sess, out, waiting, reporter, batch.sleep), no_wait=no_wait, refresh=refresh)
         planned = fetching.plan(jobs)  # every destination checked before anything is asked
         refuse_stdout_under_records(reporter, planned)
-        described = [fetching.described(job) for job in jobs]
-        if refresh or any(not fetching.kept(job) for job in jobs):
+        if refresh or any(not fetching.known(job).kept for job in jobs):
             sess.client  # noqa: B018 - the service will be asked: a missing key is said now, before any work
 
         def work(index: int, item: Tracked) -> int:
             job, paths = jobs[index], planned[index]
-            label, model = described[index]
+            label, model, _ = fetching.known(job)
             return with_record(reporter, label, model, paths, item, lambda: fetching.fetch(job, paths, item)).files
 
         if len(jobs) == 1:
@@ -177,7 +187,7 @@ def fetch(
             )
 
         summary = batch.many(
-            [Item(job) for job in jobs], work, view=reporter.batch(jobs), on_cancel=sess.client.abort, stopped=stopped
+            [Item(job) for job in jobs], work, view=reporter.batch(jobs), on_cancel=sess.abort, stopped=stopped
         )
         reporter.finished(summary)
         return exit_code([error for _, error in summary.failures])

@@ -106,7 +106,7 @@ def refresh_jobs(limit: int, only: str | None, *, connect: Connect, warn: Warn) 
 
         failed: list[SttError] = []
         if mine:
-            outcomes = Pool(REFRESH_CONCURRENCY).run(mine, ask, on_cancel=sess.client.abort)
+            outcomes = Pool(REFRESH_CONCURRENCY).run(mine, ask, on_cancel=sess.abort)
             failed = [o.error for o in outcomes if o.error is not None]
         if failed:
             warn(

@@ -101,7 +101,7 @@ class Obtaining:
         from stt_cli.core.media.ffmpeg import stop_all  # lazy for start-up: stt run --help
 
         stop_all()
-        self.sess.client.abort()
+        self.sess.abort()
 
 
 class Transcription:
