@@ -14,8 +14,6 @@ from typing import Any
 from stt_cli.errors import UsageError
 
 DEFAULT_MODEL = "#g1_whisper-large"
-# An id the catalogue does not know is sent as it is; its options go under the fields of this model.
-FALLBACK_MODEL = DEFAULT_MODEL
 DEFAULT_UPLOAD_FIELD = "audio"  # the page's examples; see scripts/make_catalogue.py for gpt-4o's `file`
 
 
