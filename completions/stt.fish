@@ -7,10 +7,10 @@ set -g __stt_subs_root run submit status fetch jobs models config auth completio
 set -g __stt_vals_root
 set -g __stt_args_root
 set -g __stt_subs_run
-set -g __stt_vals_run --max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key
+set -g __stt_vals_run --max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --param-json -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key
 set -g __stt_args_run file...
 set -g __stt_subs_submit
-set -g __stt_vals_submit --max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key
+set -g __stt_vals_submit --max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --param-json --base-url --api-key
 set -g __stt_args_submit file...
 set -g __stt_subs_status
 set -g __stt_vals_status --base-url --api-key
@@ -217,7 +217,8 @@ complete -c stt -n '__stt_at run' -l custom-intent-mode -x -a 'strict extended' 
 complete -c stt -n '__stt_at run' -l tag -x -d 'A usage label, echoed in the result\'s metadata (repeatable) [Whisper, Nova-2, Nova-3]'
 complete -c stt -n '__stt_at run' -l extra -x -d 'KEY:VALUE echoed in the result\'s metadata (repeatable) [Whisper, Nova-2, Nova-3]'
 complete -c stt -n '__stt_at run' -l temperature -x -d 'Sampling temperature of the model [OpenAI, Microsoft]'
-complete -c stt -n '__stt_at run' -l param -x -d 'Any API field, sent as it is (repeatable); true/false, numbers and JSON are typed, the rest sent as text'
+complete -c stt -n '__stt_at run' -l param -x -d 'Any API field of the model (repeatable: a list); typed as its schema says: JSON (numbers, true/false, [lists], {objects}) where the field takes it, else text'
+complete -c stt -n '__stt_at run' -l param-json -x -d 'Any API field as this JSON value, whatever its schema says (repeatable: a list)'
 complete -c stt -n '__stt_at run' -s f -l format -x -a 'text json srt vtt tsv md all' -d 'Result format: text|json|srt|vtt|tsv|md, a comma list (srt,vtt) or all'
 complete -c stt -n '__stt_at run' -s o -l output -r -F -d 'Write the result to PATH (- for stdout); without -f, its extension (.srt, ...) picks the format'
 complete -c stt -n '__stt_at run' -l output-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'Write each result to DIR/<name>.<ext> (DIR made if missing)'
@@ -285,7 +286,8 @@ complete -c stt -n '__stt_at submit' -l custom-intent-mode -x -a 'strict extende
 complete -c stt -n '__stt_at submit' -l tag -x -d 'A usage label, echoed in the result\'s metadata (repeatable) [Whisper, Nova-2, Nova-3]'
 complete -c stt -n '__stt_at submit' -l extra -x -d 'KEY:VALUE echoed in the result\'s metadata (repeatable) [Whisper, Nova-2, Nova-3]'
 complete -c stt -n '__stt_at submit' -l temperature -x -d 'Sampling temperature of the model [OpenAI, Microsoft]'
-complete -c stt -n '__stt_at submit' -l param -x -d 'Any API field, sent as it is (repeatable); true/false, numbers and JSON are typed, the rest sent as text'
+complete -c stt -n '__stt_at submit' -l param -x -d 'Any API field of the model (repeatable: a list); typed as its schema says: JSON (numbers, true/false, [lists], {objects}) where the field takes it, else text'
+complete -c stt -n '__stt_at submit' -l param-json -x -d 'Any API field as this JSON value, whatever its schema says (repeatable: a list)'
 complete -c stt -n '__stt_at submit' -l base-url -x -d 'API base URL [env: AIML_API_BASE]'
 complete -c stt -n '__stt_at submit' -l api-key -x -d 'API key [env: AIML_API_KEY]; prefer the env var or `stt auth login`'
 complete -c stt -n '__stt_at submit' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'

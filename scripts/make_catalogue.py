@@ -89,7 +89,8 @@ UPLOAD_FIELD_BY_SCHEMA = {"file": "file"}
 DEFAULT_UPLOAD_FIELD = "audio"
 SHAPES = ("deepgram", "assemblyai", "text")  # the result shapes stt_cli/formats/transcript.py reads
 KEPT_KEYWORDS = (
-    "type", "enum", "anyOf", "items", "minimum", "maximum", "nullable", "format", "properties", "required", "deprecated",
+    "type", "enum", "anyOf", "items", "minimum", "maximum", "nullable", "format", "properties", "required",
+    "deprecated",
 )  # fmt: skip
 # A description that limits a field to some models: "Available for universal model only." (the AssemblyAI schemas'
 # language_detection, in slam-1's schema too). Kept as `only_for`: stt and the emulator refuse it elsewhere.

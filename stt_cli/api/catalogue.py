@@ -109,6 +109,11 @@ def _names() -> dict[str, str]:
     return table
 
 
+def model_names() -> dict[str, str]:
+    """Every id and alias -> its id, exactly as spelled (canonical() is the forgiving lookup)."""
+    return dict(_names())
+
+
 @functools.cache
 def _folded() -> dict[str, str | None]:
     """Every id and alias in lower case -> its id; None where two ids would share it (no guess then)."""

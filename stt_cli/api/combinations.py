@@ -83,7 +83,8 @@ def check(model_id: str, fields: dict[str, Any]) -> list[Clash]:
         only = [str(m) for m in schema.get("only_for", [])]
         if only and not names & {m.casefold() for m in only}:
             takers = tuple(dict.fromkeys(canonical(m) or m for m in only))
-            found.append(Clash("only", (name,), entry.id, f"its schema says {name} is for {', '.join(only)} only", takers))
+            why = f"its schema says {name} is for {', '.join(only)} only"
+            found.append(Clash("only", (name,), entry.id, why, takers))
         if schema.get("deprecated") is True:
             found.append(Clash("deprecated", (name,), entry.id, f"its schema marks {name} deprecated"))
     for rule in RULES:

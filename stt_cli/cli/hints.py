@@ -58,7 +58,7 @@ def bad_json(key: str, raw: str, reason: str) -> UsageError:
     shown = raw if len(raw) <= 60 else raw[:57] + "..."
     return UsageError(
         f"--param-json {key}: {shown!r} is not valid JSON ({reason})",
-        "quote it for the shell, e.g. --param-json 'custom_spelling=[{\"from\": \"ai\", \"to\": \"AI\"}]'; "
+        'quote it for the shell, e.g. --param-json \'custom_spelling=[{"from": "ai", "to": "AI"}]\'; '
         "plain text goes with --param",
     )
 
@@ -79,7 +79,7 @@ def _option_of(field: str, setters: dict[str, str | None]) -> str:
 def _flag_for(model: str, field: str) -> str:
     """The option that sets a field of a model: its flag, or --param FIELD where no flag does."""
     from stt_cli.api.catalogue import model as catalogue_model  # lazy for start-up: read when a rule applies
-    from stt_cli.api.dialects import FLAGS, field_of
+    from stt_cli.api.dialects import FLAGS, field_of  # lazy for start-up: read when a rule applies
 
     entry = catalogue_model(model)
     key = next((f.key for f in FLAGS if entry is not None and field_of(entry, f) == field), None)

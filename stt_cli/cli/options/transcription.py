@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from stt_cli.api.catalogue import DEFAULT_MODEL, families
+from stt_cli.api.catalogue import model as catalogue_model
 from stt_cli.api.dialects import FLAGS, Flag, encode, families_with, fields_of
 from stt_cli.api.wire import OptionValue
 from stt_cli.cli.build import Group, Opt
@@ -143,9 +144,8 @@ def parse_param(item: str, flag: str = "--param") -> tuple[str, str]:
 
 def _raw_fields(values: dict[str, Any], model: str) -> tuple[dict[str, OptionValue], list[str]]:
     """The --param and --param-json fields, in the model's JSON types (api/params.py), and the keys given."""
-    from stt_cli.api.catalogue import model as catalogue_model  # lazy for start-up: stt run --help
-    from stt_cli.api.params import NotJson, read_json, typed_all
-    from stt_cli.cli import hints
+    from stt_cli.api.params import NotJson, read_json, typed_all  # lazy for start-up: stt run --help
+    from stt_cli.cli import hints  # lazy for start-up: stt run --help
 
     entry = catalogue_model(model)
     typed: dict[str, list[str]] = {}
@@ -174,7 +174,7 @@ def build_request(values: dict[str, Any]) -> Request:
     typed by its schema; combinations its documents rule out refused, deprecated ones warned of. Everything
     downstream (formats, upload field, the ledger's work key) sees that one id."""
     from stt_cli.api.combinations import check  # lazy for start-up: stt run --help
-    from stt_cli.cli import hints
+    from stt_cli.cli import hints  # lazy for start-up: stt run --help
 
     finite(values, "utt_split", "temperature")
     choice = choose(values.pop("model"), values.pop("model_unchecked"))

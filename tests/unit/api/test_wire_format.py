@@ -56,13 +56,19 @@ def test_server_message_forms() -> None:
 
 
 def test_form_encoding() -> None:
-    assert form_fields({"a": True, "b": False, "n": 1.5, "i": 2, "f": 3.0, "l": ["x", "y"], "s": "é"}) == [
+    """Lists as `name[]` fields (a list of one too: a server tells it from a string), objects as JSON text, a
+    null left out."""
+    options = {"a": True, "b": False, "n": 1.5, "i": 2, "f": 3.0, "l": ["x", "y"], "one": ["z"], "s": "é"}
+    assert form_fields({**options, "o": {"k": [1]}, "lo": [{"from": "a", "to": "b"}], "none": None}) == [
         ("a", "true"),
         ("b", "false"),
         ("n", "1.5"),
         ("i", "2"),
         ("f", "3"),
-        ("l", "x"),
-        ("l", "y"),
+        ("l[]", "x"),
+        ("l[]", "y"),
+        ("one[]", "z"),
         ("s", "é"),
+        ("o", '{"k":[1]}'),
+        ("lo[]", '{"from":"a","to":"b"}'),
     ]
