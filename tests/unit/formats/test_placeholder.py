@@ -155,7 +155,8 @@ def test_placeholders_fit_the_provider_s_fetch_schemas(model: str, envelope: str
         if "metadata" in result:
             jsonschema.validate(result["metadata"], shapes[0]["properties"]["metadata"])
         else:
-            jsonschema.validate(result, _mai_usage(shapes[2]) if model.startswith("microsoft/") else shapes[1 if aai else 2])
+            shape = _mai_usage(shapes[2]) if model.startswith("microsoft/") else shapes[1 if aai else 2]
+            jsonschema.validate(result, shape)
 
 
 def _mai_usage(text_shape: dict[str, object]) -> dict[str, object]:
