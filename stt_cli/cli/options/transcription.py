@@ -93,8 +93,8 @@ TRANSCRIPTION_OPTS = (
             typer.Option(
                 "--model-unchecked",
                 metavar="ID",
-                help="Send this model id as it is, unchecked: for a model newer than stt's list (its options go "
-                "under Whisper's field names)",
+                help="Send this model id as it is, unchecked: for a model newer than stt's list (its fields with "
+                "--param only, unchecked)",
                 rich_help_panel=TRANSCRIPTION,
                 show_default=False,
             ),
