@@ -242,6 +242,9 @@ def test_a_lone_form_field_where_the_schema_says_array_is_a_string_and_refused(
     assert _upload(emulator, talk, [("model", "#g1_whisper-large"), ("tag", "a"), ("tag", "b")])[0] == 200
     assert _upload(emulator, talk, [("model", "nova-3"), ("tag", "ci")])[0] == 200
     assert [c["options"]["tag"] for c in emulator.creates() if c["outcome"] == "created"] == [["a", "b"], "ci"]
+    # As the provider's SDK writes a list in a form (OpenAI's client, brackets format): a list of one.
+    assert _upload(emulator, talk, [("model", "aai/universal"), ("word_boost[]", "stt")])[0] == 200
+    assert emulator.creates()[-1]["options"] == {"word_boost": ["stt"]}
 
 
 def _upload(emulator: EmulatorHandle, talk: Path, fields: list[tuple[str, str]]) -> tuple[int, dict[str, Any]]:
