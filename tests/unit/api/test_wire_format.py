@@ -72,3 +72,20 @@ def test_form_encoding() -> None:
         ("o", '{"k":[1]}'),
         ("lo[]", '{"from":"a","to":"b"}'),
     ]
+
+
+@pytest.mark.parametrize(
+    "job_id",
+    [
+        "e3d46bba-7562-44a9-b440-504d940342a3",  # the Whisper page
+        "227b2ca6-72a6-4e82-906d-957ba03e470f",  # the slam-1 page
+        "a1b2c3d4-e5f6-7890-abcd-ef1234567890",  # the Nova-3 page
+        "RlLz0hRdAs9voL5Qi1Pzr",  # the gpt-4o page
+        "dzIgQQyw8KCfoI5clcbHZ",  # the gpt-4o-mini page
+        "XY3D-mYpFxC-WIx-Lv3wh",  # the MAI page
+        "V1StGXR8Z5jdHi6BmyT8k",  # the tracing page's x-inference-id
+        "_x4Pq0rS7tUvWyZ1a2b3c",  # a short id may start with "_"
+    ],
+)
+def test_every_id_shape_the_documents_show_is_taken(job_id: str) -> None:
+    assert parse_created({"generation_id": job_id, "status": "queued"}) == job_id
