@@ -253,10 +253,17 @@ def model_rows(entry: Model) -> list[dict[str, Any]]:
             "type": describe_type(schema),
             "schema": {k: v for k, v in schema.items() if k != "summary"},
             "flag": setters.get(name),
-            "summary": schema.get("summary", ""),
+            "summary": schema.get("summary", "") + _limits(schema),
         }
         for name, schema in entry.fields.items()
     ]
+
+
+def _limits(schema: dict[str, Any]) -> str:
+    """What the schema says of a field beyond its type: the models it is for, that it is deprecated."""
+    notes = [f"{', '.join(map(str, schema['only_for']))} only"] if schema.get("only_for") else []
+    notes += ["deprecated"] if schema.get("deprecated") is True else []
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def summary(entry: Model) -> dict[str, Any]:
