@@ -8,12 +8,12 @@ _stt_opts_root='-V --version --man -q --quiet -v --verbose -h --help'
 _stt_vals_root=''
 _stt_args_root=''
 _stt_subs_run=''
-_stt_opts_run='--json --max-size --from-file --recursive --audio-prep --dry-run --concurrency --skip-existing --resubmit -m --model --model-unchecked --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --force --max-line-width --max-lines --timestamps --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
-_stt_vals_run='--max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key'
+_stt_opts_run='--json --max-size --from-file --recursive --audio-prep --dry-run --concurrency --skip-existing --resubmit -m --model --model-unchecked --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --param-json -f --format -o --output --output-dir --force --max-line-width --max-lines --timestamps --no-speaker-labels --speaker-labels --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key -q --quiet -v --verbose -h --help'
+_stt_vals_run='--max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --param-json -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key'
 _stt_args_run='file...'
 _stt_subs_submit=''
-_stt_opts_submit='--json --max-size --from-file --recursive --audio-prep --dry-run --concurrency --skip-existing --resubmit -m --model --model-unchecked --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key -q --quiet -v --verbose -h --help'
-_stt_vals_submit='--max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key'
+_stt_opts_submit='--json --max-size --from-file --recursive --audio-prep --dry-run --concurrency --skip-existing --resubmit -m --model --model-unchecked --language --detect-language --no-punctuate --punctuate --smart-format --diarize --speakers-expected --diarize-version --paragraphs --utterances --utt-split --numerals --measurements --dictation --profanity-filter --filler-words --multi-channel --keywords --prompt --search --summarize --chapters --topics --detect-topics --intents --sentiment --detect-entities --redact-pii --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --param-json --base-url --api-key -q --quiet -v --verbose -h --help'
+_stt_vals_submit='--max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --param-json --base-url --api-key'
 _stt_args_submit='file...'
 _stt_subs_status=''
 _stt_opts_status='--json --base-url --api-key -q --quiet -v --verbose -h --help'
@@ -208,6 +208,7 @@ _stt() {
         'run|--extra') COMPREPLY=(); return ;;
         'run|--temperature') COMPREPLY=(); return ;;
         'run|--param') COMPREPLY=(); return ;;
+        'run|--param-json') COMPREPLY=(); return ;;
         'run|-f'|'run|--format') _stt_match 'text' 'json' 'srt' 'vtt' 'tsv' 'md' 'all'; return ;;
         'run|-o'|'run|--output') _stt_files; return ;;
         'run|--output-dir') _stt_dirs; return ;;
@@ -244,6 +245,7 @@ _stt() {
         'submit|--extra') COMPREPLY=(); return ;;
         'submit|--temperature') COMPREPLY=(); return ;;
         'submit|--param') COMPREPLY=(); return ;;
+        'submit|--param-json') COMPREPLY=(); return ;;
         'submit|--base-url') COMPREPLY=(); return ;;
         'submit|--api-key') COMPREPLY=(); return ;;
         'status|--base-url') COMPREPLY=(); return ;;

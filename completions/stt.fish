@@ -7,10 +7,10 @@ set -g __stt_subs_root run submit status fetch jobs models config auth completio
 set -g __stt_vals_root
 set -g __stt_args_root
 set -g __stt_subs_run
-set -g __stt_vals_run --max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key
+set -g __stt_vals_run --max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --param-json -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key
 set -g __stt_args_run file...
 set -g __stt_subs_submit
-set -g __stt_vals_submit --max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --base-url --api-key
+set -g __stt_vals_submit --max-size --from-file --audio-prep --concurrency -m --model --model-unchecked --language --speakers-expected --diarize-version --utt-split --keywords --prompt --search --redact-pii-policy --custom-topic --custom-topic-mode --custom-intent --custom-intent-mode --tag --extra --temperature --param --param-json --base-url --api-key
 set -g __stt_args_submit file...
 set -g __stt_subs_status
 set -g __stt_vals_status --base-url --api-key
@@ -181,7 +181,7 @@ complete -c stt -n '__stt_at run' -l concurrency -x -d 'Jobs in flight at once'
 complete -c stt -n '__stt_at run' -l skip-existing -d 'Skip sources whose output file already exists'
 complete -c stt -n '__stt_at run' -l resubmit -d 'Always create new jobs, even where the ledger has one for the same audio and options'
 complete -c stt -n '__stt_at run' -s m -l model -x -a '$__stt_models' -d 'Model id or alias: whisper-large, nova-2, nova-3, universal, ... (`stt models` lists them and what each takes; an alias is sent as its id)'
-complete -c stt -n '__stt_at run' -l model-unchecked -x -d 'Send this model id as it is, unchecked: for a model newer than stt\'s list (its options go under Whisper\'s field names)'
+complete -c stt -n '__stt_at run' -l model-unchecked -x -d 'Send this model id as it is, unchecked: for a model newer than stt\'s list (its fields with --param only, unchecked)'
 complete -c stt -n '__stt_at run' -l language -x -d 'Language hint, BCP-47 (en, de-CH, ...) [not Microsoft]'
 complete -c stt -n '__stt_at run' -l detect-language -d 'Detect the spoken language [not OpenAI, Microsoft]'
 complete -c stt -n '__stt_at run' -l no-punctuate -l punctuate -d 'Punctuation and capitals [not OpenAI, Microsoft]'
@@ -217,7 +217,8 @@ complete -c stt -n '__stt_at run' -l custom-intent-mode -x -a 'strict extended' 
 complete -c stt -n '__stt_at run' -l tag -x -d 'A usage label, echoed in the result\'s metadata (repeatable) [Whisper, Nova-2, Nova-3]'
 complete -c stt -n '__stt_at run' -l extra -x -d 'KEY:VALUE echoed in the result\'s metadata (repeatable) [Whisper, Nova-2, Nova-3]'
 complete -c stt -n '__stt_at run' -l temperature -x -d 'Sampling temperature of the model [OpenAI, Microsoft]'
-complete -c stt -n '__stt_at run' -l param -x -d 'Any API field, sent as it is (repeatable); true/false, numbers and JSON are typed, the rest sent as text'
+complete -c stt -n '__stt_at run' -l param -x -d 'Any API field of the model (repeatable: a list); typed as its schema says: JSON (numbers, true/false, [lists], {objects}) where the field takes it, else text'
+complete -c stt -n '__stt_at run' -l param-json -x -d 'Any API field as this JSON value, whatever its schema says (repeatable: a list)'
 complete -c stt -n '__stt_at run' -s f -l format -x -a 'text json srt vtt tsv md all' -d 'Result format: text|json|srt|vtt|tsv|md, a comma list (srt,vtt) or all'
 complete -c stt -n '__stt_at run' -s o -l output -r -F -d 'Write the result to PATH (- for stdout); without -f, its extension (.srt, ...) picks the format'
 complete -c stt -n '__stt_at run' -l output-dir -x -a '(__fish_complete_directories (commandline -ct))' -d 'Write each result to DIR/<name>.<ext> (DIR made if missing)'
@@ -249,7 +250,7 @@ complete -c stt -n '__stt_at submit' -l concurrency -x -d 'Jobs in flight at onc
 complete -c stt -n '__stt_at submit' -l skip-existing -d 'Skip sources whose output file already exists'
 complete -c stt -n '__stt_at submit' -l resubmit -d 'Always create new jobs, even where the ledger has one for the same audio and options'
 complete -c stt -n '__stt_at submit' -s m -l model -x -a '$__stt_models' -d 'Model id or alias: whisper-large, nova-2, nova-3, universal, ... (`stt models` lists them and what each takes; an alias is sent as its id)'
-complete -c stt -n '__stt_at submit' -l model-unchecked -x -d 'Send this model id as it is, unchecked: for a model newer than stt\'s list (its options go under Whisper\'s field names)'
+complete -c stt -n '__stt_at submit' -l model-unchecked -x -d 'Send this model id as it is, unchecked: for a model newer than stt\'s list (its fields with --param only, unchecked)'
 complete -c stt -n '__stt_at submit' -l language -x -d 'Language hint, BCP-47 (en, de-CH, ...) [not Microsoft]'
 complete -c stt -n '__stt_at submit' -l detect-language -d 'Detect the spoken language [not OpenAI, Microsoft]'
 complete -c stt -n '__stt_at submit' -l no-punctuate -l punctuate -d 'Punctuation and capitals [not OpenAI, Microsoft]'
@@ -285,7 +286,8 @@ complete -c stt -n '__stt_at submit' -l custom-intent-mode -x -a 'strict extende
 complete -c stt -n '__stt_at submit' -l tag -x -d 'A usage label, echoed in the result\'s metadata (repeatable) [Whisper, Nova-2, Nova-3]'
 complete -c stt -n '__stt_at submit' -l extra -x -d 'KEY:VALUE echoed in the result\'s metadata (repeatable) [Whisper, Nova-2, Nova-3]'
 complete -c stt -n '__stt_at submit' -l temperature -x -d 'Sampling temperature of the model [OpenAI, Microsoft]'
-complete -c stt -n '__stt_at submit' -l param -x -d 'Any API field, sent as it is (repeatable); true/false, numbers and JSON are typed, the rest sent as text'
+complete -c stt -n '__stt_at submit' -l param -x -d 'Any API field of the model (repeatable: a list); typed as its schema says: JSON (numbers, true/false, [lists], {objects}) where the field takes it, else text'
+complete -c stt -n '__stt_at submit' -l param-json -x -d 'Any API field as this JSON value, whatever its schema says (repeatable: a list)'
 complete -c stt -n '__stt_at submit' -l base-url -x -d 'API base URL [env: AIML_API_BASE]'
 complete -c stt -n '__stt_at submit' -l api-key -x -d 'API key [env: AIML_API_KEY]; prefer the env var or `stt auth login`'
 complete -c stt -n '__stt_at submit' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'

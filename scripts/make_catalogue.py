@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,14 @@ SOURCE_FIELDS = ("url", "audio", "file")
 # page's examples (`audio`) for every other model (whose #g1_ schemas declare no file field at all).
 UPLOAD_FIELD_BY_SCHEMA = {"file": "file"}
 DEFAULT_UPLOAD_FIELD = "audio"
-KEPT_KEYWORDS = ("type", "enum", "anyOf", "items", "minimum", "maximum", "nullable", "format", "properties", "required")
+SHAPES = ("deepgram", "assemblyai", "text")  # the result shapes stt_cli/formats/transcript.py reads
+KEPT_KEYWORDS = (
+    "type", "enum", "anyOf", "items", "minimum", "maximum", "nullable", "format", "properties", "required",
+    "deprecated",
+)  # fmt: skip
+# A description that limits a field to some models: "Available for universal model only." (the AssemblyAI schemas'
+# language_detection, in slam-1's schema too). Kept as `only_for`: stt and the emulator refuse it elsewhere.
+ONLY_FOR = re.compile(r"\bavailable for (?:the )?([\w./-]+(?:(?:, | and | or )[\w./-]+)*) models? only\b", re.I)
 
 
 def _strip(schema: Any) -> Any:
@@ -101,8 +109,16 @@ def _strip(schema: Any) -> Any:
     return kept
 
 
-def _described(schema: dict[str, Any]) -> dict[str, str]:
-    return {"summary": _summary(schema["description"])} if schema.get("description") else {}
+def _described(schema: dict[str, Any]) -> dict[str, Any]:
+    """What the prose says that stt uses: its first sentence (shown by `stt models MODEL`), the models it is for."""
+    text = schema.get("description")
+    if not text:
+        return {}
+    described: dict[str, Any] = {"summary": _summary(text)}
+    limited = ONLY_FOR.search(" ".join(text.split()))
+    if limited:
+        described["only_for"] = re.split(r", | and | or ", limited.group(1))
+    return described
 
 
 def _summary(text: str) -> str:
@@ -126,7 +142,35 @@ def _check_names(ids: list[str], schema_ids: set[str]) -> None:
                 raise SystemExit(f"the name {name!r} would stand for both {clash} and {model}")
     untyped = sorted(m for m in schema_ids if m.casefold() not in owner)
     if untyped:
-        raise SystemExit(f"the schemas name {', '.join(untyped)}, neither an id nor an alias here: add it")
+        raise SystemExit(
+            f"the schemas name {', '.join(untyped)}, neither an id nor an alias here: add each to a family of "
+            f"FAMILIES in scripts/make_catalogue.py {NEW_FAMILY}"
+        )
+
+
+# What to add for a model of a new schema, said where it is missing.
+NEW_FAMILY = (
+    "(a new family is its name, its ids as the provider's model list spells them, and what its result carries: "
+    f"shape one of {', '.join(SHAPES)}, word_timings, speakers, channels); then run this script"
+)
+
+
+def _family_problem(family: dict[str, Any], by_id: dict[str, Any]) -> str | None:
+    """What keeps a family of FAMILIES from the catalogue, in words that say what to add, or None."""
+    shape = family.get("result", {}).get("shape")
+    if shape not in SHAPES:
+        return (
+            f"the family {family.get('name')!r} has the result shape {shape!r}, which stt does not read: use one of "
+            f"{', '.join(SHAPES)}, or teach stt_cli/formats/transcript.py and stt_cli/emulator/results.py the new one"
+        )
+    unpublished = [m for m in family["ids"] if SCHEMA_ALIASES.get(m, m) not in by_id]
+    if unpublished:
+        return (
+            f"no create.*.json schema declares {', '.join(unpublished)} (family {family['name']}): copy the "
+            "provider's schema for it into tests/data/provider-schemas (tests/data/README.md), or leave the id out "
+            "until it is published (--model-unchecked sends it meanwhile)"
+        )
+    return None
 
 
 def build(schemas: Path) -> dict[str, Any]:
@@ -141,6 +185,9 @@ def build(schemas: Path) -> dict[str, Any]:
     models: dict[str, Any] = {}
     requests: dict[str, Any] = {}  # one entry per schema file: ten Nova-2 ids share one
     for family in FAMILIES:
+        problem = _family_problem(family, by_id)
+        if problem is not None:
+            raise SystemExit(problem)
         for model in family["ids"]:
             name, document = by_id[SCHEMA_ALIASES.get(model, model)]
             properties = document["request_schema"]["properties"]

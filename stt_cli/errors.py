@@ -78,6 +78,7 @@ class Fix(StrEnum):
     REJECTED = "rejected"  # another 4xx: the model and its options
     OPTION_OF_OTHERS = "option-of-others"  # an option this model does not take (option, takers, instead)
     MODEL_FIELDS = "model-fields"  # an option's value does not fit the model's field: see its fields (model)
+    UNCHECKED_FIELDS = "unchecked-fields"  # an option for a model stt's list lacks: send its own field raw (model)
     BUSY = "busy"  # rate limits that outlasted the retries
     LATER = "later"  # the service failed: try again later
     SETTING = "setting"  # a setting's value is bad: set it right (setting)

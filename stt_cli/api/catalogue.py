@@ -14,8 +14,6 @@ from typing import Any
 from stt_cli.errors import UsageError
 
 DEFAULT_MODEL = "#g1_whisper-large"
-# An id the catalogue does not know is sent as it is; its options go under the fields of this model.
-FALLBACK_MODEL = DEFAULT_MODEL
 DEFAULT_UPLOAD_FIELD = "audio"  # the page's examples; see scripts/make_catalogue.py for gpt-4o's `file`
 
 
@@ -109,6 +107,11 @@ def _names() -> dict[str, str]:
         table[model_id] = model_id
         table.update(dict.fromkeys(entry["aliases"], model_id))
     return table
+
+
+def model_names() -> dict[str, str]:
+    """Every id and alias -> its id, exactly as spelled (canonical() is the forgiving lookup)."""
+    return dict(_names())
 
 
 @functools.cache

@@ -11,7 +11,7 @@ import re
 import shlex
 from typing import Any, NamedTuple
 
-from stt_cli.api.catalogue import DEFAULT_MODEL, FALLBACK_MODEL, Model, families, model, resolve
+from stt_cli.api.catalogue import DEFAULT_MODEL, Model, families, model, resolve
 from stt_cli.api.wire import OptionValue
 from stt_cli.errors import Fix, UsageError
 
@@ -109,33 +109,48 @@ def _items(schema: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _given(key: str, value: Any) -> bool:
+    """Whether the command line set a flag (False is set only for --no-punctuate)."""
+    return not (value is None or value == [] or (value is False and key != "punctuate"))
+
+
 def encode(model_id: str, values: dict[str, Any]) -> tuple[dict[str, OptionValue], list[str]]:
     """The request fields for the flags the user set, in the model's names and types, and any warnings.
 
     `values` maps flag keys to what the command line gave (None, False or [] for a flag not given; False for
     --no-punctuate). Raises UsageError, naming the model and the fix, for a flag it cannot take. An id the
-    catalogue lacks (sent unchecked) takes its options under FALLBACK_MODEL's fields, with a warning if any.
+    catalogue lacks (sent unchecked) takes no flag: which of its fields carries a meaning, and in which type,
+    is unknown until its schema is published; its fields go as raw fields, unchecked.
     """
     entry = model(model_id)
-    known = entry is not None
+    given = {key: value for key, value in values.items() if _given(key, value)}
     if entry is None:
-        entry = model(FALLBACK_MODEL)
-        assert entry is not None
+        if given:
+            raise UsageError(
+                f"{{option}} cannot be sent to {model_id}: the model is not in stt's list, so the field that "
+                "carries that option there is unknown",
+                fix=Fix.UNCHECKED_FIELDS,
+                option=next(iter(given)),
+                model=model_id,
+            )
+        return {}, []
     fields: dict[str, OptionValue] = {}
-    for key, value in values.items():
+    for key, value in given.items():
         flag = BY_KEY[key]
-        if value is None or value == [] or (value is False and key != "punctuate"):
-            continue
         name = field_of(entry, flag)
         if name is None:
             raise _unsupported(entry, flag)
         fields[name] = _value(entry, flag, name, value)
-    warnings = []
-    if not known and fields:  # without options, nothing depends on the guess
-        warnings.append(
-            f"{model_id} is not in stt's model list: its options go under the field names of {FALLBACK_MODEL}"
-        )
-    return fields, warnings
+    return fields, []
+
+
+def fields_of(model_id: str, values: dict[str, Any]) -> dict[str, str]:
+    """Flag key -> the model's field, for the flags the user set (none for an id the catalogue lacks)."""
+    entry = model(model_id)
+    if entry is None:
+        return {}
+    found = {key: field_of(entry, BY_KEY[key]) for key, value in values.items() if _given(key, value)}
+    return {key: name for key, name in found.items() if name is not None}
 
 
 def _unsupported(entry: Model, flag: Flag) -> UsageError:
@@ -238,10 +253,17 @@ def model_rows(entry: Model) -> list[dict[str, Any]]:
             "type": describe_type(schema),
             "schema": {k: v for k, v in schema.items() if k != "summary"},
             "flag": setters.get(name),
-            "summary": schema.get("summary", ""),
+            "summary": schema.get("summary", "") + _limits(schema),
         }
         for name, schema in entry.fields.items()
     ]
+
+
+def _limits(schema: dict[str, Any]) -> str:
+    """What the schema says of a field beyond its type: the models it is for, that it is deprecated."""
+    notes = [f"{', '.join(map(str, schema['only_for']))} only"] if schema.get("only_for") else []
+    notes += ["deprecated"] if schema.get("deprecated") is True else []
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def summary(entry: Model) -> dict[str, Any]:

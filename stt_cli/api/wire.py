@@ -295,23 +295,40 @@ def _message_of(data: object, depth: int = 0) -> str:
 
 
 # Options: typed values as the user gave them, encoded for JSON (URL source) or for a multipart form (upload).
-OptionValue = str | bool | int | float | list[str]
+# A field's value is what its schema types it as: a JSON scalar, a list, an object, or null (a nullable field).
+OptionValue = str | bool | int | float | list[Any] | dict[str, Any] | None
+
+# Lists in a form: every item in a field named `name[]`, one part each, even for a list of one. That is how the
+# provider's Python SDK sends a list in multipart (its client is OpenAI's, whose form encoder writes arrays in the
+# "brackets" format), and how the gateway's form reader (multer, whose file object - buffer, mimetype,
+# originalname, encoding, fieldname, size - the published schemas show as the `audio` field) reads an array back:
+# `tag[]=ci` is the list ["ci"], where a lone `tag=ci` is the string "ci" and fails a field whose schema says array.
+# Plain repeated fields (`tag=a&tag=b`) would also read as a list, but not a list of one: so brackets, always.
+# An object (or an object in a list: AssemblyAI's custom_spelling) goes as its JSON text; a null, which a form
+# cannot carry, is left out (the field's default, which is what null asks for).
+LIST_SUFFIX = "[]"
 
 
 def form_fields(options: dict[str, OptionValue]) -> list[tuple[str, str]]:
-    """Booleans as true/false, numbers as decimal strings, lists as repeated fields (the API notes)."""
+    """Booleans as true/false, numbers as decimal strings, lists as `name[]` fields, objects as JSON text."""
     fields: list[tuple[str, str]] = []
     for name, value in options.items():
-        for item in value if isinstance(value, list) else [value]:
-            fields.append((name, _form_scalar(item)))
+        if value is None:
+            continue
+        if isinstance(value, list):
+            fields.extend((name + LIST_SUFFIX, _form_scalar(item)) for item in value if item is not None)
+        else:
+            fields.append((name, _form_scalar(value)))
     return fields
 
 
-def _form_scalar(value: str | bool | int | float) -> str:
+def _form_scalar(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value) if not value.is_integer() else str(int(value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return str(value)
 
 

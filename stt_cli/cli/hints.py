@@ -12,10 +12,13 @@ subtitle knobs, --base-url, --json): pasted as printed, it writes the files the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stt_cli.cli.spelling import option_flag, spell
-from stt_cli.errors import Fix, Origin, SttError, command_line, path_word
+from stt_cli.errors import Fix, Origin, SttError, UsageError, command_line, path_word
+
+if TYPE_CHECKING:
+    from stt_cli.api.combinations import Clash
 
 KEY_PAGE = "https://aimlapi.com/app/keys"  # where the provider issues keys
 SERVICE_BASE_URL = "https://api.aimlapi.com/v1"
@@ -40,6 +43,77 @@ def unchecked_model(model: str, where: str) -> None:
     """This invocation sends a model id stt does not know, as it is: a rejection names it and where it came from."""
     global _unchecked_model
     _unchecked_model = (model, where)
+
+
+def unchecked_fields(model: str, keys: list[str]) -> str:
+    """The note of a run that sends raw fields to a model stt's list lacks."""
+    return (
+        f"{model} is not in stt's model list: its fields ({', '.join(keys)}) are sent unchecked, their names "
+        "as given and their types guessed from the text (JSON where it reads as JSON)"
+    )
+
+
+# --- Raw fields and the combinations a model's documents rule out ------------------------------------------
+def bad_json(key: str, raw: str, reason: str) -> UsageError:
+    shown = raw if len(raw) <= 60 else raw[:57] + "..."
+    return UsageError(
+        f"--param-json {key}: {shown!r} is not valid JSON ({reason})",
+        'quote it for the shell, e.g. --param-json \'custom_spelling=[{"from": "ai", "to": "AI"}]\'; '
+        "plain text goes with --param",
+    )
+
+
+def param_twice(key: str) -> UsageError:
+    return UsageError(
+        f"{key} was given with both --param and --param-json",
+        "give it with one of them; repeated there, it becomes a list",
+    )
+
+
+def _option_of(field: str, setters: dict[str, str | None]) -> str:
+    """The option that set a field, as the command line spells it: --summarize, or --param auto_chapters."""
+    key = setters.get(field)
+    return option_flag(key) if key else f"--param {field}"
+
+
+def _flag_for(model: str, field: str) -> str:
+    """The option that sets a field of a model: its flag, or --param FIELD where no flag does."""
+    from stt_cli.api.catalogue import model as catalogue_model  # lazy for start-up: read when a rule applies
+    from stt_cli.api.dialects import FLAGS, field_of  # lazy for start-up: read when a rule applies
+
+    entry = catalogue_model(model)
+    key = next((f.key for f in FLAGS if entry is not None and field_of(entry, f) == field), None)
+    return option_flag(key) if key else f"--param {field}=..."
+
+
+def clash_error(clash: Clash, setters: dict[str, str | None]) -> UsageError:
+    """A combination the model's documents rule out, refused before anything is sent: both options, the reason,
+    the fix."""
+    named = [_option_of(field, setters) for field in clash.fields]
+    if clash.kind == "only":
+        takers = ", ".join(f"-m {m}" for m in clash.instead)
+        return UsageError(
+            f"{named[0]} is not available with -m {clash.model}: {clash.why}",
+            f"use it with {takers}, or leave {named[0]} out",
+        )
+    if clash.kind == "together":
+        given = [_option_of(field, setters) for field in clash.fields if field in setters]
+        missing = [_flag_for(clash.model, f) for f in clash.fields if f not in setters]
+        return UsageError(
+            f"{' and '.join(given)} needs {' and '.join(missing)} with -m {clash.model}: {clash.why}",
+            f"give {' and '.join(missing)} too, or leave {' and '.join(given)} out",
+        )
+    return UsageError(
+        f"{' and '.join(named)} cannot be used together with -m {clash.model}: {clash.why}",
+        "leave one of them out",
+    )
+
+
+def clash_warning(clash: Clash, setters: dict[str, str | None]) -> str:
+    """A deprecated field the model still takes: what to use instead, where its documents say."""
+    named = _option_of(clash.fields[0], setters)
+    instead = f"; use {_flag_for(clash.model, clash.instead[0])} instead" if clash.instead else ""
+    return f"{named} is deprecated for {clash.model} ({clash.why}): it works for now, but may stop{instead}"
 
 
 def _rejected(error: SttError) -> str:
@@ -215,6 +289,8 @@ HINTS: dict[Fix, Wording] = {
     Fix.REJECTED: _rejected,
     Fix.OPTION_OF_OTHERS: lambda e: _instead(e) + _takers(e),
     Fix.MODEL_FIELDS: "see the field with: stt models {model}",
+    Fix.UNCHECKED_FIELDS: "send the model's own field instead, as its documents name and type it: "
+    "--param FIELD=VALUE, or --param-json FIELD=JSON",
     Fix.BUSY: "wait a minute and try again, or lower the number of jobs in flight",
     Fix.LATER: "try again later; the service may be degraded",
     Fix.SETTING: _setting,

@@ -90,7 +90,9 @@ def models() -> str:
         "the shell reads the rest of the line as a comment. The friendly flags\n"
         "(--diarize, --language, ...) are the same for every model; stt sends the chosen\n"
         "model's own field names, and refuses a flag that model cannot take before\n"
-        "anything is uploaded. --param KEY=VALUE sends any other field as it is."
+        "anything is uploaded. --param KEY=VALUE sends any other field, typed as the\n"
+        "model's schema says (JSON where the field takes it); --param-json KEY=JSON\n"
+        "sends that JSON as it is."
     )
 
 

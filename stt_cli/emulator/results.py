@@ -37,6 +37,7 @@ FFPROBE_TIMEOUT = 10.0  # s: ffprobe reads an upload's length from its container
 URL_SOURCE_DURATION = 30.0  # s: the emulator never downloads, so a URL source gets a fixed length
 EMULATOR_MODEL_NAME = "stt-emulator"  # AssemblyAI's acoustic_model and language_model in the emulator's results
 DEFAULT_UTT_SPLIT = 0.8  # s, as the service documents
+MAI_PRICE_PER_SECOND = 0.0001  # USD: MAI's page shows 11 s of audio costing 0.0011 in its result's usage
 
 
 class DurationSource(StrEnum):
@@ -255,19 +256,28 @@ def build_result(model: str, options: dict[str, Any], info: AudioInfo, job_id: s
     family = family_of(model)
     shape = family.shape if family is not None else "deepgram"
     if shape == "assemblyai":
-        return _assemblyai(words, options, info, job_id)
+        return _assemblyai(words, options, info, job_id, model)
     if shape == "text":
         text = " ".join(w.punctuated for w in words)
-        return {
-            "text": text,
-            "usage": {
-                "type": "tokens",
-                "input_tokens": len(words) * 4,
-                "output_tokens": len(words),
-                "total_tokens": len(words) * 5,
-            },
-        }
+        return {"text": text, "usage": text_usage(model, len(words), info.duration)}
     return _deepgram(model, words, options, info, job_id, created)
+
+
+def text_usage(model: str, words: int, duration: float) -> dict[str, Any]:
+    """The `usage` of a text-only result as each page shows it: MAI's per-second `{seconds, cost}` (its page:
+    11 s, $0.0011), gpt-4o's tokens with their audio and text parts (its page and the fetch schema)."""
+    family = family_of(model)
+    if family is not None and family.name == "Microsoft":
+        seconds = max(1, math.ceil(duration))  # a started second counts: the page's figures are whole seconds
+        return {"seconds": seconds, "cost": round(seconds * MAI_PRICE_PER_SECOND, 6)}
+    audio_tokens = words * 4
+    return {
+        "type": "tokens",
+        "total_tokens": audio_tokens + words,
+        "input_tokens": audio_tokens,
+        "input_token_details": {"text_tokens": 0, "audio_tokens": audio_tokens},
+        "output_tokens": words,
+    }
 
 
 def _deepgram(
@@ -446,7 +456,9 @@ def _search(query: Any, words: list[SpokenWord]) -> dict[str, Any]:
     return {"query": str(query), "hits": hits}
 
 
-def _assemblyai(words: list[SpokenWord], options: dict[str, Any], info: AudioInfo, job_id: str) -> dict[str, Any]:
+def _assemblyai(
+    words: list[SpokenWord], options: dict[str, Any], info: AudioInfo, job_id: str, model: str
+) -> dict[str, Any]:
     labels = _flag(options, "speaker_labels")
     letters = "ABCDEFGH"
 
@@ -471,6 +483,7 @@ def _assemblyai(words: list[SpokenWord], options: dict[str, Any], info: AudioInf
         "acoustic_model": EMULATOR_MODEL_NAME,
         "language_model": EMULATOR_MODEL_NAME,
         "language_code": "en_us",
+        "speech_model": model.rpartition("/")[2],  # the pages' results: "slam-1" for aai/slam-1
         "confidence": round(sum(i["confidence"] for i in items) / len(items), 4) if items else 0.0,
     }
     if labels:

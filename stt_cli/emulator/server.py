@@ -10,10 +10,15 @@ Control endpoints under /_emulator/ let tests and users' CI script faults and in
   POST /_emulator/next-job   {"fail": "message", "processing_time": 2.0}   (applies to the next created job)
   POST /_emulator/expire     {"generation_id": "..."}                       (its result is now gone: 404)
   POST /_emulator/advance    {"seconds": 30}          (the emulator's clock jumps ahead: pending jobs finish sooner)
+  POST /_emulator/models     {"id": "elevenlabs/scribe_v2", "fields": {name: JSON schema} | null}: a model the
+                             service has and stt's catalogue lacks (null: no published schema, fields unchecked);
+                             kept across a reset, like the emulator's other settings
   POST /_emulator/reset      forget jobs, faults and the request log
-  GET  /_emulator/requests   the request log, oldest first; a create's entry names its upload's filename,
-                             content_type, size and sha256, received_path: its copy under --keep-uploads,
-                             and the audio's duration with its duration_source (wav, flac, ffprobe, guess, url)
+  GET  /_emulator/requests   the request log, oldest first; a create's entry names its model (the id an alias
+                             stands for; model_requested: the name as sent), its options, form_fields (an upload's
+                             field names as sent: tag[] for a list), its upload's filename, content_type, size and
+                             sha256, received_path: its copy under --keep-uploads, and the audio's duration with
+                             its duration_source (wav, flac, ffprobe, guess, url)
   GET  /_emulator/info       {"emulator": "stt", "version", "pid", "base_url", "accepts_any_key"}: what
                              `stt emulator --detach` and `--stop` ask to know an stt emulator holds a port
   POST /_emulator/shutdown   answers {"ok": true, "pid"}, then the server stops serving and `stt emulator`
@@ -55,8 +60,8 @@ from urllib.parse import unquote
 
 from stt_cli import __version__
 from stt_cli.api.catalogue import all_models, family_of
-from stt_cli.api.catalogue import model as catalogue_model
 from stt_cli.emulator import guard
+from stt_cli.emulator.fields import ExtraModels, add_form_field, new_job_id, problems, resolve_model
 from stt_cli.emulator.folders import UnsafeFolder, private_folder
 from stt_cli.emulator.results import AudioInfo, audio_info, build_result, length_in_header, url_info
 
@@ -104,6 +109,7 @@ class EmulatorState:
     keep_uploads: Path | None = None  # --keep-uploads DIR (absolute)
     base_url: str = ""  # set once the socket is bound (its real port)
     listen_host: str = "127.0.0.1"  # the address it was asked to listen on (the Host check depends on it)
+    extra_models: ExtraModels = field(default_factory=dict)  # models the service has and stt's list lacks
 
     def now(self) -> float:
         return self.clock() + self.skew
@@ -123,50 +129,6 @@ class EmulatorState:
         return "waiting" if early else "active"
 
 
-def check_value(schema: dict[str, Any], value: Any, form: bool) -> str | None:
-    """What is wrong with a value for a field's schema, or None. From a form, text is read as the schema's
-    type (a list field may also come as one field)."""
-    if "anyOf" in schema:
-        problems = [check_value(option, value, form) for option in schema["anyOf"] if option.get("type")]
-        return None if any(p is None for p in problems) else (problems[0] if problems else None)
-    kind = schema.get("type")
-    if kind == "array":
-        items = value if isinstance(value, list) else ([value] if form else None)
-        if items is None:
-            return "must be an array"
-        item_schema = schema.get("items", {})
-        return next((f"each value {p}" for item in items if (p := check_value(item_schema, item, form))), None)
-    if isinstance(value, list):
-        return f"must be a {kind}, not a list"
-    if kind == "boolean":
-        ok = value in ("true", "false") if form else isinstance(value, bool)
-        return None if ok else "must be a boolean value"
-    if kind in ("number", "integer"):
-        try:
-            number = float(value) if form and isinstance(value, str) else value
-        except ValueError:
-            return f"must be a {kind}"
-        if isinstance(number, bool) or not isinstance(number, (int, float)):
-            return f"must be a {kind}"
-        if kind == "integer" and not float(number).is_integer():
-            return "must be an integer number"
-        if "minimum" in schema and number < schema["minimum"]:
-            return f"must not be less than {schema['minimum']}"
-        if "maximum" in schema and number > schema["maximum"]:
-            return f"must not be greater than {schema['maximum']}"
-        return None
-    if kind == "string":
-        if not isinstance(value, str):
-            return "must be a string"
-        allowed = schema.get("enum")
-        if allowed and value not in allowed:
-            return f"must be one of the following values: {', '.join(map(str, allowed))}"
-        return None
-    if kind == "object" and not form:
-        return None if isinstance(value, dict) else "must be an object"
-    return None
-
-
 def _text_only(model: str) -> bool:
     family = family_of(model)
     return family is not None and family.shape == "text"
@@ -181,6 +143,7 @@ class Upload:
     content_type: str
     info: AudioInfo
     copy: KeptUpload | None = None
+    form_names: tuple[str, ...] = ()  # the other parts' names as sent (tag[] for a list), in order
 
 
 class HttpError(Exception):
@@ -790,7 +753,8 @@ class Handler(BaseHTTPRequestHandler):
             source = url
         else:
             raise HttpError(400, "Body validation error! send multipart/form-data (audio) or application/json (url)")
-        model = options.pop("model", None)
+        requested = options.pop("model", None)
+        model = resolve_model(requested, self.state.extra_models) or requested  # an alias: its model
         self._validate(model, options, form=source == "upload")
         key = self.headers.get("Idempotency-Key")
         with self.state.lock:
@@ -810,6 +774,7 @@ class Handler(BaseHTTPRequestHandler):
             outcome="created",
             generation_id=job_id,
             model=model,
+            model_requested=requested,
             options=options,
             source=source,
             size=info.size,
@@ -817,6 +782,7 @@ class Handler(BaseHTTPRequestHandler):
             duration=info.duration,
             duration_source=str(info.duration_source),
             upload_field=upload.field if upload else None,
+            form_fields=list(upload.form_names) if upload else None,
             filename=upload.filename if upload else None,
             content_type=upload.content_type if upload else None,
             received_path=job.upload_path,
@@ -828,7 +794,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _new_job(self, model: str, options: dict[str, Any], info: AudioInfo) -> str:
         state = self.state
-        job_id = secrets.token_hex(6) if state.envelope == "b" else str(uuid.uuid4())
+        job_id = new_job_id(model, state.envelope)
         overrides, state.next_job = state.next_job, {}
         state.jobs[job_id] = Job(
             generation_id=job_id,
@@ -843,27 +809,11 @@ class Handler(BaseHTTPRequestHandler):
         return job_id
 
     def _validate(self, model: Any, options: dict[str, Any], form: bool) -> None:
-        """Refuse, as the gateway does, a body its model's published schema does not allow: an undeclared
-        field, a value of the wrong type or outside an enum. Form fields arrive as text (booleans true/false,
-        numbers in decimal, lists as repeated fields) and are read as the schema types them."""
-        problems = []
-        if not isinstance(model, str) or not model:
-            problems.append("model: is required")
-        elif model not in all_models():
-            problems.append(f"model: {model!r} is not one of the available models")
-        else:
-            entry = catalogue_model(model)
-            assert entry is not None
-            for name, value in options.items():
-                schema = entry.fields.get(name)
-                if schema is None:
-                    problems.append(f"property {name} should not exist")
-                    continue
-                problem = check_value(schema, value, form)
-                if problem is not None:
-                    problems.append(f"{name}: {problem}")
-        if problems:
-            raise HttpError(400, "Body validation error!\n" + "\n".join(problems))
+        """Refuse, as the gateway does, a body its model's published schema does not allow (an undeclared field,
+        a value of the wrong type or outside an enum) or a combination its documents rule out (fields.py)."""
+        found = problems(model, options, form, self.state.extra_models)
+        if found:
+            raise HttpError(400, "Body validation error!\n" + "\n".join(found))
 
     def _read_json(self, body: BodyReader) -> Any:
         data = b""
@@ -890,6 +840,7 @@ class Handler(BaseHTTPRequestHandler):
         value = b""
         part_type = ""
         stream: AudioStream | None = None  # the part being read is the audio file
+        names: list[str] = []
 
         def finish_part() -> None:
             nonlocal upload
@@ -902,12 +853,8 @@ class Handler(BaseHTTPRequestHandler):
                     raise HttpError(400, "Body validation error!\naudio: the file is empty")
                 upload = Upload(name, stream.filename, part_type, stream.info(), stream.kept)
                 return
-            text = value.decode("utf-8", "replace")
-            if name in options:
-                previous = options[name]
-                options[name] = [*previous, text] if isinstance(previous, list) else [previous, text]
-            else:
-                options[name] = text
+            names.append(name)
+            add_form_field(options, name, value.decode("utf-8", "replace"))
 
         for kind, item in iter_multipart(body.read, boundary.encode("latin-1")):
             if kind == "part":
@@ -932,6 +879,7 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "Body validation error! the body ended early")
         if upload is None:
             raise HttpError(400, "Body validation error!\naudio: a file is required")
+        upload.form_names = tuple(names)
         return options, upload
 
     def _control(self, path: str, data: Any) -> None:
@@ -942,6 +890,8 @@ class Handler(BaseHTTPRequestHandler):
                 if endpoint not in state.faults:
                     raise HttpError(400, "endpoint must be create or poll")
                 state.faults[endpoint].extend(data.get("responses", []))
+            elif path == "/_emulator/models":
+                state.extra_models.update(_extra_model(data))
             elif path == "/_emulator/next-job":
                 state.next_job = dict(data)
             elif path == "/_emulator/advance":
@@ -965,6 +915,15 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 raise HttpError(404, f"Cannot POST {path}")
         self._send(200, {"ok": True})
+
+
+def _extra_model(data: Any) -> ExtraModels:
+    """{"id": ..., "fields": {name: schema} | null}: a model the service has and stt's catalogue lacks."""
+    model_id = data.get("id") if isinstance(data, dict) else None
+    fields = data.get("fields") if isinstance(data, dict) else None
+    if not isinstance(model_id, str) or not model_id or not (fields is None or isinstance(fields, dict)):
+        raise HttpError(400, "give the model's id, and its fields (name: JSON schema) or null for unpublished ones")
+    return {model_id: fields}
 
 
 class _Server(ThreadingHTTPServer):
@@ -1006,11 +965,13 @@ class Emulator:
         faults: dict[str, list[dict[str, Any]]] | None = None,
         bandwidth: float | None = None,
         keep_uploads: str | os.PathLike[str] | None = None,
+        extra_models: ExtraModels | None = None,
     ) -> None:
         """`bandwidth`: read request bodies at most this many bytes/s, all connections together. `keep_uploads`:
         a folder (made 0700 if missing; folders.UnsafeFolder if another user could reach into it) where each
         accepted upload is saved as <generation_id><ext>."""
         self.state = EmulatorState(processing_time=processing_time, api_key=api_key, envelope=envelope)
+        self.state.extra_models.update(extra_models or {})
         if bandwidth is not None:
             self.state.uplink = Uplink(bandwidth)
         if keep_uploads is not None:

@@ -163,12 +163,113 @@ def test_several_values_go_as_a_list_where_the_field_takes_one(cli, emulator: Em
     assert sent == [{"keyterm": ["a", "b"]}, {"keyterm": "solo"}, {"word_boost": ["solo"]}]
 
 
-def test_an_unchecked_model_is_sent_with_a_warning(cli, emulator: EmulatorHandle, talk: Path) -> None:
-    result = cli("submit", str(talk), "--model-unchecked", "vendor/new-model", "--diarize")
-    assert "vendor/new-model is not in stt's model list: its options go under the field names of" in result.stderr
+# --- A model stt's list lacks: raw fields only, unchecked; the emulator knows it only when told -------------
+SCRIBE = "elevenlabs/scribe_v2"  # on the provider's site, its schema not yet published
+
+
+def test_an_unchecked_model_takes_no_typed_flag(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    """Which of its fields carries --diarize (and in which type) is unknown: refused, with the way to send it."""
+    emulator.control("models", {"id": SCRIBE, "fields": None})
+    result = cli("submit", str(talk), "--model-unchecked", SCRIBE, "--diarize")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert f"--diarize cannot be sent to {SCRIBE}" in result.stderr and "--param FIELD=VALUE" in result.stderr
+    assert emulator.requests() == []
+
+
+def test_an_unchecked_model_takes_raw_fields_with_a_note(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    emulator.control("models", {"id": SCRIBE, "fields": None})  # the service has it, its schema unpublished
+    raw = ["--param", "language_code=en", "--param", "diarize=true", "--param", "timestamps=[1,2.5]"]
+    by_url = cli("submit", "https://x/a.wav", "--model-unchecked", SCRIBE, *raw)
+    assert by_url.exit_code == 0, by_url.stderr
+    note = f"{SCRIBE} is not in stt's model list: its fields (language_code, diarize, timestamps) are sent unchecked"
+    assert note in by_url.stderr and by_url.stderr.count("\n") == 1
+    done = cli("run", str(talk), "--model-unchecked", SCRIBE, *raw)
+    assert done.exit_code == 0 and done.stdout.startswith("Speaker 0: Welcome to the speech to text")
+    url, upload = emulator.creates()
+    assert (url["model"], upload["model"]) == (SCRIBE, SCRIBE)
+    assert url["options"] == {"language_code": "en", "diarize": True, "timestamps": [1, 2.5]}  # numbers stay numbers
+    assert upload["options"] == {"language_code": "en", "diarize": "true", "timestamps": ["1", "2.5"]}
+    assert upload["form_fields"] == ["model", "language_code", "diarize", "timestamps[]", "timestamps[]"]
+
+
+def test_an_unchecked_model_the_service_lacks_is_its_400(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    """As the gateway does for a name it does not know: 400, shown with where the id came from."""
+    result = cli("submit", str(talk), "--model-unchecked", "vendor/new-model", "--param", "x=1")
     assert result.exit_code == 4  # the emulator, like the service, knows no such model
+    assert "'vendor/new-model' was sent unchecked (from --model-unchecked)" in result.stderr
     [create] = emulator.creates()
     assert create["outcome"] == 400 and "'vendor/new-model' is not one of the available models" in create["message"]
+
+
+def test_a_published_schema_holds_an_unchecked_model_s_fields(cli, emulator: EmulatorHandle) -> None:
+    emulator.control("models", {"id": SCRIBE, "fields": {"language_code": {"type": "string"}}})
+    assert cli("submit", "https://x/a.wav", "--model-unchecked", SCRIBE, "--param", "language_code=en").exit_code == 0
+    refused = cli("submit", "https://x/b.wav", "--model-unchecked", SCRIBE, "--param", "diarize=true")
+    assert refused.exit_code == 4 and "property diarize should not exist" in refused.stderr
+
+
+# --- Combinations the provider's documents rule out ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("model_id", "args", "words"),
+    [
+        ("aai/slam-1", ["--detect-language"], ["--detect-language is not available with -m aai/slam-1",
+                                               "for universal only", "use it with -m aai/universal"]),
+        ("slam-1", ["--param", "language_detection=true"], ["--param language_detection is not available"]),
+        ("aai/universal", ["--summarize", "--chapters"], ["--summarize and --chapters cannot be used together",
+                                                          "either a summary or chapters", "leave one of them out"]),
+        ("aai/slam-1", ["--chapters", "--param", "summarization=true"], ["--param summarization and --chapters"]),
+        ("aai/universal", ["--summarize", "--param", "summary_model=catchy"],
+         ["--param summary_model needs --param summary_type=... with -m aai/universal", "give --param summary_type"]),
+    ],
+)  # fmt: skip
+def test_combinations_the_documents_rule_out_are_refused_before_upload(
+    cli, emulator: EmulatorHandle, talk: Path, model_id: str, args: list[str], words: list[str]
+) -> None:
+    result = cli("run", str(talk), "-m", model_id, *args)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert all(w in result.stderr for w in words), result.stderr
+    assert emulator.requests() == []
+
+
+def test_what_the_documents_allow_passes(cli, emulator: EmulatorHandle) -> None:
+    allowed = [
+        ["-m", "aai/universal", "--detect-language"],
+        ["-m", "aai/slam-1", "--param", "language_detection=false"],
+        ["-m", "aai/universal", "--summarize", "--param", "summary_model=catchy", "--param", "summary_type=gist"],
+        ["-m", "nova-3", "--summarize", "--detect-language"],
+    ]
+    for args in allowed:
+        result = cli("submit", "https://x/a.wav", *args, "--resubmit")
+        assert result.exit_code == 0 and result.stderr == "", result.stderr
+
+
+def test_a_deprecated_field_is_sent_with_a_warning(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    result = cli("run", str(talk), "-m", "universal", "--chapters")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("warning: --chapters is deprecated for aai/universal") and "use --summarize" in (
+        result.stderr
+    )
+    assert emulator.creates()[0]["options"] == {"auto_chapters": "true"}
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({"model": "aai/slam-1", "language_detection": True}, "language_detection: is not available for this model"),
+        ({"model": "slam-1", "language_detection": True}, "language_detection: is not available for this model"),
+        ({"model": "aai/universal", "summarization": True, "auto_chapters": True},
+         "summarization: cannot be used together with auto_chapters"),
+        ({"model": "aai/universal", "summary_type": "gist"}, "summary_type: requires summary_model"),
+    ],
+)  # fmt: skip
+def test_the_emulator_refuses_the_combinations_the_backend_does(
+    emulator: EmulatorHandle, body: dict[str, Any], detail: str
+) -> None:
+    status, answer = _post(emulator, {**body, "url": "https://x/a.wav"})
+    assert status == 400
+    assert answer["message"].startswith("Body validation error!\n") and detail in answer["message"]
+    assert _post(emulator, {"model": "aai/slam-1", "language_detection": False, "url": "https://x/a.wav"})[0] == 200
 
 
 @pytest.mark.parametrize(

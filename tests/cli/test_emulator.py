@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import EmulatorHandle, http_error, start_emulator
@@ -84,3 +86,88 @@ def test_the_control_endpoints_say_who_it_is_and_stop_it() -> None:
         assert not server._thread.is_alive()  # the serving loop ended
     finally:
         server.stop()
+
+
+# --- As the provider's documents show it: ids per family, aliases, MAI's usage --------------------------------
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+SHORT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{20}")  # RlLz0hRdAs9voL5Qi1Pzr, XY3D-mYpFxC-WIx-Lv3wh
+
+
+def _create(emulator: EmulatorHandle, body: dict[str, object]) -> dict[str, object]:
+    request = urllib.request.Request(
+        emulator.base_url + "/stt/create",
+        data=json.dumps({**body, "url": "https://x/a.wav"}).encode(),
+        method="POST",
+        headers={"Authorization": "Bearer k", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        answer: dict[str, object] = json.loads(response.read())
+        return answer
+
+
+@pytest.mark.parametrize(
+    ("model_id", "shape"),
+    [("#g1_whisper-large", UUID), ("#g1_nova-2-phonecall", UUID), ("nova-3", UUID), ("aai/slam-1", UUID),
+     ("openai/gpt-4o-transcribe", SHORT_ID), ("microsoft/mai-transcribe-1.5", SHORT_ID)],
+)  # fmt: skip
+def test_job_ids_are_shaped_as_each_family_s_page_shows_and_stt_takes_them(
+    cli, emulator: EmulatorHandle, talk: Path, model_id: str, shape: re.Pattern[str]
+) -> None:
+    for _ in range(3):
+        assert shape.fullmatch(str(_create(emulator, {"model": model_id})["generation_id"]))
+    submitted = cli("submit", str(talk), "-m", model_id, "--json")
+    assert submitted.exit_code == 0, submitted.stderr
+    job_id = json.loads(submitted.stdout)["generation_id"]
+    assert shape.fullmatch(job_id) and cli("fetch", job_id).exit_code == 0
+
+
+def test_envelope_b_gives_every_family_a_short_id(emulator_b: EmulatorHandle) -> None:
+    for model_id in ("#g1_whisper-large", "aai/universal", "microsoft/mai-transcribe-1.5"):
+        assert SHORT_ID.fullmatch(str(_create(emulator_b, {"model": model_id})["generation_id"]))
+
+
+@pytest.mark.parametrize(
+    ("alias", "model_id"),
+    [("slam-1", "aai/slam-1"), ("whisper-large", "#g1_whisper-large"), ("nova-2-general", "#g1_nova-2-general"),
+     ("gpt-4o-transcribe", "openai/gpt-4o-transcribe"), ("universal", "aai/universal")],
+)  # fmt: skip
+def test_the_gateway_s_aliases_create_a_job_of_their_model(emulator: EmulatorHandle, alias: str, model_id: str) -> None:
+    """The schemas' enums spell some ids as their aliases (slam-1, whisper-large, nova-2-general): each is taken
+    and stands for its model, whose answers the job gives."""
+    created = _create(emulator, {"model": alias})
+    [create] = emulator.creates()
+    assert (create["model"], create["model_requested"]) == (model_id, alias)
+    assert emulator.server.state.jobs[str(created["generation_id"])].model == model_id
+    emulator.advance(60)
+    request = urllib.request.Request(
+        f"{emulator.base_url}/stt/{created['generation_id']}", headers={"Authorization": "Bearer k"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        result = json.loads(response.read())["result"]
+    if model_id.startswith("aai/"):
+        assert result["speech_model"] == model_id.removeprefix("aai/")  # as the pages' results name it
+    elif "metadata" in result:
+        [info] = result["metadata"]["model_info"].values()
+        assert info["name"] == model_id
+
+
+def test_an_alias_is_exact_and_an_unknown_name_is_refused(emulator: EmulatorHandle) -> None:
+    for name in ("SLAM-1", "whisper-huge"):
+        request = urllib.request.Request(
+            emulator.base_url + "/stt/create",
+            data=json.dumps({"model": name, "url": "https://x/a.wav"}).encode(),
+            method="POST",
+            headers={"Authorization": "Bearer k", "Content-Type": "application/json"},
+        )
+        code, body = http_error(request)
+        assert code == 400 and f"model: '{name}' is not one of the available models" in str(body["message"])
+
+
+def test_mai_s_usage_is_seconds_and_cost_as_its_page_shows(cli, emulator: EmulatorHandle, talk: Path) -> None:
+    assert cli("run", str(talk), "-m", "mai-transcribe-1.5").exit_code == 0
+    mai = json.loads(cli("fetch", "-f", "json").stdout)["usage"]
+    assert set(mai) == {"seconds", "cost"} and mai["seconds"] == 19  # the 18.3 s sample, its started second too
+    assert mai["cost"] == pytest.approx(19 * 0.0001)  # the page: 11 s cost 0.0011
+    assert cli("run", str(talk), "-m", "gpt-4o-transcribe").exit_code == 0
+    tokens = json.loads(cli("fetch", "-f", "json").stdout)["usage"]
+    assert tokens["type"] == "tokens" and tokens["input_token_details"]["audio_tokens"] == tokens["input_tokens"]

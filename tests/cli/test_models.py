@@ -49,3 +49,13 @@ def test_an_unknown_model_gets_the_nearest_names(cli) -> None:  # type: ignore[n
     assert result.stderr == (
         "error: unknown model 'nova3'; did you mean nova-3, nova-2? (`stt models` lists the ids and their aliases)\n"
     )
+
+
+def test_a_model_s_fields_say_what_their_schema_limits(cli) -> None:  # type: ignore[no-untyped-def]
+    """slam-1's schema says language_detection is for universal only: its row says so (and stt refuses it)."""
+    slam = cli("models", "slam-1")
+    [row] = [line for line in slam.stdout.splitlines() if line.startswith("language_detection ")]
+    assert row.endswith("(universal only)")
+    universal = cli("models", "universal", "--json")
+    [field] = [f for f in json.loads(universal.stdout)["fields"] if f["field"] == "language_detection"]
+    assert field["schema"]["only_for"] == ["universal"]

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EmulatorHandle
+
+ROOT = Path(__file__).resolve().parents[2]
+PINNED = ROOT / "tests" / "data" / "provider-schemas"
 
 EVERY_OPTION = [
     "--language",
@@ -127,6 +131,17 @@ def test_every_option_as_form_fields_for_an_upload(cli, emulator: EmulatorHandle
         ("nova-3", ["--param", "redact=pci", "--param", "redact=ssn"], {"redact": ["pci", "ssn"]}),
         ("nova-3", ["--param", 'replace=["a:b"]'], {"replace": ["a:b"]}),
         ("openai/gpt-4o-transcribe", ["--param", "prompt=a=b"], {"prompt": "a=b"}),
+        ("openai/gpt-4o-transcribe", ["--param", "prompt=123"], {"prompt": "123"}),  # its schema says string
+        ("openai/gpt-4o-transcribe", ["--param", "prompt=true"], {"prompt": "true"}),
+        ("aai/universal", ["--param", "word_boost=stt"], {"word_boost": ["stt"]}),  # a list field: a list of one
+        (
+            "aai/universal",
+            ["--param", "speakers_expected=3", "--param", "speech_threshold=0.5"],
+            {"speakers_expected": 3, "speech_threshold": 0.5},
+        ),
+        ("aai/universal", ["--param", "speakers_expected=null"], {"speakers_expected": None}),  # nullable
+        ("aai/universal", ["--param-json", 'word_boost=["a", "b"]'], {"word_boost": ["a", "b"]}),
+        ("openai/gpt-4o-transcribe", ["--param-json", 'prompt="123"'], {"prompt": "123"}),
         ("nova-3", ["--language", "en", "--param", "language=fr"], {"language": "fr"}),
     ],
 )
@@ -138,6 +153,123 @@ def test_param_values_are_typed(
     [create] = emulator.creates()
     assert create["model"] == model
     assert create["options"] == expected
+
+
+SPELLING = [{"from": "cyber security", "to": "cybersecurity"}, {"from": "ai", "to": "AI"}]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--param", f"custom_spelling={json.dumps(SPELLING)}"],
+        ["--param-json", f"custom_spelling={json.dumps(SPELLING)}"],
+        [
+            "--param",
+            f"custom_spelling={json.dumps(SPELLING[0])}",
+            "--param",
+            f"custom_spelling={json.dumps(SPELLING[1])}",
+        ],
+    ],
+)
+def test_custom_spelling_reaches_the_emulator_as_an_array_of_objects(
+    cli, emulator: EmulatorHandle, talk: Path, args: list[str]
+) -> None:
+    """In a JSON body, the array of objects itself; in a form, one `custom_spelling[]` field each, its JSON text.
+    Both held by the emulator to the published schema (its `from` is a string there, not AssemblyAI's list)."""
+    import jsonschema
+
+    by_url = cli("submit", "https://x/a.wav", "-m", "aai/universal", *args)
+    assert by_url.exit_code == 0, by_url.stderr
+    upload = cli("submit", str(talk), "-m", "slam-1", *args)
+    assert upload.exit_code == 0, upload.stderr
+    json_create, form_create = emulator.creates()
+    assert json_create["options"] == {"custom_spelling": SPELLING}
+    assert form_create["form_fields"] == ["model", "custom_spelling[]", "custom_spelling[]"]
+    assert [json.loads(text) for text in form_create["options"]["custom_spelling"]] == SPELLING
+    schema = json.loads((PINNED / "create.AssemblyAI__universal.json").read_text())["request_schema"]
+    jsonschema.validate(json_create["options"]["custom_spelling"], schema["properties"]["custom_spelling"])
+
+
+def test_a_value_the_published_schema_refuses_is_the_emulator_s_400(cli, emulator: EmulatorHandle) -> None:
+    wrong = json.dumps([{"from": ["cyber security"], "to": "cybersecurity"}])  # AssemblyAI's own shape
+    result = cli("submit", "https://x/a.wav", "-m", "aai/universal", "--param-json", f"custom_spelling={wrong}")
+    assert result.exit_code == 4 and "custom_spelling: each value property from must be a string" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("item", "needle"),
+    [
+        ("custom_spelling=[{", "--param-json custom_spelling: '[{' is not valid JSON"),
+        ("custom_spelling", "--param-json 'custom_spelling' is not KEY=VALUE"),
+        ("speech_threshold=NaN", "--param-json speech_threshold: 'NaN' is not valid JSON"),
+    ],
+)
+def test_param_json_that_is_no_json_is_refused_in_one_line(
+    cli, emulator: EmulatorHandle, item: str, needle: str
+) -> None:
+    result = cli("submit", "https://x/a.wav", "-m", "aai/universal", "--param-json", item)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert needle in result.stderr
+    assert emulator.requests() == []
+
+
+# --- Lists in a form: name[] fields, a list of one too -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("model_id", "args", "field"),
+    [
+        ("#g1_whisper-large", ["--tag", "ci"], "tag"),
+        ("aai/universal", ["--keywords", "kubernetes"], "word_boost"),
+        ("aai/slam-1", ["--redact-pii", "--redact-pii-policy", "person_name"], "redact_pii_policies"),
+    ],
+)
+def test_a_list_field_of_one_value_goes_as_a_list(
+    cli, emulator: EmulatorHandle, talk: Path, model_id: str, args: list[str], field: str
+) -> None:
+    result = cli("submit", str(talk), "-m", model_id, *args)
+    assert result.exit_code == 0, result.stderr
+    [create] = emulator.creates()
+    assert f"{field}[]" in create["form_fields"] and field not in create["form_fields"]
+    assert create["options"][field] == [args[-1]]  # the server reads a list, not the string
+
+
+def test_a_lone_form_field_where_the_schema_says_array_is_a_string_and_refused(
+    emulator: EmulatorHandle, talk: Path
+) -> None:
+    """What stt sent before: `tag=ci` is the text "ci" to the form reader, which the list-only field refuses;
+    where the field takes text or a list (Nova-3's tag), it is text."""
+    refused = _upload(emulator, talk, [("model", "#g1_whisper-large"), ("tag", "ci")])
+    assert refused[0] == 400 and "tag: must be an array" in refused[1]["message"]
+    assert _upload(emulator, talk, [("model", "#g1_whisper-large"), ("tag", "a"), ("tag", "b")])[0] == 200
+    assert _upload(emulator, talk, [("model", "nova-3"), ("tag", "ci")])[0] == 200
+    assert [c["options"]["tag"] for c in emulator.creates() if c["outcome"] == "created"] == [["a", "b"], "ci"]
+    # As the provider's SDK writes a list in a form (OpenAI's client, brackets format): a list of one.
+    assert _upload(emulator, talk, [("model", "aai/universal"), ("word_boost[]", "stt")])[0] == 200
+    assert emulator.creates()[-1]["options"] == {"word_boost": ["stt"]}
+
+
+def _upload(emulator: EmulatorHandle, talk: Path, fields: list[tuple[str, str]]) -> tuple[int, dict[str, Any]]:
+    """A multipart create with these fields, as another client would send it."""
+    import urllib.error
+    import urllib.request
+
+    boundary = "stt-test-boundary"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{n}"\r\n\r\n{v}\r\n'.encode() for n, v in fields]
+    audio = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="talk.wav"\r\n'
+        "Content-Type: audio/wav\r\n\r\n"
+    ).encode()
+    body = b"".join(parts) + audio + talk.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        emulator.base_url + "/stt/create",
+        data=body,
+        method="POST",
+        headers={"Authorization": "Bearer k", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
 
 
 def test_param_is_sent_unchecked_and_the_emulator_holds_it_to_the_schema(cli, emulator: EmulatorHandle) -> None:

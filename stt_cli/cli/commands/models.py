@@ -21,7 +21,8 @@ MODELS_HELP = """List model ids and aliases, what their results carry, and each 
 an alias is sent as its id. With MODEL, show that model's own request fields
 (from the provider's published schema), their types, and the stt flag that
 sets each. "word timings" is needed for srt and vtt. An id stt does not know
-is refused before anything is sent; --model-unchecked ID sends it as it is.
+is refused before anything is sent; --model-unchecked ID sends it as it is,
+its fields given with --param only.
 
 Examples:
   stt models
@@ -62,7 +63,7 @@ def models(
     lines = [
         "",
         "-m takes an id or an alias; an alias is sent as its id.",
-        "--model-unchecked ID sends an id stt does not know, as it is.",
+        "--model-unchecked ID sends an id stt does not know, as it is (its fields with --param only).",
         "",
         "Flags each family takes (stt models MODEL shows a model's own fields):",
     ]

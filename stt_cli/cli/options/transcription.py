@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
 
 from stt_cli.api.catalogue import DEFAULT_MODEL, families
-from stt_cli.api.dialects import FLAGS, Flag, encode, families_with
+from stt_cli.api.catalogue import model as catalogue_model
+from stt_cli.api.dialects import FLAGS, Flag, encode, families_with, fields_of
 from stt_cli.api.wire import OptionValue
 from stt_cli.cli.build import Group, Opt
 from stt_cli.cli.help import TRANSCRIPTION
@@ -93,8 +93,8 @@ TRANSCRIPTION_OPTS = (
             typer.Option(
                 "--model-unchecked",
                 metavar="ID",
-                help="Send this model id as it is, unchecked: for a model newer than stt's list (its options go "
-                "under Whisper's field names)",
+                help="Send this model id as it is, unchecked: for a model newer than stt's list (its fields with "
+                "--param only, unchecked)",
                 rich_help_panel=TRANSCRIPTION,
                 show_default=False,
             ),
@@ -110,63 +110,94 @@ TRANSCRIPTION_OPTS = (
                 metavar="KEY=VALUE",
                 rich_help_panel=TRANSCRIPTION,
                 show_default=False,
-                help="Any API field, sent as it is (repeatable); true/false, numbers and JSON are typed, the rest "
-                "sent as text",
+                help="Any API field of the model (repeatable: a list); typed as its schema says: JSON (numbers, "
+                "true/false, [lists], {objects}) where the field takes it, else text",
+            ),
+        ],
+    ),
+    Opt(
+        "param_json",
+        Annotated[
+            list[str] | None,
+            typer.Option(
+                "--param-json",
+                metavar="KEY=JSON",
+                rich_help_panel=TRANSCRIPTION,
+                show_default=False,
+                help="Any API field as this JSON value, whatever its schema says (repeatable: a list)",
             ),
         ],
     ),
 )
 
 
-def parse_param(item: str) -> tuple[str, OptionValue]:
+def parse_param(item: str, flag: str = "--param") -> tuple[str, str]:
+    """KEY=VALUE split at its first `=` (the value as typed, typed later by the model's schema)."""
     key, sep, raw = item.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise UsageError(f"--param {item!r} is not KEY=VALUE", "write it as --param name=value")
-    value: OptionValue = raw
-    if raw in ("true", "false") or raw[:1] in "[{-0123456789":
+        raise UsageError(f"{flag} {item!r} is not KEY=VALUE", f"write it as {flag} name=value")
+    if key == "model":
+        raise UsageError(f"use --model, not {flag} model=...", "e.g. --model nova-3")
+    return key, raw
+
+
+def _raw_fields(values: dict[str, Any], model: str) -> tuple[dict[str, OptionValue], list[str]]:
+    """The --param and --param-json fields, in the model's JSON types (api/params.py), and the keys given."""
+    from stt_cli.api.params import NotJson, read_json, typed_all  # lazy for start-up: stt run --help
+    from stt_cli.cli import hints  # lazy for start-up: stt run --help
+
+    entry = catalogue_model(model)
+    typed: dict[str, list[str]] = {}
+    for item in values.pop("param") or []:
+        key, raw = parse_param(item)
+        typed.setdefault(key, []).append(raw)
+    explicit: dict[str, list[OptionValue]] = {}
+    for item in values.pop("param_json") or []:
+        key, raw = parse_param(item, "--param-json")
         try:
-            parsed = json.loads(raw)
-        except ValueError:
-            parsed = raw
-        if isinstance(parsed, (bool, int, float, str)):
-            value = parsed
-        elif isinstance(parsed, list) and all(isinstance(v, (str, int, float, bool)) for v in parsed):
-            value = [v if isinstance(v, str) else json.dumps(v) for v in parsed]
-        elif isinstance(parsed, (list, dict)):
-            value = json.dumps(parsed)
-    return key, value
+            explicit.setdefault(key, []).append(read_json(raw))
+        except NotJson as exc:
+            raise hints.bad_json(key, raw, str(exc)) from None
+        if key in typed:
+            raise hints.param_twice(key)
+    fields: dict[str, OptionValue] = {
+        key: typed_all(raws, entry.fields.get(key) if entry is not None else None) for key, raws in typed.items()
+    }
+    fields.update({key: given[0] if len(given) == 1 else list(given) for key, given in explicit.items()})
+    return fields, [*typed, *explicit]
 
 
 def build_request(values: dict[str, Any]) -> Request:
     """The model, resolved once to the id that goes on the wire (an unknown name refused, naming where it
-    came from, before anything is read or sent), its own fields for the flags given, then --param fields as
-    they are. Everything downstream (formats, upload field, the ledger's work key) sees that one id."""
+    came from, before anything is read or sent), its own fields for the flags given, then --param fields
+    typed by its schema; combinations its documents rule out refused, deprecated ones warned of. Everything
+    downstream (formats, upload field, the ledger's work key) sees that one id."""
+    from stt_cli.api.combinations import check  # lazy for start-up: stt run --help
+    from stt_cli.cli import hints  # lazy for start-up: stt run --help
+
     finite(values, "utt_split", "temperature")
     choice = choose(values.pop("model"), values.pop("model_unchecked"))
     model = choice.model
     if not choice.checked:
-        from stt_cli.cli import hints  # lazy for start-up: stt run --help
-
         named = choice.origin.where if choice.origin.level == FILE else f"from {choice.origin.where}"
         hints.unchecked_model(model, named)
-    params = values.pop("param") or []
+    raw, raw_keys = _raw_fields(values, model)
     try:
         options, warnings = encode(model, values)
+        setters: dict[str, str | None] = {field: key for key, field in fields_of(model, values).items()}
+        options.update(raw)  # --param wins over a flag for the same field
+        setters.update(dict.fromkeys(raw_keys))
+        clashes = check(model, options)
+        refused = [clash for clash in clashes if clash.refused]
+        if refused:
+            raise hints.clash_error(refused[0], setters)
     except UsageError as exc:
         raise blame(exc, choice.origin) from None
-    repeated: set[str] = set()
-    for item in params:
-        key, parsed = parse_param(item)
-        if key == "model":
-            raise UsageError("use --model, not --param model=...", "e.g. --model nova-3")
-        if key in repeated:  # a field given twice with --param becomes a list, as repeated form fields
-            previous = options[key]
-            options[key] = [*(previous if isinstance(previous, list) else [str(previous)]), str(parsed)]
-        else:
-            options[key] = parsed  # --param wins over a flag for the same field
-            repeated.add(key)
-    return Request(model, options, tuple(warnings))
+    notes = [hints.clash_warning(clash, setters) for clash in clashes]
+    if not choice.checked and raw_keys:
+        notes.append(hints.unchecked_fields(model, raw_keys))
+    return Request(model, options, (*warnings, *notes))
 
 
 TRANSCRIPTION_GROUP = Group(Request, TRANSCRIPTION_OPTS, build_request)

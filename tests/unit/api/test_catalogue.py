@@ -5,6 +5,7 @@ hand), the names people type resolved to one id, the model tables of docs/models
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -148,3 +149,81 @@ def test_the_model_tables_of_the_docs_are_the_catalogue_s() -> None:
     page = (ROOT / "docs" / "models.md").read_text(encoding="utf-8")
     assert generate.with_models(page) == page, "docs/models.md's model tables are stale: python scripts/generate.py"
     assert "| `--diarize` | `diarize` | `diarize` | `diarize` | `speaker_labels` | - | - |" in page
+
+
+# --- A model whose schema is published after this release (the provider's site lists elevenlabs/scribe_v2) ----
+SCRIBE_SCHEMA = {
+    "source": "synthetic: the shape a newly published schema of the provider's documents repository has",
+    "endpoint": "POST /v1/stt/create",
+    "content_type": "application/json",
+    "models": ["elevenlabs/scribe_v2"],
+    "request_schema": {
+        "type": "object",
+        "properties": {
+            "model": {"type": "string", "enum": ["elevenlabs/scribe_v2"]},
+            "url": {"type": "string", "format": "uri"},
+            "audio": {"type": "string", "format": "binary"},
+            "language_code": {"type": "string", "description": "The language of the audio. An ISO code."},
+            "diarize": {"type": "boolean", "description": "Label speakers. Available for scribe_v2 model only."},
+            "tag_audio_events": {"type": "boolean", "deprecated": True, "description": "Tag laughter and the like."},
+            "keyterms": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["model"],
+        "title": "elevenlabs/scribe_v2",
+    },
+    "success_responses": ["200"],
+}
+SCRIBE_FAMILY = {
+    "name": "ElevenLabs",
+    "ids": ["elevenlabs/scribe_v2"],
+    "result": {"shape": "text", "word_timings": False, "speakers": False, "channels": False},
+}
+
+
+def _with_scribe(folder: Path) -> Path:
+    for path in PINNED.glob("*.json"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "create.ElevenLabs__scribe_v2.json").write_text(json.dumps(SCRIBE_SCHEMA), encoding="utf-8")
+    return folder
+
+
+def test_a_newly_published_schema_says_what_to_add_then_is_taken_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_catalogue = _make_catalogue()
+    before = make_catalogue.build(PINNED)
+    schemas = _with_scribe(tmp_path)
+    with pytest.raises(SystemExit, match=r"elevenlabs/scribe_v2, neither an id nor an alias here: add each to a fam"):
+        make_catalogue.build(schemas)
+    monkeypatch.setattr(make_catalogue, "FAMILIES", [*make_catalogue.FAMILIES, SCRIBE_FAMILY])
+    built = make_catalogue.build(schemas)
+    assert built["models"]["elevenlabs/scribe_v2"] == {
+        "family": "ElevenLabs",
+        "schema": "create.ElevenLabs__scribe_v2.json",
+        "aliases": ["scribe_v2"],
+    }
+    request = built["schemas"]["create.ElevenLabs__scribe_v2.json"]
+    assert request["upload_field"] == "audio" and sorted(request["fields"]) == [
+        "diarize", "keyterms", "language_code", "tag_audio_events"
+    ]  # fmt: skip
+    assert request["fields"]["diarize"]["only_for"] == ["scribe_v2"]  # what api/combinations.py reads
+    assert request["fields"]["tag_audio_events"]["deprecated"] is True
+    assert built["families"][-1] == SCRIBE_FAMILY
+    assert before["models"].keys() < built["models"].keys()
+
+
+@pytest.mark.parametrize(
+    ("family", "needle"),
+    [
+        ({**SCRIBE_FAMILY, "ids": ["elevenlabs/scribe_v3"]}, "no create.*.json schema declares elevenlabs/scribe_v3"),
+        ({**SCRIBE_FAMILY, "result": {**SCRIBE_FAMILY["result"], "shape": "words"}},  # type: ignore[dict-item]
+         "has the result shape 'words', which stt does not read"),
+    ],
+)  # fmt: skip
+def test_a_family_the_script_cannot_build_is_named_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, family: dict[str, Any], needle: str
+) -> None:
+    make_catalogue = _make_catalogue()
+    monkeypatch.setattr(make_catalogue, "FAMILIES", [*make_catalogue.FAMILIES, family])
+    with pytest.raises(SystemExit, match=re.escape(needle)):
+        make_catalogue.build(_with_scribe(tmp_path))

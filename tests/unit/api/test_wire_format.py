@@ -56,13 +56,36 @@ def test_server_message_forms() -> None:
 
 
 def test_form_encoding() -> None:
-    assert form_fields({"a": True, "b": False, "n": 1.5, "i": 2, "f": 3.0, "l": ["x", "y"], "s": "é"}) == [
+    """Lists as `name[]` fields (a list of one too: a server tells it from a string), objects as JSON text, a
+    null left out."""
+    options = {"a": True, "b": False, "n": 1.5, "i": 2, "f": 3.0, "l": ["x", "y"], "one": ["z"], "s": "é"}
+    assert form_fields({**options, "o": {"k": [1]}, "lo": [{"from": "a", "to": "b"}], "none": None}) == [
         ("a", "true"),
         ("b", "false"),
         ("n", "1.5"),
         ("i", "2"),
         ("f", "3"),
-        ("l", "x"),
-        ("l", "y"),
+        ("l[]", "x"),
+        ("l[]", "y"),
+        ("one[]", "z"),
         ("s", "é"),
+        ("o", '{"k":[1]}'),
+        ("lo[]", '{"from":"a","to":"b"}'),
     ]
+
+
+@pytest.mark.parametrize(
+    "job_id",
+    [
+        "e3d46bba-7562-44a9-b440-504d940342a3",  # the Whisper page
+        "227b2ca6-72a6-4e82-906d-957ba03e470f",  # the slam-1 page
+        "a1b2c3d4-e5f6-7890-abcd-ef1234567890",  # the Nova-3 page
+        "RlLz0hRdAs9voL5Qi1Pzr",  # the gpt-4o page
+        "dzIgQQyw8KCfoI5clcbHZ",  # the gpt-4o-mini page
+        "XY3D-mYpFxC-WIx-Lv3wh",  # the MAI page
+        "V1StGXR8Z5jdHi6BmyT8k",  # the tracing page's x-inference-id
+        "_x4Pq0rS7tUvWyZ1a2b3c",  # a short id may start with "_"
+    ],
+)
+def test_every_id_shape_the_documents_show_is_taken(job_id: str) -> None:
+    assert parse_created({"generation_id": job_id, "status": "queued"}) == job_id
