@@ -47,8 +47,12 @@ def normalise_status(raw: object) -> Status:
 # UUIDs and the short ids of newer models (RlLz0hRdAs9voL5Qi1Pzr, XY3D-mYpFxC-WIx-Lv3wh) use only these
 # characters: nothing a shell, a URL, a file system or an option parser reads as syntax.
 MAX_ID_LENGTH = 128
-# Not a leading "-": `stt fetch "$id"` in a script would read it as an option (-ocapture writes ./capture).
-_ID = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_-]{{0,{MAX_ID_LENGTH - 1}}}")
+# A short id starts with "-" about one time in 64 (its alphabet has 64 characters): such a job is billed, so
+# its id is taken, never dropped. What keeps it from being read as an option (`stt fetch "$id"` with the
+# id -ocapture would write ./capture) is the commands' parsing: an argument that is a job id of the ledger
+# is an id (cli/dash_ids.py), and every command stt prints puts such an id after "--". Not "-" alone nor
+# a few characters: those are what options look like.
+_ID = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_-]{{0,{MAX_ID_LENGTH - 1}}}|-[A-Za-z0-9_-]{{7,{MAX_ID_LENGTH - 1}}}")
 
 
 def is_valid_id(value: object) -> bool:

@@ -10,6 +10,7 @@ import inspect
 from typer.core import TyperCommand, TyperGroup
 
 from stt_cli.cli import click_api as click
+from stt_cli.cli import dash_ids
 
 # The order option groups appear in; options without a panel go last, under "Other options".
 SOURCE, BATCH, TRANSCRIPTION, OUTPUT, WAITING, CONNECTION = (
@@ -60,6 +61,13 @@ def _write_options(command: click.Command, ctx: click.Context, formatter: click.
 
 
 class SttCommand(TyperCommand):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if dash_ids.takes_ids(self) and any(word.startswith("-") for word in args):
+            from stt_cli.core.ledger import is_recorded  # lazy for start-up: only an id-taking command's dashes
+
+            args = dash_ids.separate(self, args, is_recorded)
+        return super().parse_args(ctx, args)
+
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         _write_help_text(self, formatter)
 

@@ -127,6 +127,13 @@ def _rejected(error: SttError) -> str:
     )
 
 
+def id_command(command: str, job_id: str, *words: str) -> str:
+    """A command on one job, to copy: an id that starts with "-" goes after "--", the options before it."""
+    if job_id.startswith("-"):
+        return command_line(*command.split(), *words, "--", job_id)
+    return command_line(*command.split(), job_id, *words)
+
+
 def fetch_command(job_id: str, *override: tuple[str, list[str]]) -> str:
     """`stt fetch ID` with this invocation's output options, some of them replaced (-f json, -o PATH.new)."""
     replaced = {name for name, _ in override}
@@ -135,7 +142,7 @@ def fetch_command(job_id: str, *override: tuple[str, list[str]]) -> str:
     words: list[str] = []
     for _name, typed in [*(c for c in _carried if c[0] not in replaced), *override]:
         words += typed
-    command = command_line("stt", "fetch", job_id, *words)
+    command = id_command("stt fetch", job_id, *words)
     return command + (" (with your --api-key)" if _key_typed else "")
 
 
@@ -271,7 +278,7 @@ HINTS: dict[Fix, Wording] = {
     ),
     Fix.JOB_GONE: "results are kept for one hour only; check the id with `stt jobs`",
     Fix.NO_JOB_YET: "pass a job id, or submit one first",
-    Fix.FORGET_JOB: lambda e: "forget it: " + command_line("stt", "jobs", "rm", str(e.facts["job_id"])),
+    Fix.FORGET_JOB: lambda e: "forget it: " + id_command("stt jobs rm", str(e.facts["job_id"])),
     Fix.NETWORK: "check the network and the base URL (--base-url / AIML_API_BASE), then try again",
     Fix.NOT_THE_SERVICE: "check the base URL (--base-url / AIML_API_BASE): this does not answer like the service",
     Fix.BASE_URL: _base_url,

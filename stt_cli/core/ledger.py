@@ -230,6 +230,22 @@ def recent_jobs(limit: int) -> list[RecentJob]:
     return [RecentJob(job_id, str(source), str(status)) for job_id, source, status in rows if isinstance(job_id, str)]
 
 
+def is_recorded(job_id: str) -> bool:
+    """Whether some job of the ledger has exactly this id; read-only, never waits on a writer, False on any
+    trouble. For the commands' parsing: an argument that starts with "-" is a job id only when it is one."""
+    try:
+        path = ledger_path()
+        if not path.is_file():
+            return False
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)
+        try:
+            return connection.execute("SELECT 1 FROM jobs WHERE id=? LIMIT 1", (job_id,)).fetchone() is not None
+        finally:
+            connection.close()
+    except (sqlite3.Error, OSError):
+        return False
+
+
 class Ledger:
     """The ledger of one process: one connection, shared by its threads under a lock; `with Ledger() as
     ledger:` closes it at the end of the block.

@@ -66,6 +66,7 @@ def test_stt_help_loads_no_client_ledger_or_catalogue(tmp_path: Path) -> None:
         "stt_cli.cli.app",
         "stt_cli.cli.build",
         "stt_cli.cli.click_api",
+        "stt_cli.cli.dash_ids",
         "stt_cli.cli.help",
         "stt_cli.cli.main",
         "stt_cli.cli.output",
