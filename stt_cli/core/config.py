@@ -10,6 +10,7 @@ from stt_cli.errors import UsageError, command_line, path_word
 
 APP_NAME = "stt-cli"
 DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
+CONFIG_LIMIT = 1024 * 1024  # bytes: a config file of every setting is under 1 KB
 
 
 # stt's own directories, each overridable on every platform (tests, CI caches, a portable setup); otherwise
@@ -66,13 +67,19 @@ def config_file() -> Path:
 
 def load_config() -> dict[str, Any]:
     """The user's config file as a dict; an absent file is an empty config, a broken one an error."""
+    from stt_cli.core.safeopen import NotRegular, TooLarge, read_regular  # lazy for start-up: only with a config
+
     path = config_file()
     try:
-        if not path.is_file() and path.exists():  # a FIFO or a device would hang or stream for ever
-            raise UsageError(f"the config file {path} is not a regular file", "move it aside")
-        raw = path.read_bytes()
+        raw = read_regular(path, CONFIG_LIMIT).data
     except FileNotFoundError:
         return {}
+    except NotRegular as exc:  # a FIFO would hang the read, a device stream for ever
+        raise UsageError(f"the config file {path} is {exc.kind}, not a regular file", "move it aside") from None
+    except TooLarge:
+        raise UsageError(
+            f"the config file {path} is over {CONFIG_LIMIT:,} bytes: no config file of stt's", "move it aside"
+        ) from None
     except OSError as exc:
         raise UsageError(
             f"cannot read the config file {path}: {exc.strerror}", "fix its permissions or move it aside"

@@ -85,8 +85,8 @@ def read_stored_keys() -> dict[str, str]:
         data, info = read_regular(path, KEY_FILE_LIMIT)
     except FileNotFoundError:
         return {}
-    except NotRegular:
-        raise AuthError(f"the key file {path} is not a regular file", fix=Fix.KEY_FILE) from None
+    except NotRegular as exc:
+        raise AuthError(f"the key file {path} is {exc.kind}, not a regular file", fix=Fix.KEY_FILE) from None
     except TooLarge as exc:
         raise AuthError(f"the key file {path} is no key file: {exc.strerror}", fix=Fix.KEY_FILE) from None
     except OSError as exc:
