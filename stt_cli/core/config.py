@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stt_cli.errors import UsageError, command_line, path_word
+
+if TYPE_CHECKING:
+    from stt_cli.core.safeopen import Read
 
 APP_NAME = "stt-cli"
 DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
@@ -65,15 +68,15 @@ def config_file() -> Path:
     return config_dir() / "config.toml"
 
 
-def load_config() -> dict[str, Any]:
-    """The user's config file as a dict; an absent file is an empty config, a broken one an error."""
+def read_config_file() -> Read | None:
+    """The config file's bytes and its own stat (its mode, for an edit to keep), or None when there is none."""
     from stt_cli.core.safeopen import NotRegular, TooLarge, read_regular  # lazy for start-up: only with a config
 
     path = config_file()
     try:
-        raw = read_regular(path, CONFIG_LIMIT).data
+        return read_regular(path, CONFIG_LIMIT)
     except FileNotFoundError:
-        return {}
+        return None
     except NotRegular as exc:  # a FIFO would hang the read, a device stream for ever
         raise UsageError(f"the config file {path} is {exc.kind}, not a regular file", "move it aside") from None
     except TooLarge:
@@ -84,8 +87,19 @@ def load_config() -> dict[str, Any]:
         raise UsageError(
             f"cannot read the config file {path}: {exc.strerror}", "fix its permissions or move it aside"
         ) from None
+
+
+def load_config() -> dict[str, Any]:
+    """The user's config file as a dict; an absent file is an empty config, a broken one an error."""
+    found = read_config_file()
+    return {} if found is None else parse_config(found.data)
+
+
+def parse_config(raw: bytes) -> dict[str, Any]:
+    """The config file's bytes read as TOML, or a UsageError naming the file and how to move it aside."""
     import tomllib  # only when a config file exists
 
+    path = config_file()
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
