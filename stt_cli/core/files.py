@@ -23,10 +23,19 @@ STEM_BYTES = 200  # a name made from a source or an id is cut to this many bytes
 _TEMP = re.compile(r"^\..+\.stt-(\d+)-[A-Za-z0-9_]+\.tmp$")
 
 
-def unchanged_key(path: Path) -> tuple[int, int, int, int]:
-    """What tells a file unchanged since it was last read: its device, inode, size and modification time."""
-    info = os.stat(path)
-    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+Stamp = tuple[int, int, int, int, int]
+
+
+def stamp_of(info: os.stat_result) -> Stamp:
+    """What tells a file unchanged since it was looked at: its device, inode, size, modification time and
+    change time. The change time is the kernel's own: a file rewritten and put back, its modification time set
+    back too, still has a new one."""
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
+def unchanged_key(path: Path) -> Stamp:
+    """The file's stamp now (see stamp_of)."""
+    return stamp_of(os.stat(path))
 
 
 def file_sha256(path: Path) -> str:

@@ -67,3 +67,21 @@ def test_a_link_of_another_user_outside_a_shared_folder_is_followed(tmp_path: Pa
     link.symlink_to(target)
     os.lchown(link, 65534, 65534)
     refuse_foreign_links(link)  # a folder only its owner writes in: whoever made the link, the owner allowed it
+
+
+def test_a_file_rewritten_and_put_back_with_its_time_has_another_stamp(tmp_path: Path) -> None:
+    """The stamp a prepared upload is checked against (issue 25): the change time gives away a rewrite that
+    kept the size and set the modification time back."""
+    from stt_cli.core.files import unchanged_key
+
+    path = tmp_path / "talk.wav"
+    path.write_bytes(b"a" * 100)
+    before = unchanged_key(path)
+    times = os.stat(path)
+    tick = tmp_path / "tick"  # the file system's clock is coarse (a few ms): the rewrite comes after it moved
+    while tick.touch() or os.stat(tick).st_ctime_ns <= times.st_ctime_ns:
+        pass
+    path.write_bytes(b"b" * 100)
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert os.stat(path).st_mtime_ns == times.st_mtime_ns and os.stat(path).st_size == 100
+    assert unchanged_key(path) != before
