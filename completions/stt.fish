@@ -378,7 +378,7 @@ complete -c stt -n '__stt_at config_path' -s q -l quiet -d 'Only results and err
 complete -c stt -n '__stt_at config_path' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at config_path' -s h -l help -d 'Show this message and exit'
 complete -c stt -n '__stt_at auth; and __stt_no_args' -a login -d 'Store the API key for a service: typed at a hidden prompt, or piped'
-complete -c stt -n '__stt_at auth; and __stt_no_args' -a status -d 'Show which key is in use and where it comes from (masked to its last 4),'
+complete -c stt -n '__stt_at auth; and __stt_no_args' -a status -d 'Show the key in use, where it comes from, and each stored key\'s host'
 complete -c stt -n '__stt_at auth; and __stt_no_args' -a logout -d 'Remove the stored keys (the key file), or only the one of --base-url\'s host'
 complete -c stt -n '__stt_at auth' -s h -l help -d 'Show this message and exit'
 complete -c stt -n '__stt_at auth_login' -l no-check -d 'Store the key without asking the service whether it accepts it'

@@ -51,7 +51,6 @@ def login(
     --api-key, or one stored for it.
 
     Examples:
-      stt auth login
       printf %s "$KEY" | stt auth login
       stt auth login --no-check       # offline: store it unchecked
       stt auth login --base-url https://proxy.example.com/v1
@@ -76,12 +75,11 @@ def status(
         str | None, typer.Option("--base-url", metavar="URL", help="The service to show the key for")
     ] = None,
 ) -> None:
-    """Show which key is in use and where it comes from (masked to its last 4),
-    and which host each stored key belongs to.
+    """Show the key in use, where it comes from, and each stored key's host.
 
-    With --check, one status query for a job that cannot exist tells an
-    accepted key (404) from a refused one (401, 403: exit 3); nothing is
-    created or billed.
+    Keys are masked to their last 4 characters. With --check, one status
+    query for a job that cannot exist tells an accepted key (404) from a
+    refused one (401, 403: exit 3); nothing is created or billed.
 
     Examples:
       stt auth status --check
