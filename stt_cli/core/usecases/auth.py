@@ -98,7 +98,12 @@ def status(flag: str | None, base_flag: str | None = None) -> dict[str, Any]:
 
     base = resolve_base_url(base_flag)
     base_url = validate_base_url(base)
-    resolved = require_key(flag, base_url, Origin("base_url", base.source) if base.source != "default" else None)
+    try:
+        resolved = require_key(flag, base_url, Origin("base_url", base.source) if base.source != "default" else None)
+    except AuthError as exc:
+        if exc.fix is Fix.KEY_MISSING:
+            raise AuthError("not logged in: no API key found", fix=Fix.KEY_MISSING) from None
+        raise
     return {
         "key": mask(resolved.value),
         "source": resolved.source,
