@@ -52,13 +52,13 @@ set -g __stt_subs_auth login status logout
 set -g __stt_vals_auth
 set -g __stt_args_auth
 set -g __stt_subs_auth_login
-set -g __stt_vals_auth_login
+set -g __stt_vals_auth_login --base-url
 set -g __stt_args_auth_login
 set -g __stt_subs_auth_status
-set -g __stt_vals_auth_status --api-key
+set -g __stt_vals_auth_status --api-key --base-url
 set -g __stt_args_auth_status
 set -g __stt_subs_auth_logout
-set -g __stt_vals_auth_logout
+set -g __stt_vals_auth_logout --base-url
 set -g __stt_args_auth_logout
 set -g __stt_subs_completion bash zsh fish powershell install
 set -g __stt_vals_completion
@@ -379,20 +379,23 @@ complete -c stt -n '__stt_arg_is config_unset key' -x -a '$__stt_keys'
 complete -c stt -n '__stt_at config_path' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at config_path' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at config_path' -s h -l help -d 'Show this message and exit'
-complete -c stt -n '__stt_at auth; and __stt_no_args' -a login -d 'Store the API key: typed at a hidden prompt, or read from a pipe'
-complete -c stt -n '__stt_at auth; and __stt_no_args' -a status -d 'Show which key is in use and where it comes from (masked to its last 4)'
-complete -c stt -n '__stt_at auth; and __stt_no_args' -a logout -d 'Remove the stored key file'
+complete -c stt -n '__stt_at auth; and __stt_no_args' -a login -d 'Store the API key for a service: typed at a hidden prompt, or piped'
+complete -c stt -n '__stt_at auth; and __stt_no_args' -a status -d 'Show the key in use, where it comes from, and each stored key\'s host'
+complete -c stt -n '__stt_at auth; and __stt_no_args' -a logout -d 'Remove the stored keys (the key file), or only the one of --base-url\'s host'
 complete -c stt -n '__stt_at auth' -s h -l help -d 'Show this message and exit'
 complete -c stt -n '__stt_at auth_login' -l no-check -d 'Store the key without asking the service whether it accepts it'
+complete -c stt -n '__stt_at auth_login' -l base-url -x -d 'The service the key is for (default: the service\'s)'
 complete -c stt -n '__stt_at auth_login' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at auth_login' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at auth_login' -s h -l help -d 'Show this message and exit'
 complete -c stt -n '__stt_at auth_status' -l json -d 'Print JSON: one object per line'
 complete -c stt -n '__stt_at auth_status' -l api-key -x -d 'Check this key instead'
 complete -c stt -n '__stt_at auth_status' -l check -d 'Also ask the service whether it accepts the key (exit 3 if not)'
+complete -c stt -n '__stt_at auth_status' -l base-url -x -d 'The service to show the key for'
 complete -c stt -n '__stt_at auth_status' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at auth_status' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at auth_status' -s h -l help -d 'Show this message and exit'
+complete -c stt -n '__stt_at auth_logout' -l base-url -x -d 'Remove only the key stored for this service'
 complete -c stt -n '__stt_at auth_logout' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at auth_logout' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at auth_logout' -s h -l help -d 'Show this message and exit'

@@ -67,6 +67,7 @@ class Fix(StrEnum):
     NOT_THE_SERVICE = "not-the-service"  # an answer the service would never give: check the base URL
     BASE_URL = "base-url"  # the base URL has no such endpoint (a 404 on the API's own paths)
     KEY_MISSING = "key-missing"  # no key anywhere
+    KEY_OTHER_HOST = "key-other-host"  # the key file holds keys for other hosts only (host, base_url)
     EMPTY_KEY = "empty-key"  # the key given on the command line is empty
     KEY_ELSEWHERE = "key-elsewhere"  # credentials in the base URL: the key goes elsewhere
     KEY_REFUSED = "key-refused"  # the key was refused (401)

@@ -633,7 +633,7 @@ class ApiClient:
             )
         if code == 401:
             refused = f"the API key was refused (HTTP 401): {message}"
-            return AuthError(refused, fix=Fix.KEY_REFUSED, origin=self._origins.get("key"))
+            return AuthError(refused, fix=Fix.KEY_REFUSED, origin=self._origins.get("key"), base_url=self.base_url)
         if code == 403:
             denied = f"access denied (HTTP 403): {message}"
             return AuthError(denied, fix=Fix.KEY_DENIED, origin=self._origins.get("key"))

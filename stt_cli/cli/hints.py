@@ -187,13 +187,22 @@ def _kept(error: SttError, lead: str = "") -> str:
     return f"{lead}the result is kept: {shown}"
 
 
+def _login_for(base_url: str) -> str:
+    """`stt auth login`, with the base URL when the key is for another host than the service's."""
+    from stt_cli.core.credentials import key_host  # lazy for start-up: read only when a key is refused
+
+    if key_host(base_url) == key_host(SERVICE_BASE_URL):
+        return "stt auth login"
+    return command_line("stt", "auth", "login", "--base-url", base_url)
+
+
 def _key_refused(error: SttError) -> str:
     origin = error.origin
     source = origin.source if origin is not None else ""
     if source.startswith("$"):
         fix = f"check {source[1:]}, or unset it to use the key stored by `stt auth login`"
     elif source.startswith("key file"):
-        fix = "store the right key with `stt auth login`"
+        fix = f"store the right key with `{_login_for(str(error.facts.get('base_url') or SERVICE_BASE_URL))}`"
     elif source == "flag":
         fix = "check the key given with --api-key"
     else:
@@ -285,6 +294,10 @@ HINTS: dict[Fix, Wording] = {
     Fix.KEY_MISSING: "set AIML_API_KEY, pass --api-key, or run `stt auth login` (keys are issued at "
     + KEY_PAGE
     + "); to try stt without an account, see `stt emulator --help`",
+    Fix.KEY_OTHER_HOST: lambda e: (
+        "export AIML_API_KEY=KEY or pass --api-key KEY for it, or store a key for it: "
+        f"{_login_for(e.facts['base_url'])}"
+    ),
     Fix.KEY_REFUSED: _key_refused,
     Fix.EMPTY_KEY: "pass the key, or leave the flag out",
     Fix.KEY_ELSEWHERE: "pass the key with --api-key or AIML_API_KEY",

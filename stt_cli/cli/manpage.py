@@ -30,7 +30,7 @@ EXIT_MEANINGS = {
 
 FILES = (
     ("~/.config/stt-cli/config.toml", "the defaults set with stt config (STT_CONFIG_DIR moves it)"),
-    ("~/.config/stt-cli/credentials.json", "the key stored by stt auth login, mode 0600"),
+    ("~/.config/stt-cli/credentials.json", "the keys stored by stt auth login, each for its host, mode 0600"),
     ("~/.local/share/stt-cli/ledger.sqlite3", "the job ledger: ids, sources and kept results (STT_DATA_DIR)"),
     ("~/.cache/stt-cli/", "stdin spools and audio being prepared, removed after each upload (STT_CACHE_DIR)"),
 )

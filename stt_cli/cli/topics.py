@@ -120,7 +120,8 @@ def security() -> str:
 
   The key      never printed (at most its last 4 characters), masked in any
                server message that echoes it; stored by `stt auth login` in a
-               0600 file in a 0700 directory; refused if others can read it.
+               0600 file in a 0700 directory; refused if others can read it;
+               sent only to the host it was stored for (auth login --base-url).
   The wire     plain http:// only to loopback addresses; no redirects followed,
                so the key never reaches another host; every answer bounded in
                size, depth and time, and job ids checked before they touch a
@@ -129,7 +130,8 @@ def security() -> str:
                everything printed; -f json escapes them.
   Your files   outputs written atomically, never overwritten without --force
                (checked before anything is uploaded); temp files private and
-               swept; Ctrl-C leaves no partial file.
+               swept; Ctrl-C leaves no partial file; another user's link in a
+               shared folder such as /tmp is never followed.
   Billing      a create is retried only where no job can exist yet, always with
                the same Idempotency-Key; re-runs reuse the ledger's jobs for the
                same audio, model and options.

@@ -5,6 +5,7 @@ print plain lines or nothing. Results never come through here: they go to stdout
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -132,7 +133,9 @@ class SingleView:
 
     def done(self, target: Path | None, unchanged: bool = False) -> None:
         if target is not None:
-            info(f"{target} already holds this result" if unchanged else f"wrote {target}")
+            real = Path(os.path.realpath(target)) if target.is_symlink() else target  # the file the text is in
+            shown = target if real == target else f"{real} (through the link {target})"
+            info(f"{shown} already holds this result" if unchanged else f"wrote {shown}")
 
 
 RUNNING = ("uploading", "waiting")

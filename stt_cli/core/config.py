@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stt_cli.errors import UsageError, command_line, path_word
 
+if TYPE_CHECKING:
+    from stt_cli.core.safeopen import Read
+
 APP_NAME = "stt-cli"
 DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
+CONFIG_LIMIT = 1024 * 1024  # bytes: a config file of every setting is under 1 KB
 
 
 # stt's own directories, each overridable on every platform (tests, CI caches, a portable setup); otherwise
@@ -64,21 +68,38 @@ def config_file() -> Path:
     return config_dir() / "config.toml"
 
 
-def load_config() -> dict[str, Any]:
-    """The user's config file as a dict; an absent file is an empty config, a broken one an error."""
+def read_config_file() -> Read | None:
+    """The config file's bytes and its own stat (its mode, for an edit to keep), or None when there is none."""
+    from stt_cli.core.safeopen import NotRegular, TooLarge, read_regular  # lazy for start-up: only with a config
+
     path = config_file()
     try:
-        if not path.is_file() and path.exists():  # a FIFO or a device would hang or stream for ever
-            raise UsageError(f"the config file {path} is not a regular file", "move it aside")
-        raw = path.read_bytes()
+        return read_regular(path, CONFIG_LIMIT)
     except FileNotFoundError:
-        return {}
+        return None
+    except NotRegular as exc:  # a FIFO would hang the read, a device stream for ever
+        raise UsageError(f"the config file {path} is {exc.kind}, not a regular file", "move it aside") from None
+    except TooLarge:
+        raise UsageError(
+            f"the config file {path} is over {CONFIG_LIMIT:,} bytes: no config file of stt's", "move it aside"
+        ) from None
     except OSError as exc:
         raise UsageError(
             f"cannot read the config file {path}: {exc.strerror}", "fix its permissions or move it aside"
         ) from None
+
+
+def load_config() -> dict[str, Any]:
+    """The user's config file as a dict; an absent file is an empty config, a broken one an error."""
+    found = read_config_file()
+    return {} if found is None else parse_config(found.data)
+
+
+def parse_config(raw: bytes) -> dict[str, Any]:
+    """The config file's bytes read as TOML, or a UsageError naming the file and how to move it aside."""
     import tomllib  # only when a config file exists
 
+    path = config_file()
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -23,10 +23,19 @@ STEM_BYTES = 200  # a name made from a source or an id is cut to this many bytes
 _TEMP = re.compile(r"^\..+\.stt-(\d+)-[A-Za-z0-9_]+\.tmp$")
 
 
-def unchanged_key(path: Path) -> tuple[int, int, int, int]:
-    """What tells a file unchanged since it was last read: its device, inode, size and modification time."""
-    info = os.stat(path)
-    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+Stamp = tuple[int, int, int, int, int]
+
+
+def stamp_of(info: os.stat_result) -> Stamp:
+    """What tells a file unchanged since it was looked at: its device, inode, size, modification time and
+    change time. The change time is the kernel's own: a file rewritten and put back, its modification time set
+    back too, still has a new one."""
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
+def unchanged_key(path: Path) -> Stamp:
+    """The file's stamp now (see stamp_of)."""
+    return stamp_of(os.stat(path))
 
 
 def file_sha256(path: Path) -> str:
@@ -111,6 +120,63 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+# --- Links in shared folders: what the kernel's protected_symlinks refuses, refused here too --------------
+def shared_folder(mode: int) -> bool:
+    """A folder anyone may create files in, each removable by its owner only: /tmp, /var/tmp (sticky, o+w)."""
+    return bool(mode & stat.S_ISVTX) and bool(mode & stat.S_IWOTH)
+
+
+def foreign_link(link_uid: int, folder_mode: int, folder_uid: int, me: int) -> bool:
+    """Whether a symbolic link is one not to follow: in a shared folder, made by someone who is neither the
+    follower nor the folder's owner. Another user could point it at a file of yours (it would be replaced, or
+    made), whatever `protected_symlinks` says on this machine."""
+    return shared_folder(folder_mode) and link_uid not in (me, folder_uid)
+
+
+def _owner_name(uid: int) -> str:
+    try:
+        import pwd  # POSIX only
+
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except (ImportError, KeyError):
+        return f"uid {uid}"
+
+
+def refuse_foreign_links(path: Path) -> None:
+    """A UsageError when `path`, or a folder on the way to it, is another user's symbolic link in a shared
+    folder (see foreign_link), naming the link and where it points; nothing is written through it, --force or
+    not. Checked before anything is uploaded and again just before the write (a link can appear between)."""
+    if os.name != "posix":
+        return
+    me = os.geteuid()
+    whole = Path(os.path.abspath(path))
+    current = Path(whole.anchor)
+    for part in whole.parts[1:]:
+        candidate = current / part
+        try:
+            info = os.lstat(candidate)
+        except OSError:
+            return  # nothing there (yet): nothing is followed
+        if not stat.S_ISLNK(info.st_mode):
+            current = candidate
+            continue
+        try:
+            parent = os.stat(current)
+        except OSError:
+            return
+        if foreign_link(info.st_uid, parent.st_mode, parent.st_uid, me):
+            try:
+                points = os.readlink(candidate)
+            except OSError:
+                points = "?"
+            raise UsageError(
+                f"{candidate} is a symbolic link to {points} made by another user, {_owner_name(info.st_uid)}, "
+                f"in the shared folder {current}: stt does not follow it",
+                "remove the link if it is not yours, or write elsewhere",
+            )
+        current = Path(os.path.realpath(candidate))
+
+
 def write_output(path: Path, data: bytes) -> None:
     """The user's output, landing where they said as they would have made it.
 
@@ -122,6 +188,7 @@ def write_output(path: Path, data: bytes) -> None:
     if fd is not None:
         _write_all(fd, data)
         return
+    refuse_foreign_links(path)
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -180,6 +247,7 @@ def check_output_path(path: Path, *, force: bool, ours: bool = False) -> None:
                 f"the output {path}: descriptor {fd} is open for reading only", f"open it for writing: {fd}>FILE"
             )
         return  # written through, like a shell redirection
+    refuse_foreign_links(path)
     if is_special(path):
         if stat.S_ISCHR(os.stat(path).st_mode):  # a terminal or device: can it be written at all?
             try:

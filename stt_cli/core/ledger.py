@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import stat
 import threading
 import time
 import uuid
@@ -216,7 +217,7 @@ def recent_jobs(limit: int) -> list[RecentJob]:
     """
     try:
         path = ledger_path()
-        if not path.exists():
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would hang the shell's Tab, a device feed it junk
             return []
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)
         try:
@@ -286,7 +287,9 @@ class Ledger:
             # Results are the user's words: the ledger is private (0600 in a 0700 directory).
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not self.path.exists():
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+                with contextlib.suppress(FileExistsError):  # another stt made it meanwhile
+                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600))
+            self._check_regular()
             db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
         except OSError as exc:
             raise UsageError(
@@ -319,6 +322,15 @@ class Ledger:
             raise
         self._db = db
         return db
+
+    def _check_regular(self) -> None:
+        """SQLite opens the ledger by its path and would block on a FIFO there, or read a device as a damaged
+        database: anything but a regular file is refused by name before it is opened."""
+        from stt_cli.core.safeopen import kind_of  # lazy for start-up: stt run --help
+
+        mode = os.stat(self.path).st_mode
+        if not stat.S_ISREG(mode):
+            raise UsageError(f"the job ledger {self.path} is {kind_of(mode)}, not a regular file", self._move_aside())
 
     def _failure(self, exc: sqlite3.Error) -> UsageError:
         text = str(exc)

@@ -79,7 +79,7 @@ class Connector:
         from stt_cli.api.client import ApiClient  # lazy for start-up: stt run --help
         from stt_cli.core.credentials import mask  # lazy for start-up: stt run --help
 
-        key = require_key(self.conn.api_key)
+        key = require_key(self.conn.api_key, base_url, base_origin if base_origin.source != "default" else None)
         origins = {"base_url": base_origin, "key": Origin("api_key", key.source)}
         if self.log is not None:
             where = {name: self.describe(origin) for name, origin in origins.items()}

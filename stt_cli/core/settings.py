@@ -251,13 +251,10 @@ def is_number(text: str) -> bool:
 def resolve(key: str, flag: Any = None, config: dict[str, Any] | None = None) -> Resolved | None:
     """The one resolver: a setting's value and its source, flag > environment > file > default.
 
-    The file is config.toml, or for the API key the key file. The base URL comes back as written (it is
-    checked by validate_base_url where it is used, naming its source); the key is cleaned; every other
-    setting is parsed and bounded by its Setting. None only for a key that is set nowhere. `config` is the
-    loaded config file, when the caller has it already.
+    The file is config.toml. The base URL comes back as written (it is checked by validate_base_url where it
+    is used, naming its source); every other setting is parsed and bounded by its Setting. `config` is the
+    loaded config file, when the caller has it already. The key, which depends on the base URL, is resolve_key's.
     """
-    if key == "api_key":
-        return _resolve_key(flag)
     if key == "base_url":
         return _resolve_base_url(flag, config)
     setting = settings_table()[key]
@@ -290,8 +287,10 @@ def _resolve_base_url(flag: str | None, config: dict[str, Any] | None) -> Resolv
     return Resolved(DEFAULT_BASE_URL, "default")
 
 
-def _resolve_key(flag: str | None) -> Resolved | None:
-    from stt_cli.core.credentials import clean_key, key_file, read_stored_key  # lazy for start-up: stt run --help
+def resolve_key(flag: str | None, base_url: str) -> Resolved | None:
+    """The key for this base URL and where it comes from: the flag, else the environment, else the key stored for
+    the base URL's host (a key stored for another host is never sent here); None when there is none."""
+    from stt_cli.core.credentials import clean_key, key_file, stored_key_for  # lazy for start-up: stt run --help
 
     if flag is not None:
         key = clean_key(flag, "flag")
@@ -302,7 +301,7 @@ def _resolve_key(flag: str | None) -> Resolved | None:
         value = os.environ.get(name)
         if value is not None and value.strip():
             return Resolved(clean_key(value, f"${name}"), f"${name}")
-    stored = read_stored_key()
+    stored = stored_key_for(base_url)
     if stored:
         return Resolved(stored, f"key file {key_file()}")
     return None
@@ -326,12 +325,26 @@ def resolve_base_url(flag: str | None) -> Resolved:
     return resolved
 
 
-def require_key(flag: str | None) -> Resolved:
-    """The key in use and where it comes from, or an AuthError saying how to provide one."""
-    resolved = resolve("api_key", flag)
-    if resolved is None:
-        raise AuthError("no API key found", fix=Fix.KEY_MISSING)
-    return resolved
+def require_key(flag: str | None, base_url: str, base_origin: Origin | None = None) -> Resolved:
+    """The key in use for this base URL and where it comes from, or an AuthError saying how to provide one:
+    naming the host, when the key file holds keys for other hosts only (`base_origin`: where the URL was set)."""
+    resolved = resolve_key(flag, base_url)
+    if resolved is not None:
+        return resolved
+    from stt_cli.core.credentials import key_host, read_stored_keys  # lazy for start-up: stt run --help
+
+    others = sorted(read_stored_keys())
+    if others:
+        host = key_host(base_url)
+        lead = f"no API key for {host}" + (" (set by {origin})" if base_origin is not None else "")
+        raise AuthError(
+            f"{lead}: the stored key is bound to {', '.join(others)} and is sent nowhere else",
+            fix=Fix.KEY_OTHER_HOST,
+            origin=base_origin,
+            host=host,
+            base_url=base_url,
+        )
+    raise AuthError("no API key found", fix=Fix.KEY_MISSING)
 
 
 def _formats(text: str, what: str, origin: str) -> str:

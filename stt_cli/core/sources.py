@@ -179,7 +179,7 @@ class Prepared(NamedTuple):
     size: int | None
     sha256: str | None
     audio_prep: str = "lossless"  # what audio preparation makes of a local file before it is sent
-    mtime_ns: int | None = None  # the file's time when it was looked at: a conversion checks it did not change
+    stamp: tuple[int, ...] | None = None  # the file as it was before it was hashed (core/files.stamp_of)
 
 
 def audio_identity(sha256: str, path: Path, audio_prep: str) -> str:
@@ -198,7 +198,7 @@ class Identities:
 
     def __init__(self, audio_prep: str) -> None:
         self.audio_prep = audio_prep
-        self._known: dict[tuple[int, int, int, int], tuple[str, str]] = {}  # file as it was -> (sha256, identity)
+        self._known: dict[tuple[int, ...], tuple[str, str]] = {}  # file as it was -> (sha256, identity)
         self._lock = threading.Lock()  # a batch's workers ask too
 
     def known(self, path: Path) -> tuple[str, str] | None:
@@ -243,9 +243,11 @@ def prepare(
         known = identities.known(source.path) if identities is not None else None
     except OSError as exc:
         raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
+    from stt_cli.core.files import stamp_of  # lazy for start-up: stt run --help
+
     sha256, identity_known = known if known is not None else (None, None)  # None: hashed when obtaining asks
     yield Prepared(source, source.path, source.path.name, str(source.path.resolve()), identity_known, info.st_size,
-                   sha256, audio_prep, info.st_mtime_ns)  # fmt: skip
+                   sha256, audio_prep, stamp_of(info))  # fmt: skip
 
 
 def hashed(prepared: Prepared, identities: Identities | None = None) -> Prepared:
@@ -253,15 +255,17 @@ def hashed(prepared: Prepared, identities: Identities | None = None) -> Prepared
     (a URL, stdin or a hashed file: unchanged)."""
     if prepared.identity is not None or prepared.path is None:
         return prepared
+    from stt_cli.core.files import stamp_of  # lazy for start-up: stt run --help
+
     source = prepared.source
     try:
-        info = prepared.path.stat()
+        info = prepared.path.stat()  # before the hash: a change from here on is seen after the upload
         digest, identity = (identities or Identities(prepared.audio_prep)).of(prepared.path)
     except OSError as exc:
         raise local_failure(exc, f"read {source.raw}", "check that the file is still there and readable") from None
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted while reading {source.label}; nothing was sent, no job was created") from None
-    return prepared._replace(identity=identity, size=info.st_size, sha256=digest, mtime_ns=info.st_mtime_ns)
+    return prepared._replace(identity=identity, size=info.st_size, sha256=digest, stamp=stamp_of(info))
 
 
 # What a recursive walk picks up: the audio and video files the service is likely to take.

@@ -106,6 +106,11 @@ def obtain(
         hooks.note(f"{prepared.source.label} changed while it was read; the job is recorded for the bytes that were "
                    "sent")  # fmt: skip
         work = work._replace(identity=f"sha256:{created.sha256}", sha256=created.sha256)
+    elif not created.as_is and _changed(prepared):
+        # What was sent was made from the file while it changed: neither the hash taken before nor one taken now
+        # says what the job heard, so the job is kept under a name no later run can match.
+        hooks.note(f"{prepared.source.label} changed while it was prepared; its job is not reused by a later run")
+        work = work._replace(identity=f"changed:{key}", sha256=None)
     return _settle(ledger, host, key, created, work, prepared.source.label, hooks)
 
 
@@ -335,22 +340,21 @@ def _upload(
                     f"audio: {prepared.source.label}: {sent.plan.why}; sent {created.size or 0:,} of "
                     f"{prepared.size or 0:,} bytes, {how}"
                 )
-                if _changed(prepared):
-                    hooks.note(f"{prepared.source.label} changed while it was prepared; the job is recorded for "
-                               "the bytes hashed before")  # fmt: skip
             return created._replace(as_is=sent.made is None)
     with hooks.uploading(None) as progress:
         return client.create_from_file(as_is, fields, key, progress, on_sent)
 
 
 def _changed(prepared: Prepared) -> bool:
-    """The source's size or time differ from when it was hashed (a recording still being written)."""
+    """The source is no longer the file that was hashed: another inode, size, modification or change time (a
+    recording still being written, or a file rewritten and put back while it was prepared)."""
+    from stt_cli.core.files import unchanged_key  # lazy for start-up: stt run --help
+
     assert prepared.path is not None
     try:
-        info = prepared.path.stat()
+        return prepared.stamp is None or unchanged_key(prepared.path) != prepared.stamp
     except OSError:
         return True
-    return info.st_size != prepared.size or (prepared.mtime_ns is not None and info.st_mtime_ns != prepared.mtime_ns)
 
 
 def upload_field(model_id: str) -> str:

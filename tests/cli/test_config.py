@@ -4,7 +4,9 @@ environment, file and default; stt's own directory variables."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -268,3 +270,24 @@ def test_a_bad_value_in_the_file_is_listed_and_its_error_says_how_to_fix_it(cli,
     assert run.exit_code == 2 and emulator.requests() == []
     assert "`stt config set timeout 1h`, or `stt config unset timeout`" in run.stderr
     assert "config file" in run.stderr
+
+
+def test_config_set_writes_through_a_dotfiles_link_and_keeps_the_mode(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A config.toml that links into a dotfiles folder stays a link; its target gets the edit, atomically in
+    its own folder, and keeps its mode (issue 25)."""
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    real = dotfiles / "stt.toml"
+    real.write_text('# mine\nformat = "srt"\n')
+    real.chmod(0o600)
+    config_file().parent.mkdir(parents=True)
+    config_file().symlink_to(real)
+    assert cli("config", "set", "max_lines", "3").exit_code == 0
+    assert config_file().is_symlink() and os.readlink(config_file()) == str(real)
+    assert real.read_text() == '# mine\nformat = "srt"\nmax_lines = 3\n'
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert sorted(p.name for p in dotfiles.iterdir()) == ["stt.toml"]  # no temp file left beside it
+    assert cli("config", "unset", "format").exit_code == 0
+    assert config_file().is_symlink() and real.read_text() == "# mine\nmax_lines = 3\n"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert cli("config", "get", "max_lines").stdout == "3\n"

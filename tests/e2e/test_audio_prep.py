@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -391,3 +392,32 @@ def test_a_disk_that_fills_while_the_flac_is_made_means_the_file_goes_as_it_is(
     assert "No space left on device" in result.stderr and "sending it as it is" in result.stderr
     [create] = [c for c in keeper.creates() if c.get("generation_id")]
     assert Path(create["received_path"]).read_bytes() == source.read_bytes()
+
+
+def test_a_file_changed_while_it_is_prepared_is_not_reused_once_put_back(
+    keeper: EmulatorHandle, cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While ffmpeg prepares it, the file is rewritten (same size, its modification time set back): the job
+    heard other audio than the bytes hashed before, so a later run of the file, put back as it was, makes a new
+    job instead of reusing that one (issue 25)."""
+    source = stereo_wav(tmp_path / "talk.wav")
+    kept = tmp_path / "kept.wav"
+    shutil.copy2(source, kept)  # the original bytes and times
+    other = stereo_wav(tmp_path / "other.wav", noise=True)
+    assert other.stat().st_size == source.stat().st_size
+    real = find_tools()
+    assert real is not None
+    swap = f'cp "{other}" "{source}" && touch -r "{kept}" "{source}"'  # what a second writer might do
+    path = os.environ["PATH"]
+    fake = fake_ffmpeg(tmp_path, f'{swap} || exit 9\nexec "{real.ffmpeg}" "$@"')
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{path}")
+    first = cli("run", str(source), "-o", "first.txt")
+    assert first.exit_code == 0, first.stderr
+    assert "changed while it was prepared; its job is not reused" in first.stderr, first.stderr
+    monkeypatch.setenv("PATH", path)
+    shutil.copy2(kept, source)  # put back, times and all
+    assert source.read_bytes() == kept.read_bytes()
+    second = cli("run", str(source), "-o", "second.txt")
+    assert second.exit_code == 0, second.stderr
+    assert "reusing job" not in second.stderr
+    assert len([c for c in keeper.creates() if c.get("generation_id")]) == 2

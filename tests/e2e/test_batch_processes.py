@@ -136,3 +136,22 @@ def test_several_processes_sending_the_same_large_file_at_once_make_one_job(
         assert [c["generation_id"] for c in made] == list(ids)
         assert made[0]["sha256"] == sha256_of(big)
         assert len(emulator.server.state.jobs) == 1
+
+
+def test_ten_fetches_at_once_record_ten_outputs(cli, emulator: EmulatorHandle, talk: Path, tmp_path: Path) -> None:
+    """Each fetch adds its file to the job's outputs: read and written in one transaction, no fetch loses another's
+    (issue 25: the list was read before the write lock, and 10 fetches left 3)."""
+    submitted = cli("submit", str(talk))
+    assert submitted.exit_code == 0, submitted.stderr
+    job = submitted.stdout.strip()
+    emulator.advance(60)
+    (tmp_path / "lost").mkdir()
+    env = subprocess_env(emulator)
+    procs = [_stt(["fetch", job, "-o", f"lost/o{n}.txt"], env, tmp_path) for n in range(10)]
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 0, stderr
+    assert sorted(p.name for p in (tmp_path / "lost").iterdir()) == sorted(f"o{n}.txt" for n in range(10))
+    listed = cli("jobs", "--json")
+    [record] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert sorted(record["outputs"]) == sorted(str((tmp_path / "lost" / f"o{n}.txt").resolve()) for n in range(10))

@@ -167,4 +167,102 @@ def test_powershell_gets_a_file_and_the_profile_line(tmp_path: Path) -> None:
     done = _install(env, "pwsh")
     path = Path(env["HOME"]) / ".config" / "powershell" / "stt-completion.ps1"
     assert done.returncode == 0 and path.read_text() == render("powershell")
-    assert f"add this line to your $PROFILE: . {path}" in done.stderr
+    assert f"add this line to your $PROFILE: . '{path}'" in done.stderr
+
+
+# --- rc lines quoted for their shell; special files where a script or rc file goes (issue 25) -------------
+ODD = "a dir's name"  # a space and a single quote: what an unquoted rc line breaks on
+
+
+def test_zsh_loads_completion_with_the_printed_line_in_a_zdotdir_with_a_space_and_a_quote(tmp_path: Path) -> None:
+    zsh = _need("zsh")
+    env = _account(tmp_path)
+    zdotdir = tmp_path / ODD
+    zdotdir.mkdir()
+    env["ZDOTDIR"] = str(zdotdir)
+    done = _install(env, "zsh")
+    assert done.returncode == 0, done.stderr
+    told = re.search(r"before compinit: (.+)$", done.stderr, re.MULTILINE)
+    assert told is not None, done.stderr
+    (zdotdir / ".zshrc").write_text(told.group(1) + "\nautoload -Uz compinit && compinit\n")
+    loaded = subprocess.run([zsh, "-i", "-c", "print -r -- ${_comps[stt]}"], capture_output=True, text=True,
+                            env={**env, "TERM": "dumb"}, stdin=subprocess.DEVNULL, timeout=30)  # fmt: skip
+    assert loaded.stdout.strip() == "_stt", (told.group(1), loaded.stderr)
+    assert "add this line" not in _install(env, "zsh").stderr  # the quoted line counts as there
+
+
+@pytest.mark.parametrize("where", ["home", "xdg"])
+def test_bash_sources_the_printed_line_from_folders_with_a_space_and_a_quote(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    bash = _need("bash")
+    home = tmp_path / ODD / "home"
+    home.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("BASH_COMPLETION_USER_DIR", raising=False)
+    if where == "xdg":  # outside the home: the whole path is quoted
+        monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / ODD / "data's place"))
+    else:
+        monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setattr(place, "BASH_COMPLETION_SCRIPTS", ())
+    result = cli("completion", "install", "bash")
+    assert result.exit_code == 0, result.stderr
+    told = re.search(r"add this line to ~/\.bashrc: (source .+)$", result.stderr, re.MULTILINE)
+    assert told is not None, result.stderr
+    shown = subprocess.run([bash, "--norc", "-c", f"{told.group(1)} && complete -p stt"], capture_output=True,
+                           text=True, env={**os.environ, "HOME": str(home)}, timeout=30)  # fmt: skip
+    assert shown.returncode == 0 and " stt" in shown.stdout, (told.group(1), shown.stderr)
+
+
+def _powershell_string(literal: str) -> str:
+    """A single-quoted PowerShell string read by PowerShell's rules: a quote (' and its typographic kin)
+    inside is written twice; a lone one would end the string."""
+    quotes = place.POWERSHELL_QUOTES
+    assert literal[0] in quotes and literal[-1] in quotes and len(literal) >= 2
+    inner, text, i = literal[1:-1], [], 0
+    while i < len(inner):
+        if inner[i] in quotes:
+            assert i + 1 < len(inner) and inner[i + 1] in quotes, f"a lone quote at {i} ends the string: {literal}"
+            i += 1
+        text.append(inner[i])
+        i += 1
+    return "".join(text)
+
+
+def test_the_powershell_profile_line_quotes_the_path(tmp_path: Path) -> None:
+    env = _account(tmp_path)
+    config = tmp_path / "it's ‘quoted’ $(Get-Secret)"
+    done = _install({**env, "XDG_CONFIG_HOME": str(config)}, "powershell")
+    assert done.returncode == 0, done.stderr
+    told = re.search(r"add this line to your \$PROFILE: \. (.+)$", done.stderr, re.MULTILINE)
+    assert told is not None, done.stderr
+    assert _powershell_string(told.group(1)) == str(config / "powershell" / "stt-completion.ps1")
+    pwsh = shutil.which("pwsh")
+    if pwsh is not None:  # where PowerShell is installed, it reads the literal back as the same path
+        said = subprocess.run([pwsh, "-NoProfile", "-Command", f"Write-Output {told.group(1)}"], capture_output=True,
+                              text=True, timeout=60)  # fmt: skip
+        assert said.stdout.strip() == str(config / "powershell" / "stt-completion.ps1")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("what", ["fifo", "zero"])
+def test_a_fifo_or_device_where_the_script_goes_is_refused_by_name(tmp_path: Path, what: str) -> None:
+    env = _account(tmp_path)
+    path = Path(env["HOME"]) / ".config" / "fish" / "completions" / "stt.fish"
+    path.parent.mkdir(parents=True)
+    if what == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    done = _install(env, "fish")  # times out (a failure) if it waits on the FIFO
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert str(path.resolve()) in done.stderr and "not a regular file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_for_a_zshrc_does_not_hang_the_install(tmp_path: Path) -> None:
+    env = _account(tmp_path)
+    os.mkfifo(Path(env["HOME"]) / ".zshrc")
+    done = _install(env, "zsh")
+    assert done.returncode == 0 and "before compinit" in done.stderr, done.stderr

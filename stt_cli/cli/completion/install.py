@@ -13,12 +13,15 @@ any other file is kept unless --force.
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import NamedTuple
 
 from stt_cli.core.files import atomic_write_bytes
+from stt_cli.core.safeopen import NotRegular, TooLarge, read_regular
 from stt_cli.errors import UsageError
 
+READ_LIMIT = 4 * 1024 * 1024  # bytes: stt's scripts are about 30 KB; an rc file past this is not looked through
 SHELL_NAMES = {"bash": "bash", "zsh": "zsh", "fish": "fish", "pwsh": "powershell", "powershell": "powershell"}
 
 # Where bash-completion's main script is on common systems: when none is there, bash needs a `source` line.
@@ -53,12 +56,37 @@ def _zdotdir() -> Path:
 
 
 def _shown(path: Path) -> str:
-    """A path as the user would type it in an rc file: ~ for the home directory."""
+    """A path as the user would type it in a bash or zsh rc file: ~ for the home directory (left unquoted, so
+    the shell expands it), the rest quoted where a space, a quote or any other shell syntax needs it."""
     home = _home()
     try:
-        return "~/" + str(path.relative_to(home))
+        return "~/" + shlex.quote(str(path.relative_to(home)))
     except ValueError:
-        return str(path)
+        return shlex.quote(str(path))
+
+
+# The characters PowerShell reads as a single quote: inside a single-quoted string each is written twice.
+POWERSHELL_QUOTES = "'\u2018\u2019\u201a\u201b"
+
+
+def powershell_quote(text: str) -> str:
+    """A single-quoted PowerShell string of `text`: nothing inside is expanded, and each quote is doubled."""
+    return "'" + "".join(ch * 2 if ch in POWERSHELL_QUOTES else ch for ch in text) + "'"
+
+
+def _read(path: Path) -> str | None:
+    """A text file stt looks at (a script in place, an rc file): None when there is none. A FIFO or a device
+    there is refused by name (a read would hang or never end), and a file past READ_LIMIT is not read whole."""
+    try:
+        return read_regular(path, READ_LIMIT).data.decode("utf-8", errors="replace")
+    except (FileNotFoundError, NotADirectoryError):  # nothing there (a file where a folder should be: said on write)
+        return None
+    except NotRegular as exc:
+        raise UsageError(f"{path} is {exc.kind}, not a regular file", "move it aside, then try again") from None
+    except TooLarge:
+        raise UsageError(f"{path} is over {READ_LIMIT:,} bytes: no completion script", "move it aside") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path} ({exc.strerror})", "check its permissions") from None
 
 
 def shell_from_environment() -> str:
@@ -102,8 +130,8 @@ def _next_steps(shell: str, path: Path) -> tuple[str, ...]:
         folder = _shown(path.parent)
         rc = _zdotdir() / ".zshrc"
         try:
-            written = rc.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+            written = _read(rc) or ""
+        except UsageError:  # an rc file stt cannot read says nothing about what is in it
             written = ""
         if folder in written or str(path.parent) in written:
             return ()
@@ -112,7 +140,7 @@ def _next_steps(shell: str, path: Path) -> tuple[str, ...]:
             "and, if it has no compinit yet, after it: autoload -Uz compinit && compinit",
         )
     if shell == "powershell":
-        return (f"add this line to your $PROFILE: . {path}",)
+        return (f"add this line to your $PROFILE: . {powershell_quote(str(path))}",)
     return ()
 
 
@@ -124,10 +152,7 @@ def install(shell: str, script: str, *, force: bool) -> Installed:
         path = path.resolve()
     if path.is_dir():
         raise UsageError(f"{path} is a directory", "move it aside, then run stt completion install again")
-    try:
-        current = path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
-    except OSError as exc:
-        raise UsageError(f"cannot read {path} ({exc.strerror})", "check its permissions") from None
+    current = _read(path)
     steps = _next_steps(shell, path)
     if current == script:
         return Installed(path, False, steps)

@@ -23,7 +23,7 @@ MAX_STREAMS = 64  # streams of a source looked at
 
 # What this run's ffprobe said of each file, so a file unchanged is not probed twice in one run (compact asks once
 # for the ledger's key and once to send); forgotten when the next run starts (upload.start_run).
-_PROBED: dict[tuple[str, tuple[int, int, int, int]], Media] = {}
+_PROBED: dict[tuple[str, tuple[int, ...]], Media] = {}
 
 
 def forget() -> None:

@@ -4,11 +4,13 @@ the config file (checked first, comments kept, its twin taken out) or removed fr
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from stt_cli.api.catalogue import resolve as resolve_model
-from stt_cli.core.config import config_dir, config_file, load_config
+from stt_cli.core.config import config_dir, config_file, load_config, parse_config, read_config_file
 from stt_cli.core.files import atomic_write_bytes
 from stt_cli.core.settings import (
     DURATION_SETTINGS,
@@ -110,17 +112,15 @@ def _shadowed(setting: Setting) -> list[str]:
 
 
 def edit_config(key: str, value: str | int | float | None) -> None:
-    """Edit one key of the config file atomically, and check the result reads back as meant."""
-    before = load_config()  # refuses a broken file, with the fix
-    target = config_file()
-    try:
-        text = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(
-            f"cannot read the config file {target}: {exc}", "fix its permissions or move it aside"
-        ) from None
+    """Edit one key of the config file atomically, and check the result reads back as meant.
+
+    A config file that is a symbolic link (a dotfiles manager's) stays one: its target is rewritten, atomically
+    in the target's own directory. The file keeps its mode (a 0600 file stays 0600); a new one gets the umask's.
+    """
+    found = read_config_file()  # refuses a broken file, with the fix
+    before = {} if found is None else parse_config(found.data)
+    text = "" if found is None else found.data.decode("utf-8")  # parse_config has refused anything else
+    path = config_file()
     new_text = unset_key(text, key) if value is None else set_key(text, key, value)
     expected = {k: v for k, v in before.items() if k != key}
     if value is not None:
@@ -131,11 +131,13 @@ def edit_config(key: str, value: str | int | float | None) -> None:
         after = None
     if after != expected:
         raise UsageError(
-            f"cannot edit {key} in {target} safely (it is written in a form stt does not rewrite)",
-            f"edit the file by hand: {target}",
+            f"cannot edit {key} in {path} safely (it is written in a form stt does not rewrite)",
+            f"edit the file by hand: {path}",
         )
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    mode = None if found is None else stat.S_IMODE(found.info.st_mode)
     try:
         config_dir().mkdir(mode=0o700, parents=True, exist_ok=True)
-        atomic_write_bytes(target, new_text.encode("utf-8"))
+        atomic_write_bytes(target, new_text.encode("utf-8"), mode=mode)
     except OSError as exc:
         raise local_failure(exc, f"write the config file {target}") from None
