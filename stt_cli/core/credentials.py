@@ -86,9 +86,10 @@ def read_stored_keys() -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except NotRegular as exc:
-        raise AuthError(f"the key file {path} is {exc.kind}, not a regular file", fix=Fix.KEY_FILE) from None
+        # A FIFO or a device where the key file goes is bad input (exit 2), named; not a missing key (3).
+        raise UsageError(f"the key file {path} is {exc.kind}, not a regular file", fix=Fix.KEY_FILE) from None
     except TooLarge as exc:
-        raise AuthError(f"the key file {path} is no key file: {exc.strerror}", fix=Fix.KEY_FILE) from None
+        raise UsageError(f"the key file {path} is no key file: {exc.strerror}", fix=Fix.KEY_FILE) from None
     except OSError as exc:
         raise AuthError(f"the key file {path} cannot be read: {exc.strerror}", fix=Fix.KEY_FILE) from None
     if os.name == "posix":  # the descriptor's own owner and mode: the file read is the file checked

@@ -597,7 +597,7 @@ def test_a_key_file_that_is_a_fifo_is_refused_not_waited_on(cli, isolated_home: 
     directory.mkdir(parents=True)
     os.mkfifo(directory / "credentials.json", 0o600)
     result = cli("auth", "status")
-    assert result.exit_code == 3 and "not a regular file" in one_error_line(result.stderr)
+    assert result.exit_code == 2 and "not a regular file" in one_error_line(result.stderr)
 
 
 def test_a_damaged_ledger_row_is_one_line(cli, isolated_home: Path) -> None:

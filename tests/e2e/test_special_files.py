@@ -1,5 +1,5 @@
 """stt's own files replaced by a FIFO or a device (issue 25): the key file, the config file and the ledger are
-refused by name (exit 3 for the key file, 2 for the others) without waiting on a FIFO or reading a device for
+refused by name (exit 2) without waiting on a FIFO or reading a device for
 ever, and Tab completion offers nothing, at once."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_a_key_file_that_is_no_regular_file_is_named(isolated_home: Path, what: 
     key_file = isolated_home / "config" / "stt-cli" / "credentials.json"
     _place(key_file, what)
     done = run_stt("auth", "status", cwd=isolated_home, timeout=WAIT, memory=MEMORY)
-    assert done.returncode == 3
+    assert done.returncode == 2
     assert f"the key file {key_file} is {kind}, not a regular file" in one_error_line(done.stderr)
 
 

@@ -18,7 +18,7 @@ from stt_cli.core.credentials import (
     store_key,
     stored_key_for,
 )
-from stt_cli.errors import AuthError
+from stt_cli.errors import AuthError, UsageError
 
 
 @pytest.mark.parametrize(
@@ -77,7 +77,7 @@ def test_a_broken_key_file_is_an_auth_error(body: bytes) -> None:
 
 def test_a_key_file_past_its_cap_is_not_read_whole() -> None:
     _write(b'{"api_key": "' + b"k" * (1 << 20) + b'"}')
-    with pytest.raises(AuthError, match="no key file"):
+    with pytest.raises(UsageError, match="no key file"):
         read_stored_keys()
 
 
@@ -86,5 +86,5 @@ def test_a_key_file_swapped_for_a_device_is_refused_not_read() -> None:
     path = key_file()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.symlink_to("/dev/zero")  # what a swap after a check would leave: the descriptor is what is checked
-    with pytest.raises(AuthError, match="not a regular file"):
+    with pytest.raises(UsageError, match="not a regular file"):
         read_stored_keys()
