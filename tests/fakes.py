@@ -139,6 +139,7 @@ class Created(NamedTuple):
     sha256: str | None = None
     size: int | None = None
     as_is: bool = True
+    charge: Any = None  # what the answer's headers said of the job's cost (api/cost.Charge)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from stt_cli.api.wire import sanitize
 from stt_cli.cli import output
+from stt_cli.cli.amounts import totals_line
 from stt_cli.cli.hints import as_dict, explain, fetch_command
 from stt_cli.cli.output import _console, _safe, info, live_enabled
 from stt_cli.cli.spelling import spell
@@ -420,6 +421,8 @@ class TerminalReporter:
             f"{summary.done} done{files}, {len(summary.failures) - len(pending)} failed{waiting}, "
             f"{summary.skipped} skipped of {summary.total} in {summary.seconds:.1f} s"
         )
+        if summary.totals is not None and summary.totals.jobs:
+            output.info(totals_line(summary.totals))
         if self.records:
             return  # each failure is in its record on stdout, and was an error line on stderr
         for label, error in summary.failures:

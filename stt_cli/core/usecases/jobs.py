@@ -42,6 +42,7 @@ def learn(sess: Session, job: str, warn: Warn) -> JobState:
         status=state.status.shown,
         error=state.error if state.status is Status.FAILED else None,
         result=state.payload if state.status is Status.COMPLETED else None,
+        charge=state.charge,
     )
     return state
 

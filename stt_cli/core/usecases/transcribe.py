@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from stt_cli.api.catalogue import family_of
 from stt_cli.api.wire import audio_seconds
 from stt_cli.core.batch import Batch, Item, OneByOne, Tracked, exit_code
+from stt_cli.core.costs import Totals
 from stt_cli.core.delivery import (
     Delivered,
     Delivery,
@@ -120,7 +121,7 @@ class Transcription:
             obtained = self.obtaining(prepared, item)
             job_id, payload = self.result(prepared, obtained, item)
             files = self.delivery.deliver(job_id, targets, payload, item, source.label, recorded_source(source))
-            return Delivered(job_id, audio_seconds(payload), files)
+            return Delivered(job_id, audio_seconds(payload), files, self.delivery.charge(job_id))
 
     def result(self, prepared: Prepared, obtained: Obtained, item: ItemReporter) -> tuple[str, dict[str, Any]]:
         """The job's payload: the ledger's, or waited for; a reused job the service forgot is replaced."""
@@ -232,11 +233,15 @@ def run(
         planned = job.plan(sources)
         refuse_stdout_under_records(reporter, [p.paths for p in planned])
 
+        totals = Totals()
+
         def work(index: int, item: Tracked) -> int:
             source, paths = sources[index], planned[index].paths
-            return with_record(
+            done = with_record(
                 reporter, source.label, request.model, paths, item, lambda: job.transcribe(source, paths, item)
-            ).files
+            )
+            totals.add(done.duration, done.charge, item.reused)
+            return done.files
 
         items = [Item(source.label, _size(source), p.skip) for source, p in zip(sources, planned, strict=True)]
         if len(items) == 1:
@@ -250,6 +255,7 @@ def run(
         summary = batch.many(
             items, work, view=reporter.batch([i.label for i in items]), on_cancel=obtaining.cancel, stopped=_run_stopped
         )
+        summary.totals = totals
         reporter.finished(summary)
         return exit_code([error for _, error in summary.failures])
 
