@@ -30,8 +30,26 @@ def test_an_answer_without_them_says_nothing() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["1e309", "-5", "NaN", "nan", "Infinity", "-0.1", "1e3", "0x10", "", " ", "1,5", "$1", "١٢", "0." + "1" * 40,
-     "9" * 10_000, "2000000", "1.5.5", "+1"],  # fmt: skip
+    [
+        "1e309",
+        "-5",
+        "NaN",
+        "nan",
+        "Infinity",
+        "-0.1",
+        "1e3",
+        "0x10",
+        "",
+        " ",
+        "1,5",
+        "$1",
+        "١٢",
+        "0." + "1" * 40,
+        "9" * 10_000,
+        "2000000",
+        "1.5.5",
+        "+1",
+    ],
 )
 def test_a_dollar_figure_that_is_no_charge_is_ignored_with_a_note(value: str) -> None:
     charge, notes = _read({"x-aimlapi-usd-spent": value, "x-aimlapi-credits-used": "12"})
@@ -66,8 +84,16 @@ def test_the_largest_figure_of_a_jobs_answers_stands() -> None:
 
 @pytest.mark.parametrize(
     ("value", "kept"),
-    [("order-8f21c4", True), ("a" * 128, True), ("a:b.c_d-E9", True), ("a" * 129, False), ("", False),
-     ("a b", False), ("ü", False), ("a/b", False)],  # fmt: skip
+    [
+        ("order-8f21c4", True),
+        ("a" * 128, True),
+        ("a:b.c_d-E9", True),
+        ("a" * 129, False),
+        ("", False),
+        ("a b", False),
+        ("ü", False),
+        ("a/b", False),
+    ],
 )
 def test_the_client_request_id_alphabet_is_the_documented_one(value: str, kept: bool) -> None:
     assert is_client_request_id(value) is kept
