@@ -108,7 +108,7 @@ class FakeReporter:
     def outcome(self, record: dict[str, Any]) -> None:
         self.outcomes.append(record)
 
-    def previewed(self, previews: list[Any]) -> None:
+    def previewed(self, previews: list[Any], price: Any = None) -> None:
         self.previews.extend(previews)
 
 
@@ -220,6 +220,9 @@ class FakeConnector:
     def __init__(self, service: FakeService) -> None:
         self.service = service
         self.opened = 0
+
+    def base_url(self) -> str:
+        return self.service.base_url
 
     @contextmanager
     def __call__(self, need_key: bool = True) -> Iterator[Session]:

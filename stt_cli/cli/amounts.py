@@ -38,6 +38,15 @@ def audio_length(seconds: float) -> str:
     return f"{whole} s"
 
 
+def ago(seconds: float) -> str:
+    """How long ago, in its largest unit: just now, 5 min, 2 h, 3 d."""
+    seconds = max(0.0, seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return "just now"
+
+
 def charge_text(charge: Charge | None) -> str:
     """One job's cost (`1,234 credits, $4.56`), or "" when the service gave none."""
     if charge is None:

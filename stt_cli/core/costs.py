@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -24,22 +24,20 @@ class Totals:
     usd: Decimal = Decimal(0)
     priced: int = 0  # jobs whose dollars the service gave
     reused: int = 0  # jobs of earlier runs (billed then, not again)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, seconds: float | None, charge: Charge | None, reused: bool = False) -> None:
-        """One job (a batch's workers add theirs at once)."""
-        with self._lock:
-            self.jobs += 1
-            self.reused += reused
-            if seconds is not None:
-                self.audio_seconds += seconds
-                self.timed += 1
-            if charge is not None and charge.credits is not None:
-                self.credits += charge.credits
-                self.credited += 1
-            if charge is not None and charge.usd is not None:
-                self.usd += charge.usd
-                self.priced += 1
+        """One job."""
+        self.jobs += 1
+        self.reused += reused
+        if seconds is not None:
+            self.audio_seconds += seconds
+            self.timed += 1
+        if charge is not None and charge.credits is not None:
+            self.credits += charge.credits
+            self.credited += 1
+        if charge is not None and charge.usd is not None:
+            self.usd += charge.usd
+            self.priced += 1
 
     @property
     def costed(self) -> int:
@@ -57,3 +55,25 @@ class Totals:
             "usd": float(self.usd) if self.priced else None,
             "jobs_priced": self.priced,
         }
+
+
+class Tally:
+    """A batch's jobs as its workers finish them, each job once (two copies of the same audio share one job,
+    billed once); a job counts as reused only when every source that used it found it in the ledger."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[str, tuple[float | None, Charge | None, bool]] = {}
+
+    def add(self, job_id: str, seconds: float | None, charge: Charge | None, reused: bool = False) -> None:
+        with self._lock:
+            known = self._jobs.get(job_id)
+            self._jobs[job_id] = (seconds, charge, reused and (known is None or known[2]))
+
+    def totals(self) -> Totals:
+        with self._lock:
+            jobs = list(self._jobs.values())
+        totals = Totals()
+        for seconds, charge, reused in jobs:
+            totals.add(seconds, charge, reused)
+        return totals

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from stt_cli.api.client import Progress
     from stt_cli.api.wire import JobState
     from stt_cli.core.costs import Totals
+    from stt_cli.core.pricelist import Quote
 
 
 class ItemReporter(Protocol):
@@ -182,5 +183,6 @@ class Reporter(Protocol):
     def outcome(self, record: dict[str, Any]) -> None:
         """One item is over (see record()): printed as a JSON line when `records` is set."""
 
-    def previewed(self, previews: list[Preview]) -> None:
-        """--dry-run: what would be sent of each source (a table, or JSON lines)."""
+    def previewed(self, previews: list[Preview], price: Quote | None = None) -> None:
+        """--dry-run: what would be sent of each source (a table, or JSON lines), and what a second of the
+        model's audio costs by the service's model list in the cache (None: not asked)."""

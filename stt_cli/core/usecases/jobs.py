@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from stt_cli.api.client import JobGone
 from stt_cli.api.wire import Status
+from stt_cli.core.costs import Totals
 from stt_cli.core.ledger import STATUSES, Ledger, keep_in_ledger
 from stt_cli.core.lookup import resolve_job_id, resolve_prefix, short_ids
 from stt_cli.errors import SttError, UsageError
@@ -78,17 +79,31 @@ def _check_status(only: str | None) -> None:
         raise UsageError(f"{{option}} {only!r} is not a status", f"use one of: {', '.join(STATUSES)}", option="status")
 
 
-def _listing(ledger: Ledger, limit: int, only: str | None) -> Listing:
-    records = ledger.list(limit=limit, status=only)
+def _listing(ledger: Ledger, limit: int, only: str | None, since: float | None = None) -> Listing:
+    records = ledger.list(limit=limit, status=only, since=since)
     return Listing(records, ledger.unknown_creates(), short_ids([r.id for r in records], ledger.ids()))
 
 
-def list_jobs(limit: int, only: str | None) -> Listing:
-    """`stt jobs`: the ledger's jobs, newest first (in one status, if given), and its creates of unknown outcome."""
+def list_jobs(limit: int, only: str | None, since: float | None = None) -> Listing:
+    """`stt jobs`: the ledger's jobs, newest first (in one status, created since a time, if given), and its
+    creates of unknown outcome."""
 
     _check_status(only)
     with Ledger() as ledger:
-        return _listing(ledger, limit, only)
+        return _listing(ledger, limit, only, since)
+
+
+def total_jobs(only: str | None, since: float | None) -> dict[str, Totals]:
+    """`stt jobs --total`: every job of the ledger (in one status, created since a time) summed, a service (host)
+    apart: the emulator's made-up prices never mix with the service's."""
+
+    _check_status(only)
+    with Ledger() as ledger:
+        records = ledger.list(status=only, since=since)
+    totals: dict[str, Totals] = {}
+    for record in records:
+        totals.setdefault(record.host, Totals()).add(record.audio_seconds, record.charge)
+    return totals
 
 
 def refresh_jobs(limit: int, only: str | None, *, connect: Connect, warn: Warn) -> tuple[Listing, Refreshed]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from stt_cli.api.catalogue import family_of
 from stt_cli.api.wire import audio_seconds
 from stt_cli.core.batch import Batch, Item, OneByOne, Tracked, exit_code
-from stt_cli.core.costs import Totals
+from stt_cli.core.costs import Tally
 from stt_cli.core.delivery import (
     Delivered,
     Delivery,
@@ -40,7 +40,21 @@ if TYPE_CHECKING:
     from stt_cli.core.sources import Prepared, Source
     from stt_cli.core.submission import Obtained
 
-Connect = Callable[..., AbstractContextManager["Session"]]  # need_key=False: the client (and key) made on first use
+
+class Connect(Protocol):
+    """Opens a session (need_key=False: the client, and the key, made on first use); says the base URL in use."""
+
+    def __call__(self, need_key: bool = True) -> AbstractContextManager[Session]: ...
+
+    def base_url(self) -> str: ...
+
+
+def _base_url(connect: Connect) -> str | None:
+    """The base URL a dry run would send to, for its prices; None when it is not usable (the dry run goes on)."""
+    try:
+        return connect.base_url()
+    except UsageError:
+        return None
 
 
 def check_formats(request: Request, formats: tuple[str, ...]) -> None:
@@ -225,7 +239,7 @@ def run(
     if limits.dry_run:
         from stt_cli.core.usecases.dryrun import dry_run  # lazy for start-up: stt run --help
 
-        return dry_run(sources, request, limits, reporter)
+        return dry_run(sources, request, limits, reporter, _base_url(connect))
     with connect() as sess:
         batch = Batch(reporter, len(sources), limits.concurrency, sleep)
         obtaining = Obtaining(sess, request, limits, batch.sleep)
@@ -233,14 +247,14 @@ def run(
         planned = job.plan(sources)
         refuse_stdout_under_records(reporter, [p.paths for p in planned])
 
-        totals = Totals()
+        tally = Tally()
 
         def work(index: int, item: Tracked) -> int:
             source, paths = sources[index], planned[index].paths
             done = with_record(
                 reporter, source.label, request.model, paths, item, lambda: job.transcribe(source, paths, item)
             )
-            totals.add(done.duration, done.charge, item.reused)
+            tally.add(done.job_id, done.duration, done.charge, item.reused)
             return done.files
 
         items = [Item(source.label, _size(source), p.skip) for source, p in zip(sources, planned, strict=True)]
@@ -255,7 +269,7 @@ def run(
         summary = batch.many(
             items, work, view=reporter.batch([i.label for i in items]), on_cancel=obtaining.cancel, stopped=_run_stopped
         )
-        summary.totals = totals
+        summary.totals = tally.totals()
         reporter.finished(summary)
         return exit_code([error for _, error in summary.failures])
 
@@ -287,7 +301,7 @@ def submit(
     if limits.dry_run:
         from stt_cli.core.usecases.dryrun import dry_run  # lazy for start-up: stt run --help
 
-        return dry_run(sources, request, limits, reporter)
+        return dry_run(sources, request, limits, reporter, _base_url(connect))
     with connect() as sess:
         batch = Batch(reporter, len(sources), 1, sleep)  # one at a time: the ids come out in the sources' order
         obtaining = Obtaining(sess, request, limits, batch.sleep)
