@@ -10,7 +10,7 @@ units, never to be read without `per`; prices are in USD.
 from __future__ import annotations
 
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException, InvalidOperation
 from typing import Any, NamedTuple
 
 MAX_MODELS = 10_000  # the list held some 400 early in 2026
@@ -93,8 +93,11 @@ def _rate(unit: object, name_key: str) -> Decimal | None:
     price, per = _number(unit.get("price")), _number(unit.get("per", 1))
     if seconds is None or price is None or per is None or per <= 0:
         return None
-    rate = (price / (per * seconds)).quantize(PLACES)  # a per-minute price divides without end
-    return rate if rate <= MAX_PER_SECOND else None
+    try:
+        rate = price / (per * seconds)
+        return rate.quantize(PLACES) if rate <= MAX_PER_SECOND else None  # a per-minute price divides without end
+    except DecimalException:  # past the context's precision: no price of this world
+        return None
 
 
 def _number(value: Any) -> Decimal | None:
