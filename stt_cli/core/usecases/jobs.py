@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from stt_cli.api.client import JobGone
 from stt_cli.api.wire import Status
-from stt_cli.core.costs import Totals
 from stt_cli.core.ledger import STATUSES, Ledger, keep_in_ledger
 from stt_cli.core.lookup import resolve_job_id, resolve_prefix, short_ids
 from stt_cli.errors import SttError, UsageError
 
 if TYPE_CHECKING:
     from stt_cli.api.wire import JobState
+    from stt_cli.core.costs import Totals
     from stt_cli.core.ledger import JobRecord, Ledger, UnknownCreate
     from stt_cli.core.session import Session
 
@@ -96,6 +96,7 @@ def list_jobs(limit: int, only: str | None, since: float | None = None) -> Listi
 def total_jobs(only: str | None, since: float | None) -> dict[str, Totals]:
     """`stt jobs --total`: every job of the ledger (in one status, created since a time) summed, a service (host)
     apart: the emulator's made-up prices never mix with the service's."""
+    from stt_cli.core.costs import Totals  # lazy for start-up: stt status
 
     _check_status(only)
     with Ledger() as ledger:
