@@ -1004,7 +1004,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise HttpError(400, "endpoint must be create or poll")
                 state.faults[endpoint].extend(data.get("responses", []))
             elif path == "/_emulator/next-job":
-                if data.get("charge_on", "every") not in pricing.CHARGE_ON:
+                if isinstance(data, dict) and data.get("charge_on", "every") not in pricing.CHARGE_ON:
                     raise HttpError(400, f"charge_on must be one of {', '.join(pricing.CHARGE_ON)}")
                 state.next_job = dict(data)
             elif path == "/_emulator/advance":

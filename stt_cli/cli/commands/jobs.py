@@ -36,7 +36,6 @@ them, not only the --limit listed), a service apart, with only the figures
 the service gave.
 
 Examples:
-  stt jobs
   stt jobs --refresh
   stt jobs --since 7d --total
   stt jobs --status failed --json | jq -r .source

@@ -32,7 +32,6 @@ second of audio. --dry-run prices a run from that copy, saying how old it
 is; nothing else reads it, and nothing fetches it but --refresh.
 
 Examples:
-  stt models
   stt models universal
   stt models --refresh
   stt models --json | jq -r 'select(.word_timings) | .model'
