@@ -19,7 +19,7 @@ set -g __stt_subs_fetch
 set -g __stt_vals_fetch --concurrency -f --format -o --output --output-dir --max-line-width --max-lines --max-cue-duration --min-cue-duration --max-cps --speaker-names --channel --poll-interval --timeout --base-url --api-key
 set -g __stt_args_fetch id...
 set -g __stt_subs_jobs rm prune
-set -g __stt_vals_jobs -n --limit --status --base-url --api-key
+set -g __stt_vals_jobs -n --limit --status --since --base-url --api-key
 set -g __stt_args_jobs
 set -g __stt_subs_jobs_rm
 set -g __stt_vals_jobs_rm
@@ -28,7 +28,7 @@ set -g __stt_subs_jobs_prune
 set -g __stt_vals_jobs_prune --older-than
 set -g __stt_args_jobs_prune
 set -g __stt_subs_models
-set -g __stt_vals_models
+set -g __stt_vals_models --base-url --api-key
 set -g __stt_args_models model
 set -g __stt_subs_config list get set unset path
 set -g __stt_vals_config
@@ -79,7 +79,7 @@ set -g __stt_subs_completion_install
 set -g __stt_vals_completion_install
 set -g __stt_args_completion_install none
 set -g __stt_subs_emulator
-set -g __stt_vals_emulator --host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads
+set -g __stt_vals_emulator --host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads --price-per-second
 set -g __stt_args_emulator
 set -g __stt_subs_help
 set -g __stt_vals_help
@@ -333,6 +333,8 @@ complete -c stt -n '__stt_at jobs' -s n -l limit -x -d 'Show at most N jobs'
 complete -c stt -n '__stt_at jobs' -l status -x -d 'Only jobs in this status: queued, processing, completed, failed, gone'
 complete -c stt -n '__stt_at jobs' -l wide -d 'Whole ids and sources, nothing cut'
 complete -c stt -n '__stt_at jobs' -l refresh -d 'Ask the service again about the jobs listed that are still pending'
+complete -c stt -n '__stt_at jobs' -l since -x -d 'Only jobs created within AGE: 7d, 12h, 1h30m, 90 (seconds)'
+complete -c stt -n '__stt_at jobs' -l total -d 'Sum the jobs\' audio and cost (every job matching, a service apart)'
 complete -c stt -n '__stt_at jobs' -l base-url -x -d 'API base URL [env: AIML_API_BASE]'
 complete -c stt -n '__stt_at jobs' -l api-key -x -d 'API key [env: AIML_API_KEY]; prefer the env var or `stt auth login`'
 complete -c stt -n '__stt_at jobs' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
@@ -351,6 +353,9 @@ complete -c stt -n '__stt_at jobs_prune' -s q -l quiet -d 'Only results and erro
 complete -c stt -n '__stt_at jobs_prune' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at jobs_prune' -s h -l help -d 'Show this message and exit'
 complete -c stt -n '__stt_at models' -l json -d 'Print JSON: one object per line'
+complete -c stt -n '__stt_at models' -l refresh -d 'Fetch the service\'s model list and prices, then list the prices'
+complete -c stt -n '__stt_at models' -l base-url -x -d 'API base URL [env: AIML_API_BASE]'
+complete -c stt -n '__stt_at models' -l api-key -x -d 'API key [env: AIML_API_KEY]; prefer the env var or `stt auth login`'
 complete -c stt -n '__stt_at models' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'
 complete -c stt -n '__stt_at models' -s v -l verbose -d 'Also show each HTTP request (method, path, status, time)'
 complete -c stt -n '__stt_at models' -s h -l help -d 'Show this message and exit'
@@ -433,6 +438,7 @@ complete -c stt -n '__stt_at emulator' -l tls-cert -x -d 'Serve https with this 
 complete -c stt -n '__stt_at emulator' -l tls-key -x -d 'The certificate\'s key'
 complete -c stt -n '__stt_at emulator' -l bandwidth -x -d 'Read uploads at most this fast, all connections together: bytes/s (5M, 500K) or bits (40Mbit)'
 complete -c stt -n '__stt_at emulator' -l keep-uploads -x -d 'Save each accepted upload as DIR/<generation_id><ext>'
+complete -c stt -n '__stt_at emulator' -l price-per-second -x -d 'What a second of audio costs in its cost headers and model list (default 0.0001, its own figure)'
 complete -c stt -n '__stt_at emulator' -l detach -d 'Run in the background; return once it serves (see above)'
 complete -c stt -n '__stt_at emulator' -l stop -d 'Stop the stt emulator on --host and --port'
 complete -c stt -n '__stt_at emulator' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'

@@ -108,7 +108,7 @@ class FakeReporter:
     def outcome(self, record: dict[str, Any]) -> None:
         self.outcomes.append(record)
 
-    def previewed(self, previews: list[Any]) -> None:
+    def previewed(self, previews: list[Any], price: Any = None) -> None:
         self.previews.extend(previews)
 
 
@@ -139,6 +139,7 @@ class Created(NamedTuple):
     sha256: str | None = None
     size: int | None = None
     as_is: bool = True
+    charge: Any = None  # what the answer's headers said of the job's cost (api/cost.Charge)
 
 
 @dataclass
@@ -219,6 +220,9 @@ class FakeConnector:
     def __init__(self, service: FakeService) -> None:
         self.service = service
         self.opened = 0
+
+    def base_url(self) -> str:
+        return self.service.base_url
 
     @contextmanager
     def __call__(self, need_key: bool = True) -> Iterator[Session]:

@@ -7,6 +7,7 @@ ceiling, parsed under a nesting bound, and must arrive whole before a deadline h
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import email.utils
 import hashlib
 import os
@@ -26,6 +27,8 @@ from urllib.parse import quote
 import httpx
 
 from stt_cli import __version__
+from stt_cli.api.charge import Charge
+from stt_cli.api.cost import CLIENT_REQUEST_ID_HEADER, is_client_request_id, read_charge
 from stt_cli.api.uploads import BodyRestart, LiveBody
 from stt_cli.api.wire import (
     BadId,
@@ -72,6 +75,10 @@ USER_AGENT = f"stt-cli/{__version__}"
 # bench/hostile.py measures it): the ceiling is six times that. It counts bytes after decompression.
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
 MAX_SMALL_ANSWER_BYTES = 1024 * 1024  # a create answer or an error body: only an id or a message is read
+# The whole model list with prices was 1.3 MB early in 2026 (its ETag says so), for some 400 models.
+MAX_CATALOGUE_BYTES = 32 * 1024 * 1024
+MAX_ETAG_CHARS = 200
+NOT_MODIFIED = 304
 RAW_SLACK = 1024 * 1024  # what compression may add to a body that does not compress
 # An answer must arrive whole within ANSWER_DEADLINE s, plus one second for every ANSWER_MIN_RATE bytes
 # it has delivered: a large result on a slow link gets the time it needs, a trickle gets nothing.
@@ -102,6 +109,14 @@ class Created(NamedTuple):
     sha256: str | None = None  # of the bytes sent
     size: int | None = None
     as_is: bool = True  # the bytes sent are the source's own (not prepared from it)
+    charge: Charge | None = None  # what the answer's headers said of the job's cost
+
+
+class Catalogue(NamedTuple):
+    """The service's model list: its body (None: unchanged since the ETag sent) and the ETag to send next time."""
+
+    body: Any
+    etag: str | None
 
 
 class OutOfTime(Exception):
@@ -306,9 +321,11 @@ class ApiClient:
         self._sleep = sleep
         self._log = log
         plain = self.base_url.startswith("http://")  # only ever loopback (core/settings.validate_base_url)
+        # No key, no Authorization header: the model list is the one endpoint that needs none.
+        auth = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(
             headers={
-                "Authorization": f"Bearer {api_key}",
+                **auth,
                 "User-Agent": USER_AGENT,
                 "Accept": "application/json",
                 "Accept-Encoding": ACCEPT_ENCODING,
@@ -352,7 +369,8 @@ class ApiClient:
         answer = self._create(
             lambda: ([content], {"Content-Type": "application/json"}, len(content)), idempotency_key, on_sent
         )
-        return Created(self._created_id(answer, idempotency_key))
+        job_id = self._created_id(answer, idempotency_key)
+        return Created(job_id, charge=self._charge(answer, job_id))
 
     def create_from_file(
         self,
@@ -384,7 +402,8 @@ class ApiClient:
 
         answer = self._create(body, idempotency_key, on_sent)
         size = upload.path.stat().st_size
-        return Created(self._created_id(answer, idempotency_key), sha256=digest.get("sha256"), size=size)
+        job_id = self._created_id(answer, idempotency_key)
+        return Created(job_id, sha256=digest.get("sha256"), size=size, charge=self._charge(answer, job_id))
 
     def get_job(self, job_id: str, *, until: float | None = None) -> JobState:
         """One status query, retried on transient failures; `until` (time.monotonic) ends it with OutOfTime."""
@@ -416,7 +435,8 @@ class ApiClient:
                 continue
             if answer.is_success:
                 try:
-                    return parse_job(parse_json(answer.body, self._key), job_id)
+                    state = parse_job(parse_json(answer.body, self._key), job_id)
+                    return dataclasses.replace(state, charge=self._charge(answer, job_id))
                 except TooDeep as exc:
                     raise _refused(job_id, exc) from None
                 except ValueError as exc:
@@ -432,6 +452,60 @@ class ApiClient:
                     continue
             raise self._http_error(answer, job_id=job_id)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def list_models(self, etag: str | None = None) -> Catalogue:
+        """GET {base}/models?include=pricing: the service's model list with prices, or None as its body when it
+        is unchanged since `etag` (HTTP 304). No key is needed; retried on transient failures like a poll."""
+        path = "/models?include=pricing"
+        headers = {"If-None-Match": etag} if etag else None
+        for attempt in range(MAX_ATTEMPTS):
+            last = attempt == MAX_ATTEMPTS - 1
+            try:
+                answer = self._exchange("GET", path, limit=MAX_CATALOGUE_BYTES, deadline=ANSWER_DEADLINE,
+                                        headers=headers)  # fmt: skip
+            except _TooSlow as exc:
+                raise ServerError(
+                    f"the server sent its model list too slowly ({exc.received:,} bytes in {exc.seconds:.0f} s)",
+                    "check the network and the base URL, then try again",
+                ) from None
+            except _Unreadable as exc:
+                raise ServerError(
+                    f"stt stopped reading the server's model list: {exc}", fix=Fix.NOT_THE_SERVICE
+                ) from None
+            except httpx.TransportError as exc:
+                if _is_tls_error(exc) or last:
+                    raise self._network_error(exc) from None
+                self._pause(backoff_delay(attempt), type(exc).__name__)
+                continue
+            if answer.status_code in POLL_RETRY_STATUSES and not last:
+                self._wait_retry(answer, attempt)
+                continue
+            etag_seen = answer.headers.get("ETag")
+            shown_etag = (
+                etag_seen if etag_seen and len(etag_seen) <= MAX_ETAG_CHARS and etag_seen.isprintable() else None
+            )
+            if answer.status_code == NOT_MODIFIED and etag:
+                return Catalogue(None, shown_etag or etag)
+            if answer.is_success:
+                try:
+                    return Catalogue(parse_json(answer.body, self._key), shown_etag)
+                except ValueError as exc:  # TooDeep too
+                    raise ServerError(
+                        f"the server's model list could not be read ({exc})", fix=Fix.NOT_THE_SERVICE
+                    ) from None
+            if answer.status_code == 404:
+                raise RequestRejected(
+                    f"{self.base_url} has no GET /models (HTTP 404)",
+                    status_code=404,
+                    fix=Fix.BASE_URL,
+                    origin=self._origins.get("base_url"),
+                    base_url=self.base_url,
+                )
+            raise self._http_error(answer)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _charge(self, answer: Answer, job_id: str) -> Charge | None:
+        return read_charge(answer.headers, job_id, self.debug)
 
     # --- internals -----------------------------------------------------------------------------------
     def _exchange(
@@ -520,7 +594,14 @@ class ApiClient:
             last = attempt == MAX_ATTEMPTS - 1
             stream, headers, length = make_body()
             sent = _SentCounter(stream, on_sent)
+            # One key per logical create, the same on every retry and on the re-run that resends a create cut
+            # off: X-Client-Request-Id is the provider's own header (its usage logs find the request by it, even
+            # when its answer never came back); Idempotency-Key, which the provider does not document, goes too,
+            # with the same value, so that a gateway or proxy honouring the common convention still makes one job
+            # of a create sent twice, and the ledger's resend keeps meaning what it says. Neither costs anything.
             headers = {**headers, "Idempotency-Key": idempotency_key}
+            if is_client_request_id(idempotency_key):  # stt's keys are UUIDs; anything else would be dropped
+                headers[CLIENT_REQUEST_ID_HEADER] = idempotency_key
             if length is not None:  # else chunked: a body made while it is sent
                 headers["Content-Length"] = str(length)
             try:

@@ -6,7 +6,10 @@ import json
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from stt_cli.api.charge import Charge
 
 # The project's API notes: every status value the service is documented to send, matched case-insensitively.
 PENDING_QUEUED = frozenset({"queued", "waiting"})
@@ -194,6 +197,7 @@ class JobState:
     payload: dict[str, Any] | None = None
     error: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    charge: Charge | None = None  # what the answer's headers said of the job's cost (api/cost.py)
 
     def as_dict(self) -> dict[str, Any]:
         """What `stt status --json` prints: the id, the status word, the service's own word, a failure's error."""

@@ -20,6 +20,9 @@ from stt_cli.errors import Fix, Origin, SttError, UsageError, command_line, path
 if TYPE_CHECKING:
     from stt_cli.api.combinations import Clash
 
+if TYPE_CHECKING:
+    from stt_cli.core.pricelist import Quote
+
 KEY_PAGE = "https://aimlapi.com/app/keys"  # where the provider issues keys
 SERVICE_BASE_URL = "https://api.aimlapi.com/v1"
 
@@ -369,6 +372,25 @@ def explain(error: SttError) -> tuple[str, str | None]:
         step = f"{hint}: {step}" if error.facts.get("then") else f"{hint}; {step}"
     shown = step or hint
     return spell(message), spell(shown) if shown else None
+
+
+# --- What the dry run says of a price: where it came from, how old it is, or how to get one -----------------
+def price_words(price: Quote, now: float) -> str:
+    """The dry run's price line: the price a second and where it came from, or why there is none and the
+    command that fetches one. Only the service's own list prices a run: stt has no price of its own."""
+    from stt_cli.cli.amounts import ago, dollars  # lazy for start-up: stt --help
+    from stt_cli.core.pricelist import NO_LIST, NOT_LISTED  # lazy for start-up: stt --help
+
+    refresh = "stt models --refresh"
+    if price.fetched_at is None or price.why_none == NO_LIST:
+        return f"no price known for {price.model}: run {refresh} to fetch the service's model list and its prices"
+    when = f"the service's model list, fetched {ago(now - price.fetched_at)}"
+    stale = f"; it is over a day old: {refresh} fetches the current one" if price.stale else ""
+    if price.usd_per_second is not None:
+        return f"{dollars(price.usd_per_second)} a second of audio for {price.model}, from {when}{stale}"
+    if price.why_none == NOT_LISTED:
+        return f"no price known for {price.model}: {when}, does not list it{stale or f' ({refresh} to look again)'}"
+    return f"no price a second for {price.model}: {when}, has it {price.why_none}{stale}"
 
 
 def as_dict(error: SttError) -> dict[str, Any]:

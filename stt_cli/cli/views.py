@@ -10,17 +10,20 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stt_cli.api.wire import sanitize
 from stt_cli.cli import output
-from stt_cli.cli.hints import as_dict, explain, fetch_command
+from stt_cli.cli.amounts import dollars, totals_line
+from stt_cli.cli.hints import as_dict, explain, fetch_command, price_words
 from stt_cli.cli.output import _console, _safe, info, live_enabled
 from stt_cli.cli.spelling import spell
 from stt_cli.errors import ExitCode, SttError, local_minute
 
 if TYPE_CHECKING:
+    from stt_cli.core.pricelist import Quote
     from stt_cli.core.reporter import Preview, Submitted, Summary
 
 
@@ -399,12 +402,14 @@ class TerminalReporter:
     def as_json(self) -> bool:
         return self.records
 
-    def previewed(self, previews: list[Preview]) -> None:
+    def previewed(self, previews: list[Preview], price: Quote | None = None) -> None:
         previews = [preview._replace(how=spell(preview.how)) for preview in previews]
+        priced = price is not None and price.usd_per_second is not None
         if self.as_json:
-            output.json_lines([preview.as_dict() for preview in previews])
+            output.json_lines([_priced_preview(preview, price) for preview in previews])
             return
         rows = [_preview_row(p.source, p.duration, p.size, p.sent, p.how) for p in previews]
+        costs = [price.cost(p.duration) if price is not None else None for p in previews]
         if len(previews) > 1:
             known = [p.duration for p in previews if p.duration is not None]
             sent = [p.sent for p in previews if p.sent is not None]
@@ -412,7 +417,16 @@ class TerminalReporter:
             partly = " (some lengths not known)" if len(known) < len(previews) else ""
             total = f"total: {len(previews)} sources"
             rows.append(_preview_row(total, sum(known) if known else None, sum(sizes), sum(sent), partly.strip()))
-        output.table(["source", "audio", "file", "sent", "how"], rows)
+            counted = [cost for cost in costs if cost is not None]
+            costs.append(sum(counted, Decimal(0)) if counted else None)
+        headers = ["source", "audio", "file", "sent", "how"]
+        if priced:  # a cost column only where there is a price: nothing is guessed
+            headers.insert(4, "cost")
+            for row, cost in zip(rows, costs, strict=True):
+                row.insert(4, "-" if cost is None else "~" + dollars(cost))
+        output.table(headers, rows)
+        if price is not None:
+            output.info(price_words(price, time.time()))
         output.info("nothing was sent (--dry-run)")
 
     def finished(self, summary: Summary) -> None:
@@ -423,6 +437,8 @@ class TerminalReporter:
             f"{summary.done} done{files}, {len(summary.failures) - len(pending)} failed{waiting}, "
             f"{summary.skipped} skipped of {summary.total} in {summary.seconds:.1f} s"
         )
+        if summary.totals is not None and summary.totals.jobs:
+            output.info(totals_line(summary.totals))
         if self.records:
             return  # each failure is in its record on stdout, and was an error line on stderr
         for label, error in summary.failures:
@@ -456,6 +472,14 @@ class _QuietView(SingleView):
     def created(self, job_id: str, reused_at: float | None) -> None:
         if reused_at is not None:
             super().created(job_id, reused_at)
+
+
+def _priced_preview(preview: Preview, price: Quote | None) -> dict[str, Any]:
+    """A dry run's JSON line: the preview, and with a price known, what it would cost and where that came from."""
+    if price is None:
+        return preview.as_dict()
+    cost = price.cost(preview.duration)
+    return {**preview.as_dict(), "estimated_usd": float(cost) if cost is not None else None, **price.as_dict()}
 
 
 def _preview_row(source: str, seconds: float | None, size: int | None, sent: int | None, how: str) -> list[str]:

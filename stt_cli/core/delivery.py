@@ -15,6 +15,7 @@ from stt_cli.core.reporter import record
 from stt_cli.errors import Fix, Interrupted, SttError, UsageError
 
 if TYPE_CHECKING:
+    from stt_cli.api.charge import Charge
     from stt_cli.core.batch import Tracked
     from stt_cli.core.options import OutputOptions, WaitOptions
     from stt_cli.core.reporter import ItemReporter, Reporter
@@ -31,6 +32,7 @@ class Delivered(NamedTuple):
     job_id: str
     duration: float | None
     files: int
+    charge: Charge | None = None  # what the service said the job cost, as the ledger keeps it
 
 
 class Planned(NamedTuple):
@@ -86,6 +88,7 @@ def with_record(
             duration=done.duration,
             outputs=outputs,
             reused=item.reused,
+            charge=done.charge,
         )
     )
     return done
@@ -104,6 +107,14 @@ class Delivery:
         self.sleep = sleep
         self._told: set[str] = set()  # what is said once a command, however many results it concerns
         self._told_lock = threading.Lock()
+
+    def charge(self, job_id: str) -> Charge | None:
+        """What the service said the job cost, as the ledger keeps it; None when it said nothing (or the ledger
+        cannot say: the result matters more than its price)."""
+        try:
+            return self.sess.ledger.charge(job_id, self.sess.host)
+        except SttError:
+            return None
 
     def make_output_dir(self) -> None:
         """A missing --output-dir made (and said), before anything is planned or sent."""

@@ -1,5 +1,8 @@
 """The local job ledger: one SQLite row per job (WAL, versioned schema), so every job can be found again.
 
+Each job keeps what the service said it cost (api/cost.py: credits, dollars, the inference id the charge is
+recorded under) and the X-Client-Request-Id its create carried, which finds it in the provider's usage logs.
+
 Besides the jobs it holds the creates in flight (claims: written before an upload starts, so an interrupted
 or killed create is known on the next run and re-sent with the same Idempotency-Key) and the output files
 stt wrote (so names stay stable from run to run and `--skip-existing` knows whose file a file is).
@@ -20,11 +23,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple, ParamSpec
 
+from stt_cli.api.charge import Charge
+from stt_cli.api.cost import usd_of, usd_text
 from stt_cli.api.wire import Status, audio_seconds, is_valid_id
 from stt_cli.core.config import data_dir
 from stt_cli.errors import Fix, SttError, UsageError, command_line, path_word
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # SQLite's primary result codes (sqlite3.Error.sqlite_errorcode & 0xFF), to tell a full disk from corruption
 SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN = (
     3,
@@ -61,9 +66,15 @@ CREATE TABLE IF NOT EXISTS jobs (
     work          TEXT,
     audio_seconds REAL,
     seen_at       REAL,
+    client_request_id TEXT,
+    inference_id  TEXT,
+    credits       INTEGER,
+    usd           TEXT,
     PRIMARY KEY (host, id)
 );
 """
+# Version 4: what each job cost, as the service said (NULL: it said nothing), and the id its create carried.
+_V4_COLUMNS = ("client_request_id TEXT", "inference_id TEXT", "credits INTEGER", "usd TEXT")
 _V2 = """
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);
 CREATE INDEX IF NOT EXISTS jobs_work ON jobs (host, work, created_at);
@@ -93,7 +104,7 @@ CREATE INDEX IF NOT EXISTS outputs_source ON outputs (source);
 """
 _COLUMNS = (
     "id, host, created_at, updated_at, source, source_size, source_sha256, model, options, status, error, outputs, "
-    "audio_seconds, seen_at"
+    "audio_seconds, seen_at, client_request_id, inference_id, credits, usd"
 )
 SEEN_REWRITE = 60.0  # s: an unchanged status is written again (its seen_at) at most this often, to spare fsyncs
 
@@ -114,6 +125,8 @@ class JobRecord(NamedTuple):
     audio_seconds: float | None
     seen_at: float | None  # when the service last told its status (None: never asked since it was recorded)
     result: dict[str, Any] | None
+    client_request_id: str | None = None  # the X-Client-Request-Id (and Idempotency-Key) its create carried
+    charge: Charge | None = None  # what the service said it cost; None: it said nothing
 
     def as_dict(self) -> dict[str, Any]:
         """What `stt jobs --json` prints of a job (its result stays in the ledger: `stt fetch ID -f json`)."""
@@ -131,7 +144,19 @@ class JobRecord(NamedTuple):
             "outputs": self.outputs,
             "audio_seconds": self.audio_seconds,
             "seen_at": self.seen_at,
+            "client_request_id": self.client_request_id,
+            **charge_fields(self.charge),
         }
+
+
+def charge_fields(charge: Charge | None) -> dict[str, Any]:
+    """A job's cost as the JSON outputs print it: null where the service said nothing."""
+    usd = charge.usd if charge is not None else None
+    return {
+        "credits": charge.credits if charge is not None else None,
+        "usd": float(usd) if usd is not None else None,
+        "inference_id": charge.inference_id if charge is not None else None,
+    }
 
 
 class Work(NamedTuple):
@@ -398,10 +423,12 @@ class Ledger:
         result: dict[str, Any] | None = None,
         output: str | None = None,
         output_source: str | None = None,
+        charge: Charge | None = None,
     ) -> None:
         """A job's news; `output` a file written from it, for `output_source` (default: the job's own
-        source: a job reused for another copy of the same audio writes that copy's files)."""
-        news = _JobNews(job_id, host, status, error, result, output)
+        source: a job reused for another copy of the same audio writes that copy's files); `charge` what an
+        answer about it said of its cost (merged with what the ledger has: Charge.merged)."""
+        news = _JobNews(job_id, host, status, error, result, output, charge)
         with self._transaction() as db:
             if news.against(db) is None:
                 return  # nothing new: no write lock, no fsync
@@ -409,12 +436,12 @@ class Ledger:
             found = news.against(db)  # read again under the write lock: another process may have written since
             if found is None:
                 return
-            outputs, result, source = found
+            outputs, result, source, cost = found
             now = time.time()
             db.execute(
                 "UPDATE jobs SET updated_at=?, status=COALESCE(?, status), error=COALESCE(?, error),"
                 " result=COALESCE(?, result), outputs=?, audio_seconds=COALESCE(?, audio_seconds),"
-                " seen_at=COALESCE(?, seen_at) WHERE host=? AND id=?",
+                " seen_at=COALESCE(?, seen_at), credits=?, usd=?, inference_id=? WHERE host=? AND id=?",
                 (
                     now,
                     status,
@@ -423,6 +450,7 @@ class Ledger:
                     json.dumps(outputs),
                     None if result is None else audio_seconds(result),
                     None if status is None else now,  # a status is news from the service: seen now
+                    *_charge_columns(cost),
                     host,
                     job_id,
                 ),
@@ -495,12 +523,19 @@ class Ledger:
         with self._transaction(write=True) as db:
             return sum(db.execute("DELETE FROM jobs WHERE id=? AND host=?", (j.id, j.host)).rowcount for j in jobs)
 
-    def list(self, limit: int | None = None, status: str | None = None) -> list[JobRecord]:
+    def list(self, limit: int | None = None, status: str | None = None, since: float | None = None) -> list[JobRecord]:
+        """The jobs newest first: at most `limit`, in one status, created at or after `since` (a time)."""
         query = f"SELECT {_COLUMNS}, NULL FROM jobs"
+        where: list[str] = []
         args: list[object] = []
         if status:
-            query += " WHERE status=?"
+            where.append("status=?")
             args.append(status)
+        if since is not None:
+            where.append("created_at >= ?")
+            args.append(since)
+        if where:
+            query += " WHERE " + " AND ".join(where)
         query += " ORDER BY created_at DESC, rowid DESC"
         if limit:
             query += " LIMIT ?"
@@ -562,8 +597,11 @@ class Ledger:
             )  # fmt: skip
             return Claimed(new_key, None)
 
-    def record_created(self, idempotency_key: str, job_id: str, host: str, work: Work) -> str | None:
-        """The create answered with a job: record it and drop the claim, in one transaction.
+    def record_created(
+        self, idempotency_key: str, job_id: str, host: str, work: Work, charge: Charge | None = None
+    ) -> str | None:
+        """The create answered with a job: record it (with the key its create carried as X-Client-Request-Id,
+        and what the answer said of its cost) and drop the claim, in one transaction.
 
         An id the ledger already holds for other work is not recorded, and that work's source is returned: a
         service that gives one id to two jobs would otherwise overwrite the first job's row, result and outputs.
@@ -576,8 +614,18 @@ class Ledger:
             db.execute("DELETE FROM claims WHERE idempotency_key=?", (idempotency_key,))
             if known is None:
                 _insert_job(db, job_id, host, work.source, work.model, work.options, work.size, work.sha256,
-                            "queued", work.key)  # fmt: skip
+                            "queued", work.key, idempotency_key, charge)  # fmt: skip
+        if known is not None and charge is not None:  # the same job answered again: its cost may be news
+            self.update(job_id, host, charge=charge)
         return None
+
+    def charge(self, job_id: str, host: str) -> Charge | None:
+        """What the service said this job cost, as the ledger keeps it (None: nothing, or no such job)."""
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT credits, usd, inference_id FROM jobs WHERE host=? AND id=?", (host, job_id)
+            ).fetchone()
+        return _charge(*row) if row else None
 
     def knows_size(self, host: str, size: int) -> bool:
         """Whether a job or a create in flight for this host has a source of this many bytes: only then can a
@@ -658,12 +706,14 @@ class _JobNews(NamedTuple):
     error: str | None
     result: dict[str, Any] | None
     output: str | None
+    charge: Charge | None = None
 
-    def against(self, db: sqlite3.Connection) -> tuple[list[str], dict[str, Any] | None, str] | None:
-        """The row's outputs with this one added, the result to store and the job's source; None when the job
-        is not in the ledger or nothing would change."""
+    def against(self, db: sqlite3.Connection) -> tuple[list[str], dict[str, Any] | None, str, Charge | None] | None:
+        """The row's outputs with this one added, the result to store, the job's source and its charge with
+        this news merged in; None when the job is not in the ledger or nothing would change."""
         row = db.execute(
-            "SELECT outputs, status, result IS NOT NULL, source, seen_at FROM jobs WHERE host=? AND id=?",
+            "SELECT outputs, status, result IS NOT NULL, source, seen_at, credits, usd, inference_id FROM jobs"
+            " WHERE host=? AND id=?",
             (self.host, self.job_id),
         ).fetchone()
         if row is None:
@@ -675,9 +725,18 @@ class _JobNews(NamedTuple):
         unchanged = self.status is None or self.status == row[1]
         if self.status is not None and (row[4] is None or time.time() - row[4] > SEEN_REWRITE):
             unchanged = False  # the same status, seen again a while later: when it was seen is news
-        if unchanged and self.error is None and result is None and self.output is None:
+        kept = _charge(row[5], row[6], row[7])
+        cost = (kept or Charge()).merged(self.charge) if self.charge is not None else kept
+        if unchanged and self.error is None and result is None and self.output is None and cost == kept:
             return None
-        return outputs, result, str(row[3])
+        return outputs, result, str(row[3]), cost
+
+
+def _charge_columns(charge: Charge | None) -> tuple[int | None, str | None, str | None]:
+    """A charge as the row keeps it: credits, usd (its decimal digits), inference_id."""
+    if charge is None:
+        return None, None, None
+    return charge.credits, None if charge.usd is None else usd_text(charge.usd), charge.inference_id
 
 
 def _insert_job(
@@ -691,13 +750,17 @@ def _insert_job(
     sha256: str | None,
     status: str,
     work: str | None,
+    client_request_id: str | None = None,
+    charge: Charge | None = None,
 ) -> None:
     now = time.time()
     db.execute(
         "INSERT OR REPLACE INTO jobs (id, host, created_at, updated_at, source, source_size, source_sha256,"
-        " model, options, status, work, seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (job_id, host, now, now, source, size, sha256, model, json.dumps(options), status, work, now),
-    )
+        " model, options, status, work, seen_at, client_request_id, credits, usd, inference_id)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (job_id, host, now, now, source, size, sha256, model, json.dumps(options), status, work, now,
+         client_request_id, *_charge_columns(charge)),
+    )  # fmt: skip
 
 
 def _find_work(db: sqlite3.Connection, host: str, work: str) -> JobRecord | None:
@@ -721,9 +784,19 @@ def _record(row: tuple[Any, ...]) -> JobRecord:
 
 def _parse_record(row: tuple[Any, ...]) -> JobRecord:
     """A row of _COLUMNS and its result as a JobRecord: its JSON fields read (options, outputs, result)."""
-    *plain, options, status, error, outputs, seconds, seen, result = row
+    *plain, options, status, error, outputs, seconds, seen, request_id, inference, credits, usd, result = row
     parsed = [json.loads(options), status, error, json.loads(outputs), seconds, seen, json.loads(result or "null")]
-    return JobRecord._make([*plain, *parsed])
+    return JobRecord._make([*plain, *parsed, request_id, _charge(credits, usd, inference)])
+
+
+def _charge(credits: object, usd: object, inference: object) -> Charge | None:
+    """The charge a row keeps; a figure that is not one (a damaged row) is left out, like a bad header."""
+    charge = Charge(
+        credits if isinstance(credits, int) and credits >= 0 else None,
+        usd_of(usd),
+        inference if isinstance(inference, str) and is_valid_id(inference) else None,
+    )
+    return charge if charge != Charge() else None
 
 
 def _migrate(db: sqlite3.Connection) -> None:
@@ -740,6 +813,9 @@ def _migrate(db: sqlite3.Connection) -> None:
             if version in (1, 2):  # version 3: when each status was last seen (the last update, for older rows)
                 db.execute("ALTER TABLE jobs ADD COLUMN seen_at REAL")
                 db.execute("UPDATE jobs SET seen_at = updated_at")
+            if version in (1, 2, 3):  # version 4: the cost and ids; NULL for older rows (nothing was said)
+                for column in _V4_COLUMNS:
+                    db.execute(f"ALTER TABLE jobs ADD COLUMN {column}")
             for statement in filter(str.strip, _V2.split(";")):
                 db.execute(statement)
             if version == 1:

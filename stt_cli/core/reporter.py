@@ -17,8 +17,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from stt_cli.errors import SttError
 
 if TYPE_CHECKING:
+    from stt_cli.api.charge import Charge
     from stt_cli.api.client import Progress
     from stt_cli.api.wire import JobState
+    from stt_cli.core.costs import Totals
+    from stt_cli.core.pricelist import Quote
 
 
 class ItemReporter(Protocol):
@@ -106,6 +109,7 @@ class Summary:
     seconds: float = 0.0
     files: int = 0  # files written (a source gives one a format)
     failures: list[tuple[str, SttError]] = field(default_factory=list)
+    totals: Totals | None = None  # the audio and cost of the jobs that finished, as the service gave them
 
 
 RECORD_SCHEMA = 1  # the version of the object `stt run --json` and `stt fetch --json` print per source
@@ -121,10 +125,12 @@ def record(
     outputs: dict[str, str] | None = None,
     reused: bool = False,
     error: SttError | None = None,
+    charge: Charge | None = None,
 ) -> dict[str, Any]:
     """One source's (or job's) outcome as `--json` prints it: docs/output-formats.md documents every key. Its
     `error` is the failure itself, which the command line words (a message and a hint in its own terms) when it
-    prints it."""
+    prints it; `credits` and `usd` are the job's cost as the service gave it (null: it said nothing)."""
+    usd = charge.usd if charge is not None else None
     return {
         "schema": RECORD_SCHEMA,
         "generation_id": generation_id,
@@ -134,6 +140,8 @@ def record(
         "duration": duration,
         "outputs": outputs or {},
         "reused": reused,
+        "credits": charge.credits if charge is not None else None,
+        "usd": float(usd) if usd is not None else None,
         "exit_code": int(error.exit_code) if error is not None else 0,
         "error": error,
     }
@@ -175,5 +183,6 @@ class Reporter(Protocol):
     def outcome(self, record: dict[str, Any]) -> None:
         """One item is over (see record()): printed as a JSON line when `records` is set."""
 
-    def previewed(self, previews: list[Preview]) -> None:
-        """--dry-run: what would be sent of each source (a table, or JSON lines)."""
+    def previewed(self, previews: list[Preview], price: Quote | None = None) -> None:
+        """--dry-run: what would be sent of each source (a table, or JSON lines), and what a second of the
+        model's audio costs by the service's model list in the cache (None: not asked)."""

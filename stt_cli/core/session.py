@@ -86,6 +86,23 @@ class Connector:
             self.log(f"base URL {base_url} (from {where['base_url']}); key {mask(key.value)} (from {where['key']})")
         return ApiClient(base_url, key.value, log=self.log, origins=origins)
 
+    def base_url(self) -> str:
+        """The base URL in use, resolved and checked; nothing is opened or asked."""
+        return validate_base_url(resolve_base_url(self.conn.base_url))
+
+    def keyless_client(self) -> ApiClient:
+        """A client that sends no key, for what the service serves to anyone (its model list): no key is
+        asked for, and none goes out where none is needed."""
+        from stt_cli.api.client import ApiClient  # lazy for start-up: stt models --help
+
+        resolved = resolve_base_url(self.conn.base_url)
+        base_url = validate_base_url(resolved)
+        if self.log is not None:
+            self.log(f"base URL {base_url} (from {self.describe(Origin('base_url', resolved.source))}); no key sent")
+        if self.on_open is not None:
+            self.on_open()
+        return ApiClient(base_url, "", log=self.log, origins={"base_url": Origin("base_url", resolved.source)})
+
     @contextmanager
     def __call__(self, need_key: bool = True) -> Iterator[Session]:
         from stt_cli.core.files import sweep_temp_files  # lazy for start-up: stt run --help

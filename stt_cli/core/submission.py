@@ -284,7 +284,7 @@ def _settle(ledger: Ledger, host: str, key: str, created: Created, work: Work, l
             hooks: ItemReporter) -> Obtained:  # fmt: skip
     """The new job recorded in the ledger and its claim dropped; an id the ledger holds for other work refused."""
     try:
-        other = ledger.record_created(key, created.generation_id, host, work)
+        other = ledger.record_created(key, created.generation_id, host, work, created.charge)
     except SttError as exc:  # the job exists whatever the ledger says
         hooks.note(f"job {created.generation_id} is fine, but the ledger could not record it: {exc.message}")
         other = None

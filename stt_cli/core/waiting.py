@@ -19,6 +19,7 @@ from stt_cli.errors import (
 )
 
 if TYPE_CHECKING:
+    from stt_cli.api.charge import Charge
     from stt_cli.api.client import ApiClient
     from stt_cli.core.ledger import Ledger
 
@@ -69,6 +70,7 @@ def wait(
     delays = poll_delays(poll_interval)
     warned: set[str] = set()
     last_recorded: str | None = None
+    last_charge: Charge | None = None  # the cost headers last recorded: a poll that repeats them writes nothing
     shown = "submitted"
 
     def gave_up() -> StillPending:
@@ -91,6 +93,9 @@ def wait(
                 raise
             if on_status is not None:
                 on_status(state)
+            charge = state.charge if state.charge != last_charge else None
+            if charge is not None:
+                last_charge = charge
             if state.status is Status.UNKNOWN and state.raw_status not in warned:
                 warned.add(state.raw_status)
                 warn(f"the service reported an unknown status {state.raw_status!r}; still waiting")
@@ -104,18 +109,27 @@ def wait(
                         then=True,
                     )
                 keep_in_ledger(
-                    job_id, warn, ledger.update, job_id, host, status=Status.COMPLETED.value, result=state.payload
+                    job_id,
+                    warn,
+                    ledger.update,
+                    job_id,
+                    host,
+                    status=Status.COMPLETED.value,
+                    result=state.payload,
+                    charge=charge,
                 )
                 return state.payload
             if state.status is Status.FAILED:
                 message = state.error or f"status {state.raw_status}"
-                keep_in_ledger(job_id, warn, ledger.update, job_id, host, status=Status.FAILED.value, error=message)
+                keep_in_ledger(
+                    job_id, warn, ledger.update, job_id, host, status=Status.FAILED.value, error=message, charge=charge
+                )
                 raise JobFailed(
                     f"job {job_id} failed on the server: {message}", "check the source and options, then submit again"
                 )
             shown = state.status.shown
-            if shown != last_recorded:
-                keep_in_ledger(job_id, warn, ledger.update, job_id, host, status=shown)
+            if shown != last_recorded or charge is not None:
+                keep_in_ledger(job_id, warn, ledger.update, job_id, host, status=shown, charge=charge)
                 last_recorded = shown
             if no_wait:
                 raise StillPending(f"job {job_id} is still {shown}", fix=Fix.RESUME, job_id=job_id, later=True)

@@ -8,11 +8,13 @@ import json
 import os
 import re
 import ssl
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from stt_cli.emulator import control
 from stt_cli.emulator.folders import UnsafeFolder, private_folder
+from stt_cli.emulator.pricing import EMULATOR_PRICE_PER_SECOND, MAX_PRICE_PER_SECOND, parse_price
 from stt_cli.emulator.server import Emulator
 from stt_cli.errors import UsageError, local_failure
 
@@ -32,6 +34,17 @@ def parse_bandwidth(raw: str) -> float:
     if not 1 <= rate <= MAX_RATE:  # 0, a fraction of a byte, and what float() makes infinite
         raise UsageError(f"--bandwidth {raw!r} is not a rate", "write bytes per second, e.g. 5M, 500K or 40Mbit")
     return rate
+
+
+def parse_price_option(raw: str) -> Decimal:
+    """--price-per-second USD: plain decimal dollars, 0 to MAX_PRICE_PER_SECOND."""
+    price = parse_price(raw)
+    if price is None:
+        raise UsageError(
+            f"--price-per-second {raw!r} is not a price",
+            f"write US dollars a second as a plain decimal, from 0 to {MAX_PRICE_PER_SECOND}, e.g. 0.0001",
+        )
+    return price
 
 
 def rate_text(rate: float) -> str:
@@ -74,6 +87,7 @@ def start(
     faults: Path | None,
     bandwidth: str | None = None,
     keep_uploads: Path | None = None,
+    price_per_second: str | None = None,
 ) -> Emulator:
     """An emulator bound to host:port (not serving yet)."""
     if (tls_cert is None) != (tls_key is None):
@@ -85,6 +99,7 @@ def start(
             except OSError as exc:  # else the socket's own error would name it as the port's
                 raise local_failure(exc, f"read the TLS file {path}", "check --tls-cert and --tls-key") from None
     rate = parse_bandwidth(bandwidth) if bandwidth is not None else None
+    price = parse_price_option(price_per_second) if price_per_second is not None else EMULATOR_PRICE_PER_SECOND
     folder = uploads_folder(keep_uploads) if keep_uploads is not None else None
     try:
         return Emulator(
@@ -97,6 +112,7 @@ def start(
             faults=read_faults(faults) if faults else None,
             bandwidth=rate,
             keep_uploads=folder,
+            price_per_second=price,
         )
     except ssl.SSLError as exc:
         raise UsageError(f"cannot use the TLS certificate or key: {exc}", "check --tls-cert and --tls-key") from None

@@ -7,7 +7,8 @@ Control endpoints under /_emulator/ let tests and users' CI script faults and in
                              its Content-Length; stall: stop reading the upload for `delay` s, then serve it (or answer
                              `status` if given); reset: read
                              `after_bytes` of the upload, then reset; pass: let one request through untouched
-  POST /_emulator/next-job   {"fail": "message", "processing_time": 2.0}   (applies to the next created job)
+  POST /_emulator/next-job   {"fail": "message", "processing_time": 2.0, "charge_on": "every"|"create"|"completed"}
+                             (applies to the next created job; charge_on: which answers carry its cost headers)
   POST /_emulator/expire     {"generation_id": "..."}                       (its result is now gone: 404)
   POST /_emulator/advance    {"seconds": 30}          (the emulator's clock jumps ahead: pending jobs finish sooner)
   POST /_emulator/models     {"id": "elevenlabs/scribe_v2", "fields": {name: JSON schema} | null}: a model the
@@ -23,6 +24,11 @@ Control endpoints under /_emulator/ let tests and users' CI script faults and in
                              `stt emulator --detach` and `--stop` ask to know an stt emulator holds a port
   POST /_emulator/shutdown   answers {"ok": true, "pid"}, then the server stops serving and `stt emulator`
                              exits 0 (`stt emulator --stop`)
+
+The API's answers carry the provider's tracing and cost headers (pricing.py): x-inference-id (the generation
+id), x-client-request-id (a valid X-Client-Request-Id echoed), x-aimlapi-credits-used and x-aimlapi-usd-spent
+(the job's seconds of audio at --price-per-second). GET /v1/models and GET /model/{id} list the built-in
+catalogue in the shape of the provider's model list, with prices, ETags and filters.
 
 Every request, to these and to the API alike, passes guard.py first: none from a web page (an Origin, fetch
 metadata, a preflight, a Host that is not this machine's), none from another local user. Answers never carry
@@ -53,14 +59,17 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from stt_cli import __version__
-from stt_cli.api.catalogue import all_models, family_of
-from stt_cli.emulator import guard
+from stt_cli.api.catalogue import family_of
+from stt_cli.api.cost import is_client_request_id
+from stt_cli.api.wire import is_valid_id
+from stt_cli.emulator import guard, pricing
 from stt_cli.emulator.fields import ExtraModels, add_form_field, new_job_id, problems, resolve_model
 from stt_cli.emulator.folders import UnsafeFolder, private_folder
 from stt_cli.emulator.results import AudioInfo, audio_info, build_result, length_in_header, url_info
@@ -90,6 +99,7 @@ class Job:
     expired: bool = False
     result: dict[str, Any] | None = None
     upload_path: str | None = None  # its upload's copy under --keep-uploads
+    charge_on: str = "every"  # which of its answers carry its cost headers (pricing.CHARGE_ON)
 
 
 @dataclass
@@ -110,6 +120,7 @@ class EmulatorState:
     base_url: str = ""  # set once the socket is bound (its real port)
     listen_host: str = "127.0.0.1"  # the address it was asked to listen on (the Host check depends on it)
     extra_models: ExtraModels = field(default_factory=dict)  # models the service has and stt's list lacks
+    price_per_second: Decimal = pricing.EMULATOR_PRICE_PER_SECOND  # USD, --price-per-second
 
     def now(self) -> float:
         return self.clock() + self.skew
@@ -536,6 +547,9 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _error(self, status: int, message: str, close: bool = False) -> None:
+        path = self.path.split("?", 1)[0]
+        polled = unquote(path.rsplit("/", 1)[1]) if self.command == "GET" and path.count("/") == 3 else None
+        headers = self._trace_headers(polled) if path.startswith(f"{API_PREFIX}/stt") else None
         self._send(
             status,
             {
@@ -545,8 +559,26 @@ class Handler(BaseHTTPRequestHandler):
                 "statusCode": status,
                 "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             },
+            headers,
             close=close,
         )
+
+    def _trace_headers(self, job_id: str | None = None, answer: str | None = None) -> dict[str, str]:
+        """The provider's tracing and cost headers for an answer about `job_id`: its inference id (the generation
+        id; left out when the id polled is none the service could have issued), the client's request id echoed
+        when valid, and the job's charge on the answers its `charge_on` says (`answer`: create, pending,
+        completed or failed)."""
+        headers: dict[str, str] = {}
+        if job_id is not None and is_valid_id(job_id):
+            headers["x-inference-id"] = job_id
+        client_id = self.headers.get("X-Client-Request-Id")
+        if client_id is not None and is_client_request_id(client_id):
+            headers["x-client-request-id"] = client_id
+        with self.state.lock:
+            job = self.state.jobs.get(job_id) if job_id is not None and answer is not None else None
+            if job is not None and answer is not None and pricing.carries_charge(job.charge_on, answer):
+                headers.update(pricing.cost_headers(job.info.duration, self.state.price_per_second))
+        return headers
 
     def _log(self, **extra: Any) -> dict[str, Any]:
         entry = {
@@ -554,6 +586,7 @@ class Handler(BaseHTTPRequestHandler):
             "path": self.path,
             "time": time.time(),
             "idempotency_key": self.headers.get("Idempotency-Key"),
+            "client_request_id": self.headers.get("X-Client-Request-Id"),
             "user_agent": self.headers.get("User-Agent"),
             **extra,
         }
@@ -645,8 +678,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/info":
             self._send(200, self._info())
             return
-        if path == f"{API_PREFIX}/models":
-            self._send(200, {"data": [{"id": m, "type": "stt"} for m in all_models()]})
+        if path in (f"{API_PREFIX}/models", "/models", "/api/v1/models") or path.startswith("/model/"):
+            self._catalogue(path)
             return
         if not path.startswith(f"{API_PREFIX}/stt/") or path.count("/") != 3:
             raise HttpError(404, f"Cannot GET {path}")
@@ -661,7 +694,34 @@ class Handler(BaseHTTPRequestHandler):
         body = self._poll(job_id)
         with self.state.lock:
             entry["status"] = body["status"]  # what this poll answered, for tests of timing and concurrency
-        self._send(200, body)
+        answer = {"completed": "completed", "error": "failed"}.get(body["status"], "pending")
+        self._send(200, body, self._trace_headers(job_id, answer))
+
+    def _catalogue(self, path: str) -> None:
+        """GET /v1/models (also /models and /api/v1/models, as the page says) and GET /model/{id}: no key needed;
+        an ETag on each, and 304 with no body when If-None-Match names it."""
+        query = parse_qs(self.path.partition("?")[2])
+        price = self.state.price_per_second
+        if path.startswith("/model/"):
+            name = unquote(path.removeprefix("/model/"))  # an id's slashes come as they are
+            found = pricing.one_model(name, query, price)
+            if found is None:
+                self._log(kind="models", outcome=404)
+                raise HttpError(404, f"Model {name} not found")
+            body = found
+        else:
+            body = pricing.model_list(query, price)
+        data = pricing.encoded(body)
+        etag = pricing.etag_of(data)
+        unchanged = pricing.matches(self.headers.get("If-None-Match"), etag)
+        self._log(kind="models", outcome=304 if unchanged else 200, if_none_match=self.headers.get("If-None-Match"))
+        if unchanged:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self._send(200, data, {"ETag": etag})
 
     def _info(self) -> dict[str, Any]:
 
@@ -732,7 +792,7 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             for stream in streams:
                 stream.discard()
-        self._send(status, answer)
+        self._send(status, answer, self._trace_headers(str(answer["generation_id"]), "create"))
 
     def _create_job(self, body: BodyReader, streams: list[AudioStream]) -> tuple[int, dict[str, Any]]:
         """The job for a create (made, or found by its Idempotency-Key): the answer's status and body."""
@@ -805,6 +865,7 @@ class Handler(BaseHTTPRequestHandler):
             options=options,
             info=info,
             fail=overrides.get("fail"),
+            charge_on=str(overrides.get("charge_on", "every")),
         )
         return job_id
 
@@ -893,6 +954,8 @@ class Handler(BaseHTTPRequestHandler):
             elif path == "/_emulator/models":
                 state.extra_models.update(_extra_model(data))
             elif path == "/_emulator/next-job":
+                if isinstance(data, dict) and data.get("charge_on", "every") not in pricing.CHARGE_ON:
+                    raise HttpError(400, f"charge_on must be one of {', '.join(pricing.CHARGE_ON)}")
                 state.next_job = dict(data)
             elif path == "/_emulator/advance":
                 seconds = data.get("seconds") if isinstance(data, dict) else None
@@ -966,12 +1029,15 @@ class Emulator:
         bandwidth: float | None = None,
         keep_uploads: str | os.PathLike[str] | None = None,
         extra_models: ExtraModels | None = None,
+        price_per_second: Decimal = pricing.EMULATOR_PRICE_PER_SECOND,
     ) -> None:
         """`bandwidth`: read request bodies at most this many bytes/s, all connections together. `keep_uploads`:
         a folder (made 0700 if missing; folders.UnsafeFolder if another user could reach into it) where each
-        accepted upload is saved as <generation_id><ext>."""
+        accepted upload is saved as <generation_id><ext>. `price_per_second`: what a second of audio costs (USD),
+        in the cost headers and the model list."""
         self.state = EmulatorState(processing_time=processing_time, api_key=api_key, envelope=envelope)
         self.state.extra_models.update(extra_models or {})
+        self.state.price_per_second = price_per_second
         if bandwidth is not None:
             self.state.uplink = Uplink(bandwidth)
         if keep_uploads is not None:

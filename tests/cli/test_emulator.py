@@ -8,6 +8,7 @@ import re
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EmulatorHandle, http_error, start_emulator
@@ -171,3 +172,91 @@ def test_mai_s_usage_is_seconds_and_cost_as_its_page_shows(cli, emulator: Emulat
     assert cli("run", str(talk), "-m", "gpt-4o-transcribe").exit_code == 0
     tokens = json.loads(cli("fetch", "-f", "json").stdout)["usage"]
     assert tokens["type"] == "tokens" and tokens["input_token_details"]["audio_tokens"] == tokens["input_tokens"]
+
+
+# --- The model list and the cost headers, as the provider's pages show them -----------------------------
+def _get(url: str, **headers: str) -> tuple[int, Any, Any]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            data = answer.read()
+            return answer.status, json.loads(data) if data else None, answer.headers
+    except urllib.error.HTTPError as refused:
+        data = refused.read()
+        return refused.code, json.loads(data) if data else None, refused.headers
+
+
+def test_the_model_list_has_the_documented_shape_filters_and_sections(emulator: EmulatorHandle) -> None:
+    status, listing, headers = _get(emulator.base_url + "/models")
+    assert status == 200 and listing["object"] == "list" and len(listing["data"]) == 23
+    whisper = next(m for m in listing["data"] if m["id"] == "#g1_whisper-large")
+    assert set(whisper) == {"id", "aliases", "type", "info", "tags"}  # identity only, by default
+    assert whisper["aliases"] == ["whisper-large"] and set(whisper["info"]) == {"name", "developer"}
+    _, priced, _ = _get(emulator.base_url + "/models?include=pricing,bogus&id=WHISPER-LARGE&id=nova-3")
+    assert [m["id"] for m in priced["data"]] == ["#g1_whisper-large", "nova-3"]  # an alias, any case, repeated
+    assert priced["data"][0]["pricing"] == {
+        "kind": "fixed", "currency": "USD", "units": [{"name": "second", "price": 0.0001, "per": 1}]
+    }  # fmt: skip
+    _, everything, _ = _get(emulator.base_url + "/models?details=true&id=aai/universal")
+    assert {"pricing", "modalities", "capabilities"} <= set(everything["data"][0])
+    _, none, _ = _get(emulator.base_url + "/models?id=no-such-model")
+    assert none == {"object": "list", "data": []}
+    assert _get(emulator.root + "/models")[1] == listing == _get(emulator.root + "/api/v1/models")[1]
+    assert headers["ETag"].startswith('W/"')
+
+
+def test_the_model_list_answers_304_to_its_own_etag(emulator: EmulatorHandle) -> None:
+    url = emulator.base_url + "/models?include=pricing"
+    _, _, headers = _get(url)
+    status, body, again = _get(url, **{"If-None-Match": headers["ETag"]})
+    assert (status, body, again["ETag"]) == (304, None, headers["ETag"])
+    assert _get(url, **{"If-None-Match": 'W/"other"'})[0] == 200
+    assert _get(emulator.base_url + "/models", **{"If-None-Match": headers["ETag"]})[0] == 200  # another answer
+
+
+def test_one_model_by_id_or_alias_outside_v1(emulator: EmulatorHandle) -> None:
+    status, found, _ = _get(emulator.root + "/model/openai/gpt-4o-transcribe?include=pricing")
+    assert status == 200 and found["object"] == "model" and found["data"]["id"] == "openai/gpt-4o-transcribe"
+    assert found["data"]["pricing"]["units"][0]["name"] == "second"
+    assert _get(emulator.root + "/model/UNIVERSAL")[1]["data"]["id"] == "aai/universal"
+    assert _get(emulator.root + "/model/no-such")[0] == 404
+    assert _get(emulator.base_url + "/model/aai/universal")[0] == 404  # not registered under /v1
+
+
+def test_a_price_per_second_sets_the_cost_headers_and_the_list() -> None:
+    from decimal import Decimal
+
+    server = start_emulator(price_per_second=Decimal("0.00025"))
+    try:
+        handle = EmulatorHandle(server)
+        _, listing, _ = _get(handle.base_url + "/models?include=pricing&id=nova-3")
+        assert listing["data"][0]["pricing"]["units"][0]["price"] == 0.00025
+        handle.next_job(fail="bad audio")
+        request = urllib.request.Request(
+            handle.base_url + "/stt/create",
+            method="POST",
+            data=json.dumps({"model": "nova-3", "url": "https://x/a.wav"}).encode(),
+            headers={"Authorization": "Bearer k", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            job = json.loads(answer.read())["generation_id"]
+            assert answer.headers["x-aimlapi-usd-spent"] == "0.007500000"  # 30 s of a URL's audio
+            assert answer.headers["x-aimlapi-credits-used"] == "15000"
+        code, _, headers = _get(handle.base_url + "/stt/nope-404", Authorization="Bearer k")
+        assert code == 404 and headers["x-inference-id"] == "nope-404" and "x-aimlapi-usd-spent" not in headers
+        assert _get(handle.base_url + "/stt/" + job, Authorization="Bearer k")[2]["x-inference-id"] == job
+    finally:
+        server.stop()
+
+
+def test_charge_on_takes_only_the_documented_readings(emulator: EmulatorHandle) -> None:
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        emulator.next_job(charge_on="twice")
+    assert refused.value.code == 400
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "1e3", "101", "0x1", "abc"])
+def test_a_price_that_is_no_price_is_refused(cli, value: str) -> None:
+    result = cli("emulator", "--price-per-second", value, "--port", "0")
+    assert result.exit_code == 2
+    assert "--price-per-second" in result.stderr and "is not a price" in result.stderr

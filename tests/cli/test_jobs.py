@@ -20,7 +20,7 @@ def test_jobs_lists_newest_first(cli, emulator: EmulatorHandle, talk: Path) -> N
     assert [r["generation_id"] for r in rows] == [second, first]
     assert rows[1]["source"] == str(talk.resolve())
     table = cli("jobs").stdout.splitlines()
-    assert table[0].split() == ["ID", "WHEN", "SOURCE", "MODEL", "STATUS", "DURATION"]
+    assert table[0].split() == ["ID", "WHEN", "SOURCE", "MODEL", "STATUS", "DURATION", "COST"]  # the emulator's
     assert table[1].startswith(second[:8] + " ") and second not in table[1]  # short: 8 characters
     wide = cli("jobs", "--wide").stdout.splitlines()
     assert wide[1].startswith(second + " ") and wide[2].startswith(first + " ")

@@ -24,4 +24,5 @@ def test_dry_run_never_loads_the_http_client(talk: Path, tmp_path: Path) -> None
     done, modules = loaded_by("run", str(talk), str(blob), "https://example.com/a.mp3", "--dry-run")
     assert done.returncode == 0, done.stderr[-2000:]
     assert {"stt_cli.core.preview", "stt_cli.core.media.upload"} <= modules  # the report is read right
+    assert "stt_cli.core.pricelist" in modules  # it looks for a price, on the disk only
     assert not {m for m in modules if m == "httpx" or m.startswith("httpx.") or m == "stt_cli.api.client"}

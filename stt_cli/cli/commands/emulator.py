@@ -37,6 +37,13 @@ bodies) at most RATE bytes per second, all connections together. K, M and G
 are powers of 1000 (5M is 5,000,000 bytes/s) and a rate in bits ends in bit
 (40Mbit is 5M). Answers are not slowed.
 
+Its answers carry the provider's cost headers: each job costs its whole
+seconds of audio at --price-per-second US dollars (default 0.0001, the
+emulator's own figure: the provider's documents give no speech-to-text
+price), in credits at the provider's ratio of 2,000,000 a dollar. Its model
+list (GET /v1/models?include=pricing, which `stt models --refresh` reads)
+shows that price.
+
 --keep-uploads DIR saves each upload the emulator accepts for a job as
 DIR/<generation_id><ext> (the extension of its file name); its request log,
 GET /_emulator/requests, names the copy (received_path).
@@ -124,6 +131,14 @@ def emulator(
             help="Save each accepted upload as DIR/<generation_id><ext>",
         ),
     ] = None,
+    price_per_second: Annotated[
+        str | None,
+        typer.Option(
+            "--price-per-second",
+            metavar="USD",
+            help="What a second of audio costs in its cost headers and model list (default 0.0001, its own figure)",
+        ),
+    ] = None,
     detach: Annotated[
         bool, typer.Option("--detach", help="Run in the background; return once it serves (see above)")
     ] = False,
@@ -144,6 +159,7 @@ def emulator(
             "--host": host, "--port": port, "--processing-time": repr(processing_time),
             "--envelope": envelope.value, "--api-key": api_key, "--bandwidth": bandwidth,
             "--faults": faults, "--tls-cert": tls_cert, "--tls-key": tls_key, "--keep-uploads": keep_uploads,
+            "--price-per-second": price_per_second,
         }  # fmt: skip
         options = [  # the same options, paths made absolute; --flag=value, so a value may start with -
             f"{flag}={value.absolute() if isinstance(value, Path) else value}"
@@ -170,6 +186,7 @@ def emulator(
         faults=faults,
         bandwidth=bandwidth,
         keep_uploads=keep_uploads,
+        price_per_second=price_per_second,
     )
     warn_if_open(host)
     output.info(f"stt emulator listening on {server.base_url}")  # scripts read the URL as its last word
@@ -177,6 +194,8 @@ def emulator(
         output.info(f"  uploads read at {rate_text(server.state.uplink.rate)} at most, all connections together")
     if server.state.keep_uploads is not None:
         output.info(f"  uploads kept in {server.state.keep_uploads}")
+    if price_per_second is not None:
+        output.info(f"  a second of audio costs ${server.state.price_per_second} in its cost headers")
     if not can_tell():
         output.info("  other users of this machine can use it: this system does not say who owns a connection")
     export_line(server.base_url, api_key or "anything")

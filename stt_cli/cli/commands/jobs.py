@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from stt_cli.cli import output
+from stt_cli.cli.amounts import credits_text, dollars, totals_line
 from stt_cli.cli.build import JsonOpt, group, sub_command, use, with_groups
 from stt_cli.cli.options.connection import CONNECTION_GROUP
 from stt_cli.cli.options.values import duration
@@ -16,6 +17,10 @@ from stt_cli.core.ledger import STATUSES
 from stt_cli.core.session import Connector
 from stt_cli.core.usecases import jobs as usecase
 from stt_cli.errors import UsageError, local_minute
+
+if TYPE_CHECKING:
+    from stt_cli.api.charge import Charge
+    from stt_cli.core.costs import Totals
 
 JOBS_HELP = """List the jobs submitted from this machine (the local ledger), newest first.
 
@@ -25,9 +30,14 @@ an id is asked for, when no other job shares them): --wide shows them whole.
 A pending status says how long ago the service told it (queued 2h);
 --refresh asks the service again about the jobs still queued or processing.
 
+COST is what the service said a job cost (its answers' cost headers), shown
+only when it said so; --total sums the jobs created --since AGE (all of
+them, not only the --limit listed), a service apart, with only the figures
+the service gave.
+
 Examples:
-  stt jobs
   stt jobs --refresh
+  stt jobs --since 7d --total
   stt jobs --status failed --json | jq -r .source
 """
 
@@ -50,16 +60,29 @@ def jobs(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Ask the service again about the jobs listed that are still pending")
     ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", metavar="AGE", help="Only jobs created within AGE: 7d, 12h, 1h30m, 90 (seconds)"),
+    ] = None,
+    total: Annotated[
+        bool, typer.Option("--total", help="Sum the jobs' audio and cost (every job matching, a service apart)")
+    ] = False,
 ) -> None:
     """List the jobs submitted from this machine, newest first."""
     if ctx.invoked_subcommand is not None:
+        return
+    after = time.time() - duration("--since", since) if since is not None else None
+    if total:
+        if refresh:
+            raise UsageError("--total sums what the ledger holds; --refresh asks the service first", "pass one")
+        _totals(usecase.total_jobs(status, after), since, as_json)
         return
     if refresh:
         (records, unknown, short), asked = usecase.refresh_jobs(limit, status, connect=conn, warn=output.warn)
         elsewhere = f"; {asked.elsewhere} of another base URL not asked" if asked.elsewhere else ""
         output.info(f"{asked.asked - asked.failed} of {asked.asked} pending job(s) answered{elsewhere}")
     else:
-        records, unknown, short = usecase.list_jobs(limit, status)
+        records, unknown, short = usecase.list_jobs(limit, status, after)
     for create in unknown:  # on stderr: stdout stays the table or the JSON lines
         when = local_minute(create.started_at)
         output.warn(
@@ -73,8 +96,9 @@ def jobs(
         output.info("no jobs yet: stt run FILE, or stt submit FILE")
         return
     now = time.time()
+    costed = any(r.charge is not None and r.charge.known for r in records)  # else no COST column at all
     output.table(
-        ["id", "when", "source", "model", "status", "duration"],
+        ["id", "when", "source", "model", "status", "duration", *(["cost"] if costed else [])],
         [
             [
                 r.id if wide else shown,
@@ -83,12 +107,32 @@ def jobs(
                 r.model,
                 _status(r.status, now, r.seen_at),
                 _clock(r.audio_seconds),
+                *([_cost(r.charge)] if costed else []),
             ]
             for r, shown in zip(records, short, strict=True)
         ],
         shorten={"source": output.MIDDLE, "model": output.END},
         wide=wide,
     )
+
+
+def _cost(charge: Charge | None) -> str:
+    """A job's cost as the service said it: its dollars, else its credits; - when it said nothing."""
+    if charge is None or not charge.known:
+        return "-"
+    return dollars(charge.usd) if charge.usd is not None else credits_text(charge.credits or 0)
+
+
+def _totals(by_host: dict[str, Totals], since: str | None, as_json: bool) -> None:
+    """--total: one line (or JSON object) a service."""
+    if as_json:
+        output.json_lines({"host": host, "since": since, **totals.as_dict()} for host, totals in by_host.items())
+        return
+    if not by_host:
+        output.info(f"no jobs {'in the last ' + since if since else 'yet'}")
+        return
+    within = f" in the last {since}" if since else ""
+    output.data("".join(f"{host}{within}: {totals_line(totals)}\n" for host, totals in by_host.items()))
 
 
 def _status(status: str, now: float, seen: float | None) -> str:

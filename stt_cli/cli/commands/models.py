@@ -1,5 +1,5 @@
 """`stt models [MODEL]`: the model ids of the catalogue and their aliases, what their results carry, and which flag
-sets which field."""
+sets which field; `--refresh` fetches the service's model list and its prices into the cache (the dry run's)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from stt_cli.api.catalogue import DEFAULT_MODEL, UnknownModel, all_models, families, model
+from stt_cli.api.catalogue import DEFAULT_MODEL, Model, UnknownModel, all_models, families, model
 from stt_cli.api.dialects import describe, find_model, flags_of, model_rows, summary
 from stt_cli.cli import output
-from stt_cli.cli.build import JsonOpt, command
+from stt_cli.cli.amounts import dollars
+from stt_cli.cli.build import JsonOpt, command, use
+from stt_cli.cli.options.connection import CONNECTION_GROUP
 from stt_cli.cli.options.model_choice import did_you_mean
 from stt_cli.cli.spelling import option_flag
+from stt_cli.core.session import Connector
 from stt_cli.errors import UsageError
 
 MODELS_HELP = """List model ids and aliases, what their results carry, and each family's flags.
@@ -24,9 +27,14 @@ sets each. "word timings" is needed for srt and vtt. An id stt does not know
 is refused before anything is sent; --model-unchecked ID sends it as it is,
 its fields given with --param only.
 
+--refresh fetches the service's model list with its prices (GET /models,
+no key needed) into stt's cache folder, then lists each model's price a
+second of audio. --dry-run prices a run from that copy, saying how old it
+is; nothing else reads it, and nothing fetches it but --refresh.
+
 Examples:
-  stt models
   stt models universal
+  stt models --refresh
   stt models --json | jq -r 'select(.word_timings) | .model'
 """
 
@@ -35,10 +43,18 @@ ModelArg = Annotated[
 ]
 
 
+@use(CONNECTION_GROUP)
 def models(
+    conn: Connector,
     model_id: ModelArg = None,
     as_json: JsonOpt = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Fetch the service's model list and prices, then list the prices")
+    ] = False,
 ) -> None:
+    if refresh:
+        _refresh(conn, model_id, as_json)
+        return
     if model_id is not None:
         _one(model_id.strip(), as_json)
         return
@@ -74,13 +90,17 @@ def models(
     output.data("\n".join(lines) + "\n")
 
 
-def _one(name: str, as_json: bool) -> None:
+def _found(name: str) -> Model:
     try:
-        entry = find_model(name)
+        return find_model(name)
     except UnknownModel as exc:
         raise UsageError(
             f"unknown model {exc.name!r}{did_you_mean(exc)}", "`stt models` lists the ids and their aliases"
         ) from None
+
+
+def _one(name: str, as_json: bool) -> None:
+    entry = _found(name)
     rows = [_setter(row) for row in model_rows(entry)]
     if as_json:
         described = describe(entry)
@@ -97,6 +117,30 @@ def _one(name: str, as_json: bool) -> None:
     )
     output.table(
         ["field", "type", "set by", "meaning"], [[r["field"], r["type"], r["flag"], r["summary"]] for r in rows]
+    )
+
+
+def _refresh(conn: Connector, name: str | None, as_json: bool) -> None:
+    """The service's list fetched into the cache, then the price a second of each model (or of MODEL)."""
+    from stt_cli.core.usecases.models import price_of, refresh  # lazy for start-up: stt models
+
+    client = conn.keyless_client()
+    with client:
+        done = refresh(client)
+    host = client.base_url
+    how = "unchanged since it was last fetched" if done.unchanged else f"{done.models} models"
+    output.info(f"the model list of {host}: {how}, {done.priced} with a price a second; kept in {done.path}")
+    wanted = [_found(name.strip()).id] if name is not None else list(all_models())
+    quotes = [price_of(model_id, host) for model_id in wanted]
+    if as_json:
+        output.json_lines({"model": q.model, **q.as_dict(), "pricing": q.why_none or "per second"} for q in quotes)
+        return
+    output.table(
+        ["model", "price a second", "as listed"],
+        [
+            [q.model, dollars(q.usd_per_second) if q.usd_per_second is not None else "-", q.why_none or "per second"]
+            for q in quotes
+        ],
     )
 
 

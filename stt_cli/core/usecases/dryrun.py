@@ -1,5 +1,6 @@
 """The dry run of `stt run` and `stt submit` (--dry-run): what would be sent of each source, and for how many
-seconds of audio, measured through the batch driver; nothing is sent, no key is needed."""
+seconds of audio, measured through the batch driver, priced by the service's model list when stt has a copy
+(`stt models --refresh` fetches it; the dry run only reads it); nothing is sent, no key is needed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from stt_cli.core.media.ffmpeg import stop_all
 from stt_cli.core.media.policy import wants_channels
 from stt_cli.core.media.upload import start_run
 from stt_cli.core.preview import preview
+from stt_cli.core.pricelist import quote
 from stt_cli.core.reporter import Preview
 from stt_cli.errors import ExitCode, Interrupted
 
@@ -20,10 +22,13 @@ if TYPE_CHECKING:
     from stt_cli.core.sources import Source
 
 
-def dry_run(sources: list[Source], request: Request, limits: SourceOptions, reporter: Reporter) -> int:
+def dry_run(
+    sources: list[Source], request: Request, limits: SourceOptions, reporter: Reporter, base_url: str | None = None
+) -> int:
     """Each source looked at and, where it would be prepared, prepared and measured (--concurrency at once);
-    the table or JSON lines at the end, in the order given. A source that cannot be looked at is reported and
-    the others go on; the exit code is the failures' shared one."""
+    the table or JSON lines at the end, in the order given, with the price a second of the service at
+    `base_url` (None: not known). A source that cannot be looked at is reported and the others go on; the exit
+    code is the failures' shared one."""
     previews: list[Preview | None] = [None] * len(sources)
     active: set[Conversion] = set()  # the conversions being made: Ctrl-C stops their ffmpeg, removes their files
     multichannel = wants_channels(request.options)
@@ -53,5 +58,6 @@ def dry_run(sources: list[Source], request: Request, limits: SourceOptions, repo
         reporter.note(f"a dry run: measuring what would be sent of {len(sources)} sources; nothing is sent")
         view = OneByOne(reporter, [item.label for item in items])
         errors = [error for _, error in batch.many(items, work, view=view, on_cancel=stop, stopped=stopped).failures]
-    reporter.previewed([item for item in previews if item is not None])
+    price = quote(request.model, base_url) if base_url is not None else None
+    reporter.previewed([item for item in previews if item is not None], price)
     return exit_code(errors) if errors else ExitCode.OK

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from stt_cli.api.client import JobGone
 from stt_cli.api.wire import audio_seconds
 from stt_cli.core.batch import Batch, Item, Tracked, exit_code
+from stt_cli.core.costs import Tally
 from stt_cli.core.delivery import (
     Delivered,
     Delivery,
@@ -130,7 +131,8 @@ class Fetching:
                 self.delivery.reporter.warn(f"{gone.message}; showing the result the ledger kept")
                 payload = kept.result
         source = self.known(job).source
-        return Delivered(job, audio_seconds(payload), self.delivery.deliver(job, targets, payload, item, source))
+        files = self.delivery.deliver(job, targets, payload, item, source)
+        return Delivered(job, audio_seconds(payload), files, self.delivery.charge(job))
 
 
 def fetch(
@@ -170,10 +172,14 @@ def fetch(
         if refresh or any(not fetching.known(job).kept for job in jobs):
             sess.client  # noqa: B018 - the service will be asked: a missing key is said now, before any work
 
+        tally = Tally()  # fetching bills nothing: each job's cost is the one its create was charged
+
         def work(index: int, item: Tracked) -> int:
             job, paths = jobs[index], planned[index]
             label, model, _ = fetching.known(job)
-            return with_record(reporter, label, model, paths, item, lambda: fetching.fetch(job, paths, item)).files
+            done = with_record(reporter, label, model, paths, item, lambda: fetching.fetch(job, paths, item))
+            tally.add(done.job_id, done.duration, done.charge)
+            return done.files
 
         if len(jobs) == 1:
             batch.one(Item(jobs[0]), work)
@@ -189,5 +195,6 @@ def fetch(
         summary = batch.many(
             [Item(job) for job in jobs], work, view=reporter.batch(jobs), on_cancel=sess.abort, stopped=stopped
         )
+        summary.totals = tally.totals()
         reporter.finished(summary)
         return exit_code([error for _, error in summary.failures])

@@ -16,6 +16,7 @@ from stt_cli.errors import SttError, UsageError
 
 if TYPE_CHECKING:
     from stt_cli.api.wire import JobState
+    from stt_cli.core.costs import Totals
     from stt_cli.core.ledger import JobRecord, Ledger, UnknownCreate
     from stt_cli.core.session import Session
 
@@ -42,6 +43,7 @@ def learn(sess: Session, job: str, warn: Warn) -> JobState:
         status=state.status.shown,
         error=state.error if state.status is Status.FAILED else None,
         result=state.payload if state.status is Status.COMPLETED else None,
+        charge=state.charge,
     )
     return state
 
@@ -77,17 +79,32 @@ def _check_status(only: str | None) -> None:
         raise UsageError(f"{{option}} {only!r} is not a status", f"use one of: {', '.join(STATUSES)}", option="status")
 
 
-def _listing(ledger: Ledger, limit: int, only: str | None) -> Listing:
-    records = ledger.list(limit=limit, status=only)
+def _listing(ledger: Ledger, limit: int, only: str | None, since: float | None = None) -> Listing:
+    records = ledger.list(limit=limit, status=only, since=since)
     return Listing(records, ledger.unknown_creates(), short_ids([r.id for r in records], ledger.ids()))
 
 
-def list_jobs(limit: int, only: str | None) -> Listing:
-    """`stt jobs`: the ledger's jobs, newest first (in one status, if given), and its creates of unknown outcome."""
+def list_jobs(limit: int, only: str | None, since: float | None = None) -> Listing:
+    """`stt jobs`: the ledger's jobs, newest first (in one status, created since a time, if given), and its
+    creates of unknown outcome."""
 
     _check_status(only)
     with Ledger() as ledger:
-        return _listing(ledger, limit, only)
+        return _listing(ledger, limit, only, since)
+
+
+def total_jobs(only: str | None, since: float | None) -> dict[str, Totals]:
+    """`stt jobs --total`: every job of the ledger (in one status, created since a time) summed, a service (host)
+    apart: the emulator's made-up prices never mix with the service's."""
+    from stt_cli.core.costs import Totals  # lazy for start-up: stt status
+
+    _check_status(only)
+    with Ledger() as ledger:
+        records = ledger.list(status=only, since=since)
+    totals: dict[str, Totals] = {}
+    for record in records:
+        totals.setdefault(record.host, Totals()).add(record.audio_seconds, record.charge)
+    return totals
 
 
 def refresh_jobs(limit: int, only: str | None, *, connect: Connect, warn: Warn) -> tuple[Listing, Refreshed]:

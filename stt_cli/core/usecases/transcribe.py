@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from stt_cli.api.catalogue import family_of
 from stt_cli.api.wire import audio_seconds
 from stt_cli.core.batch import Batch, Item, OneByOne, Tracked, exit_code
+from stt_cli.core.costs import Tally
 from stt_cli.core.delivery import (
     Delivered,
     Delivery,
@@ -39,7 +40,21 @@ if TYPE_CHECKING:
     from stt_cli.core.sources import Prepared, Source
     from stt_cli.core.submission import Obtained
 
-Connect = Callable[..., AbstractContextManager["Session"]]  # need_key=False: the client (and key) made on first use
+
+class Connect(Protocol):
+    """Opens a session (need_key=False: the client, and the key, made on first use); says the base URL in use."""
+
+    def __call__(self, need_key: bool = True) -> AbstractContextManager[Session]: ...
+
+    def base_url(self) -> str: ...
+
+
+def _base_url(connect: Connect) -> str | None:
+    """The base URL a dry run would send to, for its prices; None when it is not usable (the dry run goes on)."""
+    try:
+        return connect.base_url()
+    except UsageError:
+        return None
 
 
 def check_formats(request: Request, formats: tuple[str, ...]) -> None:
@@ -120,7 +135,7 @@ class Transcription:
             obtained = self.obtaining(prepared, item)
             job_id, payload = self.result(prepared, obtained, item)
             files = self.delivery.deliver(job_id, targets, payload, item, source.label, recorded_source(source))
-            return Delivered(job_id, audio_seconds(payload), files)
+            return Delivered(job_id, audio_seconds(payload), files, self.delivery.charge(job_id))
 
     def result(self, prepared: Prepared, obtained: Obtained, item: ItemReporter) -> tuple[str, dict[str, Any]]:
         """The job's payload: the ledger's, or waited for; a reused job the service forgot is replaced."""
@@ -224,7 +239,7 @@ def run(
     if limits.dry_run:
         from stt_cli.core.usecases.dryrun import dry_run  # lazy for start-up: stt run --help
 
-        return dry_run(sources, request, limits, reporter)
+        return dry_run(sources, request, limits, reporter, _base_url(connect))
     with connect() as sess:
         batch = Batch(reporter, len(sources), limits.concurrency, sleep)
         obtaining = Obtaining(sess, request, limits, batch.sleep)
@@ -232,11 +247,15 @@ def run(
         planned = job.plan(sources)
         refuse_stdout_under_records(reporter, [p.paths for p in planned])
 
+        tally = Tally()
+
         def work(index: int, item: Tracked) -> int:
             source, paths = sources[index], planned[index].paths
-            return with_record(
+            done = with_record(
                 reporter, source.label, request.model, paths, item, lambda: job.transcribe(source, paths, item)
-            ).files
+            )
+            tally.add(done.job_id, done.duration, done.charge, item.reused)
+            return done.files
 
         items = [Item(source.label, _size(source), p.skip) for source, p in zip(sources, planned, strict=True)]
         if len(items) == 1:
@@ -250,6 +269,7 @@ def run(
         summary = batch.many(
             items, work, view=reporter.batch([i.label for i in items]), on_cancel=obtaining.cancel, stopped=_run_stopped
         )
+        summary.totals = tally.totals()
         reporter.finished(summary)
         return exit_code([error for _, error in summary.failures])
 
@@ -281,7 +301,7 @@ def submit(
     if limits.dry_run:
         from stt_cli.core.usecases.dryrun import dry_run  # lazy for start-up: stt run --help
 
-        return dry_run(sources, request, limits, reporter)
+        return dry_run(sources, request, limits, reporter, _base_url(connect))
     with connect() as sess:
         batch = Batch(reporter, len(sources), 1, sleep)  # one at a time: the ids come out in the sources' order
         obtaining = Obtaining(sess, request, limits, batch.sleep)

@@ -7,10 +7,12 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from stt_cli.api.charge import Charge
 from stt_cli.core import ledger as ledger_module
 from stt_cli.core.ledger import (
     SCHEMA_VERSION,
@@ -314,8 +316,10 @@ def test_a_version_2_ledger_learns_when_each_status_was_seen(tmp_path: Path) -> 
     path = tmp_path / "ledger.sqlite3"
     with Ledger(path) as book:
         book.add("job-1", HOST, "/a.wav", "m", {}, None, None, "processing")
-    db = sqlite3.connect(path)  # back to version 2: no seen_at column
+    db = sqlite3.connect(path)  # back to version 2: no seen_at column, nor version 4's
     db.execute("ALTER TABLE jobs DROP COLUMN seen_at")
+    for column in ("client_request_id", "inference_id", "credits", "usd"):
+        db.execute(f"ALTER TABLE jobs DROP COLUMN {column}")
     db.execute("UPDATE jobs SET updated_at = 1000.0")
     db.execute("PRAGMA user_version = 2")
     db.commit()
@@ -327,6 +331,80 @@ def test_a_version_2_ledger_learns_when_each_status_was_seen(tmp_path: Path) -> 
         again = book.get("job-1", HOST)
         assert again is not None and again.seen_at is not None and again.seen_at > 1000.0
     assert _peek(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+
+
+# Version 3 exactly as stt wrote it (before the cost columns): its jobs table, indexes, claims and outputs.
+_V3_SCHEMA = """
+CREATE TABLE jobs (id TEXT NOT NULL, host TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+    source TEXT NOT NULL, source_size INTEGER, source_sha256 TEXT, model TEXT NOT NULL, options TEXT NOT NULL,
+    status TEXT NOT NULL, error TEXT, outputs TEXT NOT NULL DEFAULT '[]', result TEXT, work TEXT,
+    audio_seconds REAL, seen_at REAL, PRIMARY KEY (host, id));
+CREATE INDEX jobs_created ON jobs (created_at);
+CREATE INDEX jobs_work ON jobs (host, work, created_at);
+CREATE INDEX jobs_source ON jobs (source);
+CREATE TABLE claims (idempotency_key TEXT PRIMARY KEY, host TEXT NOT NULL, work TEXT NOT NULL,
+    source TEXT NOT NULL, source_size INTEGER, source_sha256 TEXT, model TEXT NOT NULL, options TEXT NOT NULL,
+    owner TEXT NOT NULL, started_at REAL NOT NULL, state TEXT NOT NULL);
+CREATE INDEX claims_work ON claims (host, work);
+CREATE TABLE outputs (path TEXT PRIMARY KEY, source TEXT NOT NULL, host TEXT NOT NULL, job_id TEXT NOT NULL,
+    written_at REAL NOT NULL);
+CREATE INDEX outputs_source ON outputs (source);
+"""
+
+
+def test_a_version_3_ledger_is_upgraded_keeps_its_jobs_and_learns_their_cost(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(_V3_SCHEMA)
+    result = json.dumps({"text": "hi", "metadata": {"duration": 12.5}})
+    db.execute(
+        "INSERT INTO jobs VALUES ('job-1', ?, 1, 1, '/audio/a.wav', 10, 'ab', 'm', '{}', 'completed', NULL,"
+        " '[\"/out/a.txt\"]', ?, 'w', 12.5, 1)",
+        (HOST, result),
+    )
+    db.execute("INSERT INTO jobs VALUES ('job-2', ?, 2, 2, '/audio/b.wav', 10, 'cd', 'm', '{}', 'processing',"
+               " NULL, '[]', NULL, 'w2', NULL, 2)", (HOST,))  # fmt: skip
+    db.execute("INSERT INTO outputs VALUES ('/out/a.txt', '/audio/a.wav', ?, 'job-1', 1)", (HOST,))
+    db.execute("PRAGMA user_version = 3")
+    db.commit()
+    db.close()
+    with Ledger(path) as book:
+        old = book.get("job-1", HOST)
+        assert old is not None and old.result == json.loads(result) and old.outputs == ["/out/a.txt"]
+        assert (old.charge, old.client_request_id) == (None, None)  # nothing was said of its cost: nothing shown
+        assert old.as_dict()["credits"] is None and old.as_dict()["usd"] is None
+        book.update("job-2", HOST, status="completed", charge=Charge(2480, Decimal("0.00124"), "job-2"))
+        [newer, older] = book.list()
+        assert newer.charge == Charge(2480, Decimal("0.00124"), "job-2") and older.charge is None
+        assert newer.as_dict()["usd"] == 0.00124 and newer.as_dict()["credits"] == 2480
+    assert _peek(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] and SCHEMA_VERSION == 4
+    assert _peek(path, "SELECT credits, usd FROM jobs WHERE id='job-2'") == [(2480, "0.00124")]
+
+
+def test_a_job_keeps_the_largest_figure_any_answer_gave(book: Ledger) -> None:
+    claimed = book.claim(HOST, _work(1))
+    assert isinstance(claimed, Claimed)
+    book.record_created(claimed.idempotency_key, "job-1", HOST, _work(1), Charge(0, Decimal(0), "job-1"))
+    created = book.get("job-1", HOST)
+    assert created is not None and created.client_request_id == claimed.idempotency_key
+    assert created.charge == Charge(0, Decimal(0), "job-1")
+    book.update("job-1", HOST, status="completed", result={"text": "hi"}, charge=Charge(2480, Decimal("0.00124")))
+    book.update("job-1", HOST, charge=Charge(None, Decimal("0.0001")))  # a smaller figure later: kept as it was
+    assert book.charge("job-1", HOST) == Charge(2480, Decimal("0.00124"), "job-1")
+    assert book.charge("job-9", HOST) is None
+
+
+def test_a_damaged_cost_in_a_row_is_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    with Ledger(path) as book:
+        book.add("job-1", HOST, "/a.wav", "m", {})
+    db = sqlite3.connect(path)
+    db.execute("UPDATE jobs SET credits = -5, usd = 'NaN', inference_id = '../x'")
+    db.commit()
+    db.close()
+    with Ledger(path) as book:
+        record = book.get("job-1", HOST)
+        assert record is not None and record.charge is None
 
 
 def test_an_unchanged_status_is_written_again_only_once_a_while(tmp_path: Path) -> None:
