@@ -104,8 +104,8 @@ _stt_opts_completion_install='--force -q --quiet -v --verbose -h --help'
 _stt_vals_completion_install=''
 _stt_args_completion_install='none'
 _stt_subs_emulator=''
-_stt_opts_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --force --faults --tls-cert --tls-key --bandwidth --keep-uploads --detach --stop -q --quiet -v --verbose -h --help'
-_stt_vals_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads'
+_stt_opts_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --force --faults --tls-cert --tls-key --bandwidth --keep-uploads --engine --workers --max-audio --detach --stop -q --quiet -v --verbose -h --help'
+_stt_vals_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads --engine --workers --max-audio'
 _stt_args_emulator=''
 _stt_subs_help=''
 _stt_opts_help='-q --quiet -v --verbose -h --help'
@@ -280,6 +280,9 @@ _stt() {
         'emulator|--tls-key') COMPREPLY=(); return ;;
         'emulator|--bandwidth') COMPREPLY=(); return ;;
         'emulator|--keep-uploads') COMPREPLY=(); return ;;
+        'emulator|--engine') _stt_match 'auto' 'pocketsphinx' 'placeholder'; return ;;
+        'emulator|--workers') COMPREPLY=(); return ;;
+        'emulator|--max-audio') COMPREPLY=(); return ;;
     esac
     local opts=_stt_opts_$var
     if [[ $cur == -* ]]; then

@@ -19,6 +19,9 @@ Control endpoints under /_emulator/ let tests and users' CI script faults and in
   POST /_emulator/shutdown   answers {"ok": true, "pid"}, then the server stops serving and `stt emulator`
                              exits 0 (`stt emulator --stop`)
 
+With a local engine (--engine pocketsphinx, emulator/local.py), an upload is kept on disk and decoded by
+a worker process while its job is `active`; the job completes when its words are known.
+
 Every request, to these and to the API alike, passes guard.py first: none from a web page (an Origin, fetch
 metadata, a preflight, a Host that is not this machine's), none from another local user. Answers never carry
 CORS headers (a fault's are dropped).
@@ -57,8 +60,12 @@ from stt_cli import __version__
 from stt_cli.api.catalogue import all_models, family_of
 from stt_cli.api.catalogue import model as catalogue_model
 from stt_cli.emulator import guard
+from stt_cli.emulator.decoding import remove
+from stt_cli.emulator.engines import PLACEHOLDER, Heard
 from stt_cli.emulator.folders import UnsafeFolder, private_folder
+from stt_cli.emulator.local import DEFAULT_MAX_AUDIO, MAX_COPY, LocalEngine
 from stt_cli.emulator.results import AudioInfo, audio_info, build_result, length_in_header, url_info
+from stt_cli.emulator.workers import Task
 
 API_PREFIX = "/v1"
 READ_CHUNK = 256 * 1024
@@ -85,6 +92,9 @@ class Job:
     expired: bool = False
     result: dict[str, Any] | None = None
     upload_path: str | None = None  # its upload's copy under --keep-uploads
+    heard: Heard | None = None  # what the local engine heard, once it has
+    decoding: str | None = None  # the local engine's: "waiting" for a worker, "running", None when done
+    task: Task | None = None
 
 
 @dataclass
@@ -104,6 +114,7 @@ class EmulatorState:
     keep_uploads: Path | None = None  # --keep-uploads DIR (absolute)
     base_url: str = ""  # set once the socket is bound (its real port)
     listen_host: str = "127.0.0.1"  # the address it was asked to listen on (the Host check depends on it)
+    engine: LocalEngine = field(default_factory=lambda: LocalEngine(PLACEHOLDER))
 
     def now(self) -> float:
         return self.clock() + self.skew
@@ -111,7 +122,15 @@ class EmulatorState:
     def status_of(self, job: Job) -> str:
         """The status words of the provider's documents: the page's loop (Whisper, Nova, AssemblyAI in
         envelope A) waits on `waiting` and `active`; the gpt-4o and MAI pages show `queued`; the fetch schema
-        (envelope B) documents queued, generating, completed and error."""
+        (envelope B) documents queued, generating, completed and error. A job the local engine decodes is
+        pending until its words are known: `active` (generating) while a worker decodes it."""
+        if job.decoding is not None:
+            running = job.decoding == "running"
+            if self.envelope == "b":
+                return "generating" if running else "queued"
+            if _text_only(job.model):
+                return "queued"
+            return "active" if running else "waiting"
         elapsed = self.now() - job.created
         if elapsed >= job.processing_time:
             return "error" if job.fail else "completed"
@@ -181,6 +200,7 @@ class Upload:
     content_type: str
     info: AudioInfo
     copy: KeptUpload | None = None
+    stream: AudioStream | None = None  # where the local engine's copy of it is, until taken
 
 
 class HttpError(Exception):
@@ -341,9 +361,10 @@ class AudioStream:
     ffprobe when its first bytes do not tell its length (mp3, ogg, m4a...), ffprobe is installed and the
     upload is at most MAX_PROBE_COPY bytes."""
 
-    def __init__(self, filename: str, kept: KeptUpload | None) -> None:
+    def __init__(self, filename: str, kept: KeptUpload | None, for_engine: bool = False) -> None:
         self.filename = filename
         self.kept = kept
+        self.for_engine = for_engine  # a local engine decodes it later: a copy is kept whatever its format
         self.digest = hashlib.sha256()
         self.size = 0
         self.head = b""
@@ -365,14 +386,15 @@ class AudioStream:
 
     def _decide(self, so_far: bytes) -> None:
         self._deciding = False
-        if self.kept is None and not length_in_header(self.head) and shutil.which("ffprobe") is not None:
+        measure = not length_in_header(self.head) and shutil.which("ffprobe") is not None
+        if self.kept is None and (self.for_engine or measure):
             self.probe = ProbeCopy.start(kept_name("", self.filename))
             self._copy(so_far)
 
     def _copy(self, data: bytes) -> None:
         if self.probe is None:
             return
-        if self.size > MAX_PROBE_COPY:
+        if self.size > (MAX_COPY if self.for_engine else MAX_PROBE_COPY):
             self.discard_probe()
         elif not self.probe.write(data):
             self.probe = None
@@ -392,7 +414,15 @@ class AudioStream:
         try:
             return audio_info(self.head, self.size, self.digest.hexdigest(), self.copy_to_measure())
         finally:
-            self.discard_probe()
+            if not self.for_engine:
+                self.discard_probe()
+
+    def take_copy(self) -> str | None:
+        """The complete copy for the local engine, now the caller's to remove (None: none could be kept)."""
+        if self.kept is not None:
+            return None
+        probe, self.probe = self.probe, None
+        return str(probe.path) if probe is not None else None
 
     def discard_probe(self) -> None:
         probe, self.probe = self.probe, None
@@ -723,7 +753,9 @@ class Handler(BaseHTTPRequestHandler):
                 raise HttpError(404, f"Generation {job_id} not found")
             status = state.status_of(job)
             if status == "completed" and job.result is None:
-                job.result = build_result(job.model, job.options, job.info, job.generation_id, job.created_iso)
+                job.result = build_result(
+                    job.model, job.options, job.info, job.generation_id, job.created_iso, job.heard
+                )
         payload = job.result if status == "completed" else None
         error = {"name": "GenerationError", "message": job.fail} if status == "error" else None
         if state.envelope == "b":
@@ -793,11 +825,13 @@ class Handler(BaseHTTPRequestHandler):
         model = options.pop("model", None)
         self._validate(model, options, form=source == "upload")
         key = self.headers.get("Idempotency-Key")
+        made = False
         with self.state.lock:
             if key and key in self.state.idempotency:
                 job_id = self.state.idempotency[key]
             else:
                 job_id = self._new_job(str(model), options, info)
+                made = True
                 if key:
                     self.state.idempotency[key] = job_id
             job = self.state.jobs[job_id]
@@ -805,6 +839,7 @@ class Handler(BaseHTTPRequestHandler):
             kept = str(upload.copy.keep(kept_name(job_id, upload.filename)))  # a repeated key keeps the first
             with self.state.lock:
                 job.upload_path = kept
+        engine, notes = self._engine_job(job, upload) if made and upload is not None else (None, ())
         self._log(
             kind="create",
             outcome="created",
@@ -820,11 +855,52 @@ class Handler(BaseHTTPRequestHandler):
             filename=upload.filename if upload else None,
             content_type=upload.content_type if upload else None,
             received_path=job.upload_path,
+            engine=engine or ("sample" if info.recognised else PLACEHOLDER),
+            engine_notes=list(notes),
         )
         answer: dict[str, Any] = {"generation_id": job_id}
         if self.state.envelope == "b" or _text_only(str(model)):  # as the gpt-4o and MAI pages show it
             answer["status"] = "queued"
         return 201 if self.state.envelope == "b" else 200, answer
+
+    def _engine_job(self, job: Job, upload: Upload) -> tuple[str | None, tuple[str, ...]]:
+        """A new job's upload given to the local engine, when there is one (not for the sample, nor a job
+        scripted to fail): decoded in the background, answered at once, or failed (emulator/local.py). The
+        engine's name and its notes, for the request log; (None, ()) when it does not transcribe."""
+        state, engine = self.state, self.state.engine
+        if not engine.transcribes or job.info.recognised or job.fail is not None:
+            return None, ()
+        copy = upload.stream.take_copy() if upload.stream is not None else None
+        path, owned = (job.upload_path, False) if job.upload_path else (copy, True)
+        admission = engine.admit(job.options, job.info, path)
+        if admission.failure is not None or admission.heard is not None or path is None:
+            if owned and path is not None:
+                remove(path)
+            with state.lock:
+                job.heard = admission.heard
+                if admission.failure is not None:
+                    job.fail, job.processing_time = admission.failure, 0.0
+            return engine.name, admission.notes
+
+        def started() -> None:
+            with state.lock:
+                if job.decoding is not None:
+                    job.decoding = "running"
+
+        def finished(heard: Heard | None, failure: str | None) -> None:
+            with state.lock:
+                job.decoding, job.heard, job.fail = None, heard, failure
+                job.processing_time = max(0.0, state.now() - job.created)  # done now: its hour of keeping starts
+
+        with state.lock:
+            job.decoding = "waiting"
+        task = engine.submit(path, owned, admission, started, finished)
+        with state.lock:
+            job.task = task
+            if task is None:
+                job.decoding = None
+                job.fail, job.processing_time = "The local engine has too many uploads waiting: try again later", 0.0
+        return engine.name, admission.notes
 
     def _new_job(self, model: str, options: dict[str, Any], info: AudioInfo) -> str:
         state = self.state
@@ -900,7 +976,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise HttpError(400, "Body validation error! more than one audio file")
                 if stream.size == 0:
                     raise HttpError(400, "Body validation error!\naudio: the file is empty")
-                upload = Upload(name, stream.filename, part_type, stream.info(), stream.kept)
+                upload = Upload(name, stream.filename, part_type, stream.info(), stream.kept, stream)
                 return
             text = value.decode("utf-8", "replace")
             if name in options:
@@ -917,7 +993,7 @@ class Handler(BaseHTTPRequestHandler):
                 value, part_type, stream = b"", item.get("content-type", ""), None
                 if "filename" in params and name in ("audio", "file"):
                     kept = KeptUpload(self.state.keep_uploads) if self.state.keep_uploads is not None else None
-                    stream = AudioStream(params.get("filename", ""), kept)
+                    stream = AudioStream(params.get("filename", ""), kept, self.state.engine.transcribes)
                     streams.append(stream)
                 continue
             if stream is not None:
@@ -955,6 +1031,9 @@ class Handler(BaseHTTPRequestHandler):
                     raise HttpError(404, "no such job")
                 job.expired = True
             elif path == "/_emulator/reset":
+                for job in state.jobs.values():
+                    if job.task is not None:
+                        job.task.cancelled.set()  # a waiting upload is dropped, a decoding one forgotten
                 state.jobs.clear()
                 state.requests.clear()
                 state.next_job = {}
@@ -1006,11 +1085,17 @@ class Emulator:
         faults: dict[str, list[dict[str, Any]]] | None = None,
         bandwidth: float | None = None,
         keep_uploads: str | os.PathLike[str] | None = None,
+        engine: str = PLACEHOLDER,
+        workers: int | None = None,
+        max_audio: float = DEFAULT_MAX_AUDIO,
     ) -> None:
         """`bandwidth`: read request bodies at most this many bytes/s, all connections together. `keep_uploads`:
         a folder (made 0700 if missing; folders.UnsafeFolder if another user could reach into it) where each
-        accepted upload is saved as <generation_id><ext>."""
+        accepted upload is saved as <generation_id><ext>. `engine`: who answers uploads (engines.resolve's
+        name: the placeholder, or pocketsphinx with `workers` processes and `max_audio` seconds a job)."""
         self.state = EmulatorState(processing_time=processing_time, api_key=api_key, envelope=envelope)
+        if engine != PLACEHOLDER:
+            self.state.engine = LocalEngine(engine, workers, max_audio)
         if bandwidth is not None:
             self.state.uplink = Uplink(bandwidth)
         if keep_uploads is not None:
@@ -1048,9 +1133,11 @@ class Emulator:
 
     def stop_serving(self) -> None:
         self.httpd.server_close()
+        self.state.engine.close()
 
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.state.engine.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
