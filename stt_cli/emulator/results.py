@@ -520,6 +520,8 @@ def _assemblyai(
             "confidence": w.confidence if w.confidence is not None else _confidence(info.sha256, index),
             "speaker": letters[w.speaker] if labels else None,
         }
+        if heard is not None:
+            del item["speaker"]  # none told apart (the schema types it a string: no null)
         if several:
             item["channel"] = str(w.channel + 1)
         return item
