@@ -96,7 +96,7 @@ def start(
     except EngineMissing as exc:
         raise UsageError(
             f"--engine {engine}: {exc}",
-            f'{INSTALL_LOCAL} (from a clone: pip install ".[local]"), or --engine placeholder',
+            f'{INSTALL_LOCAL}, or in a clone pip install ".[local]"; or pass --engine placeholder',
         ) from None
     folder = uploads_folder(keep_uploads) if keep_uploads is not None else None
     try:

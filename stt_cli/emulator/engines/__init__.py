@@ -48,7 +48,7 @@ def resolve(choice: str) -> str:
     if choice == Choice.auto:
         return POCKETSPHINX if installed(POCKETSPHINX) else PLACEHOLDER
     if choice == POCKETSPHINX and not installed(POCKETSPHINX):
-        raise EngineMissing("the pocketsphinx engine is not installed (it comes with stt's local extra)")
+        raise EngineMissing("pocketsphinx is not installed (it comes with stt's local extra)")
     if choice not in (POCKETSPHINX, PLACEHOLDER):
         raise ValueError(f"unknown engine {choice!r}")
     return choice
