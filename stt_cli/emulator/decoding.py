@@ -92,7 +92,7 @@ def _by_ffmpeg(program: str, path: str, channel: int | None, max_seconds: float)
                 process.wait()
             process.stdout.close()
         if code != 0:
-            raise DecodeFailed(f"Audio could not be decoded: {_complaint(complaints, path)}")
+            raise DecodeFailed(f"Audio could not be decoded (ffmpeg: {_complaint(complaints, path)})")
 
 
 def _unlimited() -> None:

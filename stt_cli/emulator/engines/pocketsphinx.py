@@ -9,6 +9,8 @@ than a live decode). Between stretches nothing is kept, so memory stays flat for
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ HANG_OVER = 0.5  # s of quiet that ends a stretch
 SOFT_SEGMENT = 20.0  # s: past this, a stretch ends at its next quiet frame...
 MAX_SEGMENT = 30.0  # s: ...and here whatever the audio does (bounds the decoder's memory)
 VARIANT = re.compile(r"\(\d+\)$")  # the dictionary's alternative pronunciations: read(2) is read
+QUIET_SPAN = 64  # a frame whose samples span less than this (-54 dBFS) is quiet, whatever the detector says
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,16 @@ def segments(chunks: Iterable[bytes], frame_bytes: int, is_speech: Callable[[byt
         yield Segment(round(start, 3), bytes(current))
 
 
+def audible(frame: bytes) -> bool:
+    """Whether a frame of 16-bit PCM holds more than near-digital silence. The detector adapts to what it
+    heard before, and after loud tones it has taken plain zeros for speech (and the decoder then found a
+    word in them): this check does not adapt."""
+    samples = array("h", frame)
+    if sys.byteorder == "big":
+        samples.byteswap()
+    return max(samples) - min(samples) >= QUIET_SPAN
+
+
 def word_of(token: str) -> str | None:
     """A token of the decoder as a word, or None for its marks: <s>, </s>, <sil>, [NOISE], ++BREATH++."""
     if not token or token[0] in "<[+":
@@ -94,12 +107,18 @@ class Recogniser:
 
         pocketsphinx.set_loglevel("FATAL")  # its progress chatter would fill the worker's stderr
         self._decoder: Any = pocketsphinx.Decoder()
-        self._vad: Any = pocketsphinx.Vad(pocketsphinx.Vad.LOOSE, RATE)
+        self._detector: Any = lambda: pocketsphinx.Vad(pocketsphinx.Vad.LOOSE, RATE)
 
     def words(self, chunks: Iterable[bytes]) -> list[HeardWord]:
-        """The words of a stream of 16 kHz mono 16-bit PCM, in order."""
+        """The words of a stream of 16 kHz mono 16-bit PCM, in order. Each stream gets a detector of its own:
+        one stream's sounds must not change what the next one's quiet is taken for."""
+        detector = self._detector()
+
+        def speech(frame: bytes) -> bool:
+            return bool(detector.is_speech(frame)) and audible(frame)
+
         heard: list[HeardWord] = []
-        for segment in segments(chunks, self._vad.frame_bytes, self._vad.is_speech):
+        for segment in segments(chunks, detector.frame_bytes, speech):
             heard.extend(self._decode(segment))
         return heard
 
