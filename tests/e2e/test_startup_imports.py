@@ -27,9 +27,10 @@ with open({out!r}, "w") as handle:
 """
 
 # What no start-up path may load: rich (the live views load it when they start), audio preparation (its
-# first-bytes sniffer aside: sources reads it), the renderers, the emulator.
+# first-bytes sniffer aside: sources reads it), the renderers, the emulator and its local engine.
 NEVER = (
     "rich",
+    "pocketsphinx",
     "stt_cli.core.media.policy",
     "stt_cli.core.media.probe",
     "stt_cli.core.media.ffmpeg",
