@@ -25,7 +25,7 @@ from stt_cli.emulator.engines import POCKETSPHINX, version
 from stt_cli.emulator.engines.pocketsphinx import Recogniser
 
 MEMORY_CAP = 1024 * 1024 * 1024  # bytes of address space: the model and a 30 s stretch fit many times over
-NICENESS = 5  # decoding yields the processor to the server's answers
+NICENESS = 10  # decoding yields the processor to the server's answers (a status answer waits on no decode)
 PROGRESS_EVERY = 2.0  # s between progress lines at most (the pool ends a worker silent for much longer)
 
 
