@@ -7,7 +7,8 @@ core, its memory, and how fast the emulator answers other clients while it decod
 - word error rate of each real clip in ../shared/speech (or STT_SPEECH_DIR), and pooled over the LibriVox
   clips, from `stt emulator --engine pocketsphinx` on loopback;
 - real-time factor on one core: a worker process pinned to one core decodes each clip and a longer reading
-  made of them (CPU seconds over audio seconds), its model's load time and its peak resident memory;
+  made of them (CPU seconds over audio seconds; the reading's word error rate too), its model's load time
+  and its peak resident memory;
 - ten clients submit a shorter reading at once, then ask for their job's status every 50 ms until it is done
   (each on a connection it keeps, as stt does): how long each status answer took while the jobs decoded, and
   the emulator's and its workers' peak memory.
@@ -66,9 +67,10 @@ def seconds_of(path: Path) -> float:
         return handle.getnframes() / handle.getframerate()
 
 
-def reading(clips: list[Path], seconds: float, path: Path) -> Path:
-    """The clips one after another, with a second of quiet between them, again and again to `seconds`: a
-    longer reading of real speech (16 kHz mono, as the clips are)."""
+def reading(clips: list[Path], seconds: float, path: Path) -> list[str]:
+    """The clips one after another, with a second of quiet between them, again and again to `seconds`,
+    written to `path`: a longer reading of real speech (16 kHz mono, as the clips are). Its words."""
+    said: list[str] = []
     pieces = []
     for clip in clips:
         with wave.open(str(clip)) as handle:
@@ -80,10 +82,11 @@ def reading(clips: list[Path], seconds: float, path: Path) -> Path:
         out.setframerate(16000)
         written = 0.0
         while written < seconds:
-            for piece in pieces:
+            for clip, piece in zip(clips, pieces, strict=True):
                 out.writeframes(piece + quiet)
                 written += len(piece + quiet) / 32000
-    return path
+                said += clip.with_suffix(".ref").read_text(encoding="utf-8").split()
+    return said
 
 
 # --- the emulator over HTTP ----------------------------------------------------------------------------
@@ -183,21 +186,21 @@ class PinnedWorker:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def decode(self, path: Path) -> tuple[float, float, int]:
-        """(CPU seconds, wall seconds, words) of one input."""
+    def decode(self, path: Path) -> tuple[float, float, list[str]]:
+        """(CPU seconds, wall seconds, the words heard) of one input."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         before, started = self.cpu(), time.monotonic()
         self.proc.stdin.write(json.dumps({"path": str(path), "channels": 0, "max_seconds": 7200}) + "\n")
         while "progress" in (answer := json.loads(self.proc.stdout.readline())):
             pass
-        return self.cpu() - before, time.monotonic() - started, len(answer["words"][0])
+        return self.cpu() - before, time.monotonic() - started, [w[0] for w in answer["words"][0]]
 
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()
 
 
-def bench_speed(clips: list[Path], long: Path) -> None:
+def bench_speed(clips: list[Path], long: Path, said: list[str]) -> None:
     worker = PinnedWorker()
     try:
         report("one core", "worker start and model load", f"{worker.load:.2f} s")
@@ -209,8 +212,9 @@ def bench_speed(clips: list[Path], long: Path) -> None:
         report("one core", f"the {len(clips)} clips ({audio:.0f} s)", shown, target="<= 0.5", met=cpu / audio <= 0.5)
         used, took, words = worker.decode(long)
         length = seconds_of(long)
-        shown = f"RTF {used / length:.2f} CPU, {took / length:.2f} wall"
-        name = f"a {length / 60:.0f} min reading ({words} words)" if length >= 120 else f"a {length:.0f} s reading"
+        shown = f"RTF {used / length:.2f} CPU, {took / length:.2f} wall; WER {errors(said, words) / len(said):.3f}"
+        name = f"a {length / 60:.0f} min reading" if length >= 120 else f"a {length:.0f} s reading"
+        name += f" ({len(said)} words)"
         report("one core", name, shown, target="<= 0.5", met=used / length <= 0.5)
         report("one core", "worker peak RSS", f"{peak_kib(worker.proc.pid) / 1024:.0f} MiB", target="< 400 MiB",
                met=peak_kib(worker.proc.pid) < 400 * 1024)  # fmt: skip
@@ -289,12 +293,13 @@ def main() -> int:
     clips = sorted(speech_dir().glob("*.wav"))
     with tempfile.TemporaryDirectory(prefix="stt-bench-local-") as tmp:
         work = Path(tmp)
-        long = reading(clips, 15 if args.quick else 600, work / "reading.wav")
-        short = reading(clips[:2] if args.quick else clips, 8 if args.quick else 60, work / "short-reading.wav")
+        long, short = work / "reading.wav", work / "short-reading.wav"
+        said = reading(clips, 15 if args.quick else 600, long)
+        reading(clips[:2] if args.quick else clips, 8 if args.quick else 60, short)
         print("words:", file=sys.stderr, flush=True)
         bench_words(clips)
         print("speed on one core:", file=sys.stderr, flush=True)
-        bench_speed(clips, long)
+        bench_speed(clips, long, said)
         print("ten clients:", file=sys.stderr, flush=True)
         bench_clients(short, work)
     print(f"the local engine{' (quick)' if args.quick else ''}: {machine()}\n")

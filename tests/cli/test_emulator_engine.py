@@ -45,14 +45,21 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def local(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorHandle]:
+@pytest.fixture(scope="module")
+def engine_server() -> Iterator[EmulatorHandle]:
+    """One emulator for the module's tests: its workers load their model once."""
     server = start_emulator(engine="pocketsphinx", workers=2)
-    handle = EmulatorHandle(server)
-    monkeypatch.setenv("AIML_API_BASE", handle.base_url)
-    monkeypatch.setenv("AIML_API_KEY", "test-key-0123456789abcdef")
-    yield handle
+    yield EmulatorHandle(server)
     server.stop()
+
+
+@pytest.fixture
+def local(engine_server: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> EmulatorHandle:
+    """The module's emulator, reset (no jobs, an empty request log), as this test's service."""
+    engine_server.control("reset", {})
+    monkeypatch.setenv("AIML_API_BASE", engine_server.base_url)
+    monkeypatch.setenv("AIML_API_KEY", "test-key-0123456789abcdef")
+    return engine_server
 
 
 def clip(name: str) -> Path:
