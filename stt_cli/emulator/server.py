@@ -749,7 +749,8 @@ class Handler(BaseHTTPRequestHandler):
         state = self.state
         with state.lock:
             job = state.jobs.get(job_id)
-            if job is None or job.expired or state.now() - job.created > job.processing_time + RESULT_TTL:
+            kept_until = job.created + job.processing_time + RESULT_TTL if job is not None else 0.0
+            if job is None or job.expired or (job.decoding is None and state.now() > kept_until):
                 raise HttpError(404, f"Generation {job_id} not found")
             status = state.status_of(job)
             if status == "completed" and job.result is None:

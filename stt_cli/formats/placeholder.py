@@ -4,8 +4,9 @@ and a transcript the emulator's local engine made, told by the engine's name.
 Without a local engine the emulator does not transcribe: audio other than its sample recording gets a
 placeholder whose text begins with PLACEHOLDER_LABEL, in every result shape. The label is the marker a client
 can always read, because two of the provider's shapes leave no room for another: AssemblyAI's result and the
-text-only `{text, usage}` are closed objects in the provider's schemas (no extra field allowed). Deepgram's shape has an open `metadata`
-object, where the emulator also says `"emulator": true` and `"placeholder": true` (false for its sample).
+text-only `{text, usage}` are closed objects in the provider's schemas (no extra field allowed). Deepgram's
+shape has an open `metadata` object, where the emulator also says `"emulator": true` and `"placeholder": true`
+(false for its sample).
 
 With its local engine (`stt emulator --engine pocketsphinx`), the emulator transcribes: the Deepgram shape's
 metadata names the engine (`"engine": {"name", "version"}`), and AssemblyAI's free `acoustic_model` string

@@ -11,6 +11,7 @@ import math
 import secrets
 import threading
 import time
+import urllib.error
 import urllib.request
 import wave
 from array import array
@@ -267,3 +268,23 @@ def test_ten_clients_at_once_are_each_answered_while_their_jobs_decode(local: Em
     with state.lock:
         assert len(state.jobs) == 10 and all(job.decoding is None and job.heard for job in state.jobs.values())
     assert len(local.creates()) == 10 and state.engine.pool is not None and state.engine.pool.busy == 0
+
+
+def test_a_job_that_decodes_for_hours_is_kept_until_an_hour_after_it_is_done(local: EmulatorHandle) -> None:
+    """The service keeps a result an hour after the job ends: a long decode is not cut short by that hour."""
+    job_id = _create(local, clip("goforward.wav"))
+    while _poll(local, job_id)["status"] != "completed":
+        time.sleep(0.05)
+    state = local.server.state
+    with state.lock:
+        job = state.jobs[job_id]
+        job.decoding, job.processing_time = "running", 2.0  # as if it were still decoding after hours
+    local.advance(3 * 3600)
+    assert _poll(local, job_id)["status"] == "active"
+    with state.lock:
+        job.decoding, job.processing_time = None, state.now() - job.created  # done now
+    assert _poll(local, job_id)["status"] == "completed"
+    local.advance(3601)
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        _poll(local, job_id)
+    assert gone.value.code == 404
