@@ -109,10 +109,10 @@ The sample recording gets its known words. Other audio gets pocketsphinx's
 words where stt's local extra is installed (pip install "stt-cli[local]"):
 offline, rough, US English only; else a labelled placeholder, as long as the
 audio. Either comes in the chosen model's result shape, and stt says which on
-stderr (--engine picks: auto, pocketsphinx, placeholder). It answers on loopback only, checks the
-Host and Origin of every request (no web page can drive it), answers no other
-user of the machine (on Linux), and can inject faults for tests:
-`stt emulator --help` lists its options."""
+stderr (--engine picks: auto, pocketsphinx, placeholder). It answers on
+loopback only, checks the Host and Origin of every request (no web page can
+drive it), answers no other user of the machine (on Linux), and can inject
+faults for tests: `stt emulator --help` lists its options."""
 
 
 def security() -> str:
