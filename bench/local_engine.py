@@ -37,10 +37,11 @@ sys.path.insert(0, str(HERE))
 
 from run import ROWS, EmulatorProcess, machine, report, table, verdict  # noqa: E402
 
+from stt_cli.emulator.workers import WORKER  # noqa: E402
+
 CLIENTS = 10
 POLL_EVERY = 0.05  # s between one client's status requests
 ANSWER_TARGET = 0.1  # s: a status answer while jobs decode
-WORKER = [sys.executable, "-m", "stt_cli.emulator.engines.worker"]
 
 
 def speech_dir() -> Path:

@@ -31,7 +31,9 @@ READY_SECONDS = 60.0  # to start and load the model
 STALL_SECONDS = 60.0  # without a line from a working worker (it says how far it got every 2 s)
 MAX_WAITING = 256  # uploads queued for a worker; more are refused until some are done
 MAX_LINE = 64 * 1024 * 1024  # bytes of one answer: the words of hours of audio fit
-WORKER = [sys.executable, "-m", "stt_cli.emulator.engines.worker"]
+# -P: the folder the emulator was started in is not searched first (a checkout of another stt there must
+# not be the one the worker runs).
+WORKER = [sys.executable, "-P", "-m", "stt_cli.emulator.engines.worker"]
 
 Channels = tuple[tuple[HeardWord, ...], ...]
 
@@ -101,19 +103,25 @@ class Worker:
             raise WorkerLost("The local engine gave an answer the emulator does not read")
 
     def _line(self, timeout: float) -> dict[str, Any]:
-        """The worker's next line, waiting at most `timeout` s for it; WorkerLost when none comes."""
-        assert self.process is not None and self.process.stdout is not None
-        stdout: IO[bytes] = self.process.stdout
+        """The worker's next line, waiting at most `timeout` s for it; WorkerLost when none comes (or when the
+        pool, closing, ended the worker meanwhile)."""
+        process = self.process
+        if process is None or process.stdout is None:
+            raise WorkerLost("The local engine was stopped")
+        stdout: IO[bytes] = process.stdout
         deadline = time.monotonic() + timeout
         while b"\n" not in self._pending:
             left = deadline - time.monotonic()
-            ready = select.select([stdout], [], [], max(0.0, left))[0] if left > 0 else []
-            if not ready:
-                self.stop()
-                raise WorkerLost(f"The local engine stopped answering (nothing for {timeout:g} s) and was ended")
-            chunk = os.read(stdout.fileno(), 1024 * 1024)
+            try:
+                ready = select.select([stdout], [], [], max(0.0, left))[0] if left > 0 else []
+                if not ready:
+                    self.stop()
+                    raise WorkerLost(f"The local engine stopped answering (nothing for {timeout:g} s) and was ended")
+                chunk = os.read(stdout.fileno(), 1024 * 1024)
+            except (OSError, ValueError):  # its pipe closed meanwhile by the pool's close()
+                chunk = b""
             if not chunk:
-                code = self.process.wait()
+                code = process.wait()
                 self.process = None
                 raise WorkerLost(f"The local engine ended while decoding (exit code {code})")
             self._pending += chunk

@@ -21,22 +21,13 @@ from typing import Any
 
 import pytest
 import srt
-from conftest import EmulatorHandle, one_error_line, start_emulator
+from conftest import EmulatorHandle, one_error_line, speech_dir, start_emulator
 
 from stt_cli.emulator import engines
 
-ROOT = Path(__file__).resolve().parents[2]
 NOTE = "warning: transcribed locally by pocketsphinx (rough; US English only)"
 MAX_POOLED_WER = 0.35  # measured 0.28 (issue 27: about 0.3); a regression of the engine's use shows here
 CUE_SLACK = 0.5  # s between a cue's edge and the spoken words'
-
-
-def speech_dir() -> Path | None:
-    import os
-
-    if os.environ.get("STT_SPEECH_DIR"):
-        return Path(os.environ["STT_SPEECH_DIR"])
-    return next((p / "shared" / "speech" for p in ROOT.parents if (p / "shared/speech/goforward.wav").is_file()), None)
 
 
 SPEECH = speech_dir()

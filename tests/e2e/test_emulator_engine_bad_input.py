@@ -19,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EmulatorHandle, one_error_line, start_emulator
+from conftest import EmulatorHandle, one_error_line, speech_dir, start_emulator
 
 from stt_cli.emulator import engines
 
-ROOT = Path(__file__).resolve().parents[2]
-SPEECH = next((p / "shared" / "speech" for p in ROOT.parents if (p / "shared/speech/goforward.wav").is_file()), None)
+SPEECH = speech_dir()
 MAX_WORKER_MEMORY = 400 * 1024  # kB resident at its peak: the model is about 110 MB, a stretch of speech 1 MB
 
 pytestmark = [

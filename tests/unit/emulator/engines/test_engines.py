@@ -3,12 +3,11 @@ pocketsphinx recogniser's segmentation (on a fake detector), and its words on re
 
 from __future__ import annotations
 
-import os
 import wave
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from conftest import speech_dir
 
 from stt_cli.emulator import engines
 from stt_cli.emulator.engines import EngineMissing, HeardWord, is_english, plan, punctuated, resolve
@@ -22,16 +21,7 @@ from stt_cli.emulator.engines.pocketsphinx import (
     word_of,
 )
 
-ROOT = Path(__file__).resolve().parents[4]
 FRAME = 960  # bytes: 30 ms of 16 kHz 16-bit audio, the detector's frame
-
-
-def speech_dir() -> Path | None:
-    """The real clips with their words: STT_SPEECH_DIR, else ../shared/speech beside the checkout (or a
-    worktree's)."""
-    if os.environ.get("STT_SPEECH_DIR"):
-        return Path(os.environ["STT_SPEECH_DIR"])
-    return next((p / "shared" / "speech" for p in ROOT.parents if (p / "shared/speech/goforward.wav").is_file()), None)
 
 
 def test_auto_is_pocketsphinx_where_installed_and_the_placeholder_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
