@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import srt
-from conftest import EmulatorHandle, one_error_line, speech_dir, start_emulator
+from conftest import SAMPLE_TEXT, EmulatorHandle, one_error_line, speech_dir, start_emulator
 
 from stt_cli.emulator import engines
 
@@ -279,3 +279,11 @@ def test_a_job_that_decodes_for_hours_is_kept_until_an_hour_after_it_is_done(loc
     with pytest.raises(urllib.error.HTTPError) as gone:
         _poll(local, job_id)
     assert gone.value.code == 404
+
+
+def test_the_emulator_s_sample_keeps_its_known_words(cli: Any, local: EmulatorHandle, talk: Path) -> None:
+    done = cli("run", str(talk))
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout == SAMPLE_TEXT + "\n" and "transcribed locally" not in done.stderr
+    (create,) = local.creates()
+    assert create["engine"] == "sample"
