@@ -68,7 +68,9 @@ def free_port() -> int:
 
 
 class EmulatorProcess:
-    """`stt emulator` in its own process, so the benchmarked client never shares a CPU core's GIL with it."""
+    """`stt emulator` in its own process, so the benchmarked client never shares a CPU core's GIL with it.
+    Its jobs take `processing_time`: the placeholder answers them, even where the local extra is installed
+    (an `--engine` among `extra` says otherwise)."""
 
     def __init__(self, processing_time: float, *extra: str) -> None:
         self.port = free_port()
@@ -76,7 +78,7 @@ class EmulatorProcess:
         self.base_url = self.root + "/v1"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "stt_cli", "emulator", "--port", str(self.port), "--processing-time",
-             str(processing_time), *extra],
+             str(processing_time), "--engine", "placeholder", *extra],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

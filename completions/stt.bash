@@ -104,8 +104,8 @@ _stt_opts_completion_install='--force -q --quiet -v --verbose -h --help'
 _stt_vals_completion_install=''
 _stt_args_completion_install='none'
 _stt_subs_emulator=''
-_stt_opts_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --force --faults --tls-cert --tls-key --bandwidth --keep-uploads --price-per-second --detach --stop -q --quiet -v --verbose -h --help'
-_stt_vals_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads --price-per-second'
+_stt_opts_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --force --faults --tls-cert --tls-key --bandwidth --keep-uploads --price-per-second --engine --workers --max-audio --detach --stop -q --quiet -v --verbose -h --help'
+_stt_vals_emulator='--host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads --price-per-second --engine --workers --max-audio'
 _stt_args_emulator=''
 _stt_subs_help=''
 _stt_opts_help='-q --quiet -v --verbose -h --help'
@@ -289,6 +289,9 @@ _stt() {
         'emulator|--bandwidth') COMPREPLY=(); return ;;
         'emulator|--keep-uploads') COMPREPLY=(); return ;;
         'emulator|--price-per-second') COMPREPLY=(); return ;;
+        'emulator|--engine') _stt_match 'auto' 'pocketsphinx' 'placeholder'; return ;;
+        'emulator|--workers') COMPREPLY=(); return ;;
+        'emulator|--max-audio') COMPREPLY=(); return ;;
     esac
     local opts=_stt_opts_$var
     if [[ $cur == -* ]]; then

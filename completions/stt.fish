@@ -79,7 +79,7 @@ set -g __stt_subs_completion_install
 set -g __stt_vals_completion_install
 set -g __stt_args_completion_install none
 set -g __stt_subs_emulator
-set -g __stt_vals_emulator --host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads --price-per-second
+set -g __stt_vals_emulator --host -p --port --processing-time --api-key --envelope --write-sample --faults --tls-cert --tls-key --bandwidth --keep-uploads --price-per-second --engine --workers --max-audio
 set -g __stt_args_emulator
 set -g __stt_subs_help
 set -g __stt_vals_help
@@ -439,6 +439,9 @@ complete -c stt -n '__stt_at emulator' -l tls-key -x -d 'The certificate\'s key'
 complete -c stt -n '__stt_at emulator' -l bandwidth -x -d 'Read uploads at most this fast, all connections together: bytes/s (5M, 500K) or bits (40Mbit)'
 complete -c stt -n '__stt_at emulator' -l keep-uploads -x -d 'Save each accepted upload as DIR/<generation_id><ext>'
 complete -c stt -n '__stt_at emulator' -l price-per-second -x -d 'What a second of audio costs in its cost headers and model list (default 0.0001, its own figure)'
+complete -c stt -n '__stt_at emulator' -l engine -x -a 'auto pocketsphinx placeholder' -d 'Who answers your audio: auto, pocketsphinx (the local extra), placeholder'
+complete -c stt -n '__stt_at emulator' -l workers -x -d 'Uploads pocketsphinx decodes at once (default: cores, at most 4)'
+complete -c stt -n '__stt_at emulator' -l max-audio -x -d 'Longest audio pocketsphinx takes (90, 5m, 2h)'
 complete -c stt -n '__stt_at emulator' -l detach -d 'Run in the background; return once it serves (see above)'
 complete -c stt -n '__stt_at emulator' -l stop -d 'Stop the stt emulator on --host and --port'
 complete -c stt -n '__stt_at emulator' -s q -l quiet -d 'Only results and errors: no progress, notes or warnings'

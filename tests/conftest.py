@@ -346,3 +346,12 @@ def big_file(path: Path, mib: int) -> Path:
         for _ in range(mib):
             handle.write(os.urandom(1024 * 1024))
     return path
+
+
+def speech_dir() -> Path | None:
+    """Real speech with its words (WAVs and .ref files): STT_SPEECH_DIR, else ../shared/speech beside the
+    checkout or a worktree's; None where neither is (a plain clone, an sdist)."""
+    if os.environ.get("STT_SPEECH_DIR"):
+        return Path(os.environ["STT_SPEECH_DIR"])
+    root = Path(__file__).resolve().parent.parent
+    return next((p / "shared" / "speech" for p in root.parents if (p / "shared/speech/goforward.wav").is_file()), None)

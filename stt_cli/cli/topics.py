@@ -107,12 +107,14 @@ documents.
   stt run talk.wav                         the sample's real words
   stt emulator --stop --port 8750          stop it
 
-It does not transcribe: the sample recording gets its known words, and any other
-audio gets a labelled placeholder, as long as the audio, in the chosen model's
-result shape (stt says so on stderr). It answers on loopback only, checks the
-Host and Origin of every request (no web page can drive it), answers no other
-user of the machine (on Linux), and can inject faults for tests:
-`stt emulator --help` lists its options."""
+The sample recording gets its known words. Other audio gets pocketsphinx's
+words where stt's local extra is installed (pip install "stt-cli[local]"):
+offline, rough, US English only; else a labelled placeholder, as long as the
+audio. Either comes in the chosen model's result shape, and stt says which on
+stderr (--engine picks: auto, pocketsphinx, placeholder). It answers on
+loopback only, checks the Host and Origin of every request (no web page can
+drive it), answers no other user of the machine (on Linux), and can inject
+faults for tests: `stt emulator --help` lists its options."""
 
 
 def security() -> str:

@@ -153,10 +153,11 @@ class Delivery:
         """Render the payload in each format, write each to its target (None: stdout) and record the file,
         telling the item of each; the number of files written."""
         from stt_cli.formats.analysis import language  # lazy for start-up: stt run --help
-        from stt_cli.formats.placeholder import PLACEHOLDER_NOTE, is_placeholder  # lazy for start-up: stt run --help
+        from stt_cli.formats.placeholder import emulator_note  # lazy for start-up: stt run --help
 
-        if is_placeholder(payload) and self._first_time("placeholder"):
-            self.reporter.warn(PLACEHOLDER_NOTE)
+        note = emulator_note(payload)
+        if note is not None and self._first_time(note):
+            self.reporter.warn(note)
         written = 0
         for fmt, target in targets.items():
             try:

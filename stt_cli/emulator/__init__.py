@@ -1,1 +1,1 @@
-"""The local emulator of the speech-to-text API (`stt emulator`): server, results, sample audio."""
+"""The local emulator of the speech-to-text API (`stt emulator`): server, results, sample audio, local engine."""

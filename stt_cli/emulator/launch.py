@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from stt_cli.emulator import control
+from stt_cli.emulator.engines import INSTALL_LOCAL, Choice, EngineMissing, resolve
 from stt_cli.emulator.folders import UnsafeFolder, private_folder
+from stt_cli.emulator.local import DEFAULT_MAX_AUDIO
 from stt_cli.emulator.pricing import EMULATOR_PRICE_PER_SECOND, MAX_PRICE_PER_SECOND, parse_price
 from stt_cli.emulator.server import Emulator
 from stt_cli.errors import UsageError, local_failure
@@ -88,8 +90,12 @@ def start(
     bandwidth: str | None = None,
     keep_uploads: Path | None = None,
     price_per_second: str | None = None,
+    engine: str = Choice.placeholder,
+    workers: int | None = None,
+    max_audio: float = DEFAULT_MAX_AUDIO,
 ) -> Emulator:
-    """An emulator bound to host:port (not serving yet)."""
+    """An emulator bound to host:port (not serving yet), its engine the one `engine` (an --engine choice)
+    means here."""
     if (tls_cert is None) != (tls_key is None):
         raise UsageError("--tls-cert and --tls-key go together", "pass both, or neither for plain http")
     for path in (tls_cert, tls_key):
@@ -100,6 +106,13 @@ def start(
                 raise local_failure(exc, f"read the TLS file {path}", "check --tls-cert and --tls-key") from None
     rate = parse_bandwidth(bandwidth) if bandwidth is not None else None
     price = parse_price_option(price_per_second) if price_per_second is not None else EMULATOR_PRICE_PER_SECOND
+    try:
+        name = resolve(engine)
+    except EngineMissing as exc:
+        raise UsageError(
+            f"--engine {engine}: {exc}",
+            f'{INSTALL_LOCAL}, or in a clone pip install ".[local]"; or pass --engine placeholder',
+        ) from None
     folder = uploads_folder(keep_uploads) if keep_uploads is not None else None
     try:
         return Emulator(
@@ -113,6 +126,9 @@ def start(
             bandwidth=rate,
             keep_uploads=folder,
             price_per_second=price,
+            engine=name,
+            workers=workers,
+            max_audio=max_audio,
         )
     except ssl.SSLError as exc:
         raise UsageError(f"cannot use the TLS certificate or key: {exc}", "check --tls-cert and --tls-key") from None

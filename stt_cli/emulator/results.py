@@ -1,4 +1,5 @@
-"""The emulator's transcripts: deterministic Deepgram, AssemblyAI and text-only results for an audio input."""
+"""The emulator's transcripts: Deepgram, AssemblyAI and text-only results for an audio input: the sample's
+known words, a placeholder, or what a local engine heard (emulator/engines/), each in its family's shape."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import math
 import shutil
 import subprocess
 import wave
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -16,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from stt_cli.api.catalogue import family_of
+from stt_cli.emulator.engines import Heard, punctuated
 from stt_cli.formats.placeholder import PLACEHOLDER_LABEL
 
 # After its label (formats/placeholder.py), the placeholder's filler: words that mark time, saying what they are.
@@ -70,6 +73,8 @@ class SpokenWord:
     start: float
     end: float
     speaker: int
+    confidence: float | None = None  # a local engine's; else one is made up from the audio's hash
+    channel: int = 0
 
 
 @cache
@@ -251,16 +256,32 @@ def _confidence(seed: str, index: int) -> float:
     return round(0.85 + digest[0] / 255 * 0.149, 4)
 
 
-def build_result(model: str, options: dict[str, Any], info: AudioInfo, job_id: str, created: str) -> dict[str, Any]:
-    words = spoken_words(info)
+def heard_words(heard: Heard) -> list[list[SpokenWord]]:
+    """A local engine's words, a list a channel, with its rough punctuation and its confidences."""
+    return [
+        [
+            SpokenWord(w.word, shown, w.start, w.end, 0, w.confidence, channel)
+            for w, shown in zip(words, punctuated(words), strict=True)
+        ]
+        for channel, words in enumerate(heard.channels)
+    ]
+
+
+def build_result(
+    model: str, options: dict[str, Any], info: AudioInfo, job_id: str, created: str, heard: Heard | None = None
+) -> dict[str, Any]:
+    """The job's result in its model's shape: what `heard` holds when a local engine transcribed the audio,
+    else the sample's words or the placeholder."""
+    channels = heard_words(heard) if heard is not None else None
+    words = channels[0] if channels else spoken_words(info)
     family = family_of(model)
     shape = family.shape if family is not None else "deepgram"
     if shape == "assemblyai":
-        return _assemblyai(words, options, info, job_id, model)
+        return _assemblyai(words, options, info, job_id, model, heard, channels)
     if shape == "text":
         text = " ".join(w.punctuated for w in words)
         return {"text": text, "usage": text_usage(model, len(words), info.duration)}
-    return _deepgram(model, words, options, info, job_id, created)
+    return _deepgram(model, words, options, info, job_id, created, heard, channels)
 
 
 def text_usage(model: str, words: int, duration: float) -> dict[str, Any]:
@@ -281,11 +302,22 @@ def text_usage(model: str, words: int, duration: float) -> dict[str, Any]:
 
 
 def _deepgram(
-    model: str, words: list[SpokenWord], options: dict[str, Any], info: AudioInfo, job_id: str, created: str
+    model: str,
+    words: list[SpokenWord],
+    options: dict[str, Any],
+    info: AudioInfo,
+    job_id: str,
+    created: str,
+    heard: Heard | None = None,
+    heard_channels: list[list[SpokenWord]] | None = None,
 ) -> dict[str, Any]:
+    """The Deepgram shape. With `heard`, each channel has its own words, and what the engine cannot do
+    (speakers, language detection, analysis) is answered empty; its notes say why, in the metadata."""
     punctuate = str(options.get("punctuate", "true")).lower() != "false" or _flag(options, "smart_format")
-    diarize = _flag(options, "diarize")
+    diarize = _flag(options, "diarize") and heard is None
     channels_count = info.channels if (_flag(options, "multi_channel") or _flag(options, "multichannel")) else 1
+    if heard_channels is not None:
+        channels_count = len(heard_channels)
     seed = info.sha256
 
     def word_obj(index: int, w: SpokenWord) -> dict[str, Any]:
@@ -293,7 +325,7 @@ def _deepgram(
             "word": w.word,
             "start": w.start,
             "end": w.end,
-            "confidence": _confidence(seed, index),
+            "confidence": w.confidence if w.confidence is not None else _confidence(seed, index),
         }
         if punctuate:
             obj["punctuated_word"] = w.punctuated
@@ -302,21 +334,24 @@ def _deepgram(
             obj["speaker_confidence"] = round(_confidence(seed, -index) - 0.2, 4)
         return obj
 
-    word_objs = [word_obj(i, w) for i, w in enumerate(words)]
+    by_channel = heard_channels if heard_channels is not None else [words] * channels_count
+    objs_by_channel = [[word_obj(i, w) for i, w in enumerate(said)] for said in by_channel]
+    word_objs = objs_by_channel[0] if objs_by_channel else []
     transcript = " ".join((w.punctuated if punctuate else w.word) for w in words)
-    overall = round(sum(o["confidence"] for o in word_objs) / len(word_objs), 4) if word_objs else 0.0
     channels = []
-    for _channel in range(channels_count):
-        alternative: dict[str, Any] = {"transcript": transcript, "confidence": overall, "words": word_objs}
+    for said, objs in zip(by_channel, objs_by_channel, strict=True):
+        text = " ".join((w.punctuated if punctuate else w.word) for w in said)
+        overall = round(sum(o["confidence"] for o in objs) / len(objs), 4) if objs else 0.0
+        alternative: dict[str, Any] = {"transcript": text, "confidence": overall, "words": objs}
         if _flag(options, "paragraphs"):
-            alternative["paragraphs"] = _paragraphs(words, punctuate, diarize)
+            alternative["paragraphs"] = _paragraphs(said, punctuate, diarize)
         entry: dict[str, Any] = {"alternatives": [alternative]}
-        if _flag(options, "detect_language"):
+        if _flag(options, "detect_language") and heard is None:
             entry["detected_language"] = "en"
             entry["language_confidence"] = 0.9921
         queries = options.get("search")
         if queries:
-            entry["search"] = [_search(q, words) for q in (queries if isinstance(queries, list) else [queries])]
+            entry["search"] = [_search(q, said) for q in (queries if isinstance(queries, list) else [queries])]
         channels.append(entry)
     results: dict[str, Any] = {"channels": channels}
     if _flag(options, "utterances"):
@@ -324,11 +359,23 @@ def _deepgram(
             split = float(options.get("utt_split", DEFAULT_UTT_SPLIT))
         except (TypeError, ValueError):
             split = DEFAULT_UTT_SPLIT
-        results["utterances"] = _utterances(words, word_objs, split, punctuate, diarize, seed, channels_count)
+        if heard_channels is None:
+            every = range(channels_count)
+            results["utterances"] = _utterances(words, word_objs, split, punctuate, diarize, seed, every)
+        else:
+            spoken = [
+                entry
+                for channel, (said, objs) in enumerate(zip(by_channel, objs_by_channel, strict=True))
+                for entry in _utterances(said, objs, split, punctuate, diarize, seed, [channel])
+            ]
+            results["utterances"] = sorted(spoken, key=lambda u: (u["start"], u["channel"]))
     if options.get("summarize") not in (None, False, "false"):
-        results["summary"] = {"result": "success", "short": " ".join(w.punctuated for w in words[:12])}
+        short = "" if heard is not None else " ".join(w.punctuated for w in words[:12])
+        results["summary"] = {"result": "success", "short": short}
 
     def segments(**fields: Any) -> list[dict[str, Any]]:
+        if heard is not None:
+            return []  # the engine finds no topics, intents or sentiment: the blocks come empty
         return [{"text": transcript, "start_word": 0, "end_word": max(0, len(words) - 1), **fields}]
 
     if _flag(options, "topics") or _flag(options, "detect_topics"):
@@ -338,10 +385,9 @@ def _deepgram(
             "segments": segments(intents=[{"intent": "Inform about a tool", "confidence_score": 0.77}])
         }
     if _flag(options, "sentiment"):
-        results["sentiments"] = {
-            "segments": segments(sentiment="positive", sentiment_score=0.41),
-            "average": {"sentiment": "positive", "sentiment_score": 0.41},
-        }
+        results["sentiments"] = {"segments": segments(sentiment="positive", sentiment_score=0.41)}
+        if heard is None:
+            results["sentiments"]["average"] = {"sentiment": "positive", "sentiment_score": 0.41}
     metadata: dict[str, Any] = {
         "transaction_key": "deprecated",
         "request_id": job_id,
@@ -359,9 +405,13 @@ def _deepgram(
         },
         # Deepgram's metadata is an open object: the emulator says here what it is and what it answered.
         "emulator": True,
-        "placeholder": not info.recognised,
+        "placeholder": not info.recognised and heard is None,
         "duration_source": str(info.duration_source),
     }
+    if heard is not None:
+        metadata["engine"] = {"name": heard.engine, "version": heard.version}
+        if heard.notes:
+            metadata["engine_notes"] = list(heard.notes)
     tags = options.get("tag")
     if tags:
         metadata["tags"] = tags if isinstance(tags, list) else [tags]
@@ -422,7 +472,7 @@ def _utterances(
     punctuate: bool,
     diarize: bool,
     seed: str,
-    channels: int,
+    channels: Iterable[int],
 ) -> list[dict[str, Any]]:
     groups: list[list[int]] = []
     for i, w in enumerate(words):
@@ -431,7 +481,7 @@ def _utterances(
         else:
             groups.append([i])
     out = []
-    for channel in range(channels):
+    for channel in channels:
         for n, group in enumerate(groups):
             entry: dict[str, Any] = {
                 "start": words[group[0]].start,
@@ -457,35 +507,60 @@ def _search(query: Any, words: list[SpokenWord]) -> dict[str, Any]:
 
 
 def _assemblyai(
-    words: list[SpokenWord], options: dict[str, Any], info: AudioInfo, job_id: str, model: str
+    words: list[SpokenWord],
+    options: dict[str, Any],
+    info: AudioInfo,
+    job_id: str,
+    model: str,
+    heard: Heard | None = None,
+    heard_channels: list[list[SpokenWord]] | None = None,
 ) -> dict[str, Any]:
-    labels = _flag(options, "speaker_labels")
+    """AssemblyAI's shape. With `heard`, the words of every channel transcribed, in time order (each names
+    its channel when several were), and the blocks the engine cannot fill come empty."""
+    labels = _flag(options, "speaker_labels") and heard is None
     letters = "ABCDEFGH"
+    several = heard_channels is not None and len(heard_channels) > 1
+    if heard_channels is not None:
+        words = sorted((w for said in heard_channels for w in said), key=lambda w: (w.start, w.channel))
 
     def word(index: int, w: SpokenWord) -> dict[str, Any]:
-        return {
+        item = {
             "text": w.punctuated,
             "start": round(w.start * 1000),
             "end": round(w.end * 1000),
-            "confidence": _confidence(info.sha256, index),
+            "confidence": w.confidence if w.confidence is not None else _confidence(info.sha256, index),
             "speaker": letters[w.speaker] if labels else None,
         }
+        if heard is not None:
+            del item["speaker"]  # none told apart (the schema types it a string: no null)
+        if several:
+            item["channel"] = str(w.channel + 1)
+        return item
 
     items = [word(i, w) for i, w in enumerate(words)]
+    # Free strings in the provider's schema (AssemblyAI's own say "assemblyai_default"): here they name the
+    # emulator, and the engine that transcribed. Whether the text is a placeholder, its label says
+    # (formats/placeholder.py).
+    model_name = EMULATOR_MODEL_NAME if heard is None else f"{EMULATOR_MODEL_NAME}: {heard.engine} {heard.version}"
     result: dict[str, Any] = {
         "id": job_id,
         "status": "completed",
         "text": " ".join(w.punctuated for w in words),
         "words": items,
         "audio_duration": info.duration,
-        # Free strings in the provider's schema (AssemblyAI's own say "assemblyai_default"): here they name
-        # the emulator. Whether the text is a placeholder, its label says (formats/placeholder.py).
-        "acoustic_model": EMULATOR_MODEL_NAME,
-        "language_model": EMULATOR_MODEL_NAME,
+        "acoustic_model": model_name,
+        "language_model": model_name,
         "language_code": "en_us",
         "speech_model": model.rpartition("/")[2],  # the pages' results: "slam-1" for aai/slam-1
         "confidence": round(sum(i["confidence"] for i in items) / len(items), 4) if items else 0.0,
     }
+    if several:
+        result["multichannel"] = True
+    if heard is not None:
+        if _flag(options, "speaker_labels"):
+            result["utterances"] = []  # no speakers told apart: none of their turns
+        result.update(_assemblyai_empty(options))
+        return result
     if labels:
         turns: list[list[dict[str, Any]]] = []
         for item in items:
@@ -506,6 +581,20 @@ def _assemblyai(
         ]
     result.update(_assemblyai_analysis(items, options, result["text"]))
     return result
+
+
+def _assemblyai_empty(options: dict[str, Any]) -> dict[str, Any]:
+    """The analysis blocks asked for, as a recogniser of words alone answers them: in the provider's
+    shapes, with nothing in them."""
+    empty: dict[str, Any] = {
+        "summarization": ("summary", ""),
+        "auto_chapters": ("chapters", []),
+        "entity_detection": ("entities", []),
+        "sentiment_analysis": ("sentiment_analysis_results", []),
+        "iab_categories": ("iab_categories_result", {"status": "success", "results": [], "summary": {}}),
+        "auto_highlights": ("auto_highlights_result", {"status": "success", "results": []}),
+    }
+    return {key: value for name, (key, value) in empty.items() if _flag(options, name)}
 
 
 def _assemblyai_analysis(items: list[dict[str, Any]], options: dict[str, Any], text: str) -> dict[str, Any]:

@@ -30,6 +30,9 @@ id), x-client-request-id (a valid X-Client-Request-Id echoed), x-aimlapi-credits
 (the job's seconds of audio at --price-per-second). GET /v1/models and GET /model/{id} list the built-in
 catalogue in the shape of the provider's model list, with prices, ETags and filters.
 
+With a local engine (--engine pocketsphinx, emulator/local.py), an upload is kept on disk and decoded by
+a worker process while its job is `active`; the job completes when its words are known.
+
 Every request, to these and to the API alike, passes guard.py first: none from a web page (an Origin, fetch
 metadata, a preflight, a Host that is not this machine's), none from another local user. Answers never carry
 CORS headers (a fault's are dropped).
@@ -70,9 +73,13 @@ from stt_cli.api.catalogue import family_of
 from stt_cli.api.cost import is_client_request_id
 from stt_cli.api.wire import is_valid_id
 from stt_cli.emulator import guard, pricing
+from stt_cli.emulator.decoding import remove
+from stt_cli.emulator.engines import PLACEHOLDER, Heard
 from stt_cli.emulator.fields import ExtraModels, add_form_field, new_job_id, problems, resolve_model
 from stt_cli.emulator.folders import UnsafeFolder, private_folder
+from stt_cli.emulator.local import DEFAULT_MAX_AUDIO, MAX_COPY, LocalEngine
 from stt_cli.emulator.results import AudioInfo, audio_info, build_result, length_in_header, url_info
+from stt_cli.emulator.workers import Task
 
 API_PREFIX = "/v1"
 READ_CHUNK = 256 * 1024
@@ -100,6 +107,9 @@ class Job:
     result: dict[str, Any] | None = None
     upload_path: str | None = None  # its upload's copy under --keep-uploads
     charge_on: str = "every"  # which of its answers carry its cost headers (pricing.CHARGE_ON)
+    heard: Heard | None = None  # what the local engine heard, once it has
+    decoding: str | None = None  # the local engine's: "waiting" for a worker, "running", None when done
+    task: Task | None = None
 
 
 @dataclass
@@ -121,6 +131,7 @@ class EmulatorState:
     listen_host: str = "127.0.0.1"  # the address it was asked to listen on (the Host check depends on it)
     extra_models: ExtraModels = field(default_factory=dict)  # models the service has and stt's list lacks
     price_per_second: Decimal = pricing.EMULATOR_PRICE_PER_SECOND  # USD, --price-per-second
+    engine: LocalEngine = field(default_factory=lambda: LocalEngine(PLACEHOLDER))
 
     def now(self) -> float:
         return self.clock() + self.skew
@@ -128,7 +139,15 @@ class EmulatorState:
     def status_of(self, job: Job) -> str:
         """The status words of the provider's documents: the page's loop (Whisper, Nova, AssemblyAI in
         envelope A) waits on `waiting` and `active`; the gpt-4o and MAI pages show `queued`; the fetch schema
-        (envelope B) documents queued, generating, completed and error."""
+        (envelope B) documents queued, generating, completed and error. A job the local engine decodes is
+        pending until its words are known: `active` (generating) while a worker decodes it."""
+        if job.decoding is not None:
+            running = job.decoding == "running"
+            if self.envelope == "b":
+                return "generating" if running else "queued"
+            if _text_only(job.model):
+                return "queued"
+            return "active" if running else "waiting"
         elapsed = self.now() - job.created
         if elapsed >= job.processing_time:
             return "error" if job.fail else "completed"
@@ -155,6 +174,7 @@ class Upload:
     info: AudioInfo
     copy: KeptUpload | None = None
     form_names: tuple[str, ...] = ()  # the other parts' names as sent (tag[] for a list), in order
+    stream: AudioStream | None = None  # where the local engine's copy of it is, until taken
 
 
 class HttpError(Exception):
@@ -315,9 +335,10 @@ class AudioStream:
     ffprobe when its first bytes do not tell its length (mp3, ogg, m4a...), ffprobe is installed and the
     upload is at most MAX_PROBE_COPY bytes."""
 
-    def __init__(self, filename: str, kept: KeptUpload | None) -> None:
+    def __init__(self, filename: str, kept: KeptUpload | None, for_engine: bool = False) -> None:
         self.filename = filename
         self.kept = kept
+        self.for_engine = for_engine  # a local engine decodes it later: a copy is kept whatever its format
         self.digest = hashlib.sha256()
         self.size = 0
         self.head = b""
@@ -339,14 +360,15 @@ class AudioStream:
 
     def _decide(self, so_far: bytes) -> None:
         self._deciding = False
-        if self.kept is None and not length_in_header(self.head) and shutil.which("ffprobe") is not None:
+        measure = not length_in_header(self.head) and shutil.which("ffprobe") is not None
+        if self.kept is None and (self.for_engine or measure):
             self.probe = ProbeCopy.start(kept_name("", self.filename))
             self._copy(so_far)
 
     def _copy(self, data: bytes) -> None:
         if self.probe is None:
             return
-        if self.size > MAX_PROBE_COPY:
+        if self.size > (MAX_COPY if self.for_engine else MAX_PROBE_COPY):
             self.discard_probe()
         elif not self.probe.write(data):
             self.probe = None
@@ -366,7 +388,15 @@ class AudioStream:
         try:
             return audio_info(self.head, self.size, self.digest.hexdigest(), self.copy_to_measure())
         finally:
-            self.discard_probe()
+            if not self.for_engine:
+                self.discard_probe()
+
+    def take_copy(self) -> str | None:
+        """The complete copy for the local engine, now the caller's to remove (None: none could be kept)."""
+        if self.kept is not None:
+            return None
+        probe, self.probe = self.probe, None
+        return str(probe.path) if probe is not None else None
 
     def discard_probe(self) -> None:
         probe, self.probe = self.probe, None
@@ -742,11 +772,14 @@ class Handler(BaseHTTPRequestHandler):
         state = self.state
         with state.lock:
             job = state.jobs.get(job_id)
-            if job is None or job.expired or state.now() - job.created > job.processing_time + RESULT_TTL:
+            kept_until = job.created + job.processing_time + RESULT_TTL if job is not None else 0.0
+            if job is None or job.expired or (job.decoding is None and state.now() > kept_until):
                 raise HttpError(404, f"Generation {job_id} not found")
             status = state.status_of(job)
             if status == "completed" and job.result is None:
-                job.result = build_result(job.model, job.options, job.info, job.generation_id, job.created_iso)
+                job.result = build_result(
+                    job.model, job.options, job.info, job.generation_id, job.created_iso, job.heard
+                )
         payload = job.result if status == "completed" else None
         error = {"name": "GenerationError", "message": job.fail} if status == "error" else None
         if state.envelope == "b":
@@ -817,11 +850,13 @@ class Handler(BaseHTTPRequestHandler):
         model = resolve_model(requested, self.state.extra_models) or requested  # an alias: its model
         self._validate(model, options, form=source == "upload")
         key = self.headers.get("Idempotency-Key")
+        made = False
         with self.state.lock:
             if key and key in self.state.idempotency:
                 job_id = self.state.idempotency[key]
             else:
                 job_id = self._new_job(str(model), options, info)
+                made = True
                 if key:
                     self.state.idempotency[key] = job_id
             job = self.state.jobs[job_id]
@@ -829,6 +864,7 @@ class Handler(BaseHTTPRequestHandler):
             kept = str(upload.copy.keep(kept_name(job_id, upload.filename)))  # a repeated key keeps the first
             with self.state.lock:
                 job.upload_path = kept
+        engine, notes = self._engine_job(job, upload) if made and upload is not None else (None, ())
         self._log(
             kind="create",
             outcome="created",
@@ -846,11 +882,52 @@ class Handler(BaseHTTPRequestHandler):
             filename=upload.filename if upload else None,
             content_type=upload.content_type if upload else None,
             received_path=job.upload_path,
+            engine=engine or ("sample" if info.recognised else PLACEHOLDER),
+            engine_notes=list(notes),
         )
         answer: dict[str, Any] = {"generation_id": job_id}
         if self.state.envelope == "b" or _text_only(str(model)):  # as the gpt-4o and MAI pages show it
             answer["status"] = "queued"
         return 201 if self.state.envelope == "b" else 200, answer
+
+    def _engine_job(self, job: Job, upload: Upload) -> tuple[str | None, tuple[str, ...]]:
+        """A new job's upload given to the local engine, when there is one (not for the sample, nor a job
+        scripted to fail): decoded in the background, answered at once, or failed (emulator/local.py). The
+        engine's name and its notes, for the request log; (None, ()) when it does not transcribe."""
+        state, engine = self.state, self.state.engine
+        if not engine.transcribes or job.info.recognised or job.fail is not None:
+            return None, ()
+        copy = upload.stream.take_copy() if upload.stream is not None else None
+        path, owned = (job.upload_path, False) if job.upload_path else (copy, True)
+        admission = engine.admit(job.options, job.info, path)
+        if admission.failure is not None or admission.heard is not None or path is None:
+            if owned and path is not None:
+                remove(path)
+            with state.lock:
+                job.heard = admission.heard
+                if admission.failure is not None:
+                    job.fail, job.processing_time = admission.failure, 0.0
+            return engine.name, admission.notes
+
+        def started() -> None:
+            with state.lock:
+                if job.decoding is not None:
+                    job.decoding = "running"
+
+        def finished(heard: Heard | None, failure: str | None) -> None:
+            with state.lock:
+                job.decoding, job.heard, job.fail = None, heard, failure
+                job.processing_time = max(0.0, state.now() - job.created)  # done now: its hour of keeping starts
+
+        with state.lock:
+            job.decoding = "waiting"
+        task = engine.submit(path, owned, admission, started, finished)
+        with state.lock:
+            job.task = task
+            if task is None:
+                job.decoding = None
+                job.fail, job.processing_time = "The local engine has too many uploads waiting: try again later", 0.0
+        return engine.name, admission.notes
 
     def _new_job(self, model: str, options: dict[str, Any], info: AudioInfo) -> str:
         state = self.state
@@ -912,7 +989,7 @@ class Handler(BaseHTTPRequestHandler):
                     raise HttpError(400, "Body validation error! more than one audio file")
                 if stream.size == 0:
                     raise HttpError(400, "Body validation error!\naudio: the file is empty")
-                upload = Upload(name, stream.filename, part_type, stream.info(), stream.kept)
+                upload = Upload(name, stream.filename, part_type, stream.info(), stream.kept, stream=stream)
                 return
             names.append(name)
             add_form_field(options, name, value.decode("utf-8", "replace"))
@@ -925,7 +1002,7 @@ class Handler(BaseHTTPRequestHandler):
                 value, part_type, stream = b"", item.get("content-type", ""), None
                 if "filename" in params and name in ("audio", "file"):
                     kept = KeptUpload(self.state.keep_uploads) if self.state.keep_uploads is not None else None
-                    stream = AudioStream(params.get("filename", ""), kept)
+                    stream = AudioStream(params.get("filename", ""), kept, self.state.engine.transcribes)
                     streams.append(stream)
                 continue
             if stream is not None:
@@ -968,6 +1045,9 @@ class Handler(BaseHTTPRequestHandler):
                     raise HttpError(404, "no such job")
                 job.expired = True
             elif path == "/_emulator/reset":
+                for job in state.jobs.values():
+                    if job.task is not None:
+                        job.task.cancelled.set()  # a waiting upload is dropped, a decoding one forgotten
                 state.jobs.clear()
                 state.requests.clear()
                 state.next_job = {}
@@ -1030,14 +1110,20 @@ class Emulator:
         keep_uploads: str | os.PathLike[str] | None = None,
         extra_models: ExtraModels | None = None,
         price_per_second: Decimal = pricing.EMULATOR_PRICE_PER_SECOND,
+        engine: str = PLACEHOLDER,
+        workers: int | None = None,
+        max_audio: float = DEFAULT_MAX_AUDIO,
     ) -> None:
         """`bandwidth`: read request bodies at most this many bytes/s, all connections together. `keep_uploads`:
         a folder (made 0700 if missing; folders.UnsafeFolder if another user could reach into it) where each
         accepted upload is saved as <generation_id><ext>. `price_per_second`: what a second of audio costs (USD),
-        in the cost headers and the model list."""
+        in the cost headers and the model list. `engine`: who answers uploads (engines.resolve's name: the
+        placeholder, or pocketsphinx with `workers` processes and `max_audio` seconds a job)."""
         self.state = EmulatorState(processing_time=processing_time, api_key=api_key, envelope=envelope)
         self.state.extra_models.update(extra_models or {})
         self.state.price_per_second = price_per_second
+        if engine != PLACEHOLDER:
+            self.state.engine = LocalEngine(engine, workers, max_audio)
         if bandwidth is not None:
             self.state.uplink = Uplink(bandwidth)
         if keep_uploads is not None:
@@ -1075,9 +1161,11 @@ class Emulator:
 
     def stop_serving(self) -> None:
         self.httpd.server_close()
+        self.state.engine.close()
 
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.state.engine.close()
         if self._thread is not None:
             self._thread.join(timeout=5)

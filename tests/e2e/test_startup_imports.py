@@ -27,12 +27,13 @@ with open({out!r}, "w") as handle:
 """
 
 # What no start-up path may load: rich (the live views load it when they start), audio preparation (its
-# first-bytes sniffer aside: sources reads it), the renderers, the emulator, the cached price list (only the
-# dry run and `stt models --refresh` read it).
+# first-bytes sniffer aside: sources reads it), the renderers, the emulator and its local engine, the cached
+# price list (only the dry run and `stt models --refresh` read it).
 NEVER = (
     "stt_cli.core.pricelist",
     "stt_cli.api.prices",
     "rich",
+    "pocketsphinx",
     "stt_cli.core.media.policy",
     "stt_cli.core.media.probe",
     "stt_cli.core.media.ffmpeg",

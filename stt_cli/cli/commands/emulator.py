@@ -12,12 +12,13 @@ import typer
 from stt_cli.cli import output
 from stt_cli.cli.build import command
 from stt_cli.cli.main import resume_collector
-from stt_cli.cli.options.values import finite
+from stt_cli.cli.options.values import duration, finite
 from stt_cli.core.config import cache_dir
 from stt_cli.core.files import atomic_write_bytes, check_output_path
 from stt_cli.core.settings import is_loopback_host
 from stt_cli.emulator import control
 from stt_cli.emulator.detach import ChildFailed, detach
+from stt_cli.emulator.engines import Choice
 from stt_cli.emulator.launch import foreign_port, rate_text, serve, start
 from stt_cli.emulator.owners import can_tell
 from stt_cli.emulator.results import sample_wav
@@ -26,11 +27,17 @@ from stt_cli.errors import ServerError, UsageError, command_line
 EMULATOR_HELP = """Run a local emulator of the speech-to-text API, for trying stt and for CI.
 
 It speaks both endpoints and checks the bearer key. Its sample recording
-(--write-sample) comes back with real words and timings. It does not
-transcribe: any other audio gets a placeholder that begins with the label
-"[stt emulator placeholder: not a transcript of your audio]", then filler
-words as long as the audio (measured from a WAV or FLAC header, else by
-ffprobe, else guessed from the size).
+(--write-sample) comes back with real words and timings.
+
+--engine says who answers other audio. pocketsphinx (stt's local extra:
+pip install "stt-cli[local]") transcribes it offline: rough, US English
+only, words with their times and confidences, --workers uploads at once,
+each at most --max-audio long (longer: a failed job). placeholder
+transcribes nothing: the audio gets a placeholder that begins with the
+label "[stt emulator placeholder: not a transcript of your audio]", then
+filler words as long as the audio (measured from a WAV or FLAC header, else
+by ffprobe, else guessed from the size). auto, the default, is pocketsphinx
+where it is installed.
 
 --bandwidth RATE stands in for a user's uplink: it reads uploads (request
 bodies) at most RATE bytes per second, all connections together. K, M and G
@@ -139,6 +146,24 @@ def emulator(
             help="What a second of audio costs in its cost headers and model list (default 0.0001, its own figure)",
         ),
     ] = None,
+    engine: Annotated[
+        Choice,
+        typer.Option("--engine", help="Who answers your audio: auto, pocketsphinx (the local extra), placeholder"),
+    ] = Choice.auto,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            metavar="N",
+            help="Uploads pocketsphinx decodes at once (default: cores, at most 4)",
+        ),
+    ] = None,
+    max_audio: Annotated[
+        str,
+        typer.Option("--max-audio", metavar="DURATION", help="Longest audio pocketsphinx takes (90, 5m, 2h)"),
+    ] = "2h",
     detach: Annotated[
         bool, typer.Option("--detach", help="Run in the background; return once it serves (see above)")
     ] = False,
@@ -146,6 +171,7 @@ def emulator(
 ) -> None:
 
     finite({"processing_time": processing_time}, "processing_time")  # click's range lets nan and inf through
+    longest = duration("--max-audio", max_audio, minimum=1.0)
     if write_sample is not None and (detach or stop):
         flag = "--detach" if detach else "--stop"
         raise UsageError(f"--write-sample writes a file and exits: {flag} does not go with it", f"drop {flag}")
@@ -160,6 +186,7 @@ def emulator(
             "--envelope": envelope.value, "--api-key": api_key, "--bandwidth": bandwidth,
             "--faults": faults, "--tls-cert": tls_cert, "--tls-key": tls_key, "--keep-uploads": keep_uploads,
             "--price-per-second": price_per_second,
+            "--engine": engine.value, "--workers": workers, "--max-audio": repr(longest),
         }  # fmt: skip
         options = [  # the same options, paths made absolute; --flag=value, so a value may start with -
             f"{flag}={value.absolute() if isinstance(value, Path) else value}"
@@ -187,6 +214,9 @@ def emulator(
         bandwidth=bandwidth,
         keep_uploads=keep_uploads,
         price_per_second=price_per_second,
+        engine=engine.value,
+        workers=workers,
+        max_audio=longest,
     )
     warn_if_open(host)
     output.info(f"stt emulator listening on {server.base_url}")  # scripts read the URL as its last word
@@ -196,6 +226,8 @@ def emulator(
         output.info(f"  uploads kept in {server.state.keep_uploads}")
     if price_per_second is not None:
         output.info(f"  a second of audio costs ${server.state.price_per_second} in its cost headers")
+    if server.state.engine.transcribes:
+        output.info(f"  {server.state.engine.describe()}")
     if not can_tell():
         output.info("  other users of this machine can use it: this system does not say who owns a connection")
     export_line(server.base_url, api_key or "anything")
