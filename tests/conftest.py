@@ -94,12 +94,17 @@ class EmulatorHandle:
         self.base_url = server.base_url
         self.root = self.base_url.removesuffix("/v1")
 
+    def key_header(self) -> dict[str, str]:
+        """The emulator's --api-key, which its controls need when it has one."""
+        key = self.server.state.api_key
+        return {"Authorization": f"Bearer {key}"} if key is not None else {}
+
     def control(self, path: str, body: Any) -> Any:
         request = urllib.request.Request(
             f"{self.root}/_emulator/{path}",
             data=json.dumps(body).encode(),
             method="POST",
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **self.key_header()},
         )
         with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read())
@@ -115,7 +120,8 @@ class EmulatorHandle:
         self.control("advance", {"seconds": seconds})
 
     def requests(self) -> list[dict[str, Any]]:
-        with urllib.request.urlopen(f"{self.root}/_emulator/requests", timeout=5) as response:
+        request = urllib.request.Request(f"{self.root}/_emulator/requests", headers=self.key_header())
+        with urllib.request.urlopen(request, timeout=5) as response:
             result: list[dict[str, Any]] = json.loads(response.read())
             return result
 
@@ -129,7 +135,7 @@ class EmulatorHandle:
         with state.lock:
             thread = self.server._thread
             return {
-                "requests": json.dumps(state.requests, sort_keys=True),
+                "requests": json.dumps(state.requests.snapshot(), sort_keys=True),
                 "jobs": sorted(state.jobs),
                 "faults": {k: list(v) for k, v in state.faults.items()},
                 "next_job": dict(state.next_job),

@@ -143,6 +143,7 @@ def test_detach_on_port_0_reports_the_real_port(detached: Detached) -> None:
         "pid": pid,
         "base_url": url,
         "accepts_any_key": True,
+        "requests_dropped": 0,
     }
 
 
