@@ -8,6 +8,7 @@ import os
 import pty
 import resource
 import select
+import shutil
 import socket
 import subprocess
 import sys
@@ -178,6 +179,37 @@ def talk(tmp_path: Path) -> Path:
     path = tmp_path / "talk.wav"
     path.write_bytes(sample_wav())
     return path
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 and its key, made by openssl: (cert, key) paths."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
 
 
 def subprocess_env(emulator: EmulatorHandle) -> dict[str, str]:

@@ -81,6 +81,7 @@ MAX_PART_HEADERS = 16384
 IDLE_SECONDS = 120.0  # a connection whose client sends or reads nothing for this long is closed
 ERROR_PATH_CHARS = 2048  # of the path an error body echoes
 MAX_JSON_BYTES = 1024 * 1024
+MAX_CONTROL_DRAIN = 16 * 1024 * 1024  # of a control's body past an error, before its connection is closed
 RESULT_TTL = 3600.0  # s: the service keeps finished results for one hour
 BURST_BYTES = 64 * 1024  # the uplink's largest burst: 64 KiB...
 BURST_SECONDS = 0.05  # ...or 50 ms of its rate, whichever is less
@@ -493,9 +494,14 @@ class BodyReader:
             size = self._uplink.take(size)
         return self._rfile.read(size)
 
-    def drain(self) -> None:
-        while self.read():
-            pass
+    def drain(self, limit: int | None = None) -> bool:
+        """Read the rest of the body (at most `limit` bytes more): whether it came to its end."""
+        read = 0
+        while data := self.read():
+            read += len(data)
+            if limit is not None and read > limit:
+                return False
+        return True
 
 
 def iter_multipart(read: Callable[[], bytes], boundary: bytes) -> Iterator[tuple[str, Any]]:
@@ -577,6 +583,11 @@ class Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The standard server's own refusals (a request line or headers it cannot read, a method it does
         not serve) in the emulator's JSON error shape; the connection is closed after it."""
+        if getattr(self, "request_version", "") in (
+            "",
+            "HTTP/0.9",
+        ):  # a request line it could not read: answer in HTTP/1.0,
+            self.request_version = "HTTP/1.0"  # not as the bare body HTTP/0.9 would be
         try:
             status = HTTPStatus(code)
             self._error(status.value, cut(message or status.phrase, 200), close=True)
@@ -724,9 +735,17 @@ class Handler(BaseHTTPRequestHandler):
             body = BodyReader(self, None if control else self.state.uplink)
             self._route_post(body)
         except HttpError as exc:
-            if body is not None and not self.close_connection and not (control and exc.status == 413):
-                body.drain()  # an upload's client reads the answer once it has sent all of it
-            else:  # a body that cannot be read, or one too large for a control: not read on
+            # an upload's client reads the answer once it has sent all of it; a control's body is read on
+            # for a while only, and a body that cannot be read not at all (the connection is closed instead)
+            try:
+                ended = (
+                    body is not None
+                    and not self.close_connection
+                    and body.drain(MAX_CONTROL_DRAIN if control else None)
+                )
+            except HttpError:  # the rest of its framing is broken too
+                ended = False
+            if not ended:
                 self.close_connection = True
             self._error(exc.status, exc.message, close=self.close_connection)
         except (BrokenPipeError, ConnectionResetError):
@@ -1134,9 +1153,17 @@ class Emulator:
         return f"{self.scheme}://{shown}:{port}{API_PREFIX}"
 
     def start(self) -> Emulator:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(target=self._serve_then_close, daemon=True)
         self._thread.start()
         return self
+
+    def _serve_then_close(self) -> None:
+        """In the background: once it stops serving (/_emulator/shutdown, stop()), the port is let go, as the
+        command's emulator lets it go when it exits."""
+        try:
+            self.httpd.serve_forever(poll_interval=0.05)
+        finally:
+            self.httpd.server_close()
 
     def serve_forever(self) -> None:
         self.httpd.serve_forever()

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -22,7 +23,7 @@ from conftest import env_without_ci, free_port, one_error_line, run_stt, wait_un
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 STARTED = re.compile(
-    r"stt emulator listening on (http://127\.0\.0\.1:(\d+)/v1) \(pid (\d+); stop it: stt emulator --stop --port \2\)"
+    r"stt emulator listening on (https?://127\.0\.0\.1:(\d+)/v1) \(pid (\d+); stop it: stt emulator --stop --port \2\)"
 )
 
 
@@ -267,3 +268,65 @@ def test_detach_does_not_go_with_write_sample(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.splitlines() == [one_error_line(done.stderr)]
     assert "--detach" in done.stderr and not (tmp_path / "talk.wav").exists()
+
+
+MALFORMED = [
+    b"POST /_emulator/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 2\r\n\r\n[]",
+    b"POST /_emulator/next-job HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 2\r\n\r\n[]",
+    b"POST /_emulator/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Content-Length: abc\r\n\r\n",
+    b"POST /_emulator/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"POST /v1/stt/create HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer k\r\n"
+    b"Content-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n",
+    b"POST /v1/stt/create HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: -5\r\n\r\n",
+    b"POST /_emulator/advance HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b'Content-Length: 9\r\n\r\n{"seconds',
+]
+
+
+def answered(port: int, request: bytes) -> int:
+    """The status of the emulator's answer to `request`, sent as it is (the emulator closes the connection)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    assert json.loads(body)["statusCode"] == status
+    return status
+
+
+def test_malformed_requests_are_answered_and_leave_the_detached_log_quiet(detached: Detached, tmp_path: Path) -> None:
+    """Each gets a 400 with the JSON error body, and the log of the emulator in the background gets not a line
+    (it got a traceback for each: 2.5 MB per 2,000 requests)."""
+    _, port, pid, _ = detached.start("--port", "0")
+    log = tmp_path / "cache" / "stt-cli" / "emulator" / f"127.0.0.1-{port}.log"
+    wait_until(lambda: "export AIML_API_BASE" in log.read_text(), 10)
+    before = log.read_text()
+    for _ in range(30):
+        assert [answered(port, request) for request in MALFORMED] == [400] * len(MALFORMED)
+    assert log.read_text() == before
+    assert info(port)["pid"] == pid  # and it serves on
+
+
+def test_an_idle_connection_stops_neither_a_tls_emulator_nor_its_stop(
+    detached: Detached, tmp_path: Path, tls_files: tuple[str, str]
+) -> None:
+    """One TCP connection that sends nothing: the emulator goes on accepting (the handshake is its handler
+    thread's), curl -k gets its answer, and --stop reaches it."""
+    cert, key = tls_files
+    url, port, pid, _ = detached.start("--port", "0", "--tls-cert", cert, "--tls-key", key)
+    assert url.startswith("https://")
+    with socket.create_connection(("127.0.0.1", port), timeout=30):
+        context = ssl.create_default_context(cafile=cert)
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/_emulator/info", timeout=10, context=context) as answer:
+            assert json.loads(answer.read())["pid"] == pid
+        done = run_stt("emulator", "--stop", "--port", str(port), cwd=tmp_path, timeout=30)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == f"stopped the stt emulator on {url}\n"
+    wait_until(lambda: not alive(pid), 10)

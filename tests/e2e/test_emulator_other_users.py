@@ -109,7 +109,11 @@ def test_another_user_can_neither_use_nor_read_nor_stop_the_emulator(
 ) -> None:
     job = seed(emulator)
     state = emulator.server.state
-    before = (json.dumps(state.requests.snapshot()), dict(state.faults), sorted(state.jobs), state.jobs[job].expired)
+
+    def held() -> tuple[object, ...]:
+        return json.dumps(state.requests.snapshot()), dict(state.faults), sorted(state.jobs), state.jobs[job].expired
+
+    before = held()
     port = str(emulator.server.httpd.server_address[1])
     done = as_other([python_for_other, "-c", CLIENT, port, job])
     assert done.returncode == 0, done.stderr
@@ -118,7 +122,7 @@ def test_another_user_can_neither_use_nor_read_nor_stop_the_emulator(
     for status, body in seen.values():
         assert status == 403 and json.loads(body)["message"].endswith("serves only the user who started it")
     assert SECRET_NAME not in done.stdout and '"pid"' not in done.stdout
-    assert (json.dumps(state.requests.snapshot()), dict(state.faults), sorted(state.jobs), state.jobs[job].expired) == before
+    assert held() == before
     assert emulator.server._thread is not None and emulator.server._thread.is_alive()
     assert emulator.requests()[0]["filename"] == SECRET_NAME  # the owner still is served
 
