@@ -276,5 +276,8 @@ def test_detach_s_log_is_the_owner_s_alone(tmp_path: Path) -> None:
         log = folder / f"127.0.0.1-{port}.log"
         wait_until(lambda: "sk-private-0123" in log.read_text(), 10)
         assert folder.stat().st_mode & 0o777 == 0o700 and log.stat().st_mode & 0o777 == 0o600
+        secret = folder / "owner-secret"  # what --detach and --stop check the emulator against, where needed
+        assert secret.stat().st_mode & 0o777 == 0o600 and secret.read_text() not in log.read_text()
     finally:
-        run_stt("emulator", "--stop", "--port", str(port), cwd=tmp_path, timeout=60)
+        stopped = run_stt("emulator", "--stop", "--port", str(port), "--api-key", "sk-private-0123", cwd=tmp_path)
+    assert stopped.returncode == 0, stopped.stderr  # its controls take its key
