@@ -67,7 +67,7 @@ from stt_cli.api.catalogue import all_models, family_of
 from stt_cli.api.catalogue import model as catalogue_model
 from stt_cli.emulator import guard, plane, proof
 from stt_cli.emulator.folders import UnsafeFolder, private_folder
-from stt_cli.emulator.reqlog import RequestLog, cut
+from stt_cli.emulator.reqlog import RequestLog, as_json_list, cut
 from stt_cli.emulator.results import AudioInfo, audio_info, build_result, length_in_header, url_info
 from stt_cli.emulator.tls import secure, server_context
 
@@ -652,7 +652,7 @@ class Handler(BaseHTTPRequestHandler):
             close=close,
         )
 
-    def _log(self, **extra: Any) -> dict[str, Any]:
+    def _log(self, **extra: Any) -> int:
         entry = {
             "method": self.command,
             "path": self.path,
@@ -662,7 +662,8 @@ class Handler(BaseHTTPRequestHandler):
             **extra,
         }
         with self.state.lock:
-            return self.state.requests.add(entry)  # its texts cut, the oldest entries dropped past the bounds
+            return self.state.requests.add(entry)  # its texts cut, the oldest entries dropped past the bounds:
+            # its number, to add what the answer was
 
     def _take_fault(self, endpoint: str) -> dict[str, Any] | None:
         with self.state.lock:
@@ -754,10 +755,17 @@ class Handler(BaseHTTPRequestHandler):
     def _route_get(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/_emulator/requests":
-            with self.state.lock:  # copied under the lock, sent outside it: a client that stops reading
-                entries = self.state.requests.snapshot()  # holds up no one else
+            with self.state.lock:  # the entries' JSON taken under the lock, written outside it: a client that
+                pieces = self.state.requests.pieces()  # stops reading holds up no one else
                 dropped = self.state.requests.dropped
-            self._send(200, entries, {"X-Requests-Dropped": str(dropped)})
+            length, chunks = as_json_list(pieces)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(length))
+            self.send_header("X-Requests-Dropped", str(dropped))
+            self.end_headers()
+            for chunk in chunks:
+                self.wfile.write(chunk)
             return
         if path == "/_emulator/info":
             self._send(200, self._info())
