@@ -380,7 +380,7 @@ def bench_emulator_abuse(work: Path, jobs: int = 50, bad: int = 1000) -> None:
         unsent = _queued_bytes(("127.0.0.1", emu.port), stalled.getsockname())
         finished = len(list((folder / "out").glob("*.txt")))
         try:
-            log = str(len(emu.requests()))
+            log = f"{len(emu.requests())} entries"
         except OSError:
             log = "no answer"
     finally:
@@ -400,7 +400,7 @@ def bench_emulator_abuse(work: Path, jobs: int = 50, bad: int = 1000) -> None:
         "abuse",
         f"emulator under abuse: {bad} bad requests and a stalled reader",
         f"answered in {flood_seconds:.1f} s",
-        "statuses " + ", ".join(f"{status}: {n}" for status, n in sorted(seen.items())) + f"; log {log} entries; "
+        "statuses " + ", ".join(f"{status}: {n}" for status, n in sorted(seen.items())) + f"; the log: {log}; "
         f"the stalled answer's bytes still unsent at the end: {unsent}",
     )
     report(

@@ -583,11 +583,9 @@ class Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The standard server's own refusals (a request line or headers it cannot read, a method it does
         not serve) in the emulator's JSON error shape; the connection is closed after it."""
-        if getattr(self, "request_version", "") in (
-            "",
-            "HTTP/0.9",
-        ):  # a request line it could not read: answer in HTTP/1.0,
-            self.request_version = "HTTP/1.0"  # not as the bare body HTTP/0.9 would be
+        # a request line it could not read is answered in HTTP/1.0, not as the bare body of HTTP/0.9
+        if getattr(self, "request_version", "") in ("", "HTTP/0.9"):
+            self.request_version = "HTTP/1.0"
         try:
             status = HTTPStatus(code)
             self._error(status.value, cut(message or status.phrase, 200), close=True)
@@ -661,9 +659,8 @@ class Handler(BaseHTTPRequestHandler):
             "user_agent": self.headers.get("User-Agent"),
             **extra,
         }
-        with self.state.lock:
-            return self.state.requests.add(entry)  # its texts cut, the oldest entries dropped past the bounds:
-            # its number, to add what the answer was
+        with self.state.lock:  # its texts cut, the oldest entries dropped past the bounds; its number, which
+            return self.state.requests.add(entry)  # update() takes to add what the answer was
 
     def _take_fault(self, endpoint: str) -> dict[str, Any] | None:
         with self.state.lock:
