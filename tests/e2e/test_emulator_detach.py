@@ -64,20 +64,21 @@ class Detached:
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
-        self.started: dict[int, int] = {}  # pid -> port
+        self.started: dict[int, tuple[int, list[str]]] = {}  # pid -> port, and its --api-key if it has one
 
     def start(self, *args: str) -> tuple[str, int, int, str]:
         done = run_stt("emulator", "--detach", *args, cwd=self.cwd, timeout=60)
         match = STARTED.search(done.stderr)
         assert done.returncode == 0 and match is not None, done.stderr
         url, port, pid = match.group(1), int(match.group(2)), int(match.group(3))
-        self.started[pid] = port
+        key = list(args[args.index("--api-key") : args.index("--api-key") + 2]) if "--api-key" in args else []
+        self.started[pid] = port, key
         return url, port, pid, done.stderr
 
     def cleanup(self) -> None:
-        for pid, port in self.started.items():
+        for pid, (port, key) in self.started.items():
             if alive(pid):
-                run_stt("emulator", "--stop", "--port", str(port), cwd=self.cwd, timeout=30)
+                run_stt("emulator", "--stop", "--port", str(port), *key, cwd=self.cwd, timeout=30)
             cmdline = Path(f"/proc/{pid}/cmdline")
             if alive(pid) and b"stt_cli\0emulator" in cmdline.read_bytes():
                 os.kill(pid, signal.SIGKILL)
@@ -329,4 +330,26 @@ def test_an_idle_connection_stops_neither_a_tls_emulator_nor_its_stop(
         done = run_stt("emulator", "--stop", "--port", str(port), cwd=tmp_path, timeout=30)
         assert done.returncode == 0, done.stderr
         assert done.stderr == f"stopped the stt emulator on {url}\n"
+    wait_until(lambda: not alive(pid), 10)
+
+
+def test_an_emulator_with_a_key_is_found_again_and_stopped_with_it(detached: Detached, tmp_path: Path) -> None:
+    """Its controls need its key: --detach finds it again (and says it takes only its key), the foreground
+    names it, --stop without the key leaves it be and says how, --stop with it stops it."""
+    port = free_port()
+    url, _, pid, _ = detached.start("--port", str(port), "--api-key", "emu-key-0123")
+    again = run_stt("emulator", "--detach", "--port", str(port), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.splitlines()[0] == f"stt emulator already listening on {url}"
+    assert "accepts only the key it was started with" in again.stderr and "export" not in again.stderr
+    foreground = run_stt("emulator", "--port", str(port), cwd=tmp_path, timeout=30)
+    assert foreground.returncode == 2
+    line = one_error_line(foreground.stderr)
+    assert line.startswith(f"error: port {port} is already used by your stt emulator")
+    assert f"stt emulator --stop --port {port} --api-key KEY" in line
+    refused = run_stt("emulator", "--stop", "--port", str(port), cwd=tmp_path, timeout=30)
+    assert refused.returncode == 2 and "takes its controls only with its key" in one_error_line(refused.stderr)
+    assert alive(pid)
+    stopped = run_stt("emulator", "--stop", "--port", str(port), "--api-key", "emu-key-0123", cwd=tmp_path, timeout=30)
+    assert stopped.returncode == 0 and stopped.stderr == f"stopped the stt emulator on {url}\n"
     wait_until(lambda: not alive(pid), 10)
