@@ -2,11 +2,14 @@
 
     python bench/hostile.py            # full sizes (a few minutes): a 2,000-file batch, a 5,000-row ledger
     python bench/hostile.py --quick    # small sizes, for CI
+    python bench/hostile.py --only abuse   # some of: bounds hostile creates abuse terminal render ledger
 
 - the JSON size of a 10-hour diarized result (what the answer ceiling is set against);
 - peak RSS of `stt status` against a 2 GB answer and against a gzip bomb (1 MB inflating to 1 GiB);
 - seconds for `stt run --timeout 5` to exit against a status answer trickling a byte every 0.5 s;
 - creates the emulator sees for 5 processes started together on the same 3 files;
+- the emulator under abuse: 1,000 bad requests and a client that stops reading its request log, while stt
+  runs 50 jobs against it: the jobs that finish, and the emulator's memory (RSS) above its rest;
 - a batch of small files with stderr on a terminal (live table) and off one: wall time and CPU;
 - a re-run answered entirely from the ledger: 1,000 files among 5,000 rows.
 """
@@ -19,11 +22,13 @@ import os
 import pty
 import random
 import select
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +37,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))  # the hostile server the tests use
 
 from hostile import HostileServer, gzip_bomb, sample_result  # noqa: E402
-from run import BIN, ROWS, EmulatorProcess, home_env, machine, report, table, verdict, write_wav  # noqa: E402
+from run import BIN, KEY, ROWS, EmulatorProcess, home_env, machine, report, table, verdict, write_wav  # noqa: E402
 
 STT = str(BIN / "stt")
 
@@ -223,6 +228,188 @@ def bench_concurrent_creates(work: Path) -> None:
         f"exit codes {sorted(set(codes))}",
         "3",
         creates == 3 and set(codes) == {0},
+    )
+
+
+def _rss_mib(pid: int) -> float:
+    """A process's resident memory now (Linux's /proc), in MiB; 0 where it cannot be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _queued_bytes(local: tuple[str, int], remote: tuple[str, int]) -> int:
+    """Bytes the socket local->remote has sent and its peer has not read yet (Linux's /proc/net/tcp); -1 unknown."""
+    want = (f"{socket.htonl(0x7F000001):08X}:{local[1]:04X}", f"{socket.htonl(0x7F000001):08X}:{remote[1]:04X}")
+    try:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if (fields[1], fields[2]) == want:
+                return int(fields[4].split(":")[0], 16)
+    except (OSError, IndexError, ValueError):
+        pass
+    return -1
+
+
+def _grow_log(base_url: str, creates: int, size: int) -> None:
+    """`creates` jobs made with a field of `size` bytes each (the API's own `extra`): a log of creates x size."""
+    for n in range(creates):
+        body = json.dumps({"model": "#g1_whisper-large", "url": f"https://example.com/{n}.wav", "extra": "x" * size})
+        request = urllib.request.Request(
+            base_url + "/stt/create",
+            data=body.encode(),
+            method="POST",
+            headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+        )
+        urllib.request.urlopen(request, timeout=30).close()
+
+
+def _bad_requests(port: int, count: int) -> dict[int, int]:
+    """`count` requests nobody should send, of six kinds; how many got each status (0: no answer in 30 s).
+    Half are polls with no key and a 60 KB path, kept alive on one connection; the rest each on its own."""
+    host = f"Host: 127.0.0.1:{port}\r\n"
+    malformed = [
+        f"POST /_emulator/faults HTTP/1.1\r\n{host}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n[]",
+        f"POST /_emulator/reset HTTP/1.1\r\n{host}Content-Type: application/json\r\nContent-Length: abc\r\n\r\n",
+        f"POST /_emulator/reset HTTP/1.1\r\n{host}Content-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+        f"POST /_emulator/reset HTTP/1.1\r\n{host}Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{{}}",
+        f"POST /_emulator/faults HTTP/1.1\r\n{host}Origin: http://evil.example\r\nContent-Type: text/plain\r\n"
+        "Content-Length: 2\r\n\r\n{}",
+    ]
+    seen: dict[int, int] = {}
+
+    def count_status(answer: bytes) -> None:
+        parts = answer.split(b" ", 2)
+        status = int(parts[1]) if answer.startswith(b"HTTP/") and len(parts) > 1 and parts[1].isdigit() else 0
+        seen[status] = seen.get(status, 0) + 1
+
+    def poll(reader: Any, sock: socket.socket, n: int) -> bytes:
+        sock.sendall(f"GET /v1/stt/{n:05d}{'a' * 60_000} HTTP/1.1\r\n{host}\r\n".encode())
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            line = reader.readline()
+            if not line:
+                raise ConnectionResetError("closed")
+            head += line
+        lengths = [int(h.split(b":")[1]) for h in head.split(b"\r\n") if h.lower().startswith(b"content-length:")]
+        reader.read(lengths[0] if lengths else 0)
+        return head
+
+    sock: socket.socket | None = None
+    for n in range(count // 2):
+        try:
+            if sock is None:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+                reader = sock.makefile("rb")
+            count_status(poll(reader, sock, n))
+        except OSError:
+            count_status(b"")
+            if sock is not None:
+                sock.close()
+            sock = None
+    if sock is not None:
+        sock.close()
+    for n in range(count - count // 2):
+        answer = b""
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as one:
+                one.sendall(malformed[n % len(malformed)].encode())
+                one.shutdown(socket.SHUT_WR)
+                while chunk := one.recv(65536):
+                    answer += chunk
+        except OSError:
+            pass
+        count_status(answer)
+    return seen
+
+
+CLIENT_SECONDS = 300
+
+
+def bench_emulator_abuse(work: Path, jobs: int = 50, bad: int = 1000) -> None:
+    """The emulator in its own process, at rest, then under 1,000 bad requests and one client that asks for the
+    request log and never reads it, while `stt run` makes `jobs` jobs against it. Its RSS is sampled all along.
+    The log is first grown to 6 MB (10 creates with a 600 KB field), more than the kernel buffers of one
+    connection hold, so the stalled reader's answer cannot be sent whole."""
+    folder = work / "abuse"
+    (folder / "in").mkdir(parents=True)
+    files = [str(write_wav(folder / "in" / f"a{n:02d}.wav", 1.0 + n / 100, tone=n)) for n in range(jobs)]
+    emu = EmulatorProcess(0.2)
+    env = home_env(folder, emu.base_url)
+    peaks: list[float] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peaks.append(_rss_mib(emu.proc.pid))
+            time.sleep(0.02)
+
+    stalled = socket.socket()
+    try:
+        warm = subprocess.run([STT, "run", files[0], "--output-dir", str(folder / "warm")], env=env, cwd=folder,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        emu.requests()
+        emu.control("reset", {})
+        rest = _rss_mib(emu.proc.pid)
+        _grow_log(emu.base_url, 10, 600_000)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        seen: dict[int, int] = {}
+        flood = threading.Thread(target=lambda: seen.update(_bad_requests(emu.port, bad)), daemon=True)
+        started = time.perf_counter()
+        flood.start()
+        client = subprocess.Popen([STT, "run", *files, "--output-dir", str(folder / "out")], env=env, cwd=folder,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(1.0)  # some of the flood is in the log by now: more than the stalled reader's buffers hold
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.connect(("127.0.0.1", emu.port))
+        stalled.sendall(f"GET /_emulator/requests HTTP/1.1\r\nHost: 127.0.0.1:{emu.port}\r\n\r\n".encode())
+        try:
+            code = client.wait(timeout=CLIENT_SECONDS)
+        except subprocess.TimeoutExpired:  # held up: what an emulator that sends under its lock does
+            client.kill()
+            code = client.wait()
+        client_seconds = time.perf_counter() - started
+        flood.join(timeout=CLIENT_SECONDS)
+        flood_seconds = time.perf_counter() - started
+        unsent = _queued_bytes(("127.0.0.1", emu.port), stalled.getsockname())
+        finished = len(list((folder / "out").glob("*.txt")))
+        try:
+            log = f"{len(emu.requests())} entries"
+        except OSError:
+            log = "no answer"
+    finally:
+        done.set()
+        stalled.close()
+        emu.stop()
+    peak = max(peaks, default=rest)
+    report(
+        "abuse",
+        f"emulator under abuse: {jobs} jobs of stt run",
+        f"{finished} finished",
+        f"exit {code} in {client_seconds:.1f} s (warm-up exit {warm.returncode})",
+        f"{jobs}",
+        finished == jobs and code == 0,
+    )
+    report(
+        "abuse",
+        f"emulator under abuse: {bad} bad requests and a stalled reader",
+        f"answered in {flood_seconds:.1f} s",
+        "statuses " + ", ".join(f"{status}: {n}" for status, n in sorted(seen.items())) + f"; the log: {log}; "
+        f"the stalled answer's bytes still unsent at the end: {unsent}",
+    )
+    report(
+        "abuse",
+        "emulator under abuse: RSS above its rest",
+        f"{peak - rest:.1f} MiB",
+        f"at rest {rest:.1f} MiB, peak {peak:.1f} MiB",
+        "< 64 MiB",
+        peak - rest < 64,
     )
 
 
@@ -423,17 +610,31 @@ def bench_ledger_rerun(work: Path, files: int, rows: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (for CI)")
+    parser.add_argument("--only", default="", help="some of: bounds hostile creates abuse terminal render ledger")
     args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
+
+    def wanted(name: str) -> bool:
+        return not only or name in only
+
     with tempfile.TemporaryDirectory(prefix="stt-bench-hostile-") as tmp:
         work = Path(tmp)
         print("bounds and hostile answers:", file=sys.stderr, flush=True)
-        bench_ceiling()
-        bench_hostile(work)
-        bench_concurrent_creates(work)
+        if wanted("bounds"):
+            bench_ceiling()
+        if wanted("hostile"):
+            bench_hostile(work)
+        if wanted("creates"):
+            bench_concurrent_creates(work)
+        if wanted("abuse"):
+            bench_emulator_abuse(work)
         print("scale:", file=sys.stderr, flush=True)
-        bench_batch_terminal(work, 200 if args.quick else 2000)
-        bench_table_render(200 if args.quick else 2000)
-        bench_ledger_rerun(work, 100 if args.quick else 1000, 500 if args.quick else 5000)
+        if wanted("terminal"):
+            bench_batch_terminal(work, 200 if args.quick else 2000)
+        if wanted("render"):
+            bench_table_render(200 if args.quick else 2000)
+        if wanted("ledger"):
+            bench_ledger_rerun(work, 100 if args.quick else 1000, 500 if args.quick else 5000)
     print(f"stt-cli robustness benchmarks{' (quick)' if args.quick else ''}: {machine()}\n")
     print(table())
     print("\n" + verdict(ROWS))

@@ -94,7 +94,12 @@ class EmulatorProcess:
             return result
 
     def control(self, path: str, body: Any) -> None:
-        request = urllib.request.Request(f"{self.root}/_emulator/{path}", data=json.dumps(body).encode(), method="POST")
+        request = urllib.request.Request(
+            f"{self.root}/_emulator/{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},  # the emulator's controls take only JSON
+        )
         urllib.request.urlopen(request, timeout=30).close()
 
     def stop(self) -> None:

@@ -8,6 +8,7 @@ import os
 import pty
 import resource
 import select
+import shutil
 import socket
 import subprocess
 import sys
@@ -94,12 +95,17 @@ class EmulatorHandle:
         self.base_url = server.base_url
         self.root = self.base_url.removesuffix("/v1")
 
+    def key_header(self) -> dict[str, str]:
+        """The emulator's --api-key, which its controls need when it has one."""
+        key = self.server.state.api_key
+        return {"Authorization": f"Bearer {key}"} if key is not None else {}
+
     def control(self, path: str, body: Any) -> Any:
         request = urllib.request.Request(
             f"{self.root}/_emulator/{path}",
             data=json.dumps(body).encode(),
             method="POST",
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **self.key_header()},
         )
         with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read())
@@ -115,7 +121,8 @@ class EmulatorHandle:
         self.control("advance", {"seconds": seconds})
 
     def requests(self) -> list[dict[str, Any]]:
-        with urllib.request.urlopen(f"{self.root}/_emulator/requests", timeout=5) as response:
+        request = urllib.request.Request(f"{self.root}/_emulator/requests", headers=self.key_header())
+        with urllib.request.urlopen(request, timeout=5) as response:
             result: list[dict[str, Any]] = json.loads(response.read())
             return result
 
@@ -129,7 +136,7 @@ class EmulatorHandle:
         with state.lock:
             thread = self.server._thread
             return {
-                "requests": json.dumps(state.requests, sort_keys=True),
+                "requests": json.dumps(state.requests.snapshot(), sort_keys=True),
                 "jobs": sorted(state.jobs),
                 "faults": {k: list(v) for k, v in state.faults.items()},
                 "next_job": dict(state.next_job),
@@ -172,6 +179,37 @@ def talk(tmp_path: Path) -> Path:
     path = tmp_path / "talk.wav"
     path.write_bytes(sample_wav())
     return path
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 and its key, made by openssl: (cert, key) paths."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
 
 
 def subprocess_env(emulator: EmulatorHandle) -> dict[str, str]:

@@ -140,7 +140,10 @@ def security() -> str:
   The emulator loopback only; requests from web pages (an Origin, fetch
                metadata, a preflight, or a Host that is not the loopback
                address: DNS rebinding) refused, and on Linux connections from
-               other users' processes; what it writes is private (0600/0700)."""
+               other users' processes; its controls take only JSON, and its
+               --api-key when it has one; --detach and --stop use a port only
+               once it shows it is your own emulator; its request log is
+               bounded; what it writes is private (0600/0700)."""
 
 
 TOPICS: dict[str, tuple[str, Callable[[], str]]] = {

@@ -4,8 +4,8 @@ The child is `stt emulator` with the same options (minus --detach); its stdin is
 and stderr go to a log file (in stt's cache folder, which the cli passes), so nothing it writes later
 reaches the user's terminal.
 The parent reads the log until the child says where it listens, then asks that address who it is
-(/_emulator/info) and returns once the answer comes from its own child; a child that exits first has its
-error reported as the parent's own.
+(/_emulator/info, with the --api-key if one was given) and returns once the answer comes from its own child; a
+child that exits first has its error reported as the parent's own.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from stt_cli.emulator import control
+from stt_cli.emulator import control, proof
 from stt_cli.emulator.folders import UnsafeFolder, private_folder
 from stt_cli.errors import ExitCode, ServerError, SttError, UsageError, local_failure
 
@@ -81,10 +81,11 @@ def _stop_child(child: subprocess.Popen[bytes]) -> None:
             child.wait(timeout=3)
 
 
-def detach(options: list[str], host: str, folder: Path) -> Started:
+def detach(options: list[str], host: str, folder: Path, api_key: str | None = None) -> Started:
     """Start `stt emulator OPTIONS` in the background, its log in `folder` (made 0700 when missing, and
     refused when another user could read or swap the log, which names the --api-key; the cli passes <stt's
-    cache folder>/emulator); once it serves, where and as which pid."""
+    cache folder>/emulator, where the child keeps its secret too); once it serves, where and as which pid.
+    `api_key`: the --api-key among the options, which the child wants to be asked who it is."""
     try:
         private_folder(folder)
         fd, name = tempfile.mkstemp(prefix="starting-", suffix=".log", dir=folder)  # 0600
@@ -107,7 +108,7 @@ def detach(options: list[str], host: str, folder: Path) -> Started:
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     try:
-        started = _wait(child, log)
+        started = _wait(child, log, folder, api_key)
     except BaseException:
         _stop_child(child)
         raise
@@ -118,7 +119,7 @@ def detach(options: list[str], host: str, folder: Path) -> Started:
     return started
 
 
-def _wait(child: subprocess.Popen[bytes], log: Path) -> Started:
+def _wait(child: subprocess.Popen[bytes], log: Path, folder: Path, api_key: str | None) -> Started:
     deadline = time.monotonic() + START_SECONDS
     while True:
         text = _read(log)
@@ -128,7 +129,7 @@ def _wait(child: subprocess.Popen[bytes], log: Path) -> Started:
             if failure.hint is None:
                 log.unlink(missing_ok=True)
             raise failure
-        started = _serving(child.pid, text, log)
+        started = _serving(child.pid, text, log, folder, api_key)
         if started is not None:
             return started
         if time.monotonic() > deadline:
@@ -136,7 +137,7 @@ def _wait(child: subprocess.Popen[bytes], log: Path) -> Started:
         time.sleep(0.05)
 
 
-def _serving(pid: int, text: str, log: Path) -> Started | None:
+def _serving(pid: int, text: str, log: Path, folder: Path, api_key: str | None) -> Started | None:
     """The child's start, once it said where it listens and what answers there is itself."""
     lines = text.splitlines()
     at = next((i for i, line in enumerate(lines) if line.startswith(LISTENING)), None)
@@ -147,8 +148,8 @@ def _serving(pid: int, text: str, log: Path) -> Started | None:
     if parts.hostname is None or parts.port is None:
         return None
     try:
-        running = control.probe(parts.hostname, parts.port)
-    except (control.NotListening, control.NotAnEmulator):
+        running = control.probe(parts.hostname, parts.port, api_key, proof.existing(folder))
+    except (control.NotListening, control.NotAnEmulator, control.KeyRequired):
         return None
     if running.pid != pid:
         return None

@@ -53,16 +53,17 @@ def new_job_id(model: str, envelope: str) -> str:
 def add_form_field(options: dict[str, Any], name: str, text: str) -> None:
     """A form field read back as the gateway's form reader does: `name[]` is always a list (one item or more),
     a plain `name` given twice a list too, a plain `name` once its text."""
-    if name.endswith(LIST_SUFFIX):
-        key = name[: -len(LIST_SUFFIX)]
-        previous = options.get(key)
-        options[key] = [*(previous if isinstance(previous, list) else [] if previous is None else [previous]), text]
-        return
-    if name in options:
-        previous = options[name]
-        options[name] = [*previous, text] if isinstance(previous, list) else [previous, text]
+    # Lists grow in place: a field repeated n times costs n, not n squared (issue 25: 8 MB of one field).
+    key = name[: -len(LIST_SUFFIX)] if name.endswith(LIST_SUFFIX) else name
+    previous = options.get(key)
+    if isinstance(previous, list):
+        previous.append(text)
+    elif name.endswith(LIST_SUFFIX):
+        options[key] = [text] if previous is None else [previous, text]
+    elif key in options:
+        options[key] = [previous, text]
     else:
-        options[name] = text
+        options[key] = text
 
 
 def problems(model: Any, options: dict[str, Any], form: bool, extra: ExtraModels) -> list[str]:

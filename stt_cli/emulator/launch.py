@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from stt_cli.emulator import control
+from stt_cli.emulator import control, plane, proof
 from stt_cli.emulator.engines import INSTALL_LOCAL, Choice, EngineMissing, resolve
 from stt_cli.emulator.folders import UnsafeFolder, private_folder
 from stt_cli.emulator.local import DEFAULT_MAX_AUDIO
@@ -93,9 +93,11 @@ def start(
     engine: str = Choice.placeholder,
     workers: int | None = None,
     max_audio: float = DEFAULT_MAX_AUDIO,
+    secret: bytes | None = None,
 ) -> Emulator:
     """An emulator bound to host:port (not serving yet), its engine the one `engine` (an --engine choice)
-    means here."""
+    means here; `secret`: its user's (proof.py), which it proves it knows to `stt emulator --detach` and
+    `--stop` where the system does not say who owns a socket."""
     if (tls_cert is None) != (tls_key is None):
         raise UsageError("--tls-cert and --tls-key go together", "pass both, or neither for plain http")
     for path in (tls_cert, tls_key):
@@ -129,24 +131,34 @@ def start(
             engine=name,
             workers=workers,
             max_audio=max_audio,
+            secret=secret,
         )
     except ssl.SSLError as exc:
         raise UsageError(f"cannot use the TLS certificate or key: {exc}", "check --tls-cert and --tls-key") from None
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE and port != 0:
-            emulator_there(host, port)
+            emulator_there(host, port, api_key, secret)
         raise UsageError(
             f"cannot listen on {host}:{port}: {exc.strerror}", "pick another --port, or stop what is using it"
         ) from None
 
 
-def emulator_there(host: str, port: int) -> None:
-    """A port in use by an stt emulator: a UsageError that says so and what to do; nothing when it is not."""
+def emulator_there(host: str, port: int, api_key: str | None = None, secret: bytes | None = None) -> None:
+    """A port in use by this user's stt emulator, or by another user: a UsageError that says so and what to
+    do; nothing when it is something else."""
 
     try:
-        running = control.probe(host, port)
+        running = control.probe(host, port, api_key, secret)
     except control.ForeignOwner as exc:
-        raise foreign_port(port, exc.uid) from None
+        raise foreign_port(port, exc) from None
+    except control.Unproven:
+        raise unproven_port(port) from None
+    except control.KeyRequired as exc:
+        raise UsageError(
+            f"port {port} is already used by your stt emulator (it takes its controls only with its --api-key)",
+            f"use it: export AIML_API_BASE={exc.base_url}; or stop it: "
+            + control.stop_command(host, port, "--api-key", "KEY"),
+        ) from None
     except (control.NotListening, control.NotAnEmulator):
         return
     raise UsageError(
@@ -155,12 +167,31 @@ def emulator_there(host: str, port: int) -> None:
     )
 
 
-def foreign_port(port: int, uid: int) -> UsageError:
+FREE_PORT_HINT = "pick another --port (--port 0: any free one)"
+
+
+def foreign_port(port: int, owner: control.ForeignOwner) -> UsageError:
     """Another user's process holds the port: stt neither uses it nor asks it to stop."""
+    message = f"port {port} is held by another user's process ({owner.who}): stt does not use it"
+    return UsageError(message, FREE_PORT_HINT)
+
+
+def unproven_port(port: int) -> UsageError:
+    """The system does not say who holds the port, and what answers there did not prove to be this user's."""
     return UsageError(
-        f"port {port} is held by another user's process (uid {uid}): stt does not use it",
-        "pick another --port (--port 0: any free one)",
+        f"port {port} is held by a process that does not prove to be your stt emulator (this system does not say "
+        "who owns it): stt does not use it",
+        FREE_PORT_HINT,
     )
+
+
+def user_secret(folder: Path) -> bytes | None:
+    """This user's emulator secret (proof.py) in `folder` (stt's cache folder's emulator/), made when missing;
+    None when it cannot be had safely: the emulator then serves as well, and proves nothing."""
+    try:
+        return proof.ensure(folder)
+    except (UnsafeFolder, proof.Unusable, OSError):
+        return None
 
 
 def serve(server: Emulator) -> None:
@@ -186,4 +217,10 @@ def read_faults(path: Path) -> dict[str, list[dict[str, Any]]]:
         for key, value in data.items()
     ):
         raise UsageError(f"the faults file {path} must map create/poll to lists of responses", "see docs/emulator.md")
+    try:
+        for endpoint, responses in data.items():
+            for index, response in enumerate(responses):
+                plane.fault(response, f"{endpoint}[{index}]")
+    except plane.Invalid as exc:
+        raise UsageError(f"the faults file {path}: {exc}", "see docs/emulator.md") from None
     return data

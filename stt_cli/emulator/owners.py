@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import ipaddress
+import os
 import socket
 import struct
 import sys
@@ -156,6 +157,48 @@ def _proc(
                     return Entry(state=int(fields[3], 16), uid=int(fields[7]), inode=int(fields[9]))
     if not read_any:
         raise Unsupported("/proc/net/tcp cannot be read")
+    return None
+
+
+LISTEN = 10
+
+
+def listener(local: Address) -> Entry | None:
+    """The listening socket that takes connections to `local` (bound to that address or to every address), from
+    /proc/net/tcp and tcp6; None when there is none or the system does not say."""
+    if sys.platform != "linux":
+        return None
+    wanted = _ip(local[0])
+    for table in ("tcp", "tcp6"):
+        try:
+            text = (Path("/proc/net") / table).read_text(encoding="ascii", errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines()[1:]:
+            fields = line.split()
+            if len(fields) < 10 or fields[3] != f"{LISTEN:02X}":
+                continue
+            with contextlib.suppress(ValueError):
+                address, port = _proc_address(fields[1])
+                if port == local[1] and (address == wanted or address.is_unspecified):
+                    return Entry(state=LISTEN, uid=int(fields[7]), inode=int(fields[9]))
+    return None
+
+
+def holder(inode: int) -> int | None:
+    """A process that holds the socket `inode` open, where this system lets us look (Linux's /proc/PID/fd;
+    another user's processes only when stt runs as root); None when none is found."""
+    if inode == 0 or sys.platform != "linux":
+        return None
+    target = f"socket:[{inode}]"
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            for descriptor in os.scandir(process / "fd"):
+                with contextlib.suppress(OSError):
+                    if os.readlink(descriptor.path) == target:
+                        return int(process.name)
     return None
 
 

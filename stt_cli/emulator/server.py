@@ -19,9 +19,12 @@ Control endpoints under /_emulator/ let tests and users' CI script faults and in
                              stands for; model_requested: the name as sent), its options, form_fields (an upload's
                              field names as sent: tag[] for a list), its upload's filename, content_type, size and
                              sha256, received_path: its copy under --keep-uploads, and the audio's duration with
-                             its duration_source (wav, flac, ffprobe, guess, url)
-  GET  /_emulator/info       {"emulator": "stt", "version", "pid", "base_url", "accepts_any_key"}: what
-                             `stt emulator --detach` and `--stop` ask to know an stt emulator holds a port
+                             its duration_source (wav, flac, ffprobe, guess, url); bounded (reqlog.py): the
+                             X-Requests-Dropped header counts the oldest dropped
+  GET  /_emulator/info       {"emulator": "stt", "version", "pid", "base_url", "accepts_any_key",
+                             "requests_dropped"}: what `stt emulator --detach` and `--stop` ask to know an stt
+                             emulator holds a port
+  POST /_emulator/prove      {"challenge": hex} -> {"proof": hex}: that it knows its user's secret (proof.py)
   POST /_emulator/shutdown   answers {"ok": true, "pid"}, then the server stops serving and `stt emulator`
                              exits 0 (`stt emulator --stop`)
 
@@ -35,7 +38,12 @@ a worker process while its job is `active`; the job completes when its words are
 
 Every request, to these and to the API alike, passes guard.py first: none from a web page (an Origin, fetch
 metadata, a preflight, a Host that is not this machine's), none from another local user. Answers never carry
-CORS headers (a fault's are dropped).
+CORS headers (a fault's are dropped). The control endpoints add plane.py's rules: a loopback Host, JSON bodies
+only, the emulator's key when it has one; and their bodies are checked before anything changes.
+
+A malformed request (a bad Content-Length or chunk size, a body of the wrong shape) gets a 400 and nothing is
+printed; an error of the emulator's own is one line on stderr, never a traceback. No lock is held while a
+client's socket is written to.
 
 With a bandwidth (--bandwidth), request bodies are read no faster than that, all connections together: one
 user's uplink. Answers are not slowed, nor the bodies sent to /_emulator/.
@@ -63,6 +71,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
@@ -72,13 +81,15 @@ from stt_cli import __version__
 from stt_cli.api.catalogue import family_of
 from stt_cli.api.cost import is_client_request_id
 from stt_cli.api.wire import is_valid_id
-from stt_cli.emulator import guard, pricing
+from stt_cli.emulator import guard, plane, pricing, proof
 from stt_cli.emulator.decoding import remove
 from stt_cli.emulator.engines import PLACEHOLDER, Heard
 from stt_cli.emulator.fields import ExtraModels, add_form_field, new_job_id, problems, resolve_model
 from stt_cli.emulator.folders import UnsafeFolder, private_folder
 from stt_cli.emulator.local import DEFAULT_MAX_AUDIO, MAX_COPY, LocalEngine
+from stt_cli.emulator.reqlog import RequestLog, as_json_list, cut
 from stt_cli.emulator.results import AudioInfo, audio_info, build_result, length_in_header, url_info
+from stt_cli.emulator.tls import secure, server_context
 from stt_cli.emulator.workers import Task
 
 API_PREFIX = "/v1"
@@ -86,7 +97,12 @@ READ_CHUNK = 256 * 1024
 HEAD_BYTES = 64 * 1024  # enough of a WAV or FLAC to read its header
 MAX_PROBE_COPY = 512 * 1024 * 1024  # an upload copied for ffprobe (the temp folder may be in memory); longer: guessed
 MAX_FIELD_BYTES = 64 * 1024
+MAX_FORM_FIELDS = 1000  # the parts of one create; a schema has a few dozen fields, a list field repeats a few
+MAX_PART_HEADERS = 16384
+IDLE_SECONDS = 120.0  # a connection whose client sends or reads nothing for this long is closed
+ERROR_PATH_CHARS = 2048  # of the path an error body echoes
 MAX_JSON_BYTES = 1024 * 1024
+MAX_CONTROL_DRAIN = 16 * 1024 * 1024  # of a control's body past an error, before its connection is closed
 RESULT_TTL = 3600.0  # s: the service keeps finished results for one hour
 BURST_BYTES = 64 * 1024  # the uplink's largest burst: 64 KiB...
 BURST_SECONDS = 0.05  # ...or 50 ms of its rate, whichever is less
@@ -123,7 +139,7 @@ class EmulatorState:
     faults: dict[str, deque[dict[str, Any]]] = field(default_factory=lambda: {"create": deque(), "poll": deque()})
     next_job: dict[str, Any] = field(default_factory=dict)
     idempotency: dict[str, str] = field(default_factory=dict)
-    requests: list[dict[str, Any]] = field(default_factory=list)
+    requests: RequestLog = field(default_factory=RequestLog)
     lock: threading.Lock = field(default_factory=threading.Lock)
     uplink: Uplink | None = None  # --bandwidth: the pace of reading request bodies
     keep_uploads: Path | None = None  # --keep-uploads DIR (absolute)
@@ -132,6 +148,7 @@ class EmulatorState:
     extra_models: ExtraModels = field(default_factory=dict)  # models the service has and stt's list lacks
     price_per_second: Decimal = pricing.EMULATOR_PRICE_PER_SECOND  # USD, --price-per-second
     engine: LocalEngine = field(default_factory=lambda: LocalEngine(PLACEHOLDER))
+    secret: bytes | None = None  # its user's secret, which /_emulator/prove answers with (proof.py)
 
     def now(self) -> float:
         return self.clock() + self.skew
@@ -410,18 +427,37 @@ class AudioStream:
             self.kept.discard()
 
 
+CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")
+CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,15}")
+
+
 class BodyReader:
-    """The request body as a stream, whether sized by Content-Length or chunked; paced by the uplink if any."""
+    """The request body as a stream, whether sized by Content-Length or chunked; paced by the uplink if any.
+    A framing that cannot be read (a Content-Length that is no number, or several that differ; a chunk size
+    that is no hex number) is an HttpError 400, and the connection is closed after the answer."""
 
     def __init__(self, handler: BaseHTTPRequestHandler, uplink: Uplink | None = None) -> None:
         self._rfile = handler.rfile
         self._uplink = uplink
+        self._handler = handler
         self._chunked = "chunked" in handler.headers.get("Transfer-Encoding", "").lower()
-        length = handler.headers.get("Content-Length")
-        self._remaining = int(length) if length and not self._chunked else 0
+        lengths = {value.strip() for value in handler.headers.get_all("Content-Length") or []}
+        self._remaining = 0
         self._chunk_left = 0
-        self._done = not self._chunked and self._remaining == 0
+        self._done = True
         self.truncated = False
+        if not self._chunked and lengths:
+            length = lengths.pop()
+            if lengths or not CONTENT_LENGTH.fullmatch(length):
+                self._malformed("Bad Request: the Content-Length is not one whole number")
+            self._remaining = int(length)
+        self._done = not self._chunked and self._remaining == 0
+
+    def _malformed(self, message: str) -> None:
+        """The rest of the connection cannot be read as requests: answer, then close it."""
+        self._done = True
+        self._handler.close_connection = True
+        raise HttpError(400, message)
 
     def read(self, size: int = READ_CHUNK) -> bytes:
         if self._done:
@@ -439,7 +475,10 @@ class BodyReader:
             if not line:
                 self._done = self.truncated = True
                 return b""
-            self._chunk_left = int(line.split(b";")[0], 16)
+            size_field = line.split(b";")[0].strip()
+            if not CHUNK_SIZE.fullmatch(size_field):
+                self._malformed("Bad Request: a chunk size is not a hex number")
+            self._chunk_left = int(size_field, 16)
             if self._chunk_left == 0:
                 while self._rfile.readline(1024).strip():
                     pass
@@ -459,58 +498,67 @@ class BodyReader:
             size = self._uplink.take(size)
         return self._rfile.read(size)
 
-    def drain(self) -> None:
-        while self.read():
-            pass
+    def drain(self, limit: int | None = None) -> bool:
+        """Read the rest of the body (at most `limit` bytes more): whether it came to its end."""
+        read = 0
+        while data := self.read():
+            read += len(data)
+            if limit is not None and read > limit:
+                return False
+        return True
 
 
 def iter_multipart(read: Callable[[], bytes], boundary: bytes) -> Iterator[tuple[str, Any]]:
-    """Stream a multipart body as events: ("part", headers), ("data", bytes)..., without holding it whole."""
+    """Stream a multipart body as events: ("part", headers), ("data", bytes)..., without holding it whole.
+    Linear in the body's size however many parts it has: the buffer is read from an offset (`at`), and only
+    what is left of it is copied when the next chunk arrives."""
     sep = b"\r\n--" + boundary
     keep = len(sep) - 1
     buf = b"\r\n"  # lets the first delimiter, which has no CRLF before it, match like the others
+    at = 0  # where the unread part of buf begins
     eof = False
 
     def fill() -> None:
-        nonlocal buf, eof
+        nonlocal buf, at, eof
         chunk = read()
         if chunk:
-            buf += chunk
+            buf = buf[at:] + chunk
+            at = 0
         else:
             eof = True
 
-    while (index := buf.find(sep)) < 0:
+    while (index := buf.find(sep, at)) < 0:
         if eof:
             raise HttpError(400, "Body validation error! multipart body has no boundary")
-        buf = buf[-keep:]
+        at = max(at, len(buf) - keep)
         fill()
-    buf = buf[index + len(sep) :]
+    at = index + len(sep)
     while True:
-        while len(buf) < 2 and not eof:
+        while len(buf) - at < 2 and not eof:
             fill()
-        if buf.startswith(b"--"):
+        if buf.startswith(b"--", at):
             return
-        while (end := buf.find(b"\r\n\r\n")) < 0:
-            if eof or len(buf) > 16384:
+        while (end := buf.find(b"\r\n\r\n", at)) < 0:
+            if eof or len(buf) - at > MAX_PART_HEADERS:
                 raise HttpError(400, "Body validation error! malformed multipart headers")
             fill()
         headers: dict[str, str] = {}
-        for line in buf[:end].split(b"\r\n"):
+        for line in buf[at:end].split(b"\r\n"):
             if b":" in line:
                 name, value = line.split(b":", 1)
                 headers[name.strip().lower().decode("latin-1")] = value.strip().decode("utf-8", "replace")
-        buf = buf[end + 4 :]
+        at = end + 4
         yield "part", headers
         while True:
-            index = buf.find(sep)
+            index = buf.find(sep, at)
             if index >= 0:
-                if index:
-                    yield "data", buf[:index]
-                buf = buf[index + len(sep) :]
+                if index > at:
+                    yield "data", buf[at:index]
+                at = index + len(sep)
                 break
-            if len(buf) > keep:
-                yield "data", buf[:-keep]
-                buf = buf[-keep:]
+            if len(buf) - at > keep:
+                yield "data", buf[at : len(buf) - keep]
+                at = len(buf) - keep
             if eof:
                 raise HttpError(400, "Body validation error! multipart body is truncated")
             fill()
@@ -529,11 +577,24 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "stt-emulator"
     state: EmulatorState  # set on the subclass made per server
+    timeout = IDLE_SECONDS  # each read and write of a connection; a dead client frees its thread
 
     _peer_refusal: guard.Refusal | bool | None = False  # per connection, once known (False: not yet)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the request log at /_emulator/requests replaces the stderr chatter
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard server's own refusals (a request line or headers it cannot read, a method it does
+        not serve) in the emulator's JSON error shape; the connection is closed after it."""
+        # a request line it could not read is answered in HTTP/1.0, not as the bare body of HTTP/0.9
+        if getattr(self, "request_version", "") in ("", "HTTP/0.9"):
+            self.request_version = "HTTP/1.0"
+        try:
+            status = HTTPStatus(code)
+            self._error(status.value, cut(message or status.phrase, 200), close=True)
+        except (OSError, ValueError):
+            self.close_connection = True
 
     def parse_request(self) -> bool:
         """The request line and headers, then guard.py's checks: a refused request is answered here, before
@@ -560,7 +621,11 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:  # the client is gone already
                 return guard.Refusal(403, "Forbidden: the connection was closed before the request was answered")
             self._peer_refusal = guard.peer_refusal(peer[:2], local[:2], listen_host)
-        return self._peer_refusal if isinstance(self._peer_refusal, guard.Refusal) else None
+        if isinstance(self._peer_refusal, guard.Refusal):
+            return self._peer_refusal
+        if plane.is_control(self.path):
+            return plane.refusal(self.command, self.path, self.headers, self.state.api_key)
+        return None
 
     # --- plumbing ------------------------------------------------------------------------------------
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None, close: bool = False) -> None:
@@ -577,14 +642,14 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _error(self, status: int, message: str, close: bool = False) -> None:
-        path = self.path.split("?", 1)[0]
+        path = getattr(self, "path", "").split("?", 1)[0]  # none yet when the request line was unreadable
         polled = unquote(path.rsplit("/", 1)[1]) if self.command == "GET" and path.count("/") == 3 else None
         headers = self._trace_headers(polled) if path.startswith(f"{API_PREFIX}/stt") else None
         self._send(
             status,
             {
                 "message": message,
-                "path": self.path,
+                "path": cut(getattr(self, "path", ""), ERROR_PATH_CHARS),
                 "requestId": str(uuid.uuid4()),
                 "statusCode": status,
                 "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -610,7 +675,7 @@ class Handler(BaseHTTPRequestHandler):
                 headers.update(pricing.cost_headers(job.info.duration, self.state.price_per_second))
         return headers
 
-    def _log(self, **extra: Any) -> dict[str, Any]:
+    def _log(self, **extra: Any) -> int:
         entry = {
             "method": self.command,
             "path": self.path,
@@ -620,9 +685,8 @@ class Handler(BaseHTTPRequestHandler):
             "user_agent": self.headers.get("User-Agent"),
             **extra,
         }
-        with self.state.lock:
-            self.state.requests.append(entry)
-        return entry
+        with self.state.lock:  # its texts cut, the oldest entries dropped past the bounds; its number, which
+            return self.state.requests.add(entry)  # update() takes to add what the answer was
 
     def _take_fault(self, endpoint: str) -> dict[str, Any] | None:
         with self.state.lock:
@@ -689,21 +753,42 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def do_POST(self) -> None:
-        control = self.path.startswith("/_emulator/")  # the tests' own requests do not use the users' uplink
-        body = BodyReader(self, None if control else self.state.uplink)
+        control = plane.is_control(self.path)  # the tests' own requests do not use the users' uplink
+        body: BodyReader | None = None
         try:
+            body = BodyReader(self, None if control else self.state.uplink)
             self._route_post(body)
         except HttpError as exc:
-            body.drain()
-            self._error(exc.status, exc.message)
+            # an upload's client reads the answer once it has sent all of it; a control's body is read on
+            # for a while only, and a body that cannot be read not at all (the connection is closed instead)
+            try:
+                ended = (
+                    body is not None
+                    and not self.close_connection
+                    and body.drain(MAX_CONTROL_DRAIN if control else None)
+                )
+            except HttpError:  # the rest of its framing is broken too
+                ended = False
+            if not ended:
+                self.close_connection = True
+            self._error(exc.status, exc.message, close=self.close_connection)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
     def _route_get(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/_emulator/requests":
-            with self.state.lock:
-                self._send(200, list(self.state.requests))
+            with self.state.lock:  # the entries' JSON taken under the lock, written outside it: a client that
+                pieces = self.state.requests.pieces()  # stops reading holds up no one else
+                dropped = self.state.requests.dropped
+            length, chunks = as_json_list(pieces)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(length))
+            self.send_header("X-Requests-Dropped", str(dropped))
+            self.end_headers()
+            for chunk in chunks:
+                self.wfile.write(chunk)
             return
         if path == "/_emulator/info":
             self._send(200, self._info())
@@ -712,18 +797,19 @@ class Handler(BaseHTTPRequestHandler):
             self._catalogue(path)
             return
         if not path.startswith(f"{API_PREFIX}/stt/") or path.count("/") != 3:
-            raise HttpError(404, f"Cannot GET {path}")
+            raise HttpError(404, f"Cannot GET {cut(path)}")
         job_id = unquote(path.rsplit("/", 1)[1])
-        entry = self._log(generation_id=job_id)
         if not self._authorised():
+            self._log(generation_id=job_id, outcome=401)
             raise HttpError(401, "Unauthorized: a valid API key is required (Authorization: Bearer <key>)")
+        entry = self._log(generation_id=job_id)
         fault = self._take_fault("poll")
         if fault is not None and fault.get("action") != "pass":
             self._play_fault(fault, None)
             return
         body = self._poll(job_id)
-        with self.state.lock:
-            entry["status"] = body["status"]  # what this poll answered, for tests of timing and concurrency
+        with self.state.lock:  # what this poll answered, for tests of timing and concurrency
+            self.state.requests.update(entry, status=body["status"])
         answer = {"completed": "completed", "error": "failed"}.get(body["status"], "pending")
         self._send(200, body, self._trace_headers(job_id, answer))
 
@@ -761,7 +847,20 @@ class Handler(BaseHTTPRequestHandler):
             "pid": os.getpid(),
             "base_url": self.state.base_url,
             "accepts_any_key": self.state.api_key is None,
+            "requests_dropped": self.state.requests.dropped,
         }
+
+    def _prove(self, data: Any) -> None:
+        """POST /_emulator/prove: that this emulator knows its user's secret, for the port it was reached on."""
+        if self.state.secret is None:
+            raise HttpError(404, "this emulator has no secret to prove (it was not started by stt emulator)")
+        challenge = data.get("challenge") if isinstance(data, dict) else None
+        try:
+            port = int(self.connection.getsockname()[1])
+            answer = proof.answer(self.state.secret, challenge if isinstance(challenge, str) else "", port)
+        except ValueError:
+            raise HttpError(400, f"challenge must be {proof.CHALLENGE} bytes in hex") from None
+        self._send(200, {"proof": answer})
 
     def _shutdown(self) -> None:
         """Answer, then stop serving (from another thread: shutdown() waits for the serving loop to end)."""
@@ -797,11 +896,14 @@ class Handler(BaseHTTPRequestHandler):
             body.drain()
             self._shutdown()
             return
+        if path == "/_emulator/prove":
+            self._prove(self._read_json(body))
+            return
         if path.startswith("/_emulator/"):
             self._control(path, self._read_json(body))
             return
         if path != f"{API_PREFIX}/stt/create":
-            raise HttpError(404, f"Cannot POST {path}")
+            raise HttpError(404, f"Cannot POST {cut(path)}")
         try:
             self._create(body)
         except HttpError as exc:
@@ -975,8 +1077,9 @@ class Handler(BaseHTTPRequestHandler):
         options: dict[str, Any] = {}
         upload: Upload | None = None
         name = ""
-        value = b""
+        value = bytearray()
         part_type = ""
+        parts = 0
         stream: AudioStream | None = None  # the part being read is the audio file
         names: list[str] = []
 
@@ -997,9 +1100,12 @@ class Handler(BaseHTTPRequestHandler):
         for kind, item in iter_multipart(body.read, boundary.encode("latin-1")):
             if kind == "part":
                 finish_part()
+                parts += 1
+                if parts > MAX_FORM_FIELDS:
+                    raise HttpError(413, f"Body validation error! more than {MAX_FORM_FIELDS} form fields")
                 params = _disposition(item.get("content-disposition", ""))
                 name = params.get("name", "")
-                value, part_type, stream = b"", item.get("content-type", ""), None
+                value, part_type, stream = bytearray(), item.get("content-type", ""), None
                 if "filename" in params and name in ("audio", "file"):
                     kept = KeptUpload(self.state.keep_uploads) if self.state.keep_uploads is not None else None
                     stream = AudioStream(params.get("filename", ""), kept, self.state.engine.transcribes)
@@ -1021,42 +1127,44 @@ class Handler(BaseHTTPRequestHandler):
         return options, upload
 
     def _control(self, path: str, data: Any) -> None:
+        """A control endpoint's body, checked whole before anything changes (plane.py), then applied."""
         state = self.state
-        with state.lock:
-            if path == "/_emulator/faults":
-                endpoint = data.get("endpoint")
-                if endpoint not in state.faults:
-                    raise HttpError(400, "endpoint must be create or poll")
-                state.faults[endpoint].extend(data.get("responses", []))
-            elif path == "/_emulator/models":
-                state.extra_models.update(_extra_model(data))
-            elif path == "/_emulator/next-job":
-                if isinstance(data, dict) and data.get("charge_on", "every") not in pricing.CHARGE_ON:
-                    raise HttpError(400, f"charge_on must be one of {', '.join(pricing.CHARGE_ON)}")
-                state.next_job = dict(data)
-            elif path == "/_emulator/advance":
-                seconds = data.get("seconds") if isinstance(data, dict) else None
-                if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds < 1e9:
-                    raise HttpError(400, "seconds must be a number >= 0")
-                state.skew += float(seconds)
-            elif path == "/_emulator/expire":
-                job = state.jobs.get(str(data.get("generation_id")))
-                if job is None:
-                    raise HttpError(404, "no such job")
-                job.expired = True
-            elif path == "/_emulator/reset":
-                for job in state.jobs.values():
-                    if job.task is not None:
-                        job.task.cancelled.set()  # a waiting upload is dropped, a decoding one forgotten
-                state.jobs.clear()
-                state.requests.clear()
-                state.next_job = {}
-                state.skew = 0.0
-                state.idempotency.clear()
-                for queue in state.faults.values():
-                    queue.clear()
-            else:
-                raise HttpError(404, f"Cannot POST {path}")
+        try:
+            with state.lock:
+                if path == "/_emulator/faults":
+                    endpoint = data.get("endpoint") if isinstance(data, dict) else None
+                    if endpoint not in state.faults:
+                        raise HttpError(400, "endpoint must be create or poll")
+                    state.faults[endpoint].extend(plane.fault_responses(data, len(state.faults[endpoint])))
+                elif path == "/_emulator/models":
+                    state.extra_models.update(_extra_model(data))
+                elif path == "/_emulator/next-job":
+                    settings = plane.next_job(data)
+                    if settings.get("charge_on", "every") not in pricing.CHARGE_ON:
+                        raise HttpError(400, f"charge_on must be one of {', '.join(pricing.CHARGE_ON)}")
+                    state.next_job = settings
+                elif path == "/_emulator/advance":
+                    state.skew += plane.seconds(data)
+                elif path == "/_emulator/expire":
+                    job = state.jobs.get(plane.generation_id(data))
+                    if job is None:
+                        raise HttpError(404, "no such job")
+                    job.expired = True
+                elif path == "/_emulator/reset":
+                    for job in state.jobs.values():
+                        if job.task is not None:
+                            job.task.cancelled.set()  # a waiting upload is dropped, a decoding one forgotten
+                    state.jobs.clear()
+                    state.requests.clear()
+                    state.next_job = {}
+                    state.skew = 0.0
+                    state.idempotency.clear()
+                    for queue in state.faults.values():
+                        queue.clear()
+                else:
+                    raise HttpError(404, f"Cannot POST {cut(path)}")
+        except plane.Invalid as exc:
+            raise HttpError(400, str(exc)) from None
         self._send(200, {"ok": True})
 
 
@@ -1074,18 +1182,29 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
     accepted = 0  # connections accepted (counted before any TLS handshake), for tests of retry behaviour
+    tls: ssl.SSLContext | None = None  # --tls-cert: each connection's handshake is made in its own thread
 
     def get_request(self) -> tuple[Any, Any]:
         self.accepted += 1
         return super().get_request()
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away mid-request (Ctrl-C during an upload, a body stopped before its end) is
-        no error of the emulator's: nothing is printed. Anything else is, as the standard server does."""
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        if self.tls is not None:
+            request = secure(self.tls, request)
+            if request is None:
+                return
+        super().process_request_thread(request, client_address)
 
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away, stopped sending or reading (a timeout), or whose connection failed
+        otherwise is no error of the emulator's: nothing is printed. Anything else is one line on stderr
+        (a detached emulator's log), never a traceback: a client that can make it fail cannot fill the disk."""
+        error = sys.exc_info()[1]
+        if error is None or isinstance(error, OSError):
             return
-        super().handle_error(request, client_address)
+        line = f"stt emulator: a request failed: {type(error).__name__}: {error}"
+        with contextlib.suppress(OSError, ValueError):
+            print(cut(line.replace("\n", " "), 300), file=sys.stderr, flush=True)
 
 
 class _Server6(_Server):
@@ -1113,15 +1232,18 @@ class Emulator:
         engine: str = PLACEHOLDER,
         workers: int | None = None,
         max_audio: float = DEFAULT_MAX_AUDIO,
+        secret: bytes | None = None,
     ) -> None:
         """`bandwidth`: read request bodies at most this many bytes/s, all connections together. `keep_uploads`:
         a folder (made 0700 if missing; folders.UnsafeFolder if another user could reach into it) where each
         accepted upload is saved as <generation_id><ext>. `price_per_second`: what a second of audio costs (USD),
         in the cost headers and the model list. `engine`: who answers uploads (engines.resolve's name: the
-        placeholder, or pocketsphinx with `workers` processes and `max_audio` seconds a job)."""
+        placeholder, or pocketsphinx with `workers` processes and `max_audio` seconds a job). `secret`: its
+        user's (proof.py), for /_emulator/prove."""
         self.state = EmulatorState(processing_time=processing_time, api_key=api_key, envelope=envelope)
         self.state.extra_models.update(extra_models or {})
         self.state.price_per_second = price_per_second
+        self.state.secret = secret
         if engine != PLACEHOLDER:
             self.state.engine = LocalEngine(engine, workers, max_audio)
         if bandwidth is not None:
@@ -1131,16 +1253,13 @@ class Emulator:
         for endpoint, responses in (faults or {}).items():
             if endpoint not in self.state.faults:
                 raise ValueError(f"unknown fault endpoint {endpoint!r} (create or poll)")
-            self.state.faults[endpoint].extend(responses)
+            self.state.faults[endpoint].extend(plane.fault(r, f"{endpoint}[{i}]") for i, r in enumerate(responses))
+        context = server_context(*tls) if tls is not None else None  # before the bind: a bad file binds nothing
         handler = type("BoundHandler", (Handler,), {"state": self.state})
         server_class = _Server6 if ":" in host else _Server
         self.httpd = server_class((host, port), handler)
-        self.scheme = "http"
-        if tls is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(*tls)
-            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-            self.scheme = "https"
+        self.httpd.tls = context
+        self.scheme = "http" if context is None else "https"
         self.state.base_url = self.base_url
         self.state.listen_host = host
         self._thread: threading.Thread | None = None
@@ -1152,9 +1271,17 @@ class Emulator:
         return f"{self.scheme}://{shown}:{port}{API_PREFIX}"
 
     def start(self) -> Emulator:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(target=self._serve_then_close, daemon=True)
         self._thread.start()
         return self
+
+    def _serve_then_close(self) -> None:
+        """In the background: once it stops serving (/_emulator/shutdown, stop()), the port is let go, as the
+        command's emulator lets it go when it exits."""
+        try:
+            self.httpd.serve_forever(poll_interval=0.05)
+        finally:
+            self.httpd.server_close()
 
     def serve_forever(self) -> None:
         self.httpd.serve_forever()

@@ -61,11 +61,14 @@ def test_a_processing_time_that_is_no_number_is_refused(cli, value: str) -> None
 
 def test_the_control_endpoints_say_who_it_is_and_stop_it() -> None:
     """GET /_emulator/info names an stt emulator; POST /_emulator/shutdown answers, then it stops serving,
-    unless the request comes from a web page (an Origin header)."""
+    unless the request comes from a web page (an Origin header), is not JSON, or (as this emulator has an
+    --api-key) does not carry its key."""
     server = start_emulator(api_key="only-this")
+    key = {"Authorization": "Bearer only-this"}
     try:
         root = server.base_url.removesuffix("/v1")
-        with urllib.request.urlopen(root + "/_emulator/info", timeout=5) as answer:
+        assert http_error(urllib.request.Request(root + "/_emulator/info"))[0] == 401
+        with urllib.request.urlopen(urllib.request.Request(root + "/_emulator/info", headers=key), timeout=5) as answer:
             assert answer.headers["Server"].startswith("stt-emulator")
             info = json.loads(answer.read())
         assert info == {
@@ -74,13 +77,23 @@ def test_the_control_endpoints_say_who_it_is_and_stop_it() -> None:
             "pid": os.getpid(),
             "base_url": server.base_url,
             "accepts_any_key": False,
+            "requests_dropped": 0,
         }
-        from_a_page = urllib.request.Request(
-            root + "/_emulator/shutdown", data=b"", method="POST", headers={"Origin": "http://example.com"}
-        )
-        assert http_error(from_a_page)[0] == 403
+        json_type = {"Content-Type": "application/json"}
+        refused = [
+            ({"Origin": "http://example.com", **json_type, **key}, 403),
+            ({**json_type}, 401),
+            ({"Authorization": "Bearer not-this", **json_type}, 401),
+            ({**key}, 415),  # urllib's own form type
+            ({"Content-Type": "text/plain", **key}, 415),
+        ]
+        for headers, status in refused:
+            request = urllib.request.Request(root + "/_emulator/shutdown", data=b"", method="POST", headers=headers)
+            assert http_error(request)[0] == status, headers
         assert server._thread is not None and server._thread.is_alive()
-        request = urllib.request.Request(root + "/_emulator/shutdown", data=b"", method="POST")
+        request = urllib.request.Request(
+            root + "/_emulator/shutdown", data=b"", method="POST", headers={**json_type, **key}
+        )
         with urllib.request.urlopen(request, timeout=5) as answer:
             assert json.loads(answer.read()) == {"ok": True, "pid": os.getpid()}
         server._thread.join(timeout=5)

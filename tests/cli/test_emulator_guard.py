@@ -208,7 +208,7 @@ def test_the_api_answers_as_before_without_those_headers(emulator: EmulatorHandl
     status, answer = send(emulator, "POST", "/v1/stt/create", upload(), {"Content-Type": CONTENT_TYPE})
     assert status == 200 and set(answer) == {"generation_id"}
     assert send(emulator, "GET", f"/v1/stt/{answer['generation_id']}")[0] == 200
-    assert send(emulator, "POST", "/_emulator/reset", b"{}")[1] == {"ok": True}
+    assert send(emulator, "POST", "/_emulator/reset", b"{}", {"Content-Type": "application/json"})[1] == {"ok": True}
 
 
 # --- other users: the connecting socket's owner, from the kernel's table ------------------------------------

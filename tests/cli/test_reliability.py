@@ -87,7 +87,7 @@ def test_a_redirect_never_carries_the_key_to_another_host(cli, emulator: Emulato
         emulator.fault("create", {"action": "redirect", "headers": {"Location": other.base_url + "/stt/create"}})
         result = cli("submit", str(talk))
         assert result.exit_code == 4
-        assert other.state.requests == []
+        assert other.state.requests.snapshot() == []
         assert other.httpd.accepted == 0
     finally:
         other.stop()

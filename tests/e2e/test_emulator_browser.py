@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from conftest import EmulatorHandle, free_port, wait_until
 
+from stt_cli.emulator import guard
 from stt_cli.emulator.server import Emulator
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -210,6 +211,32 @@ def test_a_page_on_another_loopback_port_changes_nothing_and_reads_nothing(
         assert "TypeError" in results[name].get("error", ""), results  # no answer the page may read
     for name in ("reset", "faults", "next-job", "advance", "create-json", "create-form", "shutdown"):
         assert results[name] == {"type": "opaque", "status": 0, "body": ""}, results
+    assert SECRET_NAME not in json.dumps(results) and job not in json.dumps(results)
+
+
+def test_without_the_origin_check_the_controls_still_take_nothing_from_a_page(
+    emulator: EmulatorHandle, browser: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same page, against an emulator whose Origin and fetch-metadata check is taken away (as if a browser
+    sent neither): what a page may send without a preflight is text, a form or multipart, and the controls
+    take only JSON (415); the API wants a key no no-cors request can carry (401). Nothing changes but the
+    log of those refused creates and polls, and nothing reaches the page."""
+    monkeypatch.setattr(guard, "page_refusal", lambda method, headers: None)
+    job = seed(emulator)
+    before = emulator.state()
+    logged = len(emulator.requests())
+    page = PageServer({"/cross": CROSS_ORIGIN_PAGE.replace("EMU", emulator.root).replace("JOB", job)})
+    try:
+        browser(f"http://127.0.0.1:{page.port}/cross")
+        results = page.wait("cross")
+    finally:
+        page.close()
+    after = emulator.state()
+    assert {**after, "requests": None} == {**before, "requests": None}  # no reset, fault, job, expiry or stop
+    refused = emulator.requests()[logged:]
+    assert refused and all(entry["outcome"] == 401 for entry in refused), refused
+    for name in ("read-log", "read-info", "read-result", "read-log-credentials"):
+        assert "TypeError" in results[name].get("error", ""), results  # no answer the page may read
     assert SECRET_NAME not in json.dumps(results) and job not in json.dumps(results)
 
 

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -24,7 +25,7 @@ from stt_cli.emulator.engines import installed
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 STARTED = re.compile(
-    r"stt emulator listening on (http://127\.0\.0\.1:(\d+)/v1) \(pid (\d+); stop it: stt emulator --stop --port \2\)"
+    r"stt emulator listening on (https?://127\.0\.0\.1:(\d+)/v1) \(pid (\d+); stop it: stt emulator --stop --port \2\)"
 )
 
 
@@ -65,20 +66,21 @@ class Detached:
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
-        self.started: dict[int, int] = {}  # pid -> port
+        self.started: dict[int, tuple[int, list[str]]] = {}  # pid -> port, and its --api-key if it has one
 
     def start(self, *args: str) -> tuple[str, int, int, str]:
         done = run_stt("emulator", "--detach", *args, cwd=self.cwd, timeout=60)
         match = STARTED.search(done.stderr)
         assert done.returncode == 0 and match is not None, done.stderr
         url, port, pid = match.group(1), int(match.group(2)), int(match.group(3))
-        self.started[pid] = port
+        key = list(args[args.index("--api-key") : args.index("--api-key") + 2]) if "--api-key" in args else []
+        self.started[pid] = port, key
         return url, port, pid, done.stderr
 
     def cleanup(self) -> None:
-        for pid, port in self.started.items():
+        for pid, (port, key) in self.started.items():
             if alive(pid):
-                run_stt("emulator", "--stop", "--port", str(port), cwd=self.cwd, timeout=30)
+                run_stt("emulator", "--stop", "--port", str(port), *key, cwd=self.cwd, timeout=30)
             cmdline = Path(f"/proc/{pid}/cmdline")
             if alive(pid) and b"stt_cli\0emulator" in cmdline.read_bytes():
                 os.kill(pid, signal.SIGKILL)
@@ -147,6 +149,7 @@ def test_detach_on_port_0_reports_the_real_port(detached: Detached) -> None:
         "pid": pid,
         "base_url": url,
         "accepts_any_key": True,
+        "requests_dropped": 0,
     }
 
 
@@ -270,3 +273,87 @@ def test_detach_does_not_go_with_write_sample(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.splitlines() == [one_error_line(done.stderr)]
     assert "--detach" in done.stderr and not (tmp_path / "talk.wav").exists()
+
+
+MALFORMED = [
+    b"POST /_emulator/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 2\r\n\r\n[]",
+    b"POST /_emulator/next-job HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 2\r\n\r\n[]",
+    b"POST /_emulator/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Content-Length: abc\r\n\r\n",
+    b"POST /_emulator/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"POST /v1/stt/create HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer k\r\n"
+    b"Content-Type: multipart/form-data; boundary=b\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n",
+    b"POST /v1/stt/create HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: -5\r\n\r\n",
+    b"POST /_emulator/advance HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    b'Content-Length: 9\r\n\r\n{"seconds',
+]
+
+
+def answered(port: int, request: bytes) -> int:
+    """The status of the emulator's answer to `request`, sent as it is (the emulator closes the connection)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    assert json.loads(body)["statusCode"] == status
+    return status
+
+
+def test_malformed_requests_are_answered_and_leave_the_detached_log_quiet(detached: Detached, tmp_path: Path) -> None:
+    """Each gets a 400 with the JSON error body, and the log of the emulator in the background gets not a line
+    (it got a traceback for each: 2.5 MB per 2,000 requests)."""
+    _, port, pid, _ = detached.start("--port", "0")
+    log = tmp_path / "cache" / "stt-cli" / "emulator" / f"127.0.0.1-{port}.log"
+    wait_until(lambda: "export AIML_API_BASE" in log.read_text(), 10)
+    before = log.read_text()
+    for _ in range(30):
+        assert [answered(port, request) for request in MALFORMED] == [400] * len(MALFORMED)
+    assert log.read_text() == before
+    assert info(port)["pid"] == pid  # and it serves on
+
+
+def test_an_idle_connection_stops_neither_a_tls_emulator_nor_its_stop(
+    detached: Detached, tmp_path: Path, tls_files: tuple[str, str]
+) -> None:
+    """One TCP connection that sends nothing: the emulator goes on accepting (the handshake is its handler
+    thread's), curl -k gets its answer, and --stop reaches it."""
+    cert, key = tls_files
+    url, port, pid, _ = detached.start("--port", "0", "--tls-cert", cert, "--tls-key", key)
+    assert url.startswith("https://")
+    with socket.create_connection(("127.0.0.1", port), timeout=30):
+        context = ssl.create_default_context(cafile=cert)
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/_emulator/info", timeout=10, context=context) as answer:
+            assert json.loads(answer.read())["pid"] == pid
+        done = run_stt("emulator", "--stop", "--port", str(port), cwd=tmp_path, timeout=30)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == f"stopped the stt emulator on {url}\n"
+    wait_until(lambda: not alive(pid), 10)
+
+
+def test_an_emulator_with_a_key_is_found_again_and_stopped_with_it(detached: Detached, tmp_path: Path) -> None:
+    """Its controls need its key: --detach finds it again (and says it takes only its key), the foreground
+    names it, --stop without the key leaves it be and says how, --stop with it stops it."""
+    port = free_port()
+    url, _, pid, _ = detached.start("--port", str(port), "--api-key", "emu-key-0123")
+    again = run_stt("emulator", "--detach", "--port", str(port), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.splitlines()[0] == f"stt emulator already listening on {url}"
+    assert "accepts only the key it was started with" in again.stderr and "export" not in again.stderr
+    foreground = run_stt("emulator", "--port", str(port), cwd=tmp_path, timeout=30)
+    assert foreground.returncode == 2
+    line = one_error_line(foreground.stderr)
+    assert line.startswith(f"error: port {port} is already used by your stt emulator")
+    assert f"stt emulator --stop --port {port} --api-key KEY" in line
+    refused = run_stt("emulator", "--stop", "--port", str(port), cwd=tmp_path, timeout=30)
+    assert refused.returncode == 2 and "takes its controls only with its key" in one_error_line(refused.stderr)
+    assert alive(pid)
+    stopped = run_stt("emulator", "--stop", "--port", str(port), "--api-key", "emu-key-0123", cwd=tmp_path, timeout=30)
+    assert stopped.returncode == 0 and stopped.stderr == f"stopped the stt emulator on {url}\n"
+    wait_until(lambda: not alive(pid), 10)

@@ -109,7 +109,11 @@ def test_another_user_can_neither_use_nor_read_nor_stop_the_emulator(
 ) -> None:
     job = seed(emulator)
     state = emulator.server.state
-    before = (json.dumps(state.requests), dict(state.faults), sorted(state.jobs), state.jobs[job].expired)
+
+    def held() -> tuple[object, ...]:
+        return json.dumps(state.requests.snapshot()), dict(state.faults), sorted(state.jobs), state.jobs[job].expired
+
+    before = held()
     port = str(emulator.server.httpd.server_address[1])
     done = as_other([python_for_other, "-c", CLIENT, port, job])
     assert done.returncode == 0, done.stderr
@@ -118,14 +122,14 @@ def test_another_user_can_neither_use_nor_read_nor_stop_the_emulator(
     for status, body in seen.values():
         assert status == 403 and json.loads(body)["message"].endswith("serves only the user who started it")
     assert SECRET_NAME not in done.stdout and '"pid"' not in done.stdout
-    assert (json.dumps(state.requests), dict(state.faults), sorted(state.jobs), state.jobs[job].expired) == before
+    assert held() == before
     assert emulator.server._thread is not None and emulator.server._thread.is_alive()
     assert emulator.requests()[0]["filename"] == SECRET_NAME  # the owner still is served
 
 
 @pytest.fixture
-def others_emulator(python_for_other: str) -> Iterator[int]:
-    """A real stt emulator that the other user runs, on a port of its own."""
+def others_emulator(python_for_other: str) -> Iterator[tuple[int, int]]:
+    """A real stt emulator that the other user runs, on a port of its own: the port and its pid."""
     if python_for_other != sys.executable:
         pytest.skip("the other user cannot run this checkout's stt")
     if as_other([sys.executable, "-c", "import stt_cli.emulator.server"]).returncode != 0:
@@ -146,19 +150,23 @@ def others_emulator(python_for_other: str) -> Iterator[int]:
         assert process.stderr is not None
         line = process.stderr.readline()
         assert "stt emulator listening on" in line, line + process.stderr.read()
-        yield port
+        yield port, process.pid  # setpriv runs the emulator in its own process
     finally:
         process.terminate()
         process.wait(timeout=10)
         shutil.rmtree(home, ignore_errors=True)
 
 
-def test_the_owner_s_stt_neither_uses_nor_stops_another_user_s_emulator(others_emulator: int, tmp_path: Path) -> None:
+def test_the_owner_s_stt_neither_uses_nor_stops_another_user_s_emulator(
+    others_emulator: tuple[int, int], tmp_path: Path
+) -> None:
     """Someone else's emulator on the port the README names could collect the owner's uploads: --detach
-    does not adopt it, the foreground says whose it is, --stop leaves it alone, and it refuses the owner."""
-    port = others_emulator
+    does not adopt it, the foreground says whose it is (uid, name, and pid: root may look), --stop leaves it
+    alone, and it refuses the owner."""
+    port, pid = others_emulator
     uid = other_uid()
-    foreign = f"error: port {port} is held by another user's process (uid {uid}): stt does not use it"
+    who = f"uid {uid}, user {pwd.getpwuid(uid).pw_name}, pid {pid}"
+    foreign = f"error: port {port} is held by another user's process ({who}): stt does not use it"
     detached = run_stt("emulator", "--detach", "--port", str(port), cwd=tmp_path, timeout=60)
     assert detached.returncode == 2 and one_error_line(detached.stderr).startswith(foreign), detached.stderr
     assert "export AIML_API_BASE" not in detached.stderr
@@ -166,7 +174,7 @@ def test_the_owner_s_stt_neither_uses_nor_stops_another_user_s_emulator(others_e
     assert foreground.returncode == 2 and one_error_line(foreground.stderr).startswith(foreign)
     stopped = run_stt("emulator", "--stop", "--port", str(port), cwd=tmp_path, timeout=60)
     assert stopped.returncode == 2
-    assert f"belongs to another user (uid {uid}): it was left alone" in one_error_line(stopped.stderr)
+    assert f"belongs to another user ({who}): it was left alone" in one_error_line(stopped.stderr)
     with pytest.raises(control.ForeignOwner):
         control.probe("127.0.0.1", port)
     assert not control.port_refuses("127.0.0.1", port)  # it still serves its own user
@@ -214,9 +222,10 @@ def test_a_look_alike_emulator_of_another_user_is_neither_used_nor_asked_to_stop
         assert process.stdout is not None and process.stdout.readline() == "ready\n"
         detached = run_stt("emulator", "--detach", "--port", str(port), cwd=tmp_path, timeout=60)
         assert detached.returncode == 2 and "export AIML_API_BASE" not in detached.stderr
-        assert f"held by another user's process (uid {uid})" in one_error_line(detached.stderr)
+        who = f"uid {uid}, user {pwd.getpwuid(uid).pw_name}, pid {process.pid}"
+        assert f"held by another user's process ({who})" in one_error_line(detached.stderr)
         stopped = run_stt("emulator", "--stop", "--port", str(port), cwd=tmp_path, timeout=60)
-        assert stopped.returncode == 2 and f"(uid {uid}): it was left alone" in one_error_line(stopped.stderr)
+        assert stopped.returncode == 2 and f"({who}): it was left alone" in one_error_line(stopped.stderr)
     finally:
         process.terminate()
         seen, _ = process.communicate(timeout=10)
@@ -267,5 +276,8 @@ def test_detach_s_log_is_the_owner_s_alone(tmp_path: Path) -> None:
         log = folder / f"127.0.0.1-{port}.log"
         wait_until(lambda: "sk-private-0123" in log.read_text(), 10)
         assert folder.stat().st_mode & 0o777 == 0o700 and log.stat().st_mode & 0o777 == 0o600
+        secret = folder / "owner-secret"  # what --detach and --stop check the emulator against, where needed
+        assert secret.stat().st_mode & 0o777 == 0o600 and secret.read_text() not in log.read_text()
     finally:
-        run_stt("emulator", "--stop", "--port", str(port), cwd=tmp_path, timeout=60)
+        stopped = run_stt("emulator", "--stop", "--port", str(port), "--api-key", "sk-private-0123", cwd=tmp_path)
+    assert stopped.returncode == 0, stopped.stderr  # its controls take its key

@@ -4,7 +4,6 @@ failures, no local variables in a traceback."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,36 +24,6 @@ def _proc_env(emulator: EmulatorHandle, tmp_path: Path) -> dict[str, str]:
 
 
 # --- TLS: never retried, and SSL_CERT_FILE is the way out ------------------------------------------------
-@pytest.fixture
-def tls_files(tmp_path: Path) -> tuple[str, str]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return str(cert), str(key)
-
-
 def test_tls_verification_failure_is_not_retried_and_names_ssl_cert_file(
     cli, talk: Path, tls_files: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -16,10 +16,10 @@ from stt_cli.cli.options.values import duration, finite
 from stt_cli.core.config import cache_dir
 from stt_cli.core.files import atomic_write_bytes, check_output_path
 from stt_cli.core.settings import is_loopback_host
-from stt_cli.emulator import control
+from stt_cli.emulator import control, proof
 from stt_cli.emulator.detach import ChildFailed, detach
 from stt_cli.emulator.engines import Choice
-from stt_cli.emulator.launch import foreign_port, rate_text, serve, start
+from stt_cli.emulator.launch import foreign_port, rate_text, serve, start, unproven_port, user_secret
 from stt_cli.emulator.owners import can_tell
 from stt_cli.emulator.results import sample_wav
 from stt_cli.errors import ServerError, UsageError, command_line
@@ -59,17 +59,21 @@ It answers only the user who started it, and no web page: a request with
 an Origin header, Sec-Fetch-* headers other than an address typed in the
 browser, a CORS preflight, or a Host other than localhost or an IP address
 (DNS rebinding) is refused; on Linux, so is a connection from another
-user's process (the kernel's socket table names its owner). --keep-uploads
-DIR and the log of --detach are private (0700 folders, 0600 files), never
-in a folder another user could change. With --host beyond loopback, anyone
-who can reach it may use it.
+user's process (the kernel's socket table names its owner). Its controls
+(/_emulator/...) answer only to localhost, take only JSON, and need the
+--api-key when it has one. --keep-uploads DIR and the log of --detach are
+private (0700 folders, 0600 files), never in a folder another user could
+change. With --host beyond loopback, anyone who can reach it may use its
+API: give it an --api-key.
 
---detach runs it in the background and returns once it serves; when an stt
-emulator already listens on that port, it says so and exits 0 (that one keeps
-the options it was started with). Its later messages go to
+--detach runs it in the background and returns once it serves; when your
+stt emulator already listens on that port, it says so and exits 0 (that one
+keeps the options it was started with). Its later messages go to
 emulator/HOST-PORT.log in stt's cache folder (STT_CACHE_DIR). --stop asks the
-stt emulator on --host and --port to exit, and waits until it has. Neither
-uses nor stops what another user runs on that port.
+stt emulator on --host and --port to exit, and waits until it has (pass its
+--api-key if it has one). Neither uses nor stops what another user runs on
+that port: where the system does not say whose a port is, the emulator must
+prove it knows a secret kept in stt's cache folder.
 
 Examples:
   stt emulator --port 8750 --detach
@@ -178,7 +182,7 @@ def emulator(
     if detach and stop:
         raise UsageError("--detach starts an emulator and --stop stops one", "pass one of them")
     if stop:
-        stop_emulator(host, port)
+        stop_emulator(host, port, api_key)
         return
     if detach:
         values: dict[str, object] = {
@@ -217,6 +221,7 @@ def emulator(
         engine=engine.value,
         workers=workers,
         max_audio=longest,
+        secret=user_secret(cache_dir() / "emulator"),
     )
     warn_if_open(host)
     output.info(f"stt emulator listening on {server.base_url}")  # scripts read the URL as its last word
@@ -254,7 +259,7 @@ def detach_emulator(options: list[str], host: str, port: int, api_key: str | Non
         return
     warn_if_open(host)
     try:
-        started = detach(options, host, cache_dir() / "emulator")
+        started = detach(options, host, cache_dir() / "emulator", api_key)
     except ChildFailed:
         if port != 0 and already_running(host, port, api_key):  # another --detach took the port meanwhile
             return
@@ -267,19 +272,25 @@ def detach_emulator(options: list[str], host: str, port: int, api_key: str | Non
 
 
 def already_running(host: str, port: int, api_key: str | None) -> bool:
-    """When an stt emulator answers on host:port: say so, and how to use it. Anything else there: False."""
+    """When this user's stt emulator answers on host:port: say so, and how to use it. Another user's, or one
+    that cannot prove to be this user's: a UsageError naming the port and its owner. Anything else: False."""
 
+    stop_hint = f"{control.stop_command(host, port)}, then start it again"
     try:
-        running = control.probe(host, port)
+        running = control.probe(host, port, api_key, proof.existing(cache_dir() / "emulator"))
     except control.ForeignOwner as exc:
-        raise foreign_port(port, exc.uid) from None
+        raise foreign_port(port, exc) from None
+    except control.Unproven:
+        raise unproven_port(port) from None
+    except control.KeyRequired as exc:  # it is this user's (proved), and was started with an --api-key
+        output.info(f"stt emulator already listening on {exc.base_url}")
+        output.info(f"  it keeps the options it was started with; to change them: {stop_hint} (with its --api-key)")
+        output.info("  it accepts only the key it was started with (its --api-key)")
+        return True
     except (control.NotListening, control.NotAnEmulator):
         return False  # the child binds the port, or says why it cannot (something else holds it)
     output.info(f"stt emulator already listening on {running.base_url} (pid {running.pid})")
-    output.info(
-        "  it keeps the options it was started with; to change them: "
-        f"{control.stop_command(host, port)}, then start it again"
-    )
+    output.info(f"  it keeps the options it was started with; to change them: {stop_hint}")
     if running.accepts_any_key or api_key is not None:
         export_line(running.base_url, api_key or "anything")
     else:
@@ -287,22 +298,33 @@ def already_running(host: str, port: int, api_key: str | None) -> bool:
     return True
 
 
-def stop_emulator(host: str, port: int) -> None:
-    """--stop: the stt emulator on host:port shuts down; anything else there is left alone."""
+def stop_emulator(host: str, port: int, api_key: str | None) -> None:
+    """--stop: this user's stt emulator on host:port shuts down; anything else there is left alone."""
 
     where = f"{control.shown_host(host)}:{port}"
     if port == 0:
         raise UsageError("--stop needs the emulator's port", "pass --port PORT (the one it listens on)")
     try:
-        running = control.stop(host, port)
+        running = control.stop(host, port, api_key, proof.existing(cache_dir() / "emulator"))
     except control.NotListening:
         raise UsageError(
             f"no stt emulator to stop on {where}: nothing listens there", "check --host and --port"
         ) from None
     except control.ForeignOwner as exc:
         raise UsageError(
-            f"what listens on {where} belongs to another user (uid {exc.uid}): it was left alone",
+            f"what listens on {where} belongs to another user ({exc.who}): it was left alone",
             "check --host and --port",
+        ) from None
+    except control.Unproven:
+        raise UsageError(
+            f"what listens on {where} does not prove to be your stt emulator (this system does not say who owns "
+            "it): it was left alone",
+            "check --host and --port",
+        ) from None
+    except control.KeyRequired:
+        raise UsageError(
+            f"the stt emulator on {where} takes its controls only with its key: it was left alone",
+            "pass the key it was started with: " + control.stop_command(host, port, "--api-key", "KEY"),
         ) from None
     except control.NotAnEmulator:
         raise UsageError(
