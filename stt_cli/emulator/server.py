@@ -963,7 +963,7 @@ class Handler(BaseHTTPRequestHandler):
             return {}
         try:
             return json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past the parser's recursion: a client's bad body, not a crash
             raise HttpError(400, "Body validation error! the body is not valid JSON") from None
 
     def _read_upload(
