@@ -31,9 +31,11 @@ from stt_cli.api.charge import Charge
 from stt_cli.api.cost import CLIENT_REQUEST_ID_HEADER, is_client_request_id, read_charge
 from stt_cli.api.uploads import BodyRestart, LiveBody
 from stt_cli.api.wire import (
+    EMULATOR_ENGINE_HEADER,
     BadId,
     JobState,
     TooDeep,
+    emulator_engine,
     is_valid_id,
     json_text,
     parse_created,
@@ -436,7 +438,8 @@ class ApiClient:
             if answer.is_success:
                 try:
                     state = parse_job(parse_json(answer.body, self._key), job_id)
-                    return dataclasses.replace(state, charge=self._charge(answer, job_id))
+                    engine = emulator_engine(answer.headers.get(EMULATOR_ENGINE_HEADER))
+                    return dataclasses.replace(state, charge=self._charge(answer, job_id), engine=engine)
                 except TooDeep as exc:
                     raise _refused(job_id, exc) from None
                 except ValueError as exc:
