@@ -3,8 +3,11 @@ service it was fetched from; stale after a day; a quote for an id or alias in an
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import stat
+import threading
 from decimal import Decimal
 
 from stt_cli.api.prices import Listed
@@ -59,3 +62,29 @@ def test_a_file_stt_did_not_write_is_ignored() -> None:
         assert pricelist.load(BASE) is None, damaged
     path.write_bytes(b"{" * 100_000)
     assert pricelist.load(BASE) is None
+
+
+def test_a_fifo_or_a_link_in_the_cache_file_s_place_is_never_read() -> None:
+    pricelist.save(_list())
+    path = pricelist.cache_file(BASE)
+    good = path.read_bytes()
+    elsewhere = path.with_name("elsewhere")
+    elsewhere.write_bytes(good)
+    path.unlink()
+    path.symlink_to(elsewhere)
+    assert pricelist.load(BASE) is None
+    path.unlink()
+    os.mkfifo(path)
+
+    def feed() -> None:  # a reader that opened the FIFO would get a good list (and not hang)
+        with contextlib.suppress(BrokenPipeError), path.open("wb") as fifo:
+            fifo.write(good)
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    try:
+        assert pricelist.load(BASE) is None
+        assert quote("universal", BASE).why_none == NO_LIST
+    finally:
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))  # lets the feeder's open return
+        feeder.join()
