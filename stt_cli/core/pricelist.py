@@ -126,7 +126,9 @@ def _checked(data: Any, base_url: str) -> PriceList | None:
     fetched, etag, models = data.get("fetched_at"), data.get("etag"), data.get("models")
     if isinstance(fetched, bool) or not isinstance(fetched, (int, float)) or not math.isfinite(fetched):
         return None
-    if etag is not None and not (isinstance(etag, str) and len(etag) <= MAX_ETAG and etag.isprintable()):
+    if etag is not None and not (
+        isinstance(etag, str) and len(etag) <= MAX_ETAG and etag.isascii() and etag.isprintable()
+    ):
         return None
     if not isinstance(models, dict) or len(models) > MAX_MODELS:
         return None

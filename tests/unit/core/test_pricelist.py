@@ -53,6 +53,7 @@ def test_a_file_stt_did_not_write_is_ignored() -> None:
         {**good, "fetched_at": "yesterday"},
         {**good, "fetched_at": float("nan")},
         {**good, "etag": "x" * 1000},
+        {**good, "etag": 'W/"\u00e9"'},  # printable, but no header could send it back
         {**good, "models": {"a": {"aliases": [], "usd_per_second": "-1", "pricing": "per second"}}},
         {**good, "models": {"a": {"aliases": "a", "usd_per_second": None, "pricing": "per second"}}},
         {**good, "models": {"": {"aliases": [], "usd_per_second": None, "pricing": "x"}}},
