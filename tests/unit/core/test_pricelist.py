@@ -77,9 +77,19 @@ def test_a_fifo_or_a_link_in_the_cache_file_s_place_is_never_read() -> None:
     path.unlink()
     os.mkfifo(path)
 
+    stop = threading.Event()
+
     def feed() -> None:  # a reader that opened the FIFO would get a good list (and not hang)
-        with contextlib.suppress(BrokenPipeError), path.open("wb") as fifo:
-            fifo.write(good)
+        while not stop.is_set():
+            try:
+                fifo = os.open(path, os.O_WRONLY | os.O_NONBLOCK)  # ENXIO while no one reads it
+            except OSError:
+                stop.wait(0.01)
+                continue
+            with contextlib.suppress(BrokenPipeError):
+                os.write(fifo, good)
+            os.close(fifo)
+            return
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
@@ -87,5 +97,5 @@ def test_a_fifo_or_a_link_in_the_cache_file_s_place_is_never_read() -> None:
         assert pricelist.load(BASE) is None
         assert quote("universal", BASE).why_none == NO_LIST
     finally:
-        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))  # lets the feeder's open return
+        stop.set()
         feeder.join()
