@@ -31,9 +31,11 @@ from stt_cli.api.charge import Charge
 from stt_cli.api.cost import CLIENT_REQUEST_ID_HEADER, is_client_request_id, read_charge
 from stt_cli.api.uploads import BodyRestart, LiveBody
 from stt_cli.api.wire import (
+    EMULATOR_ENGINE_HEADER,
     BadId,
     JobState,
     TooDeep,
+    emulator_engine,
     is_valid_id,
     json_text,
     parse_created,
@@ -436,7 +438,8 @@ class ApiClient:
             if answer.is_success:
                 try:
                     state = parse_job(parse_json(answer.body, self._key), job_id)
-                    return dataclasses.replace(state, charge=self._charge(answer, job_id))
+                    engine = emulator_engine(answer.headers.get(EMULATOR_ENGINE_HEADER))
+                    return dataclasses.replace(state, charge=self._charge(answer, job_id), engine=engine)
                 except TooDeep as exc:
                     raise _refused(job_id, exc) from None
                 except ValueError as exc:
@@ -481,11 +484,14 @@ class ApiClient:
                 self._wait_retry(answer, attempt)
                 continue
             etag_seen = answer.headers.get("ETag")
-            shown_etag = (
-                etag_seen if etag_seen and len(etag_seen) <= MAX_ETAG_CHARS and etag_seen.isprintable() else None
-            )
-            if answer.status_code == NOT_MODIFIED and etag:
-                return Catalogue(None, shown_etag or etag)
+            shown_etag = etag_seen if etag_seen and is_etag(etag_seen) else None
+            if answer.status_code == NOT_MODIFIED:
+                if etag:
+                    return Catalogue(None, shown_etag or etag)
+                raise ServerError(  # no copy was named to compare with: no redirect either, whatever 3xx says
+                    "the server answered 304 (not modified) for its model list, though stt has no copy of it",
+                    fix=Fix.NOT_THE_SERVICE,
+                )
             if answer.is_success:
                 try:
                     return Catalogue(parse_json(answer.body, self._key), shown_etag)
@@ -745,6 +751,12 @@ class ApiClient:
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._key, "****") if self._key else text
+
+
+def is_etag(value: str) -> bool:
+    """An ETag stt keeps and sends back: printable ASCII (a header carries no other text: one with any other
+    character could not be sent again), at most MAX_ETAG_CHARS."""
+    return len(value) <= MAX_ETAG_CHARS and value.isascii() and value.isprintable()
 
 
 def _read_body(

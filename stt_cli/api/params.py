@@ -14,6 +14,7 @@ from typing import Any
 
 from stt_cli.api.wire import OptionValue
 
+MAX_DEPTH = 32  # custom_spelling, the deepest field any schema declares, is 3 deep: past this is no field's value
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}
 
 
@@ -65,12 +66,32 @@ class NotJson(ValueError):
 
 
 def read_json(text: str) -> OptionValue:
-    """The JSON value the text spells, or NotJson."""
+    """The JSON value the text spells, or NotJson (nested past MAX_DEPTH too: the parser's recursion would end
+    the run with a traceback, and no schema takes such a value)."""
     try:
         value: OptionValue = json.loads(text, parse_constant=_no_constant)
     except ValueError as exc:
         raise NotJson(str(exc)) from None
+    except RecursionError:
+        raise NotJson(f"nested deeper than {MAX_DEPTH} levels") from None
+    if _deeper_than(value, MAX_DEPTH):
+        raise NotJson(f"nested deeper than {MAX_DEPTH} levels")
     return value
+
+
+def _deeper_than(value: object, depth: int) -> bool:
+    """Whether lists and objects nest more than `depth` deep (walked without recursion)."""
+    level: list[object] = [value]
+    for _ in range(depth):
+        level = [
+            inner
+            for outer in level
+            if isinstance(outer, list | dict)
+            for inner in (outer.values() if isinstance(outer, dict) else outer)
+        ]
+        if not level:
+            return False
+    return any(isinstance(item, list | dict) for item in level)
 
 
 def _no_constant(name: str) -> Any:

@@ -58,6 +58,24 @@ MAX_ID_LENGTH = 128
 _ID = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_-]{{0,{MAX_ID_LENGTH - 1}}}|-[A-Za-z0-9_-]{{7,{MAX_ID_LENGTH - 1}}}")
 
 
+# --- The emulator's local engine, named on its poll answers ------------------------------------------------
+# The text-only result shape (gpt-4o, MAI) is a closed object in the provider's schemas: no room to say that the
+# emulator's local engine made it. So the emulator names the engine on the poll answer's header instead, as
+# `NAME VERSION`; a client reads only a plain name, and a value it cannot read is no engine.
+EMULATOR_ENGINE_HEADER = "x-stt-emulator-engine"
+ENGINE_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,31}")  # server data: a name shown only when it is this plain
+_ENGINE_HEADER_VALUE = re.compile(r"(?P<name>[a-z][a-z0-9_.-]{0,31})(?: [A-Za-z0-9_.+-]{1,32})?")
+
+
+def emulator_engine(value: str | None) -> str | None:
+    """The engine's name that an x-stt-emulator-engine header gives, or None (no header, or not NAME VERSION:
+    a repeated header, joined with commas, is none)."""
+    if value is None or len(value) > 80:
+        return None
+    found = _ENGINE_HEADER_VALUE.fullmatch(value)
+    return found["name"] if found else None
+
+
 def is_valid_id(value: object) -> bool:
     return isinstance(value, str) and _ID.fullmatch(value) is not None
 
@@ -198,6 +216,7 @@ class JobState:
     error: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
     charge: Charge | None = None  # what the answer's headers said of the job's cost (api/cost.py)
+    engine: str | None = None  # the emulator's local engine that transcribed it, as its header named it
 
     def as_dict(self) -> dict[str, Any]:
         """What `stt status --json` prints: the id, the status word, the service's own word, a failure's error."""

@@ -16,6 +16,7 @@ from stt_cli.errors import Fix, Interrupted, SttError, UsageError
 
 if TYPE_CHECKING:
     from stt_cli.api.charge import Charge
+    from stt_cli.api.wire import JobState
     from stt_cli.core.batch import Tracked
     from stt_cli.core.options import OutputOptions, WaitOptions
     from stt_cli.core.reporter import ItemReporter, Reporter
@@ -107,6 +108,7 @@ class Delivery:
         self.sleep = sleep
         self._told: set[str] = set()  # what is said once a command, however many results it concerns
         self._told_lock = threading.Lock()
+        self._engines: dict[str, str] = {}  # job id -> the emulator's engine its poll answer named (its note)
 
     def charge(self, job_id: str) -> Charge | None:
         """What the service said the job cost, as the ledger keeps it; None when it said nothing (or the ledger
@@ -128,6 +130,13 @@ class Delivery:
         from stt_cli.core.waiting import wait  # lazy for start-up: stt run --help
 
         with item.waiting(job_id) as on_status:
+
+            def seen(state: JobState) -> None:
+                if state.engine is not None:
+                    with self._told_lock:
+                        self._engines[job_id] = state.engine
+                on_status(state)
+
             return wait(
                 self.sess.client,
                 self.sess.ledger,
@@ -135,7 +144,7 @@ class Delivery:
                 timeout=self.waiting.timeout,
                 poll_interval=self.waiting.poll_interval,
                 no_wait=no_wait,
-                on_status=on_status,
+                on_status=seen,
                 warn=self.reporter.warn,
                 sleep=self.sleep,
                 fresh=fresh,
@@ -155,7 +164,9 @@ class Delivery:
         from stt_cli.formats.analysis import language  # lazy for start-up: stt run --help
         from stt_cli.formats.placeholder import emulator_note  # lazy for start-up: stt run --help
 
-        note = emulator_note(payload)
+        with self._told_lock:
+            engine = self._engines.get(job_id)
+        note = emulator_note(payload, engine)
         if note is not None and self._first_time(note):
             self.reporter.warn(note)
         written = 0

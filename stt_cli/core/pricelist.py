@@ -109,12 +109,12 @@ def save(prices: PriceList) -> None:
 
 
 def load(base_url: str) -> PriceList | None:
-    """The cached list of this service, or None: none fetched, or a file stt did not write as it is."""
-    path = cache_file(base_url)
+    """The cached list of this service, or None: none fetched, or a file stt did not write as it is (a FIFO or a
+    device put in its place is never opened for reading, nor a link followed: the dry run must not hang on it)."""
+    from stt_cli.core.safeopen import read_regular  # lazy for start-up: stt models
+
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_CACHE_BYTES + 1)
-        data = json.loads(raw) if len(raw) <= MAX_CACHE_BYTES else None
+        data = json.loads(read_regular(cache_file(base_url), MAX_CACHE_BYTES, follow_links=False).data)
     except (OSError, ValueError, RecursionError):
         return None
     return _checked(data, base_url)
@@ -126,7 +126,9 @@ def _checked(data: Any, base_url: str) -> PriceList | None:
     fetched, etag, models = data.get("fetched_at"), data.get("etag"), data.get("models")
     if isinstance(fetched, bool) or not isinstance(fetched, (int, float)) or not math.isfinite(fetched):
         return None
-    if etag is not None and not (isinstance(etag, str) and len(etag) <= MAX_ETAG and etag.isprintable()):
+    if etag is not None and not (
+        isinstance(etag, str) and len(etag) <= MAX_ETAG and etag.isascii() and etag.isprintable()
+    ):
         return None
     if not isinstance(models, dict) or len(models) > MAX_MODELS:
         return None

@@ -80,7 +80,7 @@ from urllib.parse import parse_qs, unquote
 from stt_cli import __version__
 from stt_cli.api.catalogue import family_of
 from stt_cli.api.cost import is_client_request_id
-from stt_cli.api.wire import is_valid_id
+from stt_cli.api.wire import EMULATOR_ENGINE_HEADER, is_valid_id
 from stt_cli.emulator import guard, plane, pricing, proof
 from stt_cli.emulator.decoding import remove
 from stt_cli.emulator.engines import PLACEHOLDER, Heard
@@ -811,7 +811,13 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:  # what this poll answered, for tests of timing and concurrency
             self.state.requests.update(entry, status=body["status"])
         answer = {"completed": "completed", "error": "failed"}.get(body["status"], "pending")
-        self._send(200, body, self._trace_headers(job_id, answer))
+        headers = self._trace_headers(job_id, answer)
+        with self.state.lock:
+            job = self.state.jobs.get(job_id)
+            heard = job.heard if job is not None and answer == "completed" else None
+        if heard is not None:  # the text-only shape has no room to say so (formats/placeholder.py)
+            headers[EMULATOR_ENGINE_HEADER] = f"{heard.engine} {heard.version}"
+        self._send(200, body, headers)
 
     def _catalogue(self, path: str) -> None:
         """GET /v1/models (also /models and /api/v1/models, as the page says) and GET /model/{id}: no key needed;
@@ -1065,7 +1071,7 @@ class Handler(BaseHTTPRequestHandler):
             return {}
         try:
             return json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past the parser's recursion: a client's bad body, not a crash
             raise HttpError(400, "Body validation error! the body is not valid JSON") from None
 
     def _read_upload(

@@ -10,27 +10,29 @@ shape has an open `metadata` object, where the emulator also says `"emulator": t
 
 With its local engine (`stt emulator --engine pocketsphinx`), the emulator transcribes: the Deepgram shape's
 metadata names the engine (`"engine": {"name", "version"}`), and AssemblyAI's free `acoustic_model` string
-says `stt-emulator: NAME VERSION`. The text-only shape has no room for it: nothing marks it.
+says `stt-emulator: NAME VERSION`. The text-only shape has no room for it: the emulator names the engine on
+the poll answer's header instead (api/wire.EMULATOR_ENGINE_HEADER), which the caller passes on.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from stt_cli.api.wire import ENGINE_NAME
 
 PLACEHOLDER_LABEL = "[stt emulator placeholder: not a transcript of your audio]"
 PLACEHOLDER_NOTE = "the emulator does not transcribe your audio; it returns a labelled placeholder"
 LOCAL_NOTES = {"pocketsphinx": "transcribed locally by pocketsphinx (rough; US English only)"}
 LOCAL_MODEL = "stt-emulator: "  # AssemblyAI's acoustic_model of a local engine's result: then NAME VERSION
-ENGINE_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,31}")  # server data: a name shown only when it is this plain
 
 
-def emulator_note(payload: Any) -> str | None:
-    """What stt says once on stderr of a result the emulator made up or transcribed itself, or None."""
+def emulator_note(payload: Any, engine: str | None = None) -> str | None:
+    """What stt says once on stderr of a result the emulator made up or transcribed itself, or None. `engine`:
+    the name the poll answer's header gave (api/wire.emulator_engine), for a shape with no room for it."""
     if is_placeholder(payload):
         return PLACEHOLDER_NOTE
-    engine = local_engine(payload)
-    if engine is None:
+    engine = local_engine(payload) or engine
+    if engine is None or ENGINE_NAME.fullmatch(engine) is None:
         return None
     return LOCAL_NOTES.get(engine, f"transcribed locally by {engine}")
 

@@ -124,6 +124,22 @@ def test_a_batch_of_20_prints_its_total_cost_and_each_job_keeps_its_own(
     assert cli("jobs", "--since", "7d", "--total", "--refresh").exit_code == 2
 
 
+def test_a_batch_s_total_counts_what_the_service_charged_for_a_job_that_failed(
+    cli, emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    files = [write_wav(tmp_path / f"{n}.wav", 1.5 + n, tone=n) for n in range(3)]
+    emulator.next_job(fail="Audio could not be decoded")
+    result = cli("run", *map(str, files), "--output-dir", str(tmp_path / "out"))
+    assert result.exit_code != 0
+    charged = {c["generation_id"]: _billed(c["duration"]) for c in emulator.creates()}
+    assert len(charged) == 3
+    credits = sum(c for c, _ in charged.values())
+    usd = sum(Decimal(str(u)) for _, u in charged.values())
+    assert "3 jobs, " in result.stderr and f"{credits:,} credits, ${usd}" in result.stderr
+    total = cli("jobs", "--total")
+    assert "3 jobs, " in total.stdout and f"{credits:,} credits, ${usd}" in total.stdout  # the same run, the same sum
+
+
 @pytest.mark.parametrize("charge_on", ["create", "completed"])
 def test_the_cost_on_the_create_or_only_on_the_completed_poll_is_the_same_cost(
     cli, emulator: EmulatorHandle, talk: Path, charge_on: str

@@ -52,6 +52,22 @@ def test_validation_errors_name_the_field(emulator: EmulatorHandle) -> None:
     assert "custom_topic_mode" in str(error["message"]) and "diarize" in str(error["message"])
 
 
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b'{"model": "nova-3", "keywords": ' + b"[" * 5000])
+def test_a_body_nested_past_the_parser_is_a_validation_error_and_the_emulator_serves_on(
+    emulator: EmulatorHandle, body: bytes
+) -> None:
+    request = urllib.request.Request(
+        emulator.base_url + "/stt/create",
+        data=body,
+        method="POST",
+        headers={"Authorization": "Bearer k", "Content-Type": "application/json"},
+    )
+    code, error = http_error(request)
+    assert code == 400 and str(error["message"]).startswith("Body validation error!")
+    with urllib.request.urlopen(emulator.base_url + "/models", timeout=10) as answer:
+        assert answer.status == 200
+
+
 @pytest.mark.parametrize("value", ["nan", "inf"])
 def test_a_processing_time_that_is_no_number_is_refused(cli, value: str) -> None:
     result = cli("emulator", "--processing-time", value, "--port", "0")

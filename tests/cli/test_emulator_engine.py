@@ -142,6 +142,23 @@ def test_goforward_prints_its_words_and_stt_says_once_who_transcribed_it(cli: An
     assert done.stderr.count(NOTE) == 1 and "placeholder" not in done.stderr
 
 
+@pytest.mark.parametrize("model", ["gpt-4o-transcribe", "mai-transcribe-1.5"])
+def test_a_text_only_result_gets_the_note_from_the_poll_answer_s_header(
+    cli: Any, local: EmulatorHandle, model: str
+) -> None:
+    done = cli("run", str(clip("goforward.wav")), "-m", model)
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout == "Go forward ten meters.\n"
+    assert done.stderr.count(NOTE) == 1
+    job_id = local.creates()[0]["generation_id"]
+    request = urllib.request.Request(
+        f"{local.base_url}/stt/{job_id}", headers={"Authorization": "Bearer test-key-0123456789abcdef"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.headers["x-stt-emulator-engine"] == f"pocketsphinx {engines.version('pocketsphinx')}"
+        assert set(json.load(answer)["result"]) == {"text", "usage"}  # the closed shape is left as it is
+
+
 def test_what_the_engine_cannot_do_is_answered_empty_and_another_language_gets_no_words(
     cli: Any, local: EmulatorHandle
 ) -> None:
@@ -287,3 +304,5 @@ def test_the_emulator_s_sample_keeps_its_known_words(cli: Any, local: EmulatorHa
     assert done.stdout == SAMPLE_TEXT + "\n" and "transcribed locally" not in done.stderr
     (create,) = local.creates()
     assert create["engine"] == "sample"
+    done = cli("run", str(talk), "-m", "gpt-4o-transcribe")
+    assert done.exit_code == 0 and "transcribed locally" not in done.stderr

@@ -164,3 +164,29 @@ def test_a_model_the_list_does_not_price_by_the_second_is_said_so(cli, hostile: 
     failed = cli("models", "--refresh")
     assert failed.exit_code == 5 and "Traceback" not in failed.stderr
     assert "no price a second for #g1_whisper-large" in cli("run", str(talk), "--dry-run").stderr  # the copy stays
+
+
+@pytest.mark.parametrize("etag", ['W/"\u00e9"', 'W/"\x01"', "W/" + "9" * 300])
+def test_an_etag_that_could_not_be_sent_back_is_not_kept(cli, hostile: HostileServer, etag: str) -> None:
+    listing = {
+        "data": [{"id": "nova-3", "pricing": {"kind": "fixed", "units": [{"name": "second", "price": 1, "per": 1}]}}]
+    }
+    asked: list[str | None] = []
+
+    def answer(request: Any, conn: Any) -> None:
+        asked.append(request.headers.get("if-none-match"))
+        conn.answer(listing, headers={"ETag": etag})
+
+    hostile.on_poll = answer
+    for _ in range(2):
+        refreshed = cli("models", "--refresh")
+        assert refreshed.exit_code == 0, refreshed.stderr
+    assert asked == [None, None]
+
+
+def test_a_304_to_a_request_that_sent_no_etag_is_not_called_a_redirect(cli, hostile: HostileServer) -> None:
+    hostile.on_poll = lambda request, conn: conn.answer(b"", status=304)
+    refreshed = cli("models", "--refresh")
+    assert refreshed.exit_code == 5, refreshed.stderr
+    assert "redirect" not in refreshed.stderr and "304" in refreshed.stderr
+    assert len(refreshed.stderr.strip().splitlines()) == 1

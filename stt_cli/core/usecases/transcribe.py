@@ -29,7 +29,7 @@ from stt_cli.core.delivery import (
 from stt_cli.core.ledger import work_key
 from stt_cli.core.reporter import Submitted, record
 from stt_cli.core.sources import Identities, collect_sources, prepare, recorded_source
-from stt_cli.errors import ExitCode, Fix, Interrupted, UsageError
+from stt_cli.errors import ExitCode, Fix, Interrupted, SttError, UsageError
 from stt_cli.formats.registry import FORMATS, per_format
 
 if TYPE_CHECKING:
@@ -251,9 +251,14 @@ def run(
 
         def work(index: int, item: Tracked) -> int:
             source, paths = sources[index], planned[index].paths
-            done = with_record(
-                reporter, source.label, request.model, paths, item, lambda: job.transcribe(source, paths, item)
-            )
+            try:
+                done = with_record(
+                    reporter, source.label, request.model, paths, item, lambda: job.transcribe(source, paths, item)
+                )
+            except SttError:
+                if item.job_id:  # created, then failed: what the service charged for it is still the run's cost
+                    tally.add(item.job_id, None, job.delivery.charge(item.job_id), item.reused)
+                raise
             tally.add(done.job_id, done.duration, done.charge, item.reused)
             return done.files
 

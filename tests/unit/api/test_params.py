@@ -76,3 +76,21 @@ def test_accepts_reads_types_not_bounds() -> None:
 def test_read_json_refuses_what_json_cannot_carry(text: str) -> None:
     with pytest.raises(NotJson):
         read_json(text)
+
+
+@pytest.mark.parametrize("depth", [33, 900, 50_000])
+def test_read_json_refuses_nesting_no_schema_takes_without_a_traceback(depth: int) -> None:
+    with pytest.raises(NotJson, match="nested deeper than 32"):
+        read_json("[" * depth + "]" * depth)
+    with pytest.raises(NotJson, match="nested deeper than 32"):
+        read_json('{"a":' * depth + "1" + "}" * depth)
+
+
+def test_read_json_takes_nesting_up_to_its_bound() -> None:
+    assert read_json("[" * 32 + "]" * 32) is not None
+    assert read_json('[{"from": ["ai"], "to": "AI"}]') == [{"from": ["ai"], "to": "AI"}]
+
+
+def test_a_param_nested_too_deep_for_json_is_sent_as_text() -> None:
+    deep = "[" * 50_000 + "]" * 50_000
+    assert typed(deep, None) == deep

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stt_cli.api.wire import Status, form_fields, parse_created, parse_job, server_message
+from stt_cli.api.wire import Status, emulator_engine, form_fields, parse_created, parse_job, server_message
 
 
 def test_envelope_a_and_b_read_the_same() -> None:
@@ -89,3 +89,22 @@ def test_form_encoding() -> None:
 )
 def test_every_id_shape_the_documents_show_is_taken(job_id: str) -> None:
     assert parse_created({"generation_id": job_id, "status": "queued"}) == job_id
+
+
+@pytest.mark.parametrize(
+    ("header", "engine"),
+    [
+        ("pocketsphinx 5.1.1", "pocketsphinx"),
+        ("vosk", "vosk"),
+        ("pocketsphinx 5.1.1, pocketsphinx 5.1.1", None),  # a repeated header, as httpx joins it
+        ("pocketsphinx\x1b[2J 5", None),
+        ("PocketSphinx 5", None),
+        ("pocketsphinx  5", None),
+        ("p" * 33, None),
+        ("pocketsphinx " + "9" * 10_000, None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_engine_header_gives_a_plain_name_or_nothing(header: str | None, engine: str | None) -> None:
+    assert emulator_engine(header) == engine

@@ -3,8 +3,11 @@ service it was fetched from; stale after a day; a quote for an id or alias in an
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import stat
+import threading
 from decimal import Decimal
 
 from stt_cli.api.prices import Listed
@@ -50,6 +53,7 @@ def test_a_file_stt_did_not_write_is_ignored() -> None:
         {**good, "fetched_at": "yesterday"},
         {**good, "fetched_at": float("nan")},
         {**good, "etag": "x" * 1000},
+        {**good, "etag": 'W/"\u00e9"'},  # printable, but no header could send it back
         {**good, "models": {"a": {"aliases": [], "usd_per_second": "-1", "pricing": "per second"}}},
         {**good, "models": {"a": {"aliases": "a", "usd_per_second": None, "pricing": "per second"}}},
         {**good, "models": {"": {"aliases": [], "usd_per_second": None, "pricing": "x"}}},
@@ -59,3 +63,39 @@ def test_a_file_stt_did_not_write_is_ignored() -> None:
         assert pricelist.load(BASE) is None, damaged
     path.write_bytes(b"{" * 100_000)
     assert pricelist.load(BASE) is None
+
+
+def test_a_fifo_or_a_link_in_the_cache_file_s_place_is_never_read() -> None:
+    pricelist.save(_list())
+    path = pricelist.cache_file(BASE)
+    good = path.read_bytes()
+    elsewhere = path.with_name("elsewhere")
+    elsewhere.write_bytes(good)
+    path.unlink()
+    path.symlink_to(elsewhere)
+    assert pricelist.load(BASE) is None
+    path.unlink()
+    os.mkfifo(path)
+
+    stop = threading.Event()
+
+    def feed() -> None:  # a reader that opened the FIFO would get a good list (and not hang)
+        while not stop.is_set():
+            try:
+                fifo = os.open(path, os.O_WRONLY | os.O_NONBLOCK)  # ENXIO while no one reads it
+            except OSError:
+                stop.wait(0.01)
+                continue
+            with contextlib.suppress(BrokenPipeError):
+                os.write(fifo, good)
+            os.close(fifo)
+            return
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    try:
+        assert pricelist.load(BASE) is None
+        assert quote("universal", BASE).why_none == NO_LIST
+    finally:
+        stop.set()
+        feeder.join()

@@ -23,7 +23,7 @@ from stt_cli.emulator.results import (
     sample_wav,
     url_info,
 )
-from stt_cli.formats.placeholder import PLACEHOLDER_LABEL, PLACEHOLDER_NOTE, is_placeholder
+from stt_cli.formats.placeholder import PLACEHOLDER_LABEL, PLACEHOLDER_NOTE, emulator_note, is_placeholder
 
 ROOT = Path(__file__).resolve().parents[3]
 LABEL = PLACEHOLDER_LABEL.split()
@@ -216,3 +216,12 @@ def test_what_is_a_placeholder(payload: Any) -> None:
 
 def test_the_note_is_one_line_for_stderr() -> None:
     assert "\n" not in PLACEHOLDER_NOTE and "placeholder" in PLACEHOLDER_NOTE
+
+
+def test_a_text_only_result_is_noted_by_the_engine_its_poll_answer_named() -> None:
+    text_only = {"text": "go forward ten meters", "usage": {"type": "duration", "seconds": 2}}
+    assert emulator_note(text_only) is None
+    assert emulator_note(text_only, "pocketsphinx") == "transcribed locally by pocketsphinx (rough; US English only)"
+    assert emulator_note(text_only, "x\x1b[2J") is None
+    placeholder = {"text": PLACEHOLDER_LABEL + " ...", "usage": {}}
+    assert emulator_note(placeholder, "pocketsphinx") == PLACEHOLDER_NOTE
