@@ -4,7 +4,7 @@ core, its memory, and how fast the emulator answers other clients while it decod
     pip install ".[local,bench]" && python bench/local_engine.py     # about 5 minutes on 2 cores
     python bench/local_engine.py --quick                            # shorter inputs, for CI (under a minute)
 
-- word error rate of each real clip in ../shared/speech (or STT_SPEECH_DIR), and pooled over the LibriVox
+- word error rate of each real clip in tests/data/speech (or STT_SPEECH_DIR), and pooled over the LibriVox
   clips, from `stt emulator --engine pocketsphinx` on loopback;
 - real-time factor on one core: a worker process pinned to one core decodes each clip and a longer reading
   made of them (CPU seconds over audio seconds; the reading's word error rate too), its model's load time
@@ -47,10 +47,10 @@ ANSWER_TARGET = 0.1  # s: a status answer while jobs decode
 def speech_dir() -> Path:
     if os.environ.get("STT_SPEECH_DIR"):
         return Path(os.environ["STT_SPEECH_DIR"])
-    found = next((p / "shared" / "speech" for p in HERE.parents if (p / "shared/speech/goforward.wav").is_file()), None)
-    if found is None:
-        raise SystemExit("no clips: set STT_SPEECH_DIR to a folder of WAVs with .ref files (see ../shared/speech)")
-    return found
+    kept = HERE.parent / "tests" / "data" / "speech"  # a copy of ../shared/speech, with its note
+    if not (kept / "goforward.wav").is_file():
+        raise SystemExit("no clips: set STT_SPEECH_DIR to a folder of WAVs with .ref files (see tests/data/speech)")
+    return kept
 
 
 def errors(expected: list[str], heard: list[str]) -> int:

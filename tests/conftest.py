@@ -387,9 +387,9 @@ def big_file(path: Path, mib: int) -> Path:
 
 
 def speech_dir() -> Path | None:
-    """Real speech with its words (WAVs and .ref files): STT_SPEECH_DIR, else ../shared/speech beside the
-    checkout or a worktree's; None where neither is (a plain clone, an sdist)."""
+    """Real speech with its words (WAVs and .ref files): STT_SPEECH_DIR, else the clips kept with the tests
+    (tests/data/speech, a copy of ../shared/speech with its note); None where neither is."""
     if os.environ.get("STT_SPEECH_DIR"):
         return Path(os.environ["STT_SPEECH_DIR"])
-    root = Path(__file__).resolve().parent.parent
-    return next((p / "shared" / "speech" for p in root.parents if (p / "shared/speech/goforward.wav").is_file()), None)
+    kept = Path(__file__).resolve().parent / "data" / "speech"
+    return kept if (kept / "goforward.wav").is_file() else None

@@ -1,5 +1,5 @@
 """`stt run` against an emulator that transcribes with pocketsphinx (stt's local extra), on real speech
-(../shared/speech, or STT_SPEECH_DIR): a word error rate bound over the LibriVox clips (never their exact
+(tests/data/speech, or STT_SPEECH_DIR): a word error rate bound over the LibriVox clips (never their exact
 words; goforward.wav's exactly), subtitles whose cues sit on the spoken words, channels transcribed apart,
 stt's note, what the engine cannot do, and ten clients at once, each answered while the jobs decode.
 Skipped where pocketsphinx is not installed (CI installs the extra)."""
@@ -33,7 +33,7 @@ CUE_SLACK = 0.5  # s between a cue's edge and the spoken words'
 SPEECH = speech_dir()
 pytestmark = [
     pytest.mark.skipif(not engines.installed("pocketsphinx"), reason='needs the local extra: pip install ".[local]"'),
-    pytest.mark.skipif(SPEECH is None, reason="../shared/speech is not here (STT_SPEECH_DIR names another place)"),
+    pytest.mark.skipif(SPEECH is None, reason="no clips in tests/data/speech (or where STT_SPEECH_DIR says)"),
 ]
 
 

@@ -123,7 +123,7 @@ def test_the_recogniser_hears_go_forward_ten_meters() -> None:
     pytest.importorskip("pocketsphinx")
     folder = speech_dir()
     if folder is None:
-        pytest.skip("../shared/speech is not here (STT_SPEECH_DIR names another place)")
+        pytest.skip("no clips in tests/data/speech (or where STT_SPEECH_DIR says)")
     from stt_cli.emulator.engines.pocketsphinx import Recogniser
 
     with wave.open(str(folder / "goforward.wav")) as clip:
