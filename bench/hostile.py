@@ -627,7 +627,7 @@ def main() -> int:
         if wanted("creates"):
             bench_concurrent_creates(work)
         if wanted("abuse"):
-            bench_emulator_abuse(work)
+            bench_emulator_abuse(work, bad=250 if args.quick else 1000)
         print("scale:", file=sys.stderr, flush=True)
         if wanted("terminal"):
             bench_batch_terminal(work, 200 if args.quick else 2000)
