@@ -15,7 +15,7 @@ from typer.core import TyperArgument, TyperOption
 from stt_cli.api.wire import is_valid_id
 from stt_cli.cli import click_api as click
 
-ID_PARAMS = frozenset({"job_id", "job_ids"})
+ID_PARAMS = frozenset({"job_id", "job_ids", "ids"})  # status, fetch, jobs rm
 
 
 def takes_ids(command: click.Command) -> bool:

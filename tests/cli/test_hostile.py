@@ -132,6 +132,7 @@ def test_an_id_that_starts_with_a_dash_is_a_job_never_an_option(
     # an option-like word that is no job of the ledger is still an option
     assert cli("status", "-ofile").exit_code == 2
     assert not (tmp_path / "file").exists()
+    assert cli("jobs", "rm", "-ocapture", "--yes").exit_code == 0 and _ledger_ids(cli) == []
 
 
 def test_fetch_writes_only_inside_the_output_dir(cli, emulator: EmulatorHandle, tmp_path: Path) -> None:

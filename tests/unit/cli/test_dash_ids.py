@@ -38,7 +38,12 @@ def test_fetch_reads_recorded_dash_ids_as_ids(args: list[str], expected: list[st
 
 
 def test_only_commands_that_take_ids_are_touched() -> None:
-    assert takes_ids(_command("status")) and takes_ids(_command("fetch"))
+    assert takes_ids(_command("status")) and takes_ids(_command("fetch")) and takes_ids(_command("jobs", "rm"))
+    assert separate(_command("jobs", "rm"), ["-ocapture", "--yes"], RECORDED.__contains__) == [
+        "--yes",
+        "--",
+        "-ocapture",
+    ]
     assert not takes_ids(_command("run"))
     assert separate(_command("run"), ["-ocapture"], RECORDED.__contains__) == ["-ocapture"]
 
