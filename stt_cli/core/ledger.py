@@ -234,42 +234,33 @@ def ledger_path() -> Path:
     return data_dir() / LEDGER_NAME
 
 
-def recent_jobs(limit: int) -> list[RecentJob]:
-    """The newest jobs, read-only and without waiting on a writer; [] on any trouble.
-
-    For the shells' completion on Tab: no schema check, no migration, no lock files. A row whose id is not
-    text (a damaged ledger) is left out: it could not be a job id.
-    """
+def _peek(query: str, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
+    """The rows of one read-only query, without waiting on a writer: no schema check, no migration, no lock
+    files; [] on any trouble. For what must answer at once, from a shell's Tab or the parsing of a command."""
     try:
         path = ledger_path()
         if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would hang the shell's Tab, a device feed it junk
             return []
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)
         try:
-            rows = connection.execute(
-                "SELECT id, source, status FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,)
-            ).fetchall()
+            return connection.execute(query, args).fetchall()
         finally:
             connection.close()
     except (sqlite3.Error, OSError):
         return []
+
+
+def recent_jobs(limit: int) -> list[RecentJob]:
+    """The newest jobs, for the shells' completion on Tab. A row whose id is not text (a damaged ledger) is
+    left out: it could not be a job id."""
+    rows = _peek("SELECT id, source, status FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,))
     return [RecentJob(job_id, str(source), str(status)) for job_id, source, status in rows if isinstance(job_id, str)]
 
 
 def is_recorded(job_id: str) -> bool:
-    """Whether some job of the ledger has exactly this id; read-only, never waits on a writer, False on any
-    trouble. For the commands' parsing: an argument that starts with "-" is a job id only when it is one."""
-    try:
-        path = ledger_path()
-        if not path.is_file():
-            return False
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5)
-        try:
-            return connection.execute("SELECT 1 FROM jobs WHERE id=? LIMIT 1", (job_id,)).fetchone() is not None
-        finally:
-            connection.close()
-    except (sqlite3.Error, OSError):
-        return False
+    """Whether some job of the ledger has exactly this id. For the commands' parsing: an argument that starts
+    with "-" is a job id only when it is one."""
+    return bool(_peek("SELECT 1 FROM jobs WHERE id=? LIMIT 1", (job_id,)))
 
 
 class Ledger:
