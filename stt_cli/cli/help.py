@@ -62,17 +62,19 @@ def _write_options(command: click.Command, ctx: click.Context, formatter: click.
 
 class SttCommand(TyperCommand):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if dash_ids.takes_ids(self) and any(word.startswith("-") for word in args):
-            from stt_cli.core.ledger import is_recorded  # lazy for start-up: only an id-taking command's dashes
-
-            args = dash_ids.separate(self, args, is_recorded)
-        return super().parse_args(ctx, args)
+        return super().parse_args(ctx, dash_ids.separate(self, args, _is_recorded))
 
     def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         _write_help_text(self, formatter)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         _write_options(self, ctx, formatter)
+
+
+def _is_recorded(job_id: str) -> bool:
+    from stt_cli.core.ledger import is_recorded  # lazy for start-up: asked only of a word that could be an id
+
+    return is_recorded(job_id)
 
 
 class SttSubGroup(TyperGroup):
