@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import resource
+import secrets
 import select
 import shutil
 import socket
@@ -330,6 +331,33 @@ def ledger_with_jobs() -> None:
     with Ledger() as ledger:
         for n, job_id in enumerate(IDS):
             ledger.add(job_id, "127.0.0.1:1", f"/audio/call-{n}.wav", "#g1_whisper-large", {}, None, None)
+
+
+def upload(handle: EmulatorHandle, path: Path, model: str = "nova-3", timeout: float = 30, **fields: str) -> str:
+    """POST /stt/create with `path` as a multipart upload (and `fields` as form fields) the way a client
+    would, straight to the emulator; the new job's id."""
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in {"model": model, **fields}.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="{path.name}"\r\n\r\n'.encode()
+    )
+    body = b"".join(parts) + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Authorization": "Bearer k", "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    request = urllib.request.Request(f"{handle.base_url}/stt/create", data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        job_id: str = json.loads(answer.read())["generation_id"]
+        return job_id
+
+
+def poll_answer(handle: EmulatorHandle, job_id: str, timeout: float = 30) -> dict[str, Any]:
+    """GET /stt/{job_id} straight to the emulator: its whole answer."""
+    request = urllib.request.Request(f"{handle.base_url}/stt/{job_id}", headers={"Authorization": "Bearer k"})
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        body: dict[str, Any] = json.loads(answer.read())
+        return body
 
 
 def http_error(request: urllib.request.Request) -> tuple[int, dict[str, object]]:

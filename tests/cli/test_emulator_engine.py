@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import secrets
 import threading
 import time
 import urllib.error
@@ -21,7 +20,7 @@ from typing import Any
 
 import pytest
 import srt
-from conftest import SAMPLE_TEXT, EmulatorHandle, one_error_line, speech_dir, start_emulator
+from conftest import SAMPLE_TEXT, EmulatorHandle, one_error_line, poll_answer, speech_dir, start_emulator, upload
 
 from stt_cli.emulator import engines
 
@@ -212,30 +211,6 @@ def test_without_the_extra_engine_pocketsphinx_is_refused_with_the_pip_command(
     assert bad.exit_code == 2 and "--max-audio" in one_error_line(bad.stderr)
 
 
-def _create(handle: EmulatorHandle, path: Path) -> str:
-    boundary = secrets.token_hex(16)
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\nnova-3\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="{path.name}"\r\n\r\n'
-        ).encode()
-        + path.read_bytes()
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    headers = {"Authorization": "Bearer k", "Content-Type": f"multipart/form-data; boundary={boundary}"}
-    request = urllib.request.Request(f"{handle.base_url}/stt/create", data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        job_id: str = json.loads(answer.read())["generation_id"]
-        return job_id
-
-
-def _poll(handle: EmulatorHandle, job_id: str) -> dict[str, Any]:
-    request = urllib.request.Request(f"{handle.base_url}/stt/{job_id}", headers={"Authorization": "Bearer k"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        body: dict[str, Any] = json.loads(answer.read())
-        return body
-
-
 def test_ten_clients_at_once_are_each_answered_while_their_jobs_decode(local: EmulatorHandle) -> None:
     """Ten clients submit at once and poll until done: every poll is answered with a status the family's
     documents use, the jobs pass through `active`, and the emulator's state ends consistent. (How fast
@@ -250,10 +225,10 @@ def test_ten_clients_at_once_are_each_answered_while_their_jobs_decode(local: Em
     def client(n: int) -> None:
         try:
             go.wait(timeout=30)
-            job_id = _create(local, clips[n % len(clips)])
+            job_id = upload(local, clips[n % len(clips)])
             statuses = seen.setdefault(n, [])
             while True:
-                answer = _poll(local, job_id)
+                answer = poll_answer(local, job_id)
                 statuses.append(answer["status"])
                 if answer["status"] not in ("waiting", "active"):
                     results[n] = answer
@@ -280,21 +255,21 @@ def test_ten_clients_at_once_are_each_answered_while_their_jobs_decode(local: Em
 
 def test_a_job_that_decodes_for_hours_is_kept_until_an_hour_after_it_is_done(local: EmulatorHandle) -> None:
     """The service keeps a result an hour after the job ends: a long decode is not cut short by that hour."""
-    job_id = _create(local, clip("goforward.wav"))
-    while _poll(local, job_id)["status"] != "completed":
+    job_id = upload(local, clip("goforward.wav"))
+    while poll_answer(local, job_id)["status"] != "completed":
         time.sleep(0.05)
     state = local.server.state
     with state.lock:
         job = state.jobs[job_id]
         job.decoding, job.processing_time = "running", 2.0  # as if it were still decoding after hours
     local.advance(3 * 3600)
-    assert _poll(local, job_id)["status"] == "active"
+    assert poll_answer(local, job_id)["status"] == "active"
     with state.lock:
         job.decoding, job.processing_time = None, state.now() - job.created  # done now
-    assert _poll(local, job_id)["status"] == "completed"
+    assert poll_answer(local, job_id)["status"] == "completed"
     local.advance(3601)
     with pytest.raises(urllib.error.HTTPError) as gone:
-        _poll(local, job_id)
+        poll_answer(local, job_id)
     assert gone.value.code == 404
 
 

@@ -5,16 +5,14 @@ guess from the size only when ffprobe is missing, and the result then says the l
 from __future__ import annotations
 
 import json
-import secrets
 import shutil
 import subprocess
 import tempfile
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EmulatorHandle, run_stt, start_emulator, subprocess_env
+from conftest import EmulatorHandle, poll_answer, run_stt, start_emulator, subprocess_env, upload
 
 from stt_cli.emulator.results import ASSUMED_BYTES_PER_SECOND
 from stt_cli.formats.placeholder import PLACEHOLDER_LABEL
@@ -31,23 +29,7 @@ def make_audio(path: Path, *codec: str, seconds: float = 3, channels: int = 1, r
 def transcribe(emulator: EmulatorHandle, path: Path) -> dict[str, Any]:
     """Upload `path` (its job finishes at once) and return the finished job's result."""
     emulator.next_job(processing_time=0)
-    boundary = secrets.token_hex(16)
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\nnova-3\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="multichannel"\r\n\r\ntrue\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="{path.name}"\r\n\r\n'
-        ).encode()
-        + path.read_bytes()
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    headers = {"Authorization": "Bearer k", "Content-Type": f"multipart/form-data; boundary={boundary}"}
-    create = urllib.request.Request(f"{emulator.base_url}/stt/create", data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(create, timeout=30) as response:
-        job_id = json.loads(response.read())["generation_id"]
-    poll = urllib.request.Request(f"{emulator.base_url}/stt/{job_id}", headers={"Authorization": "Bearer k"})
-    with urllib.request.urlopen(poll, timeout=30) as response:
-        answer = json.loads(response.read())
+    answer = poll_answer(emulator, upload(emulator, path, multichannel="true"))
     assert answer["status"] == "completed", answer
     result: dict[str, Any] = answer["result"]
     return result

@@ -5,21 +5,19 @@ ffmpeg (skipped without it, or without the local extra)."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
 import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EmulatorHandle, one_error_line, speech_dir, start_emulator
+from conftest import EmulatorHandle, one_error_line, poll_answer, speech_dir, start_emulator, upload
 
 from stt_cli.emulator import engines
 
@@ -46,33 +44,9 @@ def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True, timeout=60)
 
 
-def create(handle: EmulatorHandle, path: Path, **fields: str) -> str:
-    boundary = secrets.token_hex(16)
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\nnova-3\r\n'.encode()]
-    parts += [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
-    ]
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="{path.name}"\r\n\r\n'.encode()
-    )
-    body = b"".join(parts) + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
-    headers = {"Authorization": "Bearer k", "Content-Type": f"multipart/form-data; boundary={boundary}"}
-    request = urllib.request.Request(f"{handle.base_url}/stt/create", data=body, headers=headers, method="POST")
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        job_id: str = json.loads(answer.read())["generation_id"]
-        return job_id
-
-
-def poll(handle: EmulatorHandle, job_id: str) -> dict[str, Any]:
-    request = urllib.request.Request(f"{handle.base_url}/stt/{job_id}", headers={"Authorization": "Bearer k"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        body: dict[str, Any] = json.loads(answer.read())
-        return body
-
-
 def finished(handle: EmulatorHandle, job_id: str, timeout: float = 90) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
-    while (answer := poll(handle, job_id))["status"] in ("waiting", "active"):
+    while (answer := poll_answer(handle, job_id, timeout=10))["status"] in ("waiting", "active"):
         assert time.monotonic() < deadline, f"job {job_id} still {answer['status']}"
         time.sleep(0.05)
     return answer
@@ -111,29 +85,29 @@ def test_each_bad_input_fails_or_is_empty_while_another_client_is_answered(
     data[len(data) // 3 : len(data) // 3 + 4096] = secrets.token_bytes(4096)
     corrupt.write_bytes(bytes(data))
 
-    watched = create(local, text)  # another client's job: its status is asked for all along
+    watched = upload(local, text)  # another client's job: its status is asked for all along
     answers: list[dict[str, Any]] = []
     stop = threading.Event()
 
     def other_client() -> None:
         while not stop.is_set():
-            answers.append(poll(local, watched))
+            answers.append(poll_answer(local, watched, timeout=10))
             time.sleep(0.05)
 
     watcher = threading.Thread(target=other_client)
     watcher.start()
     try:
         jobs = {
-            "eight": create(local, eight, multichannel="true"),
-            "eight-mixed": create(local, eight),
+            "eight": upload(local, eight, multichannel="true"),
+            "eight-mixed": upload(local, eight),
             "text": watched,
-            "silence": create(local, silence),
-            "tenth": create(local, tenth),
-            "six-hours": create(local, six_hours),
-            "corrupt": create(local, corrupt),
+            "silence": upload(local, silence),
+            "tenth": upload(local, tenth),
+            "six-hours": upload(local, six_hours),
+            "corrupt": upload(local, corrupt),
         }
         seen_decoding = False
-        while poll(local, jobs["eight"])["status"] in ("waiting", "active"):
+        while poll_answer(local, jobs["eight"], timeout=10)["status"] in ("waiting", "active"):
             seen_decoding = seen_decoding or bool(
                 local.server.state.engine.pool and local.server.state.engine.pool.busy
             )
