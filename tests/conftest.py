@@ -360,6 +360,18 @@ def poll_answer(handle: EmulatorHandle, job_id: str, timeout: float = 30) -> dic
         return body
 
 
+def raw(port: int, data: bytes) -> bytes:
+    """Send `data` as it is, then read the answer to the end (the emulator closes the connection) or until
+    it is complete."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
 def http_error(request: urllib.request.Request) -> tuple[int, dict[str, object]]:
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=5)

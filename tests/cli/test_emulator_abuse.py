@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EmulatorHandle, start_emulator, wait_until
+from conftest import EmulatorHandle, raw, start_emulator, wait_until
 
 from stt_cli.emulator import tls
 from stt_cli.emulator.reqlog import CUT_MARK, TEXT_CHARS, RequestLog
@@ -28,18 +28,6 @@ BOUNDARY = "abuse-boundary"
 def port_of(server: Emulator | EmulatorHandle) -> int:
     httpd = server.server.httpd if isinstance(server, EmulatorHandle) else server.httpd
     return int(httpd.server_address[1])
-
-
-def raw(port: int, data: bytes) -> bytes:
-    """Send `data` as it is, then read the answer to the end (the emulator closes the connection) or until
-    it is complete."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(data)
-        sock.shutdown(socket.SHUT_WR)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    return answer
 
 
 def answer_of(data: bytes) -> tuple[int, dict[str, Any]]:

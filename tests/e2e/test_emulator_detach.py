@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, Thread
 from pathlib import Path
 
 import pytest
-from conftest import env_without_ci, free_port, one_error_line, run_stt, wait_until
+from conftest import env_without_ci, free_port, one_error_line, raw, run_stt, wait_until
 
 from stt_cli.emulator.engines import installed
 
@@ -294,13 +294,7 @@ MALFORMED = [
 
 def answered(port: int, request: bytes) -> int:
     """The status of the emulator's answer to `request`, sent as it is (the emulator closes the connection)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(request)
-        sock.shutdown(socket.SHUT_WR)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    head, _, body = answer.partition(b"\r\n\r\n")
+    head, _, body = raw(port, request).partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     assert json.loads(body)["statusCode"] == status
     return status
