@@ -77,13 +77,19 @@ def _credits(text: str) -> int | None:
 
 
 def _usd(text: str) -> Decimal | None:
-    if _USD.fullmatch(text) is None:
+    return plain_decimal(text, _USD, MAX_USD)
+
+
+def plain_decimal(text: str, pattern: re.Pattern[str], ceiling: Decimal) -> Decimal | None:
+    """`text` as a Decimal when `pattern` (plain digits and a point: no sign, exponent, NaN or Infinity) takes
+    it whole and it is at most `ceiling`; None for anything else. Dollars from a header or an option."""
+    if pattern.fullmatch(text) is None:
         return None
     try:
         value = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only plain decimals
+    except InvalidOperation:  # pragma: no cover - the patterns admit only plain decimals
         return None
-    return value if value.is_finite() and value <= MAX_USD else None
+    return value if value.is_finite() and value <= ceiling else None
 
 
 def _inference_id(raw: str | None, job_id: str, note: Note) -> str | None:

@@ -14,11 +14,12 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from stt_cli.api.catalogue import all_models, family_of
 from stt_cli.api.catalogue import model as catalogue_model
+from stt_cli.api.cost import plain_decimal
 
 EMULATOR_PRICE_PER_SECOND = Decimal("0.0001")  # USD: the emulator's own figure, not the provider's price
 MAX_PRICE_PER_SECOND = Decimal(100)
@@ -45,14 +46,7 @@ _PRICE = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,12})?")
 
 def parse_price(text: str) -> Decimal | None:
     """--price-per-second: plain decimal dollars (0.0001), at most MAX_PRICE_PER_SECOND; None for anything else."""
-    text = text.strip()
-    if _PRICE.fullmatch(text) is None:
-        return None
-    try:
-        price = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only plain decimals
-        return None
-    return price if price <= MAX_PRICE_PER_SECOND else None
+    return plain_decimal(text.strip(), _PRICE, MAX_PRICE_PER_SECOND)
 
 
 def charge(seconds: float, price: Decimal) -> tuple[int, Decimal]:
